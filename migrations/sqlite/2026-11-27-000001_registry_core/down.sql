@@ -1,0 +1,10 @@
+DROP TABLE tokens;
+DROP TABLE audit_log;
+DROP TABLE status_events;
+DROP TABLE evidence_commitments;
+DROP TABLE evidence;
+DROP TABLE statements;
+DROP TABLE signatures;
+DROP TABLE suppliers;
+DROP TABLE commitments;
+DROP TABLE pledge_versions;

@@ -1,0 +1,92 @@
+//! Builds the service: state, middleware and every route, in one place.
+
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::Keys;
+use crate::config::Config;
+use crate::db::{DbConn, DbPool};
+use crate::error::{ApiError, ApiResult};
+use crate::{openapi, routes};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+    pub keys: Keys,
+}
+
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like [`AppState::db`], inside one transaction: all of `f`'s writes or none.
+    pub async fn tx<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        use diesel::Connection;
+        self.db(move |conn| conn.transaction::<T, ApiError, _>(f))
+            .await
+    }
+}
+
+/// The OpenAPI document of every route, generated from the code.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    openapi::finish(api)
+}
+
+/// Starts the HTTP server on an already bound listener.
+pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    let doc = Arc::new(api_doc());
+    let server =
+        HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .configure(routes::configure)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*doc).clone()))
+                .app_data(
+                    web::JsonConfig::default()
+                        .error_handler(|e, _| ApiError::MalformedBody(e.to_string()).into()),
+                )
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::NotFound(format!("no such resource: {e}")).into()
+                }))
+                .default_service(web::to(routes::not_found))
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,90 @@
+//! The registry's Ed25519 signing key: loaded from its file, or generated on first start.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use sha2::{Digest, Sha256};
+
+/// The key pair, in the forms the JWT library wants. Never printed.
+pub struct Keys {
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+    /// Key id: the first 16 characters of the base64url SHA-256 of the public key.
+    pub kid: String,
+    /// The public key, base64url, as a JWK's `x`.
+    pub public_x: String,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keys {
+    /// Loads the PKCS#8 PEM key at `path`, creating one (mode 0600) when there is none.
+    /// Returns the keys and whether the file was created.
+    pub fn load_or_generate(path: &Path) -> anyhow::Result<(Keys, bool)> {
+        if path.exists() {
+            let pem = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the signing key {}", path.display()))?;
+            let key = SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                anyhow::anyhow!("{} is not an Ed25519 PKCS#8 PEM key: {e}", path.display())
+            })?;
+            return Ok((Self::from_signing_key(&key)?, false));
+        }
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let pem = key
+            .to_pkcs8_pem(Default::default())
+            .map_err(|e| anyhow::anyhow!("cannot encode the new signing key: {e}"))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(path, pem.as_bytes())
+            .with_context(|| format!("cannot write the signing key {}", path.display()))?;
+        Ok((Self::from_signing_key(&key)?, true))
+    }
+
+    pub fn from_signing_key(key: &SigningKey) -> anyhow::Result<Keys> {
+        let pem = key
+            .to_pkcs8_pem(Default::default())
+            .map_err(|e| anyhow::anyhow!("cannot encode the signing key: {e}"))?;
+        let public = key.verifying_key().to_bytes();
+        let public_x = URL_SAFE_NO_PAD.encode(public);
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(public))[..16].to_owned();
+        Ok(Keys {
+            encoding: EncodingKey::from_ed_pem(pem.as_bytes())?,
+            decoding: DecodingKey::from_ed_components(&public_x)?,
+            kid,
+            public_x,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)
+}

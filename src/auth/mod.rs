@@ -1,0 +1,165 @@
+//! Who is calling: the `Caller`, `Admin` and `MaybeCaller` extractors.
+//!
+//! A handler's arguments say who may call it. Tokens are verified with the pinned
+//! algorithm, then looked up so that revoked ones are refused on every instance.
+
+pub mod keys;
+pub mod tokens;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::app::AppState;
+use crate::domain::SupplierId;
+use crate::error::ApiError;
+pub use keys::Keys;
+pub use tokens::Role;
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Admin { jti: String },
+    Supplier { id: SupplierId, jti: String },
+}
+
+impl Caller {
+    /// How the audit log names this caller.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::Admin { jti } => format!("admin:{jti}"),
+            Caller::Supplier { id, .. } => format!("supplier:{id}"),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Caller::Admin { .. })
+    }
+
+    /// Only the supplier itself.
+    pub fn must_be(&self, supplier: SupplierId) -> Result<(), ApiError> {
+        match self {
+            Caller::Supplier { id, .. } if *id == supplier => Ok(()),
+            Caller::Supplier { .. } => Err(ApiError::Forbidden(
+                "this token belongs to another supplier".into(),
+            )),
+            Caller::Admin { .. } => Err(ApiError::Forbidden(
+                "only the supplier itself may do this".into(),
+            )),
+        }
+    }
+
+    /// The supplier itself or the operator.
+    pub fn must_be_or_admin(&self, supplier: SupplierId) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            self.must_be(supplier)
+        }
+    }
+
+    /// Whether private fields (contact details) of `supplier` may be shown.
+    pub fn may_see_private(&self, supplier: SupplierId) -> bool {
+        self.must_be_or_admin(supplier).is_ok()
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| {
+        ApiError::Unauthorized("the Authorization header is not readable text".into())
+    })?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(ApiError::Unauthorized(
+            "use Authorization: Bearer <token>".into(),
+        )),
+    }
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
+    let Some(token) = bearer(&req)? else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let claims = tokens::decode(&state.keys, &token).map_err(ApiError::Unauthorized)?;
+    let jti = claims.jti.clone();
+    let live = state
+        .db(move |conn| Ok(tokens::is_live(conn, &jti)?))
+        .await?;
+    if !live {
+        return Err(ApiError::Unauthorized("the token has been revoked".into()));
+    }
+    Ok(Some(match (claims.role, claims.supplier_id) {
+        (Role::Supplier, Some(id)) => Caller::Supplier {
+            id,
+            jti: claims.jti,
+        },
+        _ => Caller::Admin { jti: claims.jti },
+    }))
+}
+
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            authenticate(req)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("this route needs a bearer token".into()))
+        })
+    }
+}
+
+/// The registry operator.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            if caller.is_admin() {
+                Ok(Admin(caller))
+            } else {
+                Err(ApiError::Forbidden(
+                    "this route is for the registry operator".into(),
+                ))
+            }
+        })
+    }
+}
+
+/// A caller that may be anonymous (public reads); a token that is sent must be valid.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeCaller(authenticate(req).await?)) })
+    }
+}

@@ -1,0 +1,79 @@
+//! Getting a registry ready: database, migrations, first pledge version, signing key.
+
+use crate::app::AppState;
+use crate::auth::Keys;
+use crate::config::Config;
+use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
+use crate::db::models::{audit, now};
+use crate::db::{self, DbConn};
+use crate::pledge_text::FIRST;
+
+/// Opens the database, applies migrations, loads the first pledge version into an empty
+/// registry and loads (or creates) the signing key.
+pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let pool = db::connect(&config.database_url, config.db_pool_size)?;
+    {
+        let mut conn = pool.get()?;
+        let ran = db::migrate(&mut conn)?;
+        if ran > 0 {
+            tracing::info!(migrations = ran, "database migrated");
+        }
+        if load_first_version(&mut conn)? {
+            tracing::info!(version = FIRST.version, "first pledge version loaded");
+        }
+    }
+    let (keys, created) = Keys::load_or_generate(&config.signing_key_file)?;
+    if created {
+        tracing::info!(path = %config.signing_key_file.display(), kid = %keys.kid, "signing key generated");
+    }
+    Ok(AppState { pool, config, keys })
+}
+
+/// Loads the first pledge version when no version exists; true when it did.
+pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        if pledge::current(conn)?.is_some() {
+            return Ok(false);
+        }
+        let at = now();
+        let version = PledgeVersionRow {
+            version: FIRST.version.into(),
+            position: 0,
+            title: FIRST.title.into(),
+            summary: FIRST.summary.into(),
+            source_url: FIRST.source_url.into(),
+            published_on: FIRST.published_on(),
+            created_at: at,
+        };
+        let items: Vec<CommitmentRow> = FIRST
+            .commitments
+            .iter()
+            .enumerate()
+            .map(|(i, (code, title, description))| CommitmentRow {
+                version: FIRST.version.into(),
+                code: (*code).into(),
+                position: i as i32 + 1,
+                title: (*title).into(),
+                description: (*description).into(),
+            })
+            .collect();
+        pledge::insert(conn, version, &items)?;
+        audit::record(
+            conn,
+            at,
+            audit::Entry {
+                actor: "system",
+                action: "pledge.published",
+                entity_type: "pledge_version",
+                entity_id: FIRST.version.into(),
+                supplier_id: None,
+                before: None,
+                after: Some(
+                    serde_json::json!({ "version": FIRST.version, "commitments": items.len() }),
+                ),
+            },
+        )?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,145 @@
+//! The command line: `serve` (default), `migrate`, `token issue`, `seed-demo`, `openapi`.
+
+use anyhow::Context;
+use chrono::Duration;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::auth::{Role, tokens};
+use crate::config::Config;
+use crate::domain::SupplierId;
+use crate::{app, bootstrap, db, seed};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pledge-registry",
+    version,
+    about = "The Tech Pledge signatory registry"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Load N realistic synthetic suppliers, for trying the registry out and for benchmarks.
+    SeedDemo {
+        #[arg(long, default_value_t = 50)]
+        count: u32,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a token; the token alone is printed on the last line of standard output.
+    Issue {
+        #[arg(long, value_parser = ["admin", "supplier"])]
+        role: String,
+        /// The supplier a supplier token is for.
+        #[arg(long)]
+        supplier: Option<SupplierId>,
+        /// Lifetime in days (default: REGISTRY_TOKEN_DAYS).
+        #[arg(long)]
+        days: Option<u32>,
+        /// A note on who or what the token is for.
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            let pool = db::connect(&config.database_url, 1)?;
+            let ran = db::migrate(&mut *pool.get()?)?;
+            println!("applied {ran} migration(s)");
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    role,
+                    supplier,
+                    days,
+                    label,
+                },
+        } => {
+            let state = bootstrap::prepare(config)?;
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            if (role == Role::Supplier) != supplier.is_some() {
+                anyhow::bail!(
+                    "--supplier is required for a supplier token and not allowed for an admin token"
+                );
+            }
+            let days = days.unwrap_or(state.config.token_days);
+            let mut conn = state.pool.get()?;
+            let issued = tokens::issue(
+                &mut conn,
+                &state.keys,
+                &state.config.public_url,
+                role,
+                supplier,
+                Duration::days(days.into()),
+                label.as_deref().or(Some("command line")),
+            )
+            .context("cannot issue the token")?;
+            println!(
+                "# {} token {} expires {}",
+                issued.role,
+                issued.jti,
+                issued.expires_at.to_rfc3339()
+            );
+            println!("{}", issued.token);
+            Ok(())
+        }
+        Command::SeedDemo { count } => {
+            let state = bootstrap::prepare(config)?;
+            let made =
+                seed::seed_demo(&mut *state.pool.get()?, count, state.config.reaffirm_months)?;
+            println!("added {made} demo suppliers");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&app::api_doc())?);
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind = config.bind;
+    let state = actix_web::web::block(move || bootstrap::prepare(config)).await??;
+    let listener =
+        std::net::TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let exe = std::env::args()
+        .next()
+        .unwrap_or_else(|| "pledge-registry".into());
+    tracing::info!(%addr, backend = ?db::Backend::of_url(&state.config.database_url), "registry listening");
+    eprintln!("\nTech Pledge registry listening on http://{addr}  (API docs: http://{addr}/docs/)");
+    eprintln!("Get an admin token with:\n    {exe} token issue --role admin\n");
+    app::serve(state, listener)?.await?;
+    Ok(())
+}

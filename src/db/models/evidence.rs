@@ -1,0 +1,102 @@
+//! Evidence links and the commitments each supports.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{evidence, evidence_commitments};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = evidence, treat_none_as_null = true)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub supplier_id: String,
+    pub url: String,
+    pub title: String,
+    pub kind: String,
+    pub scheme: Option<String>,
+    pub reference: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub health: String,
+    pub http_status: Option<i32>,
+    pub final_url: Option<String>,
+    pub checked_at: Option<NaiveDateTime>,
+    pub last_ok_at: Option<NaiveDateTime>,
+    pub consecutive_failures: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// A supplier's evidence that is not retired, oldest first.
+pub fn active_of(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Vec<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .order((evidence::created_at.asc(), evidence::id.asc()))
+        .select(EvidenceRow::as_select())
+        .load(conn)
+}
+
+pub fn get(conn: &mut DbConn, supplier_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .find(id)
+        .select(EvidenceRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The commitment codes of each evidence id given, in code order.
+pub fn commitments_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = evidence_commitments::table
+        .filter(evidence_commitments::evidence_id.eq_any(ids))
+        .order((
+            evidence_commitments::evidence_id.asc(),
+            evidence_commitments::commitment_code.asc(),
+        ))
+        .select((
+            evidence_commitments::evidence_id,
+            evidence_commitments::commitment_code,
+        ))
+        .load(conn)?;
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, code) in rows {
+        map.entry(id).or_default().push(code);
+    }
+    Ok(map)
+}
+
+pub fn insert(conn: &mut DbConn, row: &EvidenceRow, codes: &[String]) -> QueryResult<()> {
+    diesel::insert_into(evidence::table)
+        .values(row)
+        .execute(conn)?;
+    set_commitments(conn, &row.id, codes)
+}
+
+pub fn save(conn: &mut DbConn, row: &EvidenceRow) -> QueryResult<()> {
+    diesel::update(evidence::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Replaces the commitment codes of one piece of evidence.
+pub fn set_commitments(conn: &mut DbConn, id: &str, codes: &[String]) -> QueryResult<()> {
+    diesel::delete(evidence_commitments::table.filter(evidence_commitments::evidence_id.eq(id)))
+        .execute(conn)?;
+    for code in codes {
+        diesel::insert_into(evidence_commitments::table)
+            .values((
+                evidence_commitments::evidence_id.eq(id),
+                evidence_commitments::commitment_code.eq(code),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

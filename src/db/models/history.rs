@@ -1,0 +1,59 @@
+//! The public history of a supplier's status: every change, with time, actor and reason.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::status_events;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = status_events)]
+pub struct StatusEventRow {
+    pub id: i64,
+    pub supplier_id: String,
+    pub signature_id: Option<String>,
+    pub pledge_version: Option<String>,
+    pub event: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub actor: String,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = status_events)]
+pub struct NewStatusEvent<'a> {
+    pub supplier_id: &'a str,
+    pub signature_id: Option<&'a str>,
+    pub pledge_version: Option<&'a str>,
+    pub event: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub reason: Option<&'a str>,
+    pub actor: &'a str,
+    pub at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, e: &NewStatusEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(status_events::table)
+        .values(e)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A page of a supplier's history, oldest first, after event `after_id`.
+pub fn page(
+    conn: &mut DbConn,
+    supplier_id: &str,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<StatusEventRow>> {
+    status_events::table
+        .filter(status_events::supplier_id.eq(supplier_id))
+        .filter(status_events::id.gt(after_id))
+        .order(status_events::id.asc())
+        .limit(limit)
+        .select(StatusEventRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,14 @@
+//! Rows and queries, one file per table (or table family).
+
+pub mod audit;
+pub mod evidence;
+pub mod history;
+pub mod pledge;
+pub mod signature;
+pub mod supplier;
+
+/// The current time as stored: UTC, whole microseconds (what both backends keep).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,84 @@
+//! Signatures of a pledge version and the statement made for each commitment.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{signatures, statements};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = signatures, treat_none_as_null = true)]
+pub struct SignatureRow {
+    pub id: String,
+    pub supplier_id: String,
+    pub pledge_version: String,
+    pub signatory_name: String,
+    pub signatory_role: String,
+    pub signed_at: NaiveDateTime,
+    pub reaffirmed_at: Option<NaiveDateTime>,
+    pub reaffirm_by: NaiveDateTime,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub suspended_from: Option<String>,
+    pub status_changed_at: NaiveDateTime,
+    pub withdrawn_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = statements)]
+pub struct StatementRow {
+    pub signature_id: String,
+    pub commitment_code: String,
+    pub position: i32,
+    pub body: String,
+}
+
+/// The signature that is not withdrawn, if any.
+pub fn open(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<SignatureRow>> {
+    signatures::table
+        .filter(signatures::supplier_id.eq(supplier_id))
+        .filter(signatures::status.ne("withdrawn"))
+        .select(SignatureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The open signature, or else the most recent one.
+pub fn latest(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<SignatureRow>> {
+    if let Some(open) = open(conn, supplier_id)? {
+        return Ok(Some(open));
+    }
+    signatures::table
+        .filter(signatures::supplier_id.eq(supplier_id))
+        .order((signatures::signed_at.desc(), signatures::id.desc()))
+        .select(SignatureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn statements_of(conn: &mut DbConn, signature_id: &str) -> QueryResult<Vec<StatementRow>> {
+    statements::table
+        .filter(statements::signature_id.eq(signature_id))
+        .order(statements::position.asc())
+        .select(StatementRow::as_select())
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &SignatureRow, items: &[StatementRow]) -> QueryResult<()> {
+    diesel::insert_into(signatures::table)
+        .values(row)
+        .execute(conn)?;
+    for item in items {
+        diesel::insert_into(statements::table)
+            .values(item)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn save(conn: &mut DbConn, row: &SignatureRow) -> QueryResult<()> {
+    diesel::update(signatures::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}

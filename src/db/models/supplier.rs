@@ -1,0 +1,196 @@
+//! Suppliers: the organisations in the registry.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{evidence, evidence_commitments, suppliers};
+use crate::db::{DbConn, MultiBackend};
+use crate::domain::{Slug, SupplierId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[diesel(table_name = suppliers, treat_none_as_null = true)]
+pub struct SupplierRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub search_name: String,
+    pub website: String,
+    pub company_number: Option<String>,
+    pub description: String,
+    pub products: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub verified_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub signed_version: Option<String>,
+    pub revision: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl SupplierRow {
+    pub fn supplier_id(&self) -> anyhow::Result<SupplierId> {
+        SupplierId::from_db(&self.id)
+    }
+
+    pub fn products(&self) -> Vec<String> {
+        serde_json::from_str(&self.products).unwrap_or_default()
+    }
+}
+
+/// The text the `q` filter searches: the name, lower-cased.
+pub fn search_name(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// By UUID or slug, as public paths allow.
+pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierRow>> {
+    let q = suppliers::table.select(SupplierRow::as_select());
+    match uuid::Uuid::parse_str(id_or_slug) {
+        Ok(id) => q.find(id.to_string()).first(conn).optional(),
+        Err(_) => q
+            .filter(suppliers::slug.eq(id_or_slug.to_ascii_lowercase()))
+            .first(conn)
+            .optional(),
+    }
+}
+
+pub fn get(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>> {
+    suppliers::table
+        .find(id.to_db())
+        .select(SupplierRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The first free slug among `base`, `base-2`, `base-3`, ...
+pub fn free_slug(conn: &mut DbConn, base: &Slug) -> QueryResult<Slug> {
+    let pattern = format!("{}%", escape_like(base.as_str()));
+    let taken: Vec<String> = suppliers::table
+        .filter(suppliers::slug.like(pattern).escape('\\'))
+        .select(suppliers::slug)
+        .load(conn)?;
+    if !taken.iter().any(|s| s == base.as_str()) {
+        return Ok(base.clone());
+    }
+    Ok((2..)
+        .map(|n| base.numbered(n))
+        .find(|s| !taken.iter().any(|t| t == s.as_str()))
+        .unwrap_or_else(|| base.clone()))
+}
+
+pub fn company_number_taken(
+    conn: &mut DbConn,
+    number: &str,
+    except: Option<&str>,
+) -> QueryResult<bool> {
+    let mut q = suppliers::table
+        .filter(suppliers::company_number.eq(number))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(suppliers::id.ne(id));
+    }
+    Ok(q.select(suppliers::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+pub fn insert(conn: &mut DbConn, row: &SupplierRow) -> QueryResult<()> {
+    diesel::insert_into(suppliers::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Writes the whole row back, bumping its revision; fails with `NotFound` when the row
+/// changed underneath (its revision is no longer `row.revision`).
+pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> QueryResult<()> {
+    let expected = row.revision;
+    row.revision += 1;
+    row.updated_at = now;
+    let n = diesel::update(
+        suppliers::table
+            .find(&row.id)
+            .filter(suppliers::revision.eq(expected)),
+    )
+    .set(&*row)
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(diesel::result::Error::NotFound)
+    }
+}
+
+/// Filters of the public list; every one is optional.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub commitment: Option<String>,
+    pub evidence_health: Option<String>,
+    pub pledge_version: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// Only slugs after this one (keyset pagination).
+    pub after_slug: Option<String>,
+    pub limit: i64,
+}
+
+/// One page of suppliers, ordered by slug.
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<SupplierRow>> {
+    let mut q = suppliers::table
+        .select(SupplierRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let upper = text.to_ascii_uppercase();
+        q = q.filter(
+            suppliers::search_name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(suppliers::slug.like(pattern).escape('\\'))
+                .or(suppliers::company_number.eq(upper)),
+        );
+    }
+    if let Some(status) = &f.status {
+        q = q.filter(suppliers::status.eq(status.clone()));
+    }
+    if let Some(version) = &f.pledge_version {
+        q = q.filter(suppliers::signed_version.eq(version.clone()));
+    }
+    if let Some(since) = f.updated_since {
+        q = q.filter(suppliers::updated_at.ge(since));
+    }
+    if let Some(code) = &f.commitment {
+        let with_evidence = evidence::table
+            .inner_join(evidence_commitments::table)
+            .filter(evidence::retired_at.is_null())
+            .filter(evidence_commitments::commitment_code.eq(code.clone()))
+            .select(evidence::supplier_id);
+        q = q.filter(suppliers::id.eq_any(with_evidence));
+    }
+    if let Some(health) = &f.evidence_health {
+        let with_health = evidence::table
+            .filter(evidence::retired_at.is_null())
+            .filter(evidence::health.eq(health.clone()))
+            .select(evidence::supplier_id);
+        q = q.filter(suppliers::id.eq_any(with_health));
+    }
+    if let Some(after) = &f.after_slug {
+        q = q.filter(suppliers::slug.gt(after.clone()));
+    }
+    q.order(suppliers::slug.asc()).limit(f.limit).load(conn)
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,161 @@
+//! Table definitions shared by both backends (see `migrations/{sqlite,postgres}`).
+
+diesel::table! {
+    pledge_versions (version) {
+        version -> Text,
+        position -> Integer,
+        title -> Text,
+        summary -> Text,
+        source_url -> Text,
+        published_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commitments (version, code) {
+        version -> Text,
+        code -> Text,
+        position -> Integer,
+        title -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    suppliers (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        search_name -> Text,
+        website -> Text,
+        company_number -> Nullable<Text>,
+        description -> Text,
+        products -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        verified_at -> Nullable<Timestamp>,
+        status -> Text,
+        signed_version -> Nullable<Text>,
+        revision -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signatures (id) {
+        id -> Text,
+        supplier_id -> Text,
+        pledge_version -> Text,
+        signatory_name -> Text,
+        signatory_role -> Text,
+        signed_at -> Timestamp,
+        reaffirmed_at -> Nullable<Timestamp>,
+        reaffirm_by -> Timestamp,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        suspended_from -> Nullable<Text>,
+        status_changed_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    statements (signature_id, commitment_code) {
+        signature_id -> Text,
+        commitment_code -> Text,
+        position -> Integer,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Text,
+        supplier_id -> Text,
+        url -> Text,
+        title -> Text,
+        kind -> Text,
+        scheme -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        expires_on -> Nullable<Date>,
+        health -> Text,
+        http_status -> Nullable<Integer>,
+        final_url -> Nullable<Text>,
+        checked_at -> Nullable<Timestamp>,
+        last_ok_at -> Nullable<Timestamp>,
+        consecutive_failures -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    evidence_commitments (evidence_id, commitment_code) {
+        evidence_id -> Text,
+        commitment_code -> Text,
+    }
+}
+
+diesel::table! {
+    status_events (id) {
+        id -> BigInt,
+        supplier_id -> Text,
+        signature_id -> Nullable<Text>,
+        pledge_version -> Nullable<Text>,
+        event -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        actor -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        supplier_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tokens (jti) {
+        jti -> Text,
+        role -> Text,
+        supplier_id -> Nullable<Text>,
+        label -> Nullable<Text>,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(commitments -> pledge_versions (version));
+diesel::joinable!(signatures -> suppliers (supplier_id));
+diesel::joinable!(statements -> signatures (signature_id));
+diesel::joinable!(evidence -> suppliers (supplier_id));
+diesel::joinable!(evidence_commitments -> evidence (evidence_id));
+diesel::joinable!(status_events -> suppliers (supplier_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    pledge_versions,
+    commitments,
+    suppliers,
+    signatures,
+    statements,
+    evidence,
+    evidence_commitments,
+    status_events,
+    audit_log,
+    tokens,
+);

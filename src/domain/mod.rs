@@ -1,0 +1,19 @@
+//! Values parsed at the boundary: once a request has become these types, it is valid.
+
+pub mod company_number;
+pub mod evidence;
+pub mod ids;
+pub mod lifecycle;
+pub mod profile;
+pub mod slug;
+pub mod str_enum;
+pub mod text;
+pub mod validator;
+pub mod web_url;
+
+pub use company_number::CompanyNumber;
+pub use ids::{EvidenceId, SignatureId, SupplierId};
+pub use lifecycle::Status;
+pub use slug::Slug;
+pub use validator::Validator;
+pub use web_url::WebUrl;

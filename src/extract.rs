@@ -1,0 +1,228 @@
+//! Request bodies and query strings parsed with errors that name the field.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::app::AppState;
+use crate::error::{ApiError, FieldError};
+
+/// A JSON body of type `T`. Refuses other content types (415), bodies over the
+/// configured size (413), malformed JSON (400), and unknown fields, missing fields or
+/// wrong types (422, naming the field).
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.config.max_body_bytes)
+            .unwrap_or(64 * 1024);
+        let content_type_ok = is_json(req);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared.is_some_and(|n| n > limit) {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(ct) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses JSON, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedBody(
+            "the body is empty; send a JSON object".into(),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = strip_position(&inner.to_string());
+                ApiError::Validation(vec![field_error(&path, &message)])
+            }
+            _ => ApiError::MalformedBody(inner.to_string()),
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    Ok(value)
+}
+
+/// Query parameters of type `T`, with a 400 naming the parameter on failure.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        let result = serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                ApiError::InvalidQuery(vec![field_error(&path, &message)])
+            });
+        std::future::ready(result)
+    }
+}
+
+/// Builds a field error from serde's path and message; an unknown or missing field is
+/// named by the message rather than by its parent's path.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let named = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let parent = if path == "." { "" } else { path };
+    let field = match named {
+        Some(name) if parent.is_empty() => name.to_owned(),
+        Some(name) if parent == name || parent.ends_with(&format!(".{name}")) => parent.to_owned(),
+        Some(name) => format!("{parent}.{name}"),
+        None if parent.is_empty() => "body".to_owned(),
+        None => parent.to_owned(),
+    };
+    let message = if message.starts_with("unknown field") {
+        let expected = message
+            .split_once(", expected")
+            .map(|(_, e)| e.trim())
+            .unwrap_or("");
+        if expected.is_empty() {
+            "is not a known field".to_owned()
+        } else {
+            format!("is not a known field; expected {expected}")
+        }
+    } else if message.starts_with("missing field") {
+        "is required".to_owned()
+    } else {
+        message.to_owned()
+    };
+    FieldError::new(field, message)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        url: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+    }
+
+    fn field_of(body: &str) -> (u16, String) {
+        let e = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+        let p = e.problem();
+        (
+            p.status,
+            p.errors
+                .first()
+                .map(|f| f.field.clone())
+                .unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        assert_eq!(
+            field_of(r#"{"name": 3, "items": []}"#),
+            (422, "name".into())
+        );
+        assert_eq!(field_of(r#"{"items": []}"#), (422, "name".into()));
+        assert_eq!(
+            field_of(r#"{"name": "a", "items": [], "extra": 1}"#),
+            (422, "extra".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "items": [{"url": 1}]}"#),
+            (422, "items[0].url".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "items": [{"uri": "x"}]}"#),
+            (422, "items[0].uri".into())
+        );
+        assert_eq!(field_of(r#"{"name": "a""#).0, 400);
+        assert_eq!(field_of(r#"{"name": "a", "items": []} trailing"#).0, 400);
+        assert_eq!(field_of("").0, 400);
+    }
+}
+
+/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
+/// Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

@@ -1,0 +1,17 @@
+//! The Tech Pledge registry: suppliers' signatures, statements and evidence, behind a
+//! documented public API.
+
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod lifecycle;
+pub mod openapi;
+pub mod pledge_text;
+pub mod routes;
+pub mod seed;

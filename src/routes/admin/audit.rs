@@ -1,0 +1,83 @@
+use actix_web::{HttpResponse, get};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::State;
+use crate::auth::Admin;
+use crate::db::models::audit;
+use crate::domain::SupplierId;
+use crate::error::{ApiResult, Problem};
+use crate::extract::Query;
+use crate::routes::page::{self, Page};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Only entries about this supplier.
+    #[param(value_type = Option<String>, format = Uuid)]
+    supplier_id: Option<SupplierId>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<i64>,
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Sequence number: strictly increasing.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// `admin:<token id>`, `supplier:<supplier id>` or `system`.
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub supplier_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// The full audit log, oldest first.
+#[utoipa::path(tag = "admin", params(AuditParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<AuditEntry>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/admin/audit")]
+pub async fn list(
+    state: State,
+    _admin: Admin,
+    params: Query<AuditParams>,
+) -> ApiResult<HttpResponse> {
+    let limit = page::limit(params.0.limit)?;
+    let after = page::decode_number(params.0.cursor.as_deref())?;
+    let supplier = params.0.supplier_id.map(|s| s.to_db());
+    let body = state
+        .db(move |conn| {
+            let rows = audit::page(conn, after, limit + 1, supplier.as_deref())?;
+            Ok(Page::from_rows(
+                rows,
+                limit,
+                |r| r.seq.to_string(),
+                |r| AuditEntry {
+                    seq: r.seq,
+                    at: r.at.and_utc(),
+                    actor: r.actor,
+                    action: r.action,
+                    entity_type: r.entity_type,
+                    entity_id: r.entity_id,
+                    supplier_id: r.supplier_id,
+                    before: r.before_json.and_then(|j| serde_json::from_str(&j).ok()),
+                    after: r.after_json.and_then(|j| serde_json::from_str(&j).ok()),
+                },
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
+}

@@ -1,0 +1,6 @@
+//! The operator's routes (admin token).
+
+pub mod audit;
+pub mod lifecycle;
+pub mod publish;
+pub mod tokens;

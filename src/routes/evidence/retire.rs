@@ -1,0 +1,63 @@
+use actix_web::{HttpResponse, delete, web};
+
+use crate::app::State;
+use crate::auth::Caller;
+use crate::db::models::{audit, evidence, now, supplier};
+use crate::domain::{EvidenceId, SupplierId};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::suppliers::get_or_404;
+
+/// Retire an evidence link. It leaves the public view but stays in the audit history.
+#[utoipa::path(tag = "supplier self-service",
+    params(
+        ("id" = String, Path, format = Uuid, description = "Supplier id"),
+        ("evidence_id" = String, Path, format = Uuid, description = "Evidence id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Retired"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such evidence, or already retired"),
+    )
+)]
+#[delete("/suppliers/{id}/evidence/{evidence_id}")]
+pub async fn retire(
+    state: State,
+    caller: Caller,
+    path: web::Path<(SupplierId, EvidenceId)>,
+) -> ApiResult<HttpResponse> {
+    let (id, evidence_id) = path.into_inner();
+    caller.must_be(id)?;
+    let actor = caller.actor();
+    state
+        .tx(move |conn| {
+            let mut supplier_row = get_or_404(conn, id)?;
+            let mut row = evidence::get(conn, &supplier_row.id, &evidence_id.to_db())?
+                .filter(|e| e.retired_at.is_none())
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!("supplier {id} has no evidence {evidence_id}"))
+                })?;
+            let at = now();
+            row.retired_at = Some(at);
+            row.updated_at = at;
+            evidence::save(conn, &row)?;
+            supplier::save(conn, &mut supplier_row, at)?;
+            audit::record(
+                conn,
+                at,
+                audit::Entry {
+                    actor: &actor,
+                    action: "evidence.retired",
+                    entity_type: "evidence",
+                    entity_id: row.id.clone(),
+                    supplier_id: Some(supplier_row.id.clone()),
+                    before: Some(serde_json::json!({ "url": row.url, "title": row.title })),
+                    after: None,
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,56 @@
+//! Every HTTP route, registered in [`configure`]; one handler per file below.
+
+pub mod admin;
+pub mod evidence;
+pub mod page;
+pub mod pledge;
+pub mod registrations;
+pub mod respond;
+pub mod service;
+pub mod signature;
+pub mod suppliers;
+
+use actix_web::HttpRequest;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+/// The route table. Paths under `/api/v1` are a public contract.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(service::healthz)
+        .service(service::readyz)
+        .service(
+            scope::scope("/api/v1")
+                .service(pledge::current::current)
+                .service(pledge::versions::list)
+                .service(pledge::versions::read)
+                .service(suppliers::list::list)
+                .service(suppliers::read::read)
+                .service(suppliers::history::history)
+                .service(suppliers::update::update)
+                .service(registrations::create::create)
+                .service(signature::sign::sign)
+                .service(signature::reaffirm::reaffirm)
+                .service(signature::withdraw::withdraw)
+                .service(evidence::add::add)
+                .service(evidence::edit::edit)
+                .service(evidence::retire::retire)
+                .service(admin::publish::publish)
+                .service(admin::lifecycle::verify)
+                .service(admin::lifecycle::suspend)
+                .service(admin::lifecycle::reinstate)
+                .service(admin::tokens::issue)
+                .service(admin::tokens::revoke)
+                .service(admin::audit::list),
+        );
+}
+
+/// Any path no route matches.
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}

@@ -1,0 +1,26 @@
+use actix_web::{HttpRequest, HttpResponse, get};
+
+use super::PledgeVersion;
+use crate::app::State;
+use crate::db::models::pledge;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::respond::{Visibility, json_cached};
+
+/// The current pledge version with its commitments.
+#[utoipa::path(tag = "pledge", responses(
+    (status = 200, body = PledgeVersion, description = "The version suppliers sign today"),
+    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No version published yet"),
+))]
+#[get("/pledge")]
+pub async fn current(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
+    let body = state
+        .db(|conn| {
+            let v = pledge::current(conn)?
+                .ok_or_else(|| ApiError::NotFound("no pledge version is published yet".into()))?;
+            let items = pledge::commitments_of(conn, &v.version)?;
+            Ok(PledgeVersion::from_rows(v, items, true))
+        })
+        .await?;
+    json_cached(&req, &body, None, Visibility::Public)
+}

@@ -1,0 +1,66 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::PledgeVersion;
+use crate::app::State;
+use crate::db::models::pledge;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::page::Page;
+use crate::routes::respond::{Visibility, json_cached};
+
+/// Every published pledge version, newest first.
+#[utoipa::path(tag = "pledge", responses(
+    (status = 200, body = Page<PledgeVersion>),
+    (status = 304, description = "Not modified (If-None-Match)"),
+))]
+#[get("/pledge/versions")]
+pub async fn list(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
+    let body = state
+        .db(|conn| {
+            let versions = pledge::all(conn)?;
+            let mut commitments = pledge::all_commitments(conn)?;
+            let current = versions.first().map(|v| v.version.clone());
+            let items = versions
+                .into_iter()
+                .map(|v| {
+                    let (mine, rest): (Vec<_>, Vec<_>) =
+                        commitments.drain(..).partition(|c| c.version == v.version);
+                    commitments = rest;
+                    let is_current = current.as_deref() == Some(v.version.as_str());
+                    PledgeVersion::from_rows(v, mine, is_current)
+                })
+                .collect();
+            Ok(Page {
+                items,
+                next_cursor: None,
+            })
+        })
+        .await?;
+    json_cached(&req, &body, None, Visibility::Public)
+}
+
+/// One pledge version by its label.
+#[utoipa::path(tag = "pledge", params(("version" = String, Path, description = "Version label, e.g. 2025-09")), responses(
+    (status = 200, body = PledgeVersion),
+    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/pledge/versions/{version}")]
+pub async fn read(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let version = path.into_inner();
+    let body = state
+        .db(move |conn| {
+            let v = pledge::find(conn, &version)?.ok_or_else(|| {
+                ApiError::NotFound(format!("there is no pledge version {version:?}"))
+            })?;
+            let current = pledge::current(conn)?.map(|c| c.version);
+            let items = pledge::commitments_of(conn, &v.version)?;
+            let is_current = current.as_deref() == Some(v.version.as_str());
+            Ok(PledgeVersion::from_rows(v, items, is_current))
+        })
+        .await?;
+    json_cached(&req, &body, None, Visibility::Public)
+}

@@ -1,0 +1,3 @@
+//! `POST /api/v1/registrations`: a supplier joins the registry.
+
+pub mod create;

@@ -1,0 +1,38 @@
+//! Liveness and readiness.
+
+use actix_web::{HttpResponse, get};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::State;
+use crate::db;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database cannot be reached.
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(tag = "service", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(tag = "service", responses(
+    (status = 200, body = Health),
+    (status = 503, body = Health, description = "The database is not reachable"),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: State) -> HttpResponse {
+    let ready = state.db(|conn| Ok(db::ping(conn))).await.unwrap_or(false);
+    if ready {
+        HttpResponse::Ok().json(Health { status: "ok" })
+    } else {
+        HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! A supplier's signature: sign the current version, reaffirm, withdraw.
+
+pub mod reaffirm;
+pub mod sign;
+pub mod withdraw;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+
+use crate::app::State;
+use crate::auth::Caller;
+use crate::domain::SupplierId;
+use crate::domain::lifecycle::Transition;
+use crate::error::ApiResult;
+use crate::lifecycle;
+use crate::routes::suppliers::view::SupplierView;
+
+/// Runs a lifecycle transition for `caller` and answers the supplier as it now stands.
+pub async fn transition(
+    state: State,
+    caller: Caller,
+    supplier: SupplierId,
+    transition: Transition,
+    reason: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let months = state.config.reaffirm_months;
+    let private = caller.may_see_private(supplier);
+    let actor = caller.actor();
+    let view = state
+        .tx(move |conn| {
+            let row = lifecycle::apply(
+                conn,
+                lifecycle::Request {
+                    supplier,
+                    transition,
+                    reason,
+                    actor: &actor,
+                    reaffirm_months: months,
+                },
+            )?;
+            SupplierView::load(conn, row, private)
+        })
+        .await?;
+    Ok(supplier_response(HttpResponse::Ok(), view))
+}
+
+/// A supplier after a write, with its new ETag.
+pub fn supplier_response(
+    mut res: actix_web::HttpResponseBuilder,
+    view: SupplierView,
+) -> HttpResponse {
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view)
+}

@@ -1,0 +1,202 @@
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::supplier_response;
+use crate::app::State;
+use crate::auth::Caller;
+use crate::db::models::signature::{self, SignatureRow, StatementRow};
+use crate::db::models::{now, pledge, supplier};
+use crate::domain::lifecycle::{self as rules, Status};
+use crate::domain::validator::checked;
+use crate::domain::{SignatureId, SupplierId, Validator, text};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::Json;
+use crate::lifecycle::{self, reaffirm_by};
+use crate::routes::suppliers::get_or_404;
+use crate::routes::suppliers::view::SupplierView;
+
+pub const MIN_STATEMENT: usize = 10;
+pub const MAX_STATEMENT: usize = 4000;
+
+/// Signing the current pledge version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    /// The person signing for the organisation.
+    signatory_name: String,
+    /// Their role, e.g. "Chief Executive".
+    signatory_role: String,
+    /// The version being signed; when given it must be the current one.
+    pledge_version: Option<String>,
+    /// A statement for every commitment of the current version, by commitment code
+    /// (10 to 4000 characters each).
+    statements: BTreeMap<String, String>,
+}
+
+/// Sign the current pledge version, with a statement for every commitment. A supplier
+/// whose signature names an earlier version re-signs this way; that signature is
+/// then superseded.
+#[utoipa::path(tag = "supplier self-service",
+    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+    request_body = SignRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = SupplierView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Already signed the current version, or suspended"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/suppliers/{id}/signature")]
+pub async fn sign(
+    state: State,
+    caller: Caller,
+    path: web::Path<SupplierId>,
+    body: Json<SignRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    caller.must_be(id)?;
+    let r = body.0;
+    let months = state.config.reaffirm_months;
+    let actor = caller.actor();
+    let view = state
+        .tx(move |conn| {
+            let mut row = get_or_404(conn, id)?;
+            let current = pledge::current(conn)?
+                .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
+            let commitments = pledge::commitments_of(conn, &current.version)?;
+            let mut v = Validator::default();
+            let name = v.check("signatory_name", text::bounded(&r.signatory_name, 1, 200));
+            let role = v.check("signatory_role", text::bounded(&r.signatory_role, 1, 200));
+            if let Some(version) = &r.pledge_version {
+                if *version != current.version {
+                    v.error(
+                        "pledge_version",
+                        format!(
+                            "is not the current version; the current version is {}",
+                            current.version
+                        ),
+                    );
+                }
+            }
+            let mut statements = Vec::with_capacity(commitments.len());
+            for c in &commitments {
+                let field = format!("statements.{}", c.code);
+                match r.statements.get(&c.code) {
+                    None => v.error(field, "is required: every commitment needs a statement"),
+                    Some(body) => {
+                        if let Some(body) =
+                            v.check(&field, text::bounded(body, MIN_STATEMENT, MAX_STATEMENT))
+                        {
+                            statements.push((c.code.clone(), c.position, body));
+                        }
+                    }
+                }
+            }
+            for code in r
+                .statements
+                .keys()
+                .filter(|k| !commitments.iter().any(|c| &c.code == *k))
+            {
+                v.error(
+                    format!("statements.{code}"),
+                    format!("is not a commitment of version {}", current.version),
+                );
+            }
+            v.finish()?;
+            let at = now();
+            let previous_status: Status = row
+                .status
+                .parse()
+                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+            if let Some(mut open) = signature::open(conn, &row.id)? {
+                if open.pledge_version == current.version {
+                    return Err(ApiError::Conflict(format!(
+                        "the supplier already signed version {}; reaffirm it instead",
+                        current.version
+                    )));
+                }
+                if open.status == Status::Suspended.as_str() {
+                    return Err(ApiError::Conflict(
+                        "a suspended supplier cannot sign until reinstated".into(),
+                    ));
+                }
+                let before =
+                    serde_json::to_value(&open).map_err(|e| ApiError::Internal(e.into()))?;
+                let from = open
+                    .status
+                    .parse::<Status>()
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+                let reason = format!("superseded by a signature of version {}", current.version);
+                open.status = Status::Withdrawn.as_str().to_owned();
+                open.status_reason = Some(reason.clone());
+                open.withdrawn_at = Some(at);
+                open.status_changed_at = at;
+                signature::save(conn, &open)?;
+                lifecycle::record(
+                    conn,
+                    &row,
+                    &open,
+                    "superseded",
+                    Some(from),
+                    Status::Withdrawn,
+                    Some(&reason),
+                    &actor,
+                    at,
+                    Some(before),
+                )?;
+            }
+            let status = rules::on_signing(row.verified_at.is_some());
+            let sig = SignatureRow {
+                id: SignatureId::new().to_db(),
+                supplier_id: row.id.clone(),
+                pledge_version: current.version.clone(),
+                signatory_name: checked(name)?,
+                signatory_role: checked(role)?,
+                signed_at: at,
+                reaffirmed_at: None,
+                reaffirm_by: reaffirm_by(at, months),
+                status: status.as_str().to_owned(),
+                status_reason: None,
+                suspended_from: None,
+                status_changed_at: at,
+                withdrawn_at: None,
+            };
+            let items: Vec<StatementRow> = statements
+                .into_iter()
+                .map(|(code, position, body)| StatementRow {
+                    signature_id: sig.id.clone(),
+                    commitment_code: code,
+                    position,
+                    body,
+                })
+                .collect();
+            signature::insert(conn, &sig, &items)?;
+            row.status = status.as_str().to_owned();
+            row.signed_version = Some(current.version.clone());
+            supplier::save(conn, &mut row, at)?;
+            lifecycle::record(
+                conn,
+                &row,
+                &sig,
+                "signed",
+                Some(previous_status),
+                status,
+                None,
+                &actor,
+                at,
+                None,
+            )?;
+            SupplierView::load(conn, row, true)
+        })
+        .await?;
+    Ok(supplier_response(HttpResponse::Created(), view))
+}

@@ -1,0 +1,60 @@
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::app::State;
+use crate::auth::Caller;
+use crate::domain::lifecycle::Transition;
+use crate::domain::validator::checked;
+use crate::domain::{SupplierId, Validator, text};
+use crate::error::{ApiResult, Problem};
+use crate::extract::Json;
+use crate::routes::suppliers::view::SupplierView;
+
+/// A reason, shown in the supplier's public history.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// Why (1 to 1000 characters); public.
+    pub reason: String,
+}
+
+impl Reason {
+    /// The trimmed reason, or a 422 naming `reason`.
+    pub fn parse(&self) -> ApiResult<String> {
+        let mut v = Validator::default();
+        let reason = v.check("reason", text::bounded(&self.reason, 1, 1000));
+        v.finish()?;
+        checked(reason)
+    }
+}
+
+/// Withdraw the signature, with a reason. Final for that signature; the supplier may
+/// sign again later. The operator may also withdraw a signature.
+#[utoipa::path(tag = "supplier self-service",
+    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+    request_body = Reason,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SupplierView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/suppliers/{id}/signature/withdraw")]
+pub async fn withdraw(
+    state: State,
+    caller: Caller,
+    path: web::Path<SupplierId>,
+    body: Json<Reason>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    caller.must_be_or_admin(id)?;
+    let reason = body.0.parse()?;
+    super::transition(state, caller, id, Transition::Withdraw, Some(reason)).await
+}

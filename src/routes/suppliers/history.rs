@@ -1,0 +1,98 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::find_or_404;
+use super::view::utc;
+use crate::app::State;
+use crate::db::models::history as events;
+use crate::domain::Status;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::Query;
+use crate::routes::page::{self, Page};
+use crate::routes::respond::{Visibility, json_cached};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<i64>,
+}
+
+/// One change of a supplier's status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusChange {
+    /// What happened: signed, verified, suspended, reinstated, reaffirmed, withdrawn, lapsed, superseded.
+    pub event: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    /// The reason given, where a person chose the change.
+    pub reason: Option<String>,
+    /// Who made the change: `supplier`, `operator` or `system`.
+    pub actor: String,
+    pub pledge_version: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A supplier's status changes, oldest first.
+#[utoipa::path(tag = "suppliers",
+    params(("id_or_slug" = String, Path, description = "Supplier UUID or slug"), HistoryParams),
+    responses(
+        (status = 200, body = Page<StatusChange>),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/suppliers/{id_or_slug}/history")]
+pub async fn history(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+    params: Query<HistoryParams>,
+) -> ApiResult<HttpResponse> {
+    let limit = page::limit(params.0.limit)?;
+    let after = page::decode_number(params.0.cursor.as_deref())?;
+    let key = path.into_inner();
+    let body = state
+        .db(move |conn| {
+            let supplier = find_or_404(conn, &key)?;
+            let rows = events::page(conn, &supplier.id, after, limit + 1)?;
+            let mut items = Vec::with_capacity(rows.len());
+            let page = Page::from_rows(rows, limit, |r| r.id.to_string(), |r| r);
+            for r in page.items {
+                let status = |s: &str| {
+                    s.parse::<Status>()
+                        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
+                };
+                items.push(StatusChange {
+                    from_status: r.from_status.as_deref().map(status).transpose()?,
+                    to_status: status(&r.to_status)?,
+                    event: r.event,
+                    reason: r.reason,
+                    actor: public_actor(&r.actor).to_owned(),
+                    pledge_version: r.pledge_version,
+                    at: utc(r.at),
+                });
+            }
+            Ok(Page {
+                items,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await?;
+    json_cached(&req, &body, None, Visibility::Public)
+}
+
+/// The public name of an actor: which kind of party, never a token id.
+fn public_actor(actor: &str) -> &'static str {
+    match actor.split(':').next() {
+        Some("admin") => "operator",
+        Some("supplier") => "supplier",
+        _ => "system",
+    }
+}

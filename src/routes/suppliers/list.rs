@@ -1,0 +1,107 @@
+use actix_web::{HttpRequest, HttpResponse, get};
+use chrono::DateTime;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::view::SupplierSummary;
+use crate::app::State;
+use crate::db::models::pledge;
+use crate::db::models::supplier::{self, ListFilter};
+use crate::domain::Status;
+use crate::domain::evidence::EvidenceHealth;
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::extract::Query;
+use crate::routes::page::{self, Page};
+use crate::routes::respond::{Visibility, json_cached};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Text to find in the name or slug (case-insensitive), or an exact company number.
+    q: Option<String>,
+    /// Only suppliers with this status.
+    #[param(inline)]
+    status: Option<Status>,
+    /// Only suppliers with live evidence for this commitment code.
+    commitment: Option<String>,
+    /// Only suppliers with at least one live evidence link in this health state.
+    #[param(inline)]
+    evidence_health: Option<EvidenceHealth>,
+    /// Only suppliers whose signature names this pledge version.
+    pledge_version: Option<String>,
+    /// Only suppliers changed at or after this time (RFC 3339).
+    updated_since: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<i64>,
+}
+
+/// Signatories, filtered and paged, ordered by slug.
+#[utoipa::path(tag = "suppliers", params(ListParams), responses(
+    (status = 200, body = Page<SupplierSummary>),
+    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
+))]
+#[get("/suppliers")]
+pub async fn list(
+    req: HttpRequest,
+    state: State,
+    params: Query<ListParams>,
+) -> ApiResult<HttpResponse> {
+    let p = params.0;
+    let limit = page::limit(p.limit)?;
+    let mut errors = Vec::new();
+    let q = match p.q.as_deref().map(|q| text::bounded(q, 0, 200)) {
+        Some(Err(m)) => {
+            errors.push(FieldError::new("q", m));
+            None
+        }
+        Some(Ok(q)) => Some(q),
+        None => None,
+    };
+    let updated_since = match p.updated_since.as_deref().map(DateTime::parse_from_rfc3339) {
+        Some(Err(_)) => {
+            errors.push(FieldError::new(
+                "updated_since",
+                "must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
+            ));
+            None
+        }
+        Some(Ok(t)) => Some(t.naive_utc()),
+        None => None,
+    };
+    let after_slug = p.cursor.as_deref().map(page::decode).transpose()?;
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidQuery(errors));
+    }
+    let filter = ListFilter {
+        q,
+        status: p.status.map(|s| s.as_str().to_owned()),
+        commitment: p.commitment,
+        evidence_health: p.evidence_health.map(|h| h.as_str().to_owned()),
+        pledge_version: p.pledge_version,
+        updated_since,
+        after_slug,
+        limit: limit + 1,
+    };
+    let body = state
+        .db(move |conn| {
+            let current = pledge::current(conn)?.map(|v| v.version);
+            let rows = supplier::list(conn, &filter)?;
+            let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| r);
+            let items = page
+                .items
+                .into_iter()
+                .map(|r| SupplierSummary::build(r, current.as_deref()))
+                .collect::<ApiResult<Vec<_>>>()?;
+            Ok(Page {
+                items,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await?;
+    json_cached(&req, &body, None, Visibility::Public)
+}

@@ -1,0 +1,179 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, patch, web};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::view::SupplierView;
+use super::{etag, get_or_404, revision_of};
+use crate::app::State;
+use crate::auth::Caller;
+use crate::db::models::{audit, now, supplier};
+use crate::domain::validator::checked;
+use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Json, nullable};
+
+/// Fields to change; absent fields stay as they are. `company_number: null` removes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    name: Option<String>,
+    website: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    company_number: Option<Option<String>>,
+    description: Option<String>,
+    products: Option<Vec<String>>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+}
+
+/// Update a supplier's profile. Send the `ETag` of your last read as `If-Match` so that
+/// a change made meanwhile is not overwritten (412 if it was).
+#[utoipa::path(tag = "supplier self-service",
+    params(
+        ("id" = String, Path, format = Uuid, description = "Supplier id"),
+        ("If-Match" = Option<String>, Header, description = "ETag from the last read"),
+    ),
+    request_body = ProfilePatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SupplierView, description = "The updated supplier, with contact details"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Company number already registered"),
+        (status = 412, body = Problem, content_type = "application/problem+json", description = "Stale If-Match"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/suppliers/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    path: web::Path<SupplierId>,
+    body: Json<ProfilePatch>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    caller.must_be_or_admin(id)?;
+    let if_match = match req.headers().get(header::IF_MATCH) {
+        None => None,
+        Some(v) => Some(revision_of(v.to_str().unwrap_or(""))),
+    };
+    let p = body.0;
+    let mut v = Validator::default();
+    let name = v.check_opt("name", p.name.as_deref().map(profile::name));
+    let website = v.check_opt("website", p.website.as_deref().map(WebUrl::try_from));
+    let company_number = match p.company_number {
+        None => Some(None),
+        Some(None) => Some(Some(None)),
+        Some(Some(raw)) => v
+            .check("company_number", CompanyNumber::try_from(raw.as_str()))
+            .map(|c| Some(Some(c))),
+    };
+    let description = v.check_opt(
+        "description",
+        p.description.as_deref().map(profile::description),
+    );
+    let products = v.check_opt("products", p.products.as_deref().map(profile::products));
+    let contact_name = v.check_opt(
+        "contact_name",
+        p.contact_name.as_deref().map(profile::contact_name),
+    );
+    let contact_email = v.check_opt(
+        "contact_email",
+        p.contact_email.as_deref().map(profile::contact_email),
+    );
+    v.finish()?;
+    let (name, website, company_number) =
+        (checked(name)?, checked(website)?, checked(company_number)?);
+    let (description, products) = (checked(description)?, checked(products)?);
+    let (contact_name, contact_email) = (checked(contact_name)?, checked(contact_email)?);
+    if [
+        name.is_none(),
+        website.is_none(),
+        company_number.is_none(),
+        description.is_none(),
+    ]
+    .into_iter()
+    .chain([
+        products.is_none(),
+        contact_name.is_none(),
+        contact_email.is_none(),
+    ])
+    .all(|b| b)
+    {
+        return Err(ApiError::field("body", "names no field to change"));
+    }
+    let actor = caller.actor();
+    let (view, revision) = state
+        .tx(move |conn| {
+            let mut row = get_or_404(conn, id)?;
+            if let Some(revisions) = &if_match {
+                if !revisions.contains(&row.revision) {
+                    return Err(ApiError::PreconditionFailed);
+                }
+            }
+            let before = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
+            if let Some(name) = name {
+                row.search_name = supplier::search_name(&name);
+                row.name = name;
+            }
+            if let Some(w) = website {
+                row.website = w.to_string();
+            }
+            if let Some(cn) = company_number {
+                if let Some(cn) = &cn {
+                    if supplier::company_number_taken(conn, cn.as_str(), Some(&row.id))? {
+                        return Err(ApiError::Conflict(format!(
+                            "company number {cn} is already registered by another supplier"
+                        )));
+                    }
+                }
+                row.company_number = cn.map(|c| c.to_string());
+            }
+            if let Some(d) = description {
+                row.description = d;
+            }
+            if let Some(p) = products {
+                row.products = json!(p).to_string();
+            }
+            if let Some(n) = contact_name {
+                row.contact_name = n;
+            }
+            if let Some(e) = contact_email {
+                row.contact_email = e;
+            }
+            let at = now();
+            supplier::save(conn, &mut row, at).map_err(|e| match e {
+                diesel::result::Error::NotFound => ApiError::PreconditionFailed,
+                e => e.into(),
+            })?;
+            let after = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
+            audit::record(
+                conn,
+                at,
+                audit::Entry {
+                    actor: &actor,
+                    action: "supplier.profile_updated",
+                    entity_type: "supplier",
+                    entity_id: row.id.clone(),
+                    supplier_id: Some(row.id.clone()),
+                    before: Some(before),
+                    after: Some(after),
+                },
+            )?;
+            let revision = row.revision;
+            Ok((SupplierView::load(conn, row, true)?, revision))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(revision, true)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view))
+}

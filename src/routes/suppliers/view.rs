@@ -1,0 +1,251 @@
+//! What the public (and the supplier itself) sees of a supplier.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::models::evidence::{self, EvidenceRow};
+use crate::db::models::pledge;
+use crate::db::models::signature::{self, SignatureRow};
+use crate::db::models::supplier::SupplierRow;
+use crate::domain::Status;
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::error::{ApiError, ApiResult};
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> ApiResult<T> {
+    s.parse()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("stored value {s:?} is not recognised")))
+}
+
+/// A supplier with its current signature, statements and evidence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub website: String,
+    /// UK Companies House number, upper-case.
+    pub company_number: Option<String>,
+    pub description: String,
+    pub products: Vec<String>,
+    pub identity_verified: bool,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// Where the supplier stands with the pledge.
+    pub status: Status,
+    /// The signature in force, or the most recent withdrawn one; null if it never signed.
+    pub signature: Option<SignatureView>,
+    /// Evidence that is not retired.
+    pub evidence: Vec<EvidenceView>,
+    /// Contact details: only for the supplier itself and the operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignatureView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub pledge_version: String,
+    /// False when the supplier signed an earlier version than the current one.
+    pub is_current_version: bool,
+    pub signatory_name: String,
+    pub signatory_role: String,
+    pub signed_at: DateTime<Utc>,
+    pub reaffirmed_at: Option<DateTime<Utc>>,
+    /// The signature lapses unless reaffirmed by then.
+    pub reaffirm_by: DateTime<Utc>,
+    pub status: Status,
+    /// Why the status was set, where a person chose it (suspension, withdrawal).
+    pub status_reason: Option<String>,
+    pub status_changed_at: DateTime<Utc>,
+    pub statements: Vec<StatementView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementView {
+    /// The commitment code.
+    pub commitment: String,
+    /// What the supplier says it does for this commitment.
+    pub statement: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub kind: EvidenceKind,
+    /// Codes of the commitments this evidence supports.
+    pub commitments: Vec<String>,
+    pub scheme: Option<CertScheme>,
+    pub reference: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    /// True when a certification's expiry date has passed, whatever its link does.
+    pub expired: bool,
+    pub health: HealthView,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The evidence checker's latest view of a link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    pub status: EvidenceHealth,
+    pub http_status: Option<i32>,
+    pub final_url: Option<String>,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub last_ok_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: i32,
+}
+
+impl SignatureView {
+    pub fn build(
+        conn: &mut DbConn,
+        sig: SignatureRow,
+        current_version: Option<&str>,
+    ) -> ApiResult<Self> {
+        let statements = signature::statements_of(conn, &sig.id)?
+            .into_iter()
+            .map(|s| StatementView {
+                commitment: s.commitment_code,
+                statement: s.body,
+            })
+            .collect();
+        Ok(SignatureView {
+            is_current_version: current_version == Some(sig.pledge_version.as_str()),
+            status: parse(&sig.status)?,
+            id: sig.id,
+            pledge_version: sig.pledge_version,
+            signatory_name: sig.signatory_name,
+            signatory_role: sig.signatory_role,
+            signed_at: utc(sig.signed_at),
+            reaffirmed_at: sig.reaffirmed_at.map(utc),
+            reaffirm_by: utc(sig.reaffirm_by),
+            status_reason: sig.status_reason,
+            status_changed_at: utc(sig.status_changed_at),
+            statements,
+        })
+    }
+}
+
+impl EvidenceView {
+    pub fn build(row: EvidenceRow, commitments: Vec<String>, today: NaiveDate) -> ApiResult<Self> {
+        Ok(EvidenceView {
+            kind: parse(&row.kind)?,
+            scheme: row.scheme.as_deref().map(parse).transpose()?,
+            expired: row.expires_on.is_some_and(|d| d < today),
+            health: HealthView {
+                status: parse(&row.health)?,
+                http_status: row.http_status,
+                final_url: row.final_url,
+                checked_at: row.checked_at.map(utc),
+                last_ok_at: row.last_ok_at.map(utc),
+                consecutive_failures: row.consecutive_failures,
+            },
+            id: row.id,
+            url: row.url,
+            title: row.title,
+            commitments,
+            reference: row.reference,
+            expires_on: row.expires_on,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+
+    /// Every active piece of evidence of a supplier.
+    pub fn all_of(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<Self>> {
+        let rows = evidence::active_of(conn, supplier_id)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut codes = evidence::commitments_of(conn, &ids)?;
+        let today = Utc::now().date_naive();
+        rows.into_iter()
+            .map(|r| {
+                let c = codes.remove(&r.id).unwrap_or_default();
+                EvidenceView::build(r, c, today)
+            })
+            .collect()
+    }
+}
+
+impl SupplierView {
+    /// The full view; `private` adds the contact details.
+    pub fn load(conn: &mut DbConn, row: SupplierRow, private: bool) -> ApiResult<Self> {
+        let current = pledge::current(conn)?.map(|v| v.version);
+        let signature = signature::latest(conn, &row.id)?
+            .map(|s| SignatureView::build(conn, s, current.as_deref()))
+            .transpose()?;
+        let evidence = EvidenceView::all_of(conn, &row.id)?;
+        Ok(SupplierView {
+            status: parse(&row.status)?,
+            products: row.products(),
+            identity_verified: row.verified_at.is_some(),
+            verified_at: row.verified_at.map(utc),
+            contact: private.then(|| Contact {
+                name: row.contact_name.clone(),
+                email: row.contact_email.clone(),
+            }),
+            signature,
+            evidence,
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            website: row.website,
+            company_number: row.company_number,
+            description: row.description,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+/// A supplier in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierSummary {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub website: String,
+    pub company_number: Option<String>,
+    pub status: Status,
+    /// The version the supplier's signature names, if it signed.
+    pub pledge_version: Option<String>,
+    /// False when it signed an earlier version than the current one.
+    pub signed_current_version: bool,
+    pub identity_verified: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl SupplierSummary {
+    pub fn build(row: SupplierRow, current_version: Option<&str>) -> ApiResult<Self> {
+        Ok(SupplierSummary {
+            status: parse(&row.status)?,
+            signed_current_version: row.signed_version.is_some()
+                && row.signed_version.as_deref() == current_version,
+            identity_verified: row.verified_at.is_some(),
+            pledge_version: row.signed_version,
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            website: row.website,
+            company_number: row.company_number,
+            updated_at: utc(row.updated_at),
+        })
+    }
+}

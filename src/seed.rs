@@ -1,0 +1,307 @@
+//! `seed-demo`: realistic synthetic suppliers with varied statuses, statements and
+//! evidence, for trying the registry out and for benchmarks.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::Connection;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::db::DbConn;
+use crate::db::models::evidence::{self, EvidenceRow};
+use crate::db::models::history::{self, NewStatusEvent};
+use crate::db::models::signature::{self, SignatureRow, StatementRow};
+use crate::db::models::supplier::{self, SupplierRow};
+use crate::db::models::{audit, now, pledge};
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::lifecycle::Status;
+use crate::domain::{EvidenceId, SignatureId, Slug, SupplierId};
+use crate::lifecycle::reaffirm_by;
+
+const FIRST: &[&str] = &[
+    "Care",
+    "Carewise",
+    "Hearth",
+    "Kindred",
+    "Beacon",
+    "Willow",
+    "Harbour",
+    "Northgate",
+    "Meadow",
+    "Oakleaf",
+    "Brightpath",
+    "Evergreen",
+    "Lantern",
+    "Compass",
+    "Haven",
+    "Riverside",
+    "Summit",
+    "Tandem",
+    "Allied",
+    "Greenfield",
+];
+const SECOND: &[&str] = &[
+    "Digital",
+    "Health",
+    "Systems",
+    "Technologies",
+    "Software",
+    "Analytics",
+    "Connect",
+    "Labs",
+    "Solutions",
+    "Data",
+    "Insight",
+    "Monitoring",
+    "Record",
+    "Planning",
+    "Assist",
+    "Telecare",
+];
+const SUFFIX: &[&str] = &["Ltd", "Limited", "LLP", "Group", "UK Ltd", "CIC"];
+const PRODUCTS: &[&str] = &[
+    "Digital care records",
+    "eMAR medication management",
+    "Acoustic monitoring",
+    "Falls detection",
+    "Rostering and scheduling",
+    "Care planning assistant",
+    "Family portal",
+    "Hydration tracking",
+    "Voice notes to care notes",
+    "Risk prediction dashboard",
+];
+const STATEMENT_OPENERS: &[&str] = &[
+    "We work with an advisory panel of people who draw on care and frontline carers, who review",
+    "Our product documentation explains in plain English how",
+    "Before each release we run a clinical safety assessment and keep a hazard log covering",
+    "We test our models for differences in accuracy across age, sex, ethnicity and disability, and publish",
+    "Personal data is processed in the UK under our DPIA, and no care records are used to train",
+    "Our Chief Technology Officer is accountable for",
+];
+
+/// Adds `count` suppliers; returns how many were added.
+pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow::Result<u32> {
+    let Some(version) = pledge::current(conn)? else {
+        anyhow::bail!("no pledge version is published");
+    };
+    let commitments = pledge::commitments_of(conn, &version.version)?;
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    let mut made = 0;
+    for chunk in (0..count).collect::<Vec<_>>().chunks(200) {
+        conn.transaction::<_, anyhow::Error, _>(|conn| {
+            for _ in chunk {
+                one(
+                    conn,
+                    &mut rng,
+                    &version.version,
+                    &commitments,
+                    reaffirm_months,
+                )?;
+                made += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(made)
+}
+
+fn one(
+    conn: &mut DbConn,
+    rng: &mut impl Rng,
+    version: &str,
+    commitments: &[pledge::CommitmentRow],
+    reaffirm_months: u32,
+) -> anyhow::Result<()> {
+    let pick =
+        |rng: &mut dyn rand::RngCore, list: &[&'static str]| *list.choose(rng).unwrap_or(&"");
+    let name = format!(
+        "{} {} {}",
+        pick(rng, FIRST),
+        pick(rng, SECOND),
+        pick(rng, SUFFIX)
+    );
+    let slug = supplier::free_slug(conn, &Slug::from_name(&name))?;
+    let at = now();
+    let created = at - Duration::days(rng.gen_range(1..700));
+    let id = SupplierId::new().to_db();
+    let company_number = match rng.gen_range(0..10) {
+        0 => None,
+        1 => Some(format!("SC{:06}", rng.gen_range(0..1_000_000))),
+        _ => Some(format!("{:08}", rng.gen_range(0..100_000_000))),
+    }
+    .filter(|cn| !supplier::company_number_taken(conn, cn, None).unwrap_or(true));
+    let mut products: Vec<&str> = {
+        let n = rng.gen_range(1..4);
+        PRODUCTS.choose_multiple(rng, n)
+    }
+    .copied()
+    .collect();
+    products.sort();
+    let roll = rng.gen_range(0..100);
+    let status = match roll {
+        0..=9 => Status::Unsigned,
+        10..=24 => Status::Pending,
+        25..=79 => Status::Active,
+        80..=87 => Status::Lapsed,
+        88..=93 => Status::Suspended,
+        _ => Status::Withdrawn,
+    };
+    let verified = !matches!(status, Status::Unsigned | Status::Pending);
+    let website_host = slug.as_str().replace('-', "");
+    let mut row = SupplierRow {
+        id: id.clone(),
+        slug: slug.to_string(),
+        search_name: supplier::search_name(&name),
+        name: name.clone(),
+        website: format!("https://www.{website_host}.example"),
+        company_number,
+        description: format!(
+            "{name} builds {} for adult social care providers.",
+            products.join(", ").to_lowercase()
+        ),
+        products: json!(products).to_string(),
+        contact_name: "Demo Contact".into(),
+        contact_email: format!("governance@{website_host}.example"),
+        verified_at: verified.then_some(created + Duration::days(3)),
+        status: status.as_str().into(),
+        signed_version: None,
+        revision: 1,
+        created_at: created,
+        updated_at: created,
+    };
+    if status != Status::Unsigned {
+        row.signed_version = Some(version.to_owned());
+    }
+    supplier::insert(conn, &row)?;
+    audit::record(
+        conn,
+        created,
+        audit::Entry {
+            actor: "system",
+            action: "supplier.registered",
+            entity_type: "supplier",
+            entity_id: id.clone(),
+            supplier_id: Some(id.clone()),
+            before: None,
+            after: Some(json!({ "name": name, "seed": true })),
+        },
+    )?;
+    if status == Status::Unsigned {
+        return Ok(());
+    }
+    let signed_at: NaiveDateTime = if status == Status::Lapsed {
+        at - Duration::days(i64::from(reaffirm_months) * 31 + rng.gen_range(1..60))
+    } else {
+        created + Duration::days(1)
+    };
+    let sig = SignatureRow {
+        id: SignatureId::new().to_db(),
+        supplier_id: id.clone(),
+        pledge_version: version.to_owned(),
+        signatory_name: "Alex Morgan".into(),
+        signatory_role: "Chief Executive".into(),
+        signed_at,
+        reaffirmed_at: None,
+        reaffirm_by: reaffirm_by(signed_at, reaffirm_months),
+        status: status.as_str().into(),
+        status_reason: match status {
+            Status::Suspended => Some("Evidence under review following a complaint".into()),
+            Status::Withdrawn => Some("Product line discontinued".into()),
+            _ => None,
+        },
+        suspended_from: (status == Status::Suspended).then(|| Status::Active.as_str().into()),
+        status_changed_at: signed_at,
+        withdrawn_at: (status == Status::Withdrawn).then_some(at),
+    };
+    let statements: Vec<StatementRow> = commitments
+        .iter()
+        .map(|c| StatementRow {
+            signature_id: sig.id.clone(),
+            commitment_code: c.code.clone(),
+            position: c.position,
+            body: format!(
+                "{} {}.",
+                pick(rng, STATEMENT_OPENERS),
+                c.title.to_lowercase()
+            ),
+        })
+        .collect();
+    signature::insert(conn, &sig, &statements)?;
+    history::insert(
+        conn,
+        &NewStatusEvent {
+            supplier_id: &id,
+            signature_id: Some(&sig.id),
+            pledge_version: Some(version),
+            event: "signed",
+            from_status: Some(Status::Unsigned.as_str()),
+            to_status: status.as_str(),
+            reason: sig.status_reason.as_deref(),
+            actor: "system",
+            at: signed_at,
+        },
+    )?;
+    for _ in 0..rng.gen_range(1..5) {
+        let kind = *EvidenceKind::ALL
+            .choose(rng)
+            .unwrap_or(&EvidenceKind::Policy);
+        let certification = kind == EvidenceKind::Certification;
+        let health = match rng.gen_range(0..20) {
+            0 => EvidenceHealth::Broken,
+            1 => EvidenceHealth::Redirected,
+            2 => EvidenceHealth::Restricted,
+            3..=5 => EvidenceHealth::Pending,
+            _ => EvidenceHealth::Ok,
+        };
+        let e = EvidenceRow {
+            id: EvidenceId::new().to_db(),
+            supplier_id: id.clone(),
+            url: format!(
+                "https://www.{website_host}.example/trust/{}",
+                kind.as_str().replace('_', "-")
+            ),
+            title: format!("{} {}", name, kind.as_str().replace('_', " ")),
+            kind: kind.as_str().into(),
+            scheme: certification.then(|| {
+                CertScheme::ALL
+                    .choose(rng)
+                    .unwrap_or(&CertScheme::Other)
+                    .as_str()
+                    .into()
+            }),
+            reference: certification.then(|| format!("CERT-{:06}", rng.gen_range(0..1_000_000))),
+            expires_on: certification
+                .then(|| (at + Duration::days(rng.gen_range(-60..400))).date()),
+            health: health.as_str().into(),
+            http_status: (health != EvidenceHealth::Pending).then_some(
+                if health == EvidenceHealth::Broken {
+                    404
+                } else {
+                    200
+                },
+            ),
+            final_url: None,
+            checked_at: (health != EvidenceHealth::Pending).then_some(at),
+            last_ok_at: matches!(health, EvidenceHealth::Ok | EvidenceHealth::Redirected)
+                .then_some(at),
+            consecutive_failures: if health == EvidenceHealth::Broken {
+                3
+            } else {
+                0
+            },
+            created_at: signed_at,
+            updated_at: signed_at,
+            retired_at: None,
+        };
+        let mut codes: Vec<String> = {
+            let n = rng.gen_range(1..3);
+            commitments.choose_multiple(rng, n)
+        }
+        .map(|c| c.code.clone())
+        .collect();
+        codes.sort();
+        evidence::insert(conn, &e, &codes)?;
+    }
+    Ok(())
+}

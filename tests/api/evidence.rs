@@ -1,0 +1,195 @@
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+fn policy() -> Value {
+    json!({"url": "https://example.org/ai-policy", "title": "Our AI policy", "kind": "policy", "commitments": ["transparency", "safety"]})
+}
+
+#[tokio::test]
+async fn evidence_is_added_edited_and_retired() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Evidenced Ltd").await;
+    let base = format!("/api/v1/suppliers/{}/evidence", s.id);
+    let res = app.post(&base, Some(&s.token), policy()).await;
+    assert_eq!(res.status(), 201);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["health"]["status"], "pending");
+    assert_eq!(e["commitments"], json!(["safety", "transparency"]));
+    assert_eq!(e["expired"], false);
+    let cert = json!({
+        "url": "https://example.org/ce.pdf", "title": "Cyber Essentials Plus", "kind": "certification",
+        "commitments": ["data_protection"], "scheme": "cyber_essentials_plus", "reference": "CE-123", "expires_on": "2020-01-31"
+    });
+    let res = app.post(&base, Some(&s.token), cert).await;
+    assert_eq!(res.status(), 201);
+    let cert: Value = res.json().await.unwrap();
+    assert_eq!(
+        cert["expired"], true,
+        "an expired certification shows as expired"
+    );
+
+    let view = app.supplier(&s.slug).await;
+    assert_eq!(view["evidence"].as_array().unwrap().len(), 2);
+
+    let id = e["id"].as_str().unwrap();
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&s.token),
+            Some(json!({"title": "AI policy v2", "commitments": ["accountability"]})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let edited: Value = res.json().await.unwrap();
+    assert_eq!(edited["title"], "AI policy v2");
+    assert_eq!(edited["commitments"], json!(["accountability"]));
+    assert_eq!(edited["url"], "https://example.org/ai-policy");
+
+    assert_eq!(
+        app.send(
+            Method::DELETE,
+            &format!("{base}/{id}"),
+            Some(&s.token),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    problem(
+        app.send(
+            Method::DELETE,
+            &format!("{base}/{id}"),
+            Some(&s.token),
+            None,
+        )
+        .await,
+        404,
+    )
+    .await;
+    let view = app.supplier(&s.slug).await;
+    assert_eq!(
+        view["evidence"].as_array().unwrap().len(),
+        1,
+        "retired evidence leaves the public view"
+    );
+    let audit = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/admin/audit?supplier_id={}", s.id),
+            Some(&app.admin_token),
+        )
+        .send()
+        .await
+        .unwrap();
+    let audit: Value = audit.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.ends_with(&[
+            "evidence.added",
+            "evidence.added",
+            "evidence.updated",
+            "evidence.retired"
+        ]),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn evidence_validation_names_each_field() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Strict Ltd").await;
+    let base = format!("/api/v1/suppliers/{}/evidence", s.id);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("url", json!("file:///etc/passwd"), "url"),
+        (
+            "url",
+            json!(format!("https://example.org/{}", "a".repeat(2100))),
+            "url",
+        ),
+        ("title", json!(""), "title"),
+        ("commitments", json!([]), "commitments"),
+        ("commitments", json!(["astrology"]), "commitments[0]"),
+        ("commitments", json!(["safety", "safety"]), "commitments[1]"),
+        ("scheme", json!("iso_iec_27001"), "scheme"),
+        ("expires_on", json!("2027-01-01"), "expires_on"),
+    ];
+    for (field, value, named) in cases {
+        let mut body = policy();
+        body[field] = value;
+        let p = problem(app.post(&base, Some(&s.token), body).await, 422).await;
+        assert_eq!(fields(&p), [named], "{field}");
+    }
+    let mut body = policy();
+    body["kind"] = json!("rumour");
+    let p = problem(app.post(&base, Some(&s.token), body).await, 422).await;
+    assert_eq!(fields(&p), ["kind"]);
+    let mut body = policy();
+    body["expires_on"] = json!("31/01/2027");
+    body["kind"] = json!("certification");
+    let p = problem(app.post(&base, Some(&s.token), body).await, 422).await;
+    assert_eq!(fields(&p), ["expires_on"]);
+    assert_eq!(app.supplier(&s.slug).await["evidence"], json!([]));
+    problem(
+        app.send(
+            Method::PATCH,
+            &format!("{base}/00000000-0000-4000-8000-000000000000"),
+            Some(&s.token),
+            Some(json!({"title": "x"})),
+        )
+        .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn changing_an_evidence_url_resets_its_health() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Mover Ltd").await;
+    let base = format!("/api/v1/suppliers/{}/evidence", s.id);
+    let e: Value = app
+        .post(&base, Some(&s.token), policy())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = e["id"].as_str().unwrap();
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::evidence;
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(evidence::table.find(id))
+            .set((
+                evidence::health.eq("broken"),
+                evidence::consecutive_failures.eq(3),
+                evidence::http_status.eq(Some(404)),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    assert_eq!(
+        app.supplier(&s.slug).await["evidence"][0]["health"]["status"],
+        "broken"
+    );
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&s.token),
+            Some(json!({"url": "https://example.org/new"})),
+        )
+        .await;
+    let edited: Value = res.json().await.unwrap();
+    assert_eq!(edited["health"]["status"], "pending");
+    assert_eq!(edited["health"]["consecutive_failures"], 0);
+    assert_eq!(edited["health"]["http_status"], Value::Null);
+}

@@ -1,0 +1,289 @@
+//! `TestApp`: the real service on a random port against a fresh database.
+//!
+//! SQLite by default (a temp file per test); with `TEST_DATABASE_URL=postgres://...`
+//! each test gets a fresh PostgreSQL database, dropped afterwards.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use pledge_registry::auth::{Keys, Role, tokens};
+use pledge_registry::config::Config;
+use pledge_registry::db::DbPool;
+use pledge_registry::domain::SupplierId;
+use pledge_registry::{app, bootstrap};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub pool: DbPool,
+    pub keys: Keys,
+    pub admin_token: String,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+/// A registered supplier, as a test holds it.
+#[derive(Debug, Clone)]
+pub struct Supplier {
+    pub id: String,
+    pub slug: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts the service with extra settings.
+    pub async fn spawn_with(settings: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut env: HashMap<String, String> = HashMap::new();
+        env.insert(
+            "REGISTRY_DATA_DIR".into(),
+            dir.path().to_string_lossy().into(),
+        );
+        env.insert("REGISTRY_BIND".into(), "127.0.0.1:0".into());
+        env.insert("REGISTRY_DB_POOL_SIZE".into(), "4".into());
+        let mut pg_drop = None;
+        if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
+            let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn =
+                PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin_url.clone());
+            env.insert("DATABASE_URL".into(), format!("{base}/{name}"));
+            pg_drop = Some((admin_url, name));
+        }
+        for (k, v) in settings {
+            env.insert((*k).into(), (*v).into());
+        }
+        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
+        let state = tokio::task::spawn_blocking({
+            let config = config.clone();
+            move || bootstrap::prepare(config)
+        })
+        .await
+        .expect("join")
+        .expect("prepare");
+        let pool = state.pool.clone();
+        let (keys, _) = Keys::load_or_generate(&config.signing_key_file).expect("keys");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = app::serve(state, listener).expect("serve");
+        tokio::spawn(server);
+        let mut app = TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            pool,
+            keys,
+            admin_token: String::new(),
+            config,
+            _dir: dir,
+            pg_drop,
+        };
+        app.admin_token = app.token(Role::Admin, None, Duration::days(1));
+        app
+    }
+
+    /// Issues a token straight through the registry's own code, as the CLI does.
+    pub fn token(&self, role: Role, supplier: Option<SupplierId>, ttl: Duration) -> String {
+        let mut conn = self.pool.get().expect("conn");
+        tokens::issue(
+            &mut conn,
+            &self.keys,
+            &self.config.public_url,
+            role,
+            supplier,
+            ttl,
+            Some("test"),
+        )
+        .expect("issue")
+        .token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let r = self.http.request(method, self.url(path));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.req(Method::GET, path, None)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut r = self.req(method, path, token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Option<Value>) -> Response {
+        self.send(Method::POST, path, Some(&self.admin_token.clone()), body)
+            .await
+    }
+
+    /// An operator lifecycle action (`verify`, `suspend`, `reinstate`) on `s`.
+    pub async fn lifecycle(&self, s: &Supplier, action: &str, body: Option<Value>) -> Response {
+        self.admin_post(&format!("/api/v1/admin/suppliers/{}/{action}", s.id), body)
+            .await
+    }
+
+    /// Registers a supplier with a valid profile named `name`.
+    pub async fn register(&self, name: &str) -> Supplier {
+        let res = self
+            .post("/api/v1/registrations", None, registration(name))
+            .await;
+        assert_eq!(res.status(), 201, "register {name}");
+        let body: Value = res.json().await.expect("json");
+        Supplier {
+            id: body["supplier"]["id"].as_str().expect("id").to_owned(),
+            slug: body["supplier"]["slug"].as_str().expect("slug").to_owned(),
+            token: body["token"]["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// Signs the current version with a statement for every commitment.
+    pub async fn sign(&self, s: &Supplier) -> Response {
+        let body = self.signature_body().await;
+        self.post(
+            &format!("/api/v1/suppliers/{}/signature", s.id),
+            Some(&s.token),
+            body,
+        )
+        .await
+    }
+
+    pub async fn signature_body(&self) -> Value {
+        let pledge = self.get_json("/api/v1/pledge").await;
+        let statements: serde_json::Map<String, Value> = pledge["commitments"]
+            .as_array()
+            .expect("commitments")
+            .iter()
+            .map(|c| {
+                let code = c["code"].as_str().expect("code").to_owned();
+                (
+                    code.clone(),
+                    json!(format!(
+                        "What we do for {code}: a clear, specific statement."
+                    )),
+                )
+            })
+            .collect();
+        json!({
+            "signatory_name": "Sam Patel",
+            "signatory_role": "Chief Executive",
+            "statements": statements,
+        })
+    }
+
+    /// A registered, signed and verified (active) supplier.
+    pub async fn active_supplier(&self, name: &str) -> Supplier {
+        let s = self.register(name).await;
+        assert_eq!(self.sign(&s).await.status(), 201);
+        let res = self
+            .admin_post(&format!("/api/v1/admin/suppliers/{}/verify", s.id), None)
+            .await;
+        assert_eq!(res.status(), 200);
+        s
+    }
+
+    pub async fn supplier(&self, key: &str) -> Value {
+        self.get_json(&format!("/api/v1/suppliers/{key}")).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            if let Ok(mut conn) = PgConnection::establish(&admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub fn registration(name: &str) -> Value {
+    json!({
+        "name": name,
+        "website": "https://example.org",
+        "description": "Digital care records for home care.",
+        "products": ["Care records"],
+        "contact_name": "Jo Bloggs",
+        "contact_email": "jo@example.org",
+    })
+}
+
+/// Asserts a problem+json answer with this status, and returns its body.
+pub async fn problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: Value = res.json().await.expect("problem json");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .expect("type")
+            .starts_with("urn:pledge-registry:problem:")
+    );
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The fields a validation problem names.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real service over HTTP, one fresh database per test.
+//! Modules mirror the URL tree.
+
+mod admin;
+mod auth_matrix;
+mod evidence;
+mod helpers;
+mod openapi;
+mod pledge;
+mod registrations;
+mod service;
+mod signature;
+mod suppliers;

@@ -1,0 +1,77 @@
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+const COMMITTED: &str = "openapi/openapi.json";
+
+/// The committed document is what the code generates; regenerate it with
+/// `cargo run -- openapi > openapi/openapi.json`.
+#[tokio::test]
+async fn committed_document_matches_the_code() {
+    let app = TestApp::spawn().await;
+    let served: Value = app.get_json("/openapi.json").await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("openapi/openapi.json exists"))
+            .expect("committed document is JSON");
+    assert!(
+        served == committed,
+        "{COMMITTED} differs from the served document; regenerate it with `cargo run -- openapi > {COMMITTED}`"
+    );
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn every_route_is_documented_with_its_errors() {
+    let doc = serde_json::to_value(pledge_registry::app::api_doc()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("get", "/api/v1/pledge"),
+        ("get", "/api/v1/pledge/versions"),
+        ("get", "/api/v1/pledge/versions/{version}"),
+        ("get", "/api/v1/suppliers"),
+        ("get", "/api/v1/suppliers/{id_or_slug}"),
+        ("get", "/api/v1/suppliers/{id_or_slug}/history"),
+        ("post", "/api/v1/registrations"),
+        ("patch", "/api/v1/suppliers/{id}"),
+        ("post", "/api/v1/suppliers/{id}/signature"),
+        ("post", "/api/v1/suppliers/{id}/signature/reaffirm"),
+        ("post", "/api/v1/suppliers/{id}/signature/withdraw"),
+        ("post", "/api/v1/suppliers/{id}/evidence"),
+        ("patch", "/api/v1/suppliers/{id}/evidence/{evidence_id}"),
+        ("delete", "/api/v1/suppliers/{id}/evidence/{evidence_id}"),
+        ("post", "/api/v1/admin/pledge/versions"),
+        ("post", "/api/v1/admin/suppliers/{id}/verify"),
+        ("post", "/api/v1/admin/suppliers/{id}/suspend"),
+        ("post", "/api/v1/admin/suppliers/{id}/reinstate"),
+        ("post", "/api/v1/admin/tokens"),
+        ("delete", "/api/v1/admin/tokens/{jti}"),
+        ("get", "/api/v1/admin/audit"),
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/openapi.json"),
+        ("get", "/docs/"),
+    ];
+    for (method, path) in expected {
+        let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
+        assert!(op.is_object(), "{method} {path} missing");
+        let responses = op["responses"].as_object().unwrap();
+        let writes = method != "get";
+        if writes {
+            for status in ["401", "403"] {
+                assert!(
+                    responses.contains_key(status) || path == "/api/v1/registrations",
+                    "{method} {path} lacks {status}"
+                );
+            }
+        }
+        for (status, r) in responses {
+            if status.starts_with('4') {
+                assert!(
+                    r["content"]["application/problem+json"].is_object(),
+                    "{method} {path} {status} is not documented as problem+json"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem, registration};
+
+#[tokio::test]
+async fn a_supplier_registers_and_gets_its_token_once() {
+    let app = TestApp::spawn().await;
+    let mut body = registration("Care & Data Ltd");
+    body["company_number"] = json!(" sc012345 ");
+    let res = app.post("/api/v1/registrations", None, body).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    let s = &body["supplier"];
+    assert_eq!(
+        location,
+        format!("/api/v1/suppliers/{}", s["id"].as_str().unwrap())
+    );
+    assert_eq!(s["slug"], "care-and-data-ltd");
+    assert_eq!(
+        s["company_number"], "SC012345",
+        "upper-case, leading zeros kept"
+    );
+    assert_eq!(s["status"], "unsigned");
+    assert_eq!(s["identity_verified"], false);
+    assert_eq!(s["contact"]["email"], "jo@example.org");
+    assert_eq!(body["token"]["role"], "supplier");
+    assert!(body["token"]["token"].as_str().unwrap().split('.').count() == 3);
+    // The public view has no contact details; the supplier's own view has them.
+    let public = app.supplier("care-and-data-ltd").await;
+    assert!(public.get("contact").is_none());
+    let own: Value = app
+        .req(
+            reqwest::Method::GET,
+            "/api/v1/suppliers/care-and-data-ltd",
+            body["token"]["token"].as_str(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["contact"]["name"], "Jo Bloggs");
+}
+
+#[tokio::test]
+async fn slugs_stay_unique_and_company_numbers_cannot_be_registered_twice() {
+    let app = TestApp::spawn().await;
+    let a = app.register("Same Name Ltd").await;
+    let b = app.register("Same Name Ltd").await;
+    assert_eq!(a.slug, "same-name-ltd");
+    assert_eq!(b.slug, "same-name-ltd-2");
+    let mut one = registration("First Co");
+    one["company_number"] = json!("01234567");
+    assert_eq!(
+        app.post("/api/v1/registrations", None, one).await.status(),
+        201
+    );
+    let mut two = registration("Second Co");
+    two["company_number"] = json!("01234567");
+    let body = problem(app.post("/api/v1/registrations", None, two).await, 409).await;
+    assert!(body["detail"].as_str().unwrap().contains("01234567"));
+    let list = app.get_json("/api/v1/suppliers?q=second").await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing half-stored"
+    );
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_named() {
+    let app = TestApp::spawn().await;
+    let cases: Vec<(&str, Value)> = vec![
+        ("name", json!("")),
+        ("name", json!("x".repeat(201))),
+        ("website", json!("ftp://example.org")),
+        ("website", json!("not a url")),
+        ("company_number", json!("1234")),
+        ("company_number", json!("XX123456")),
+        ("contact_email", json!("not-an-email")),
+        ("contact_name", json!("   ")),
+        ("description", json!("d".repeat(4001))),
+        ("products", json!(["ok", ""])),
+    ];
+    for (field, value) in cases {
+        let mut body = registration("Valid Name Ltd");
+        body[field] = value.clone();
+        let p = problem(app.post("/api/v1/registrations", None, body).await, 422).await;
+        assert_eq!(fields(&p), [field], "{field} = {value}");
+        assert_eq!(p["type"], "urn:pledge-registry:problem:validation");
+    }
+    // Several at once are all reported.
+    let mut body = registration("");
+    body["website"] = json!("javascript:alert(1)");
+    let p = problem(app.post("/api/v1/registrations", None, body).await, 422).await;
+    assert_eq!(fields(&p), ["name", "website"]);
+    assert_eq!(
+        app.get_json("/api/v1/suppliers").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_precise_problems() {
+    let app = TestApp::spawn().await;
+    let raw = |body: &'static str, ct: &'static str| {
+        app.http
+            .post(app.url("/api/v1/registrations"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    problem(raw("{\"name\": ", "application/json").await.unwrap(), 400).await;
+    problem(raw("", "application/json").await.unwrap(), 400).await;
+    problem(
+        raw("name=x", "application/x-www-form-urlencoded")
+            .await
+            .unwrap(),
+        415,
+    )
+    .await;
+    let mut unknown = registration("A Ltd");
+    unknown["admin"] = json!(true);
+    let p = problem(app.post("/api/v1/registrations", None, unknown).await, 422).await;
+    assert_eq!(fields(&p), ["admin"]);
+    let mut wrong_type = registration("A Ltd");
+    wrong_type["products"] = json!("not a list");
+    let p = problem(
+        app.post("/api/v1/registrations", None, wrong_type).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["products"]);
+    let mut missing = registration("A Ltd");
+    missing.as_object_mut().unwrap().remove("contact_email");
+    let p = problem(app.post("/api/v1/registrations", None, missing).await, 422).await;
+    assert_eq!(fields(&p), ["contact_email"]);
+    let mut huge = registration("A Ltd");
+    huge["description"] = json!("x".repeat(200_000));
+    problem(app.post("/api/v1/registrations", None, huge).await, 413).await;
+}

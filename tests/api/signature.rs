@@ -1,0 +1,243 @@
+use diesel::prelude::*;
+use pledge_registry::db::schema::signatures;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+fn reason(text: &str) -> Option<Value> {
+    Some(json!({ "reason": text }))
+}
+
+#[tokio::test]
+async fn the_whole_lifecycle_with_history() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Lifecycle Ltd").await;
+    // Sign: pending until the operator verifies identity.
+    let res = app.sign(&s).await;
+    assert_eq!(res.status(), 201);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "pending");
+    assert_eq!(view["signature"]["status"], "pending");
+    problem(app.sign(&s).await, 409).await;
+
+    let view: Value = app
+        .lifecycle(&s, "verify", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "active");
+    assert_eq!(view["identity_verified"], true);
+    problem(app.lifecycle(&s, "verify", None).await, 409).await;
+    problem(
+        app.lifecycle(&s, "reinstate", reason("not suspended"))
+            .await,
+        409,
+    )
+    .await;
+
+    let view: Value = app
+        .lifecycle(&s, "suspend", reason("Complaint under investigation"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "suspended");
+    assert_eq!(
+        view["signature"]["status_reason"],
+        "Complaint under investigation"
+    );
+    problem(app.lifecycle(&s, "suspend", reason("again")).await, 409).await;
+    let reaffirm = format!("/api/v1/suppliers/{}/signature/reaffirm", s.id);
+    problem(app.post(&reaffirm, Some(&s.token), json!({})).await, 409).await;
+
+    let view: Value = app
+        .lifecycle(&s, "reinstate", reason("Investigation closed"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        view["status"], "active",
+        "back to the state before suspension"
+    );
+
+    let before = app.supplier(&s.slug).await["signature"]["reaffirm_by"].clone();
+    let res = app.post(&reaffirm, Some(&s.token), json!({})).await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "active");
+    assert!(view["signature"]["reaffirmed_at"].is_string());
+    assert!(view["signature"]["reaffirm_by"].as_str().unwrap() >= before.as_str().unwrap());
+
+    let withdraw = format!("/api/v1/suppliers/{}/signature/withdraw", s.id);
+    let p = problem(
+        app.post(&withdraw, Some(&s.token), json!({"reason": ""}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["reason"]);
+    let res = app
+        .post(
+            &withdraw,
+            Some(&s.token),
+            json!({"reason": "Leaving the care market"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "withdrawn");
+    assert_eq!(
+        view["signature"]["status_reason"],
+        "Leaving the care market"
+    );
+    problem(
+        app.post(&withdraw, Some(&s.token), json!({"reason": "again"}))
+            .await,
+        409,
+    )
+    .await;
+    problem(
+        app.lifecycle(&s, "suspend", reason("after withdrawal"))
+            .await,
+        409,
+    )
+    .await;
+
+    // Signing again later starts a new signature; identity stays verified.
+    let res = app.sign(&s).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
+
+    let history = app
+        .get_json(&format!("/api/v1/suppliers/{}/history", s.slug))
+        .await;
+    let items = history["items"].as_array().unwrap();
+    let summary: Vec<(String, String, String)> = items
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().into(),
+                e["to_status"].as_str().unwrap().into(),
+                e["actor"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("signed", "pending", "supplier"),
+        ("verified", "active", "operator"),
+        ("suspended", "suspended", "operator"),
+        ("reinstated", "active", "operator"),
+        ("reaffirmed", "active", "supplier"),
+        ("withdrawn", "withdrawn", "supplier"),
+        ("signed", "active", "supplier"),
+    ];
+    let expect: Vec<(String, String, String)> = expect
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(summary, expect);
+    assert_eq!(items[2]["reason"], "Complaint under investigation");
+    assert_eq!(items[2]["from_status"], "active");
+    assert!(
+        items
+            .windows(2)
+            .all(|w| w[0]["at"].as_str() <= w[1]["at"].as_str()),
+        "oldest first"
+    );
+    let paged = app
+        .get_json(&format!("/api/v1/suppliers/{}/history?limit=3", s.slug))
+        .await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 3);
+    let next = paged["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get_json(&format!(
+            "/api/v1/suppliers/{}/history?cursor={next}",
+            s.slug
+        ))
+        .await;
+    assert_eq!(rest["items"][0]["event"], "reinstated");
+}
+
+#[tokio::test]
+async fn out_of_date_signatures_come_back_lapsed_and_reaffirming_restores_them() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Late Ltd").await;
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::days(1);
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
+        .set(signatures::reaffirm_by.eq(past))
+        .execute(&mut *conn)
+        .unwrap();
+    let suspend = app
+        .admin_post(
+            &format!("/api/v1/admin/suppliers/{}/suspend", s.id),
+            reason("check"),
+        )
+        .await;
+    assert_eq!(suspend.status(), 200);
+    let res = app
+        .admin_post(
+            &format!("/api/v1/admin/suppliers/{}/reinstate", s.id),
+            reason("ok"),
+        )
+        .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["status"],
+        "lapsed",
+        "reinstated past its reaffirm-by date"
+    );
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
+            Some(&s.token),
+            json!({}),
+        )
+        .await;
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "active");
+}
+
+#[tokio::test]
+async fn signing_needs_a_statement_for_every_commitment() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Careful Ltd").await;
+    let path = format!("/api/v1/suppliers/{}/signature", s.id);
+    let mut body = app.signature_body().await;
+    body["statements"]
+        .as_object_mut()
+        .unwrap()
+        .remove("fairness");
+    body["statements"]["safety"] = json!("short");
+    body["statements"]["astrology"] = json!("We read the stars every morning.");
+    body["signatory_name"] = json!("");
+    let p = problem(app.post(&path, Some(&s.token), body).await, 422).await;
+    let mut f = fields(&p);
+    f.sort();
+    assert_eq!(
+        f,
+        [
+            "signatory_name",
+            "statements.astrology",
+            "statements.fairness",
+            "statements.safety"
+        ]
+    );
+    let mut body = app.signature_body().await;
+    body["pledge_version"] = json!("1999-01");
+    let p = problem(app.post(&path, Some(&s.token), body).await, 422).await;
+    assert_eq!(fields(&p), ["pledge_version"]);
+    let mut body = app.signature_body().await;
+    body["statements"]["safety"] = json!("s".repeat(4001));
+    let p = problem(app.post(&path, Some(&s.token), body).await, 422).await;
+    assert_eq!(fields(&p), ["statements.safety"]);
+    assert_eq!(
+        app.supplier(&s.slug).await["status"],
+        "unsigned",
+        "nothing stored"
+    );
+    let mut body = app.signature_body().await;
+    body["pledge_version"] = json!("2025-09");
+    assert_eq!(app.post(&path, Some(&s.token), body).await.status(), 201);
+}

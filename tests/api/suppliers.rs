@@ -1,0 +1,312 @@
+use std::collections::HashSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+fn slugs(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_cover_every_supplier_once_in_order() {
+    let app = TestApp::spawn().await;
+    let mut expected = Vec::new();
+    for i in 0..23 {
+        expected.push(app.register(&format!("Supplier {i:02}")).await.slug);
+    }
+    expected.sort();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/suppliers?limit=5&cursor={c}"),
+            None => "/api/v1/suppliers?limit=5".into(),
+        };
+        let page = app.get_json(&path).await;
+        seen.extend(slugs(&page));
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(seen, expected, "no duplicates, no gaps, ordered by slug");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23);
+}
+
+#[tokio::test]
+async fn list_filters_narrow_the_results() {
+    let app = TestApp::spawn().await;
+    let active = app.active_supplier("Active Care Systems").await;
+    let pending = app.register("Pending Health Ltd").await;
+    assert_eq!(app.sign(&pending).await.status(), 201);
+    let mut with_number = crate::helpers::registration("Numbered Ltd");
+    with_number["company_number"] = json!("NI123456");
+    assert_eq!(
+        app.post("/api/v1/registrations", None, with_number)
+            .await
+            .status(),
+        201
+    );
+    let evidence = json!({"url": "https://example.org/policy", "title": "AI policy", "kind": "policy", "commitments": ["safety"]});
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/evidence", active.id),
+            Some(&active.token),
+            evidence,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?status=active").await),
+        [active.slug.clone()]
+    );
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?status=pending").await),
+        [pending.slug.clone()]
+    );
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?q=HEALTH").await),
+        [pending.slug.clone()]
+    );
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?q=ni123456").await),
+        ["numbered-ltd"]
+    );
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?q=100%25").await).len(),
+        0,
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?commitment=safety").await),
+        [active.slug.clone()]
+    );
+    assert_eq!(
+        slugs(&app.get_json("/api/v1/suppliers?commitment=fairness").await).len(),
+        0
+    );
+    assert_eq!(
+        slugs(
+            &app.get_json("/api/v1/suppliers?evidence_health=pending")
+                .await
+        ),
+        [active.slug.clone()]
+    );
+    assert_eq!(
+        slugs(
+            &app.get_json("/api/v1/suppliers?pledge_version=2025-09")
+                .await
+        )
+        .len(),
+        2
+    );
+    assert_eq!(
+        slugs(
+            &app.get_json("/api/v1/suppliers?updated_since=2999-01-01T00:00:00Z")
+                .await
+        )
+        .len(),
+        0
+    );
+    assert_eq!(
+        slugs(
+            &app.get_json("/api/v1/suppliers?updated_since=2000-01-01T00:00:00Z")
+                .await
+        )
+        .len(),
+        3
+    );
+    let item = &app.get_json("/api/v1/suppliers?status=active").await["items"][0];
+    assert_eq!(item["signed_current_version"], true);
+    assert_eq!(item["identity_verified"], true);
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_named() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("status=sleeping", "status"),
+        ("evidence_health=green", "evidence_health"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=!!!", "cursor"),
+        ("updated_since=yesterday", "updated_since"),
+        ("colour=blue", "colour"),
+    ] {
+        let p = problem(app.get(&format!("/api/v1/suppliers?{query}")).await, 400).await;
+        assert_eq!(fields(&p), [field], "{query}");
+    }
+    let long = "q".repeat(300);
+    let p = problem(app.get(&format!("/api/v1/suppliers?q={long}")).await, 400).await;
+    assert_eq!(fields(&p), ["q"]);
+}
+
+#[tokio::test]
+async fn one_supplier_by_id_or_slug_with_etag() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Readable Ltd").await;
+    let by_slug = app.supplier(&s.slug).await;
+    let by_id = app.supplier(&s.id).await;
+    assert_eq!(by_slug, by_id);
+    assert_eq!(by_slug["status"], "active");
+    let sig = &by_slug["signature"];
+    assert_eq!(sig["pledge_version"], "2025-09");
+    assert_eq!(sig["statements"].as_array().unwrap().len(), 6);
+    assert_eq!(sig["statements"][0]["commitment"], "co_production");
+    assert!(sig["reaffirm_by"].as_str().unwrap().ends_with('Z'));
+    let res = app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let cached = app
+        .req(Method::GET, &format!("/api/v1/suppliers/{}", s.slug), None)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    problem(app.get("/api/v1/suppliers/no-such-supplier").await, 404).await;
+    problem(
+        app.get("/api/v1/suppliers/00000000-0000-4000-8000-000000000000")
+            .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn profile_updates_use_if_match_against_lost_updates() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Patchable Ltd").await;
+    let path = format!("/api/v1/suppliers/{}", s.id);
+    let res = app
+        .req(Method::GET, &path, Some(&s.token))
+        .send()
+        .await
+        .unwrap();
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let patch = |body: Value, if_match: Option<&str>| {
+        let mut r = app.req(Method::PATCH, &path, Some(&s.token)).json(&body);
+        if let Some(m) = if_match {
+            r = r.header("If-Match", m);
+        }
+        r.send()
+    };
+    let res = patch(
+        json!({"description": "New words", "company_number": "oc000001"}),
+        Some(&etag),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let new_etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["description"], "New words");
+    assert_eq!(body["company_number"], "OC000001");
+    assert_eq!(body["slug"], "patchable-ltd", "the slug is stable");
+    // A second writer holding the old ETag is refused and changes nothing.
+    let stale = patch(json!({"description": "Overwrite"}), Some(&etag))
+        .await
+        .unwrap();
+    problem(stale, 412).await;
+    assert_eq!(app.supplier(&s.slug).await["description"], "New words");
+    // The ETag from a public read works too.
+    let public_etag = app.get(&path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let res = patch(
+        json!({"company_number": null, "name": "Patchable Group"}),
+        Some(&public_etag),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let view = app.supplier(&s.slug).await;
+    assert_eq!(view["company_number"], Value::Null);
+    assert_eq!(view["name"], "Patchable Group");
+    // Validation names the field and stores nothing.
+    let p = problem(
+        patch(json!({"website": "nope", "contact_email": "x"}), None)
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["website", "contact_email"]);
+    let p = problem(patch(json!({}), None).await.unwrap(), 422).await;
+    assert_eq!(fields(&p), ["body"]);
+    assert_eq!(
+        app.supplier(&s.slug).await["website"],
+        "https://example.org/"
+    );
+    // The operator may edit too, and the audit log records it.
+    let res = app
+        .req(Method::PATCH, &path, Some(&app.admin_token))
+        .json(&json!({"description": "Operator fix"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let audit = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/admin/audit?supplier_id={}", s.id),
+            Some(&app.admin_token),
+        )
+        .send()
+        .await
+        .unwrap();
+    let audit: Value = audit.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "supplier.registered",
+            "supplier.profile_updated",
+            "supplier.profile_updated",
+            "supplier.profile_updated"
+        ]
+    );
+    assert_eq!(audit["items"][3]["before"]["description"], "New words");
+    assert_eq!(audit["items"][3]["after"]["description"], "Operator fix");
+}
+
+#[tokio::test]
+async fn company_number_clash_on_update_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let mut one = crate::helpers::registration("Holder Ltd");
+    one["company_number"] = json!("07654321");
+    assert_eq!(
+        app.post("/api/v1/registrations", None, one).await.status(),
+        201
+    );
+    let s = app.register("Other Ltd").await;
+    let res = app
+        .req(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+        )
+        .json(&json!({"company_number": "07654321"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 409).await;
+}
