@@ -160,6 +160,16 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
+/// Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,14 +225,4 @@ mod tests {
         assert_eq!(field_of(r#"{"name": "a", "items": []} trailing"#).0, 400);
         assert_eq!(field_of("").0, 400);
     }
-}
-
-/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
-/// Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }

@@ -69,15 +69,15 @@ async fn list_filters_narrow_the_results() {
 
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?status=active").await),
-        [active.slug.clone()]
+        [active.slug.as_str()]
     );
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?status=pending").await),
-        [pending.slug.clone()]
+        [pending.slug.as_str()]
     );
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?q=HEALTH").await),
-        [pending.slug.clone()]
+        [pending.slug.as_str()]
     );
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?q=ni123456").await),
@@ -90,7 +90,7 @@ async fn list_filters_narrow_the_results() {
     );
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?commitment=safety").await),
-        [active.slug.clone()]
+        [active.slug.as_str()]
     );
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?commitment=fairness").await).len(),
@@ -101,7 +101,7 @@ async fn list_filters_narrow_the_results() {
             &app.get_json("/api/v1/suppliers?evidence_health=pending")
                 .await
         ),
-        [active.slug.clone()]
+        [active.slug.as_str()]
     );
     assert_eq!(
         slugs(

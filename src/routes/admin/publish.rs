@@ -111,10 +111,10 @@ pub async fn publish(
             &format!("commitments[{i}].description"),
             text::bounded(&c.description, 1, 4000),
         );
-        if let Some(code) = &code {
-            if items.iter().any(|(c, _, _): &(String, _, _)| c == code) {
-                v.error(format!("commitments[{i}].code"), "appears twice");
-            }
+        if let Some(code) = &code
+            && items.iter().any(|(c, _, _): &(String, _, _)| c == code)
+        {
+            v.error(format!("commitments[{i}].code"), "appears twice");
         }
         if let (Some(code), Some(title), Some(description)) = (code, title, description) {
             items.push((code, title, description));

@@ -71,13 +71,13 @@ pub async fn issue(
     let state2 = state.clone();
     let issued = state
         .tx(move |conn| {
-            if let Some(id) = r.supplier_id {
-                if supplier::get(conn, id)?.is_none() {
-                    return Err(ApiError::field(
-                        "supplier_id",
-                        "is not a registered supplier",
-                    ));
-                }
+            if let Some(id) = r.supplier_id
+                && supplier::get(conn, id)?.is_none()
+            {
+                return Err(ApiError::field(
+                    "supplier_id",
+                    "is not a registered supplier",
+                ));
             }
             let issued = tokens::issue(
                 conn,

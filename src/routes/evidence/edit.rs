@@ -139,16 +139,16 @@ pub async fn edit(
                 return Err(ApiError::field("body", "names no field to change"));
             }
             let at = now();
-            if let Some(url) = url {
-                if url.as_str() != row.url {
-                    row.url = url.to_string();
-                    row.health = EvidenceHealth::Pending.as_str().to_owned();
-                    row.http_status = None;
-                    row.final_url = None;
-                    row.checked_at = None;
-                    row.last_ok_at = None;
-                    row.consecutive_failures = 0;
-                }
+            if let Some(url) = url
+                && url.as_str() != row.url
+            {
+                row.url = url.to_string();
+                row.health = EvidenceHealth::Pending.as_str().to_owned();
+                row.http_status = None;
+                row.final_url = None;
+                row.checked_at = None;
+                row.last_ok_at = None;
+                row.consecutive_failures = 0;
             }
             if let Some(t) = title {
                 row.title = t;

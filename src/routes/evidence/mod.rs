@@ -22,10 +22,10 @@ pub fn known_codes(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<String
     if let Some(v) = pledge::current(conn)? {
         versions.push(v.version);
     }
-    if let Some(s) = signature::open(conn, supplier_id)? {
-        if !versions.contains(&s.pledge_version) {
-            versions.push(s.pledge_version);
-        }
+    if let Some(s) = signature::open(conn, supplier_id)?
+        && !versions.contains(&s.pledge_version)
+    {
+        versions.push(s.pledge_version);
     }
     let mut codes = Vec::new();
     for v in versions {

@@ -97,12 +97,12 @@ pub async fn create(state: State, body: Json<Registration>) -> ApiResult<HttpRes
     let state2 = state.clone();
     let (view, token) = state
         .tx(move |conn| {
-            if let Some(cn) = &row.company_number {
-                if supplier::company_number_taken(conn, cn, None)? {
-                    return Err(ApiError::Conflict(format!(
-                        "company number {cn} is already registered"
-                    )));
-                }
+            if let Some(cn) = &row.company_number
+                && supplier::company_number_taken(conn, cn, None)?
+            {
+                return Err(ApiError::Conflict(format!(
+                    "company number {cn} is already registered"
+                )));
             }
             row.slug = supplier::free_slug(conn, &Slug::from_name(&row.name))?.to_string();
             supplier::insert(conn, &row)?;

@@ -76,16 +76,16 @@ pub async fn sign(
             let mut v = Validator::default();
             let name = v.check("signatory_name", text::bounded(&r.signatory_name, 1, 200));
             let role = v.check("signatory_role", text::bounded(&r.signatory_role, 1, 200));
-            if let Some(version) = &r.pledge_version {
-                if *version != current.version {
-                    v.error(
-                        "pledge_version",
-                        format!(
-                            "is not the current version; the current version is {}",
-                            current.version
-                        ),
-                    );
-                }
+            if let Some(version) = &r.pledge_version
+                && *version != current.version
+            {
+                v.error(
+                    "pledge_version",
+                    format!(
+                        "is not the current version; the current version is {}",
+                        current.version
+                    ),
+                );
             }
             let mut statements = Vec::with_capacity(commitments.len());
             for c in &commitments {

@@ -61,10 +61,10 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     caller.must_be_or_admin(id)?;
-    let if_match = match req.headers().get(header::IF_MATCH) {
-        None => None,
-        Some(v) => Some(revision_of(v.to_str().unwrap_or(""))),
-    };
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|v| revision_of(v.to_str().unwrap_or("")));
     let p = body.0;
     let mut v = Validator::default();
     let name = v.check_opt("name", p.name.as_deref().map(profile::name));
@@ -114,10 +114,10 @@ pub async fn update(
     let (view, revision) = state
         .tx(move |conn| {
             let mut row = get_or_404(conn, id)?;
-            if let Some(revisions) = &if_match {
-                if !revisions.contains(&row.revision) {
-                    return Err(ApiError::PreconditionFailed);
-                }
+            if let Some(revisions) = &if_match
+                && !revisions.contains(&row.revision)
+            {
+                return Err(ApiError::PreconditionFailed);
             }
             let before = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
             if let Some(name) = name {
@@ -128,12 +128,12 @@ pub async fn update(
                 row.website = w.to_string();
             }
             if let Some(cn) = company_number {
-                if let Some(cn) = &cn {
-                    if supplier::company_number_taken(conn, cn.as_str(), Some(&row.id))? {
-                        return Err(ApiError::Conflict(format!(
-                            "company number {cn} is already registered by another supplier"
-                        )));
-                    }
+                if let Some(cn) = &cn
+                    && supplier::company_number_taken(conn, cn.as_str(), Some(&row.id))?
+                {
+                    return Err(ApiError::Conflict(format!(
+                        "company number {cn} is already registered by another supplier"
+                    )));
                 }
                 row.company_number = cn.map(|c| c.to_string());
             }
