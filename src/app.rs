@@ -73,7 +73,8 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .app_data(state.clone())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*doc).clone()))
+            app.route("/docs", web::get().to(docs_redirect))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*doc).clone()))
                 .app_data(
                     web::JsonConfig::default()
                         .error_handler(|e, _| ApiError::MalformedBody(e.to_string()).into()),
@@ -89,4 +90,11 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
         .listen(listener)?
         .run();
     Ok(server)
+}
+
+/// `/docs` is where people type; the UI lives at `/docs/`.
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
 }

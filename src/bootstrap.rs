@@ -14,13 +14,16 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     {
         let mut conn = pool.get()?;
-        let ran = db::migrate(&mut conn)?;
-        if ran > 0 {
-            tracing::info!(migrations = ran, "database migrated");
-        }
-        if load_first_version(&mut conn)? {
-            tracing::info!(version = FIRST.version, "first pledge version loaded");
-        }
+        db::with_setup_lock(&mut conn, |conn| {
+            let ran = db::migrate(conn)?;
+            if ran > 0 {
+                tracing::info!(migrations = ran, "database migrated");
+            }
+            if load_first_version(conn)? {
+                tracing::info!(version = FIRST.version, "first pledge version loaded");
+            }
+            Ok(())
+        })?;
     }
     let (keys, created) = Keys::load_or_generate(&config.signing_key_file)?;
     if created {

@@ -72,7 +72,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Serve => serve(config),
         Command::Migrate => {
             let pool = db::connect(&config.database_url, 1)?;
-            let ran = db::migrate(&mut *pool.get()?)?;
+            let ran = db::with_setup_lock(&mut *pool.get()?, db::migrate)?;
             println!("applied {ran} migration(s)");
             Ok(())
         }

@@ -1,7 +1,9 @@
 //! The top of the OpenAPI document: info, tags, security; paths come from the routes.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Doc, PathItem, path::HttpMethod, path::OperationBuilder};
+use utoipa::openapi::{
+    OpenApi as Doc, PathItem, ResponseBuilder, path::HttpMethod, path::OperationBuilder,
+};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -44,37 +46,44 @@ impl Modify for Security {
     }
 }
 
-/// Adds what is not a handler of ours: the browsable docs UI.
+/// Adds what is not a handler of ours: the OpenAPI document and the docs UI.
 pub fn finish(mut api: Doc) -> Doc {
-    let docs = OperationBuilder::new()
-        .tag("service")
-        .summary(Some(
+    let fixed = [
+        (
+            "/openapi.json",
+            "openapi_document",
+            "This OpenAPI 3.1 document",
+            "200",
+            "The OpenAPI document",
+        ),
+        (
+            "/docs/",
+            "docs_ui",
             "Browsable API documentation (Swagger UI, served from the binary)",
-        ))
-        .operation_id(Some("docs_ui"))
-        .response(
             "200",
-            utoipa::openapi::ResponseBuilder::new()
-                .description("HTML page")
-                .build(),
-        )
-        .build();
-    api.paths
-        .paths
-        .insert("/docs/".into(), PathItem::new(HttpMethod::Get, docs));
-    let spec = OperationBuilder::new()
-        .tag("service")
-        .summary(Some("This OpenAPI 3.1 document"))
-        .operation_id(Some("openapi_document"))
-        .response(
-            "200",
-            utoipa::openapi::ResponseBuilder::new()
-                .description("The OpenAPI document")
-                .build(),
-        )
-        .build();
-    api.paths
-        .paths
-        .insert("/openapi.json".into(), PathItem::new(HttpMethod::Get, spec));
+            "HTML page",
+        ),
+        (
+            "/docs",
+            "docs_redirect",
+            "Redirects to the documentation UI",
+            "308",
+            "Redirect to /docs/",
+        ),
+    ];
+    for (path, id, summary, status, description) in fixed {
+        let op = OperationBuilder::new()
+            .tag("service")
+            .summary(Some(summary))
+            .operation_id(Some(id))
+            .response(
+                status,
+                ResponseBuilder::new().description(description).build(),
+            )
+            .build();
+        api.paths
+            .paths
+            .insert(path.into(), PathItem::new(HttpMethod::Get, op));
+    }
     api
 }

@@ -142,6 +142,23 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
     Ok(ran)
 }
 
+/// Runs `f` while holding the database-wide set-up lock, so that instances starting
+/// together against one PostgreSQL migrate and seed it once. SQLite serves one process.
+pub fn with_setup_lock<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    const SETUP_LOCK: i64 = 0x7e_c4_91_ed;
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))?;
+    }
+    let result = f(conn);
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"))?;
+    }
+    result
+}
+
 /// Whether the database is in a state that accepts queries.
 pub fn ping(conn: &mut DbConn) -> bool {
     conn.batch_execute("SELECT 1").is_ok()

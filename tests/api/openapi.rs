@@ -51,6 +51,7 @@ async fn every_route_is_documented_with_its_errors() {
         ("get", "/readyz"),
         ("get", "/openapi.json"),
         ("get", "/docs/"),
+        ("get", "/docs"),
     ];
     for (method, path) in expected {
         let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];

@@ -17,6 +17,9 @@ async fn unknown_paths_are_problem_documents() {
 #[tokio::test]
 async fn docs_ui_is_served_from_the_binary() {
     let app = TestApp::spawn().await;
+    let res = app.get("/docs").await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/docs/");
     let res = app.get("/docs/").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();

@@ -1,0 +1,19 @@
+# Builds the registry into a small image; see docker-compose.yml for running it with PostgreSQL.
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+RUN cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /var/lib/registry registry && mkdir -p /var/lib/registry && chown registry /var/lib/registry
+COPY --from=build /src/target/release/pledge-registry /usr/local/bin/pledge-registry
+USER registry
+ENV REGISTRY_BIND=0.0.0.0:8080 REGISTRY_DATA_DIR=/var/lib/registry
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+ENTRYPOINT ["pledge-registry"]
+CMD ["serve"]
