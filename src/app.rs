@@ -1,6 +1,6 @@
 //! Builds the service: state, middleware and every route, in one place.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
@@ -21,6 +21,10 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
     pub keys: Keys,
+    /// On SQLite, write transactions take turns here: one writer at a time, so a
+    /// transaction never has to upgrade a read lock while another writes (which SQLite
+    /// answers with "database is locked" at once). Readers are not held up (WAL).
+    pub sqlite_writer: Option<Arc<Mutex<()>>>,
 }
 
 pub type State = web::Data<AppState>;
@@ -47,8 +51,14 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     {
         use diesel::Connection;
-        self.db(move |conn| conn.transaction::<T, ApiError, _>(f))
-            .await
+        let writer = self.sqlite_writer.clone();
+        self.db(move |conn| {
+            let _turn = writer
+                .as_ref()
+                .map(|w| w.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            conn.transaction::<T, ApiError, _>(f)
+        })
+        .await
     }
 }
 

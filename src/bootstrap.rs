@@ -29,7 +29,14 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     if created {
         tracing::info!(path = %config.signing_key_file.display(), kid = %keys.kid, "signing key generated");
     }
-    Ok(AppState { pool, config, keys })
+    let sqlite_writer =
+        (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
+    Ok(AppState {
+        pool,
+        config,
+        keys,
+        sqlite_writer,
+    })
 }
 
 /// Loads the first pledge version when no version exists; true when it did.

@@ -144,3 +144,27 @@ async fn malformed_bodies_get_precise_problems() {
     huge["description"] = json!("x".repeat(200_000));
     problem(app.post("/api/v1/registrations", None, huge).await, 413).await;
 }
+
+#[tokio::test]
+async fn concurrent_registrations_all_succeed() {
+    let app = TestApp::spawn().await;
+    let mut handles = Vec::new();
+    for i in 0..32 {
+        let http = app.http.clone();
+        let url = app.url("/api/v1/registrations");
+        handles.push(tokio::spawn(async move {
+            let res = http
+                .post(url)
+                .json(&registration(&format!("Concurrent {i}")))
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        }));
+    }
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 201);
+    }
+    let page = app.get_json("/api/v1/suppliers?limit=200").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 32);
+}

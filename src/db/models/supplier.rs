@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::{evidence, evidence_commitments, suppliers};
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{Slug, SupplierId};
+use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = suppliers, treat_none_as_null = true)]
@@ -103,9 +104,10 @@ pub fn insert(conn: &mut DbConn, row: &SupplierRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Writes the whole row back, bumping its revision; fails with `NotFound` when the row
-/// changed underneath (its revision is no longer `row.revision`).
-pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> QueryResult<()> {
+/// Writes the whole row back, bumping its revision. A row changed underneath (its
+/// revision is no longer `row.revision`) is a conflict: the caller's transaction rolls
+/// back and the client retries.
+pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> Result<(), ApiError> {
     let expected = row.revision;
     row.revision += 1;
     row.updated_at = now;
@@ -119,7 +121,9 @@ pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> Que
     if n == 1 {
         Ok(())
     } else {
-        Err(diesel::result::Error::NotFound)
+        Err(ApiError::Conflict(
+            "the supplier changed while this request ran; read it again and retry".into(),
+        ))
     }
 }
 

@@ -150,10 +150,7 @@ pub async fn update(
                 row.contact_email = e;
             }
             let at = now();
-            supplier::save(conn, &mut row, at).map_err(|e| match e {
-                diesel::result::Error::NotFound => ApiError::PreconditionFailed,
-                e => e.into(),
-            })?;
+            supplier::save(conn, &mut row, at)?;
             let after = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
             audit::record(
                 conn,
