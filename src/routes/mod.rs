@@ -4,6 +4,7 @@ pub mod admin;
 pub mod evidence;
 pub mod page;
 pub mod pledge;
+pub mod problems;
 pub mod registrations;
 pub mod respond;
 pub mod service;

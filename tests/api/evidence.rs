@@ -76,28 +76,13 @@ async fn evidence_is_added_edited_and_retired() {
         1,
         "retired evidence leaves the public view"
     );
-    let audit = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/admin/audit?supplier_id={}", s.id),
-            Some(&app.admin_token),
-        )
-        .send()
-        .await
-        .unwrap();
-    let audit: Value = audit.json().await.unwrap();
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let (actions, _) = app.audit_of(&s).await;
     assert!(
         actions.ends_with(&[
-            "evidence.added",
-            "evidence.added",
-            "evidence.updated",
-            "evidence.retired"
+            "evidence.added".to_owned(),
+            "evidence.added".into(),
+            "evidence.updated".into(),
+            "evidence.retired".into()
         ]),
         "{actions:?}"
     );

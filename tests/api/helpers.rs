@@ -168,6 +168,25 @@ impl TestApp {
             .await
     }
 
+    /// The audit log about `s`: its actions in order, and the whole page.
+    pub async fn audit_of(&self, s: &Supplier) -> (Vec<String>, Value) {
+        let path = format!("/api/v1/admin/audit?limit=200&supplier_id={}", s.id);
+        let res = self
+            .req(Method::GET, &path, Some(&self.admin_token))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200);
+        let page: Value = res.json().await.expect("json");
+        let actions = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["action"].as_str().expect("action").to_owned())
+            .collect();
+        (actions, page)
+    }
+
     /// Registers a supplier with a valid profile named `name`.
     pub async fn register(&self, name: &str) -> Supplier {
         let res = self

@@ -259,22 +259,7 @@ async fn profile_updates_use_if_match_against_lost_updates() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let audit = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/admin/audit?supplier_id={}", s.id),
-            Some(&app.admin_token),
-        )
-        .send()
-        .await
-        .unwrap();
-    let audit: Value = audit.json().await.unwrap();
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let (actions, audit) = app.audit_of(&s).await;
     assert_eq!(
         actions,
         [

@@ -10,6 +10,7 @@ use crate::domain::SupplierId;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Query;
 use crate::routes::page::{self, Page};
+use crate::routes::problems::AuthErrors;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -44,8 +45,7 @@ pub struct AuditEntry {
 #[utoipa::path(tag = "admin", params(AuditParams), security(("bearer" = [])), responses(
     (status = 200, body = Page<AuditEntry>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    AuthErrors,
 ))]
 #[get("/admin/audit")]
 pub async fn list(

@@ -6,6 +6,7 @@ use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::signature::transition;
 use crate::routes::signature::withdraw::Reason;
 use crate::routes::suppliers::view::SupplierView;
@@ -17,10 +18,9 @@ use crate::routes::suppliers::view::SupplierView;
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "Already verified"),
+                    (status = 409, body = Problem, content_type = "application/problem+json", description = "Already verified"),
+        AuthErrors,
+        NotFoundError,
     )
 )]
 #[post("/admin/suppliers/{id}/verify")]
@@ -39,14 +39,11 @@ pub async fn verify(
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "Not signed, withdrawn or already suspended"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    )
+                        (status = 409, body = Problem, content_type = "application/problem+json", description = "Not signed, withdrawn or already suspended"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
+            )
 )]
 #[post("/admin/suppliers/{id}/suspend")]
 pub async fn suspend(
@@ -73,14 +70,11 @@ pub async fn suspend(
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "Not suspended"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-    )
+                        (status = 409, body = Problem, content_type = "application/problem+json", description = "Not suspended"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
+            )
 )]
 #[post("/admin/suppliers/{id}/reinstate")]
 pub async fn reinstate(

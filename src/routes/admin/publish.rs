@@ -13,6 +13,7 @@ use crate::domain::{Validator, WebUrl, text};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::routes::pledge::PledgeVersion;
+use crate::routes::problems::{AuthErrors, BodyErrors};
 
 pub const MAX_COMMITMENTS: usize = 20;
 
@@ -75,12 +76,9 @@ fn commitment_code(raw: &str) -> Result<String, String> {
 /// the version they signed.
 #[utoipa::path(tag = "admin", request_body = NewPledgeVersion, security(("bearer" = [])), responses(
     (status = 201, body = PledgeVersion, headers(("Location" = String))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "The version label exists"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    AuthErrors,
+    BodyErrors,
 ))]
 #[post("/admin/pledge/versions")]
 pub async fn publish(

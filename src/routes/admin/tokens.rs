@@ -9,8 +9,9 @@ use crate::auth::tokens::{self, IssuedToken};
 use crate::auth::{Admin, Role};
 use crate::db::models::{audit, now, supplier};
 use crate::domain::{SupplierId, text};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 
 /// A token to issue.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -29,11 +30,8 @@ pub struct TokenRequest {
 /// Issue a token. It is shown only in this response.
 #[utoipa::path(tag = "admin", request_body = TokenRequest, security(("bearer" = [])), responses(
     (status = 201, body = IssuedToken),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    AuthErrors,
+    BodyErrors,
 ))]
 #[post("/admin/tokens")]
 pub async fn issue(
@@ -119,10 +117,9 @@ pub async fn issue(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    )
+        AuthErrors,
+        NotFoundError,
+                )
 )]
 #[delete("/admin/tokens/{jti}")]
 pub async fn revoke(

@@ -10,8 +10,9 @@ use crate::db::models::{audit, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
 use crate::domain::{EvidenceId, SupplierId, Validator, WebUrl};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::get_or_404;
 use crate::routes::suppliers::view::EvidenceView;
 
@@ -40,13 +41,9 @@ pub struct NewEvidence {
     security(("bearer" = [])),
     responses(
         (status = 201, body = EvidenceView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
     )
 )]
 #[post("/suppliers/{id}/evidence")]

@@ -9,8 +9,9 @@ use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
 use crate::domain::{EvidenceId, SupplierId, Validator, WebUrl};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, nullable};
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::get_or_404;
 use crate::routes::suppliers::view::EvidenceView;
 
@@ -44,13 +45,9 @@ pub struct EvidencePatch {
     security(("bearer" = [])),
     responses(
         (status = 200, body = EvidenceView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
     )
 )]
 #[patch("/suppliers/{id}/evidence/{evidence_id}")]
@@ -67,11 +64,7 @@ pub async fn edit(
     let view = state
         .tx(move |conn| {
             let mut supplier_row = get_or_404(conn, id)?;
-            let mut row = evidence::get(conn, &supplier_row.id, &evidence_id.to_db())?
-                .filter(|e| e.retired_at.is_none())
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!("supplier {id} has no evidence {evidence_id}"))
-                })?;
+            let mut row = super::live_or_404(conn, &supplier_row, evidence_id)?;
             let codes_before = evidence::commitments_of(conn, std::slice::from_ref(&row.id))?
                 .remove(&row.id)
                 .unwrap_or_default();

@@ -7,10 +7,12 @@ pub mod retire;
 use chrono::NaiveDate;
 
 use crate::db::DbConn;
+use crate::db::models::evidence::{self, EvidenceRow};
+use crate::db::models::supplier::SupplierRow;
 use crate::db::models::{pledge, signature};
 use crate::domain::evidence::{CertScheme, EvidenceKind};
-use crate::domain::{Validator, text};
-use crate::error::ApiResult;
+use crate::domain::{EvidenceId, Validator, text};
+use crate::error::{ApiError, ApiResult};
 
 pub const MAX_TITLE: usize = 300;
 pub const MAX_REFERENCE: usize = 100;
@@ -36,6 +38,17 @@ pub fn known_codes(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<String
         }
     }
     Ok(codes)
+}
+
+/// A supplier's evidence that is not retired, or 404.
+pub fn live_or_404(
+    conn: &mut DbConn,
+    supplier: &SupplierRow,
+    id: EvidenceId,
+) -> ApiResult<EvidenceRow> {
+    evidence::get(conn, &supplier.id, &id.to_db())?
+        .filter(|e| e.retired_at.is_none())
+        .ok_or_else(|| ApiError::NotFound(format!("supplier {} has no evidence {id}", supplier.id)))
 }
 
 pub fn title(raw: &str) -> Result<String, String> {

@@ -4,7 +4,8 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::{EvidenceId, SupplierId};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
+use crate::routes::problems::AuthErrors;
 use crate::routes::suppliers::get_or_404;
 
 /// Retire an evidence link. It leaves the public view but stays in the audit history.
@@ -16,9 +17,8 @@ use crate::routes::suppliers::get_or_404;
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Retired"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such evidence, or already retired"),
+        AuthErrors,
     )
 )]
 #[delete("/suppliers/{id}/evidence/{evidence_id}")]
@@ -33,11 +33,7 @@ pub async fn retire(
     state
         .tx(move |conn| {
             let mut supplier_row = get_or_404(conn, id)?;
-            let mut row = evidence::get(conn, &supplier_row.id, &evidence_id.to_db())?
-                .filter(|e| e.retired_at.is_none())
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!("supplier {id} has no evidence {evidence_id}"))
-                })?;
+            let mut row = super::live_or_404(conn, &supplier_row, evidence_id)?;
             let at = now();
             row.retired_at = Some(at);
             row.updated_at = at;

@@ -3,8 +3,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::PledgeVersion;
 use crate::app::State;
 use crate::db::models::pledge;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::routes::page::Page;
+use crate::routes::problems::NotFoundError;
 use crate::routes::respond::{Visibility, json_cached};
 
 /// Every published pledge version, newest first.
@@ -42,7 +43,7 @@ pub async fn list(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
 #[utoipa::path(tag = "pledge", params(("version" = String, Path, description = "Version label, e.g. 2025-09")), responses(
     (status = 200, body = PledgeVersion),
     (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    NotFoundError,
 ))]
 #[get("/pledge/versions/{version}")]
 pub async fn read(

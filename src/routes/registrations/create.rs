@@ -15,6 +15,7 @@ use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, Slug, SupplierId, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
+use crate::routes::problems::BodyErrors;
 use crate::routes::suppliers::etag;
 use crate::routes::suppliers::view::SupplierView;
 
@@ -51,11 +52,8 @@ pub struct Registered {
 /// Register a supplier. Answers its record and a supplier token, shown only once.
 #[utoipa::path(tag = "supplier self-service", request_body = Registration, responses(
     (status = 201, body = Registered, headers(("Location" = String))),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "Company number already registered"),
-    (status = 413, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    BodyErrors,
 ))]
 #[post("/registrations")]
 pub async fn create(state: State, body: Json<Registration>) -> ApiResult<HttpResponse> {

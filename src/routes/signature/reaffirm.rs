@@ -5,6 +5,7 @@ use crate::auth::Caller;
 use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
+use crate::routes::problems::{AuthErrors, NotFoundError};
 use crate::routes::suppliers::view::SupplierView;
 
 /// Reaffirm the signature: its reaffirm-by date moves to a year (the configured
@@ -14,10 +15,9 @@ use crate::routes::suppliers::view::SupplierView;
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force, or suspended"),
+        AuthErrors,
+        NotFoundError,
     )
 )]
 #[post("/suppliers/{id}/signature/reaffirm")]

@@ -15,6 +15,7 @@ use crate::domain::{SignatureId, SupplierId, Validator, text};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::lifecycle::{self, reaffirm_by};
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::get_or_404;
 use crate::routes::suppliers::view::SupplierView;
 
@@ -45,14 +46,10 @@ pub struct SignRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, body = SupplierView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Already signed the current version, or suspended"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
     )
 )]
 #[post("/suppliers/{id}/signature")]

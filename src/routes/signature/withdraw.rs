@@ -9,6 +9,7 @@ use crate::domain::validator::checked;
 use crate::domain::{SupplierId, Validator, text};
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::view::SupplierView;
 
 /// A reason, shown in the supplier's public history.
@@ -37,13 +38,10 @@ impl Reason {
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
     )
 )]
 #[post("/suppliers/{id}/signature/withdraw")]

@@ -11,6 +11,7 @@ use crate::domain::Status;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Query;
 use crate::routes::page::{self, Page};
+use crate::routes::problems::NotFoundError;
 use crate::routes::respond::{Visibility, json_cached};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -45,7 +46,7 @@ pub struct StatusChange {
         (status = 200, body = Page<StatusChange>),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFoundError,
     )
 )]
 #[get("/suppliers/{id_or_slug}/history")]

@@ -5,6 +5,7 @@ use super::{etag, find_or_404};
 use crate::app::State;
 use crate::auth::MaybeCaller;
 use crate::error::{ApiResult, Problem};
+use crate::routes::problems::NotFoundError;
 use crate::routes::respond::{Visibility, json_cached};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
@@ -16,7 +17,7 @@ use crate::routes::respond::{Visibility, json_cached};
         (status = 200, body = SupplierView, headers(("ETag" = String, description = "Send as If-Match when updating"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "A token was sent and is not valid"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFoundError,
     )
 )]
 #[get("/suppliers/{id_or_slug}")]

@@ -13,6 +13,7 @@ use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, nullable};
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 
 /// Fields to change; absent fields stay as they are. `company_number: null` removes it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -40,15 +41,11 @@ pub struct ProfilePatch {
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView, description = "The updated supplier, with contact details"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Company number already registered"),
         (status = 412, body = Problem, content_type = "application/problem+json", description = "Stale If-Match"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
     )
 )]
 #[patch("/suppliers/{id}")]
