@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth_matrix;
+mod cli;
 mod evidence;
 mod helpers;
 mod openapi;
