@@ -25,6 +25,8 @@ pub struct AppState {
     /// transaction never has to upgrade a read lock while another writes (which SQLite
     /// answers with "database is locked" at once). Readers are not held up (WAL).
     pub sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// Request counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub type State = web::Data<AppState>;
@@ -94,6 +96,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 }))
                 .default_service(web::to(routes::not_found))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
         })

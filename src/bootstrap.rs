@@ -32,6 +32,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let sqlite_writer =
         (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
     Ok(AppState {
+        metrics: Default::default(),
         pool,
         config,
         keys,

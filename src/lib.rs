@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod lifecycle;
+pub mod metrics;
 pub mod openapi;
 pub mod pledge_text;
 pub mod routes;

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(service::healthz)
         .service(service::readyz)
+        .service(crate::metrics::metrics)
         .service(
             scope::scope("/api/v1")
                 .service(pledge::current::current)

@@ -49,6 +49,7 @@ async fn every_route_is_documented_with_its_errors() {
         ("get", "/api/v1/admin/audit"),
         ("get", "/healthz"),
         ("get", "/readyz"),
+        ("get", "/metrics"),
         ("get", "/openapi.json"),
         ("get", "/docs/"),
         ("get", "/docs"),

@@ -32,3 +32,32 @@ async fn docs_ui_is_served_from_the_binary() {
         "the bundle itself is served"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_the_registry_by_status() {
+    let app = TestApp::spawn().await;
+    app.active_supplier("Counted Ltd").await;
+    app.get("/api/v1/suppliers/counted-ltd").await;
+    app.get("/api/v1/suppliers/nobody").await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("registry_suppliers{status=\"active\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"registry_http_requests_total{method="GET",route="/api/v1/suppliers/{id_or_slug}",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("counted-ltd"),
+        "raw paths never become labels"
+    );
+}
