@@ -16,10 +16,13 @@ use crate::app::State;
 use crate::db::schema::{evidence, suppliers};
 use crate::error::ApiResult;
 
+/// Method, route pattern and status of a request.
+type Series = (String, String, u16);
+
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// (method, route pattern, status) -> (count, seconds)
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    /// Per series: how many requests, and the seconds they took.
+    requests: Mutex<BTreeMap<Series, (u64, f64)>>,
 }
 
 impl Metrics {
