@@ -138,6 +138,9 @@ pub fn is_live(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
 
 /// Marks a token revoked; false when there is no such token.
 pub fn revoke(conn: &mut DbConn, jti: &str) -> QueryResult<Option<bool>> {
+    if jti.contains('\0') {
+        return Ok(None);
+    }
     let row: Option<Option<chrono::NaiveDateTime>> = tokens::table
         .find(jti)
         .select(tokens::revoked_at)

@@ -295,3 +295,33 @@ async fn company_number_clash_on_update_is_a_conflict() {
         .unwrap();
     problem(res, 409).await;
 }
+
+#[tokio::test]
+async fn nul_bytes_and_odd_characters_are_client_errors() {
+    let app = TestApp::spawn().await;
+    let p = problem(app.get("/api/v1/suppliers?commitment=%00").await, 400).await;
+    assert_eq!(fields(&p), ["commitment"]);
+    let p = problem(app.get("/api/v1/suppliers?pledge_version=a%00b").await, 400).await;
+    assert_eq!(fields(&p), ["pledge_version"]);
+    problem(app.get("/api/v1/suppliers?q=%00").await, 400).await;
+    problem(app.get("/api/v1/suppliers/a%00b").await, 404).await;
+    problem(app.get("/api/v1/suppliers/a%00b/history").await, 404).await;
+    problem(app.get("/api/v1/pledge/versions/%00").await, 404).await;
+    let res = app
+        .send(
+            Method::DELETE,
+            "/api/v1/admin/tokens/%00",
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    problem(res, 404).await;
+    let odd = app
+        .get_json("/api/v1/suppliers?q=%27%3B%20DROP%20TABLE%20suppliers%3B--%20%E2%9C%93")
+        .await;
+    assert_eq!(odd["items"], json!([]));
+    let mut body = crate::helpers::registration("Nul\u{0}Name");
+    body["description"] = json!("fine");
+    let p = problem(app.post("/api/v1/registrations", None, body).await, 422).await;
+    assert_eq!(fields(&p), ["name"]);
+}

@@ -38,6 +38,9 @@ pub fn current(conn: &mut DbConn) -> QueryResult<Option<PledgeVersionRow>> {
 }
 
 pub fn find(conn: &mut DbConn, version: &str) -> QueryResult<Option<PledgeVersionRow>> {
+    if version.contains('\0') {
+        return Ok(None); // no stored label has one, and PostgreSQL refuses it in a query
+    }
     pledge_versions::table
         .find(version)
         .select(PledgeVersionRow::as_select())

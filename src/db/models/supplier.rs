@@ -46,6 +46,9 @@ pub fn search_name(name: &str) -> String {
 
 /// By UUID or slug, as public paths allow.
 pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierRow>> {
+    if id_or_slug.contains('\0') {
+        return Ok(None); // no stored slug has one, and PostgreSQL refuses it in a query
+    }
     let q = suppliers::table.select(SupplierRow::as_select());
     match uuid::Uuid::parse_str(id_or_slug) {
         Ok(id) => q.find(id.to_string()).first(conn).optional(),

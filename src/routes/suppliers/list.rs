@@ -73,6 +73,19 @@ pub async fn list(
         Some(Ok(t)) => Some(t.naive_utc()),
         None => None,
     };
+    let mut word = |field: &str, value: Option<String>| match value
+        .as_deref()
+        .map(|v| text::bounded(v, 1, 100))
+    {
+        Some(Err(m)) => {
+            errors.push(FieldError::new(field, m));
+            None
+        }
+        Some(Ok(v)) => Some(v),
+        None => None,
+    };
+    let commitment = word("commitment", p.commitment);
+    let pledge_version = word("pledge_version", p.pledge_version);
     let after_slug = p.cursor.as_deref().map(page::decode).transpose()?;
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
@@ -80,9 +93,9 @@ pub async fn list(
     let filter = ListFilter {
         q,
         status: p.status.map(|s| s.as_str().to_owned()),
-        commitment: p.commitment,
+        commitment,
         evidence_health: p.evidence_health.map(|h| h.as_str().to_owned()),
-        pledge_version: p.pledge_version,
+        pledge_version,
         updated_since,
         after_slug,
         limit: limit + 1,
