@@ -68,6 +68,12 @@ pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
             Some(sig) if sig.status == Status::Pending.as_str() => {
                 change_signature(conn, &mut row, sig, &req, at)?;
             }
+            // Verified while suspended: reinstating should now make it active, not pending.
+            Some(mut sig) if sig.suspended_from.as_deref() == Some(Status::Pending.as_str()) => {
+                sig.suspended_from = Some(Status::Active.as_str().to_owned());
+                signature::save(conn, &sig)?;
+                supplier::save(conn, &mut row, at)?;
+            }
             _ => supplier::save(conn, &mut row, at)?,
         }
         return Ok(row);

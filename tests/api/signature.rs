@@ -241,3 +241,25 @@ async fn signing_needs_a_statement_for_every_commitment() {
     body["pledge_version"] = json!("2025-09");
     assert_eq!(app.post(&path, Some(&s.token), body).await.status(), 201);
 }
+
+#[tokio::test]
+async fn verifying_a_suspended_pending_supplier_reinstates_it_as_active() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Suspended Early Ltd").await;
+    assert_eq!(app.sign(&s).await.status(), 201);
+    let res = app
+        .lifecycle(&s, "suspend", reason("Identity documents disputed"))
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "suspended");
+    let res = app.lifecycle(&s, "verify", None).await;
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(
+        view["status"], "suspended",
+        "verifying does not lift a suspension"
+    );
+    assert_eq!(view["identity_verified"], true);
+    let res = app
+        .lifecycle(&s, "reinstate", reason("Documents confirmed"))
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
+}
