@@ -25,6 +25,8 @@ pub struct AppState {
     /// transaction never has to upgrade a read lock while another writes (which SQLite
     /// answers with "database is locked" at once). Readers are not held up (WAL).
     pub sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// The evidence checker, shared by the schedule and on-demand checks.
+    pub checker: Arc<crate::checker::Checker>,
     /// Request counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
 }
@@ -77,6 +79,7 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
 /// Starts the HTTP server on an already bound listener.
 pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
+    crate::jobs::spawn(state.clone());
     let doc = Arc::new(api_doc());
     let server =
         HttpServer::new(move || {

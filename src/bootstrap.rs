@@ -33,6 +33,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
     Ok(AppState {
         metrics: Default::default(),
+        checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         pool,
         config,
         keys,

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         count: u32,
     },
+    /// Check every live evidence link now (or one supplier's), then print counts per outcome.
+    CheckEvidence {
+        /// Only this supplier's links (id or slug).
+        #[arg(long)]
+        supplier: Option<String>,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -120,6 +126,7 @@ pub fn run() -> anyhow::Result<()> {
             println!("added {made} demo suppliers");
             Ok(())
         }
+        Command::CheckEvidence { supplier } => check_evidence(config, supplier),
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&app::api_doc())?);
             Ok(())
@@ -141,5 +148,56 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     eprintln!("\nTech Pledge registry listening on http://{addr}  (API docs: http://{addr}/docs/)");
     eprintln!("Get an admin token with:\n    {exe} token issue --role admin\n");
     app::serve(state, listener)?.await?;
+    Ok(())
+}
+
+#[actix_web::main]
+async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+
+    use crate::db::models::{checks, now, supplier as suppliers};
+    use crate::jobs::check_evidence;
+
+    let state = actix_web::web::block(move || bootstrap::prepare(config)).await??;
+    let started_at = now() + chrono::Duration::microseconds(1);
+    let supplier_id = match supplier {
+        None => None,
+        Some(key) => {
+            let mut conn = state.pool.get()?;
+            let row = suppliers::find(&mut conn, &key)?
+                .ok_or_else(|| anyhow::anyhow!("there is no supplier {key:?}"))?;
+            Some(row.id)
+        }
+    };
+    let total = {
+        let mut conn = state.pool.get()?;
+        checks::count_live(&mut conn, supplier_id.as_deref())?
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} links  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let summary = check_evidence::run(
+        &state,
+        check_evidence::scope(supplier_id, started_at),
+        &|n| bar.inc(n as u64),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    bar.finish_and_clear();
+    println!("checked {} links", summary.checked);
+    for (outcome, n) in &summary.outcomes {
+        println!("  {outcome:<12} {n}");
+    }
+    println!("  {:<12} {}", "(changed)", summary.changed);
+    println!("  {:<12} {}", "(expired)", summary.expired);
     Ok(())
 }

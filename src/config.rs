@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 
@@ -26,6 +27,39 @@ pub struct Config {
     pub token_days: u32,
     /// `REGISTRY_MAX_BODY_BYTES`: the largest request body accepted.
     pub max_body_bytes: usize,
+    /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
+    pub checker: CheckerSettings,
+}
+
+/// Settings of the evidence checker.
+#[derive(Debug, Clone)]
+pub struct CheckerSettings {
+    /// `REGISTRY_CHECK_INTERVAL`: how often each link is checked; `off` stops the schedule.
+    pub interval: Option<Duration>,
+    /// `REGISTRY_CHECK_FAILURE_THRESHOLD`: consecutive failed checks before a link shows as failing.
+    pub failure_threshold: u32,
+    /// `REGISTRY_CHECK_CONCURRENCY`: links checked at once, in all.
+    pub concurrency: usize,
+    /// `REGISTRY_CHECK_PER_HOST`: requests at once to one host.
+    pub per_host: usize,
+    /// `REGISTRY_CHECK_CONNECT_TIMEOUT`.
+    pub connect_timeout: Duration,
+    /// `REGISTRY_CHECK_TIMEOUT`: one whole request, headers and bounded body.
+    pub timeout: Duration,
+    /// `REGISTRY_CHECK_MAX_REDIRECTS`.
+    pub max_redirects: u32,
+    /// `REGISTRY_CHECK_RETRIES`: further attempts after a transient failure.
+    pub retries: u32,
+    /// `REGISTRY_CHECK_BACKOFF`: the first wait before a retry; it doubles each time.
+    pub backoff: Duration,
+    /// `REGISTRY_CHECK_MAX_RETRY_AFTER`: the longest `Retry-After` honoured.
+    pub max_retry_after: Duration,
+    /// `REGISTRY_CHECK_HISTORY`: checks kept per link.
+    pub history: u32,
+    /// `REGISTRY_CHECK_LEASE`: how long a claimed link stays claimed if its instance dies.
+    pub lease: Duration,
+    /// `REGISTRY_CHECKER_ALLOW_LOOPBACK`: allow loopback addresses (tests, local development only).
+    pub allow_loopback: bool,
 }
 
 impl Config {
@@ -66,7 +100,63 @@ impl Config {
             db_pool_size: number(&get, "REGISTRY_DB_POOL_SIZE", 8)?.max(1),
             token_days: number(&get, "REGISTRY_TOKEN_DAYS", 365)?.max(1),
             max_body_bytes: number(&get, "REGISTRY_MAX_BODY_BYTES", 64 * 1024)? as usize,
+            checker: CheckerSettings {
+                interval: match get("REGISTRY_CHECK_INTERVAL").as_deref().map(str::trim) {
+                    Some("off") | Some("0") => None,
+                    other => Some(duration(other, "REGISTRY_CHECK_INTERVAL", "6h")?),
+                },
+                failure_threshold: number(&get, "REGISTRY_CHECK_FAILURE_THRESHOLD", 3)?.max(1),
+                concurrency: number(&get, "REGISTRY_CHECK_CONCURRENCY", 16)?.clamp(1, 1024)
+                    as usize,
+                per_host: number(&get, "REGISTRY_CHECK_PER_HOST", 2)?.clamp(1, 64) as usize,
+                connect_timeout: duration(
+                    get("REGISTRY_CHECK_CONNECT_TIMEOUT").as_deref(),
+                    "REGISTRY_CHECK_CONNECT_TIMEOUT",
+                    "5s",
+                )?,
+                timeout: duration(
+                    get("REGISTRY_CHECK_TIMEOUT").as_deref(),
+                    "REGISTRY_CHECK_TIMEOUT",
+                    "20s",
+                )?,
+                max_redirects: number(&get, "REGISTRY_CHECK_MAX_REDIRECTS", 5)?.min(20),
+                retries: number(&get, "REGISTRY_CHECK_RETRIES", 2)?.min(10),
+                backoff: duration(
+                    get("REGISTRY_CHECK_BACKOFF").as_deref(),
+                    "REGISTRY_CHECK_BACKOFF",
+                    "1s",
+                )?,
+                max_retry_after: duration(
+                    get("REGISTRY_CHECK_MAX_RETRY_AFTER").as_deref(),
+                    "REGISTRY_CHECK_MAX_RETRY_AFTER",
+                    "60s",
+                )?,
+                history: number(&get, "REGISTRY_CHECK_HISTORY", 20)?.clamp(1, 1000),
+                lease: duration(
+                    get("REGISTRY_CHECK_LEASE").as_deref(),
+                    "REGISTRY_CHECK_LEASE",
+                    "10m",
+                )?,
+                allow_loopback: flag(
+                    get("REGISTRY_CHECKER_ALLOW_LOOPBACK").as_deref(),
+                    "REGISTRY_CHECKER_ALLOW_LOOPBACK",
+                )?,
+            },
         })
+    }
+}
+
+fn duration(raw: Option<&str>, key: &str, default: &str) -> anyhow::Result<Duration> {
+    let v = raw.unwrap_or(default).trim();
+    humantime::parse_duration(v)
+        .with_context(|| format!("{key} must be a duration such as 30s, 10m or 6h, got {v:?}"))
+}
+
+fn flag(raw: Option<&str>, key: &str) -> anyhow::Result<bool> {
+    match raw.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("false") | Some("0") | Some("no") | Some("off") => Ok(false),
+        Some("true") | Some("1") | Some("yes") | Some("on") => Ok(true),
+        Some(other) => bail!("{key} must be true or false, got {other:?}"),
     }
 }
 

@@ -4,12 +4,14 @@
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod checker;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;

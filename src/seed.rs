@@ -293,6 +293,9 @@ fn one(
             created_at: signed_at,
             updated_at: signed_at,
             retired_at: None,
+            claimed_by: None,
+            claimed_until: None,
+            check_detail: None,
         };
         let mut codes: Vec<String> = {
             let n = rng.gen_range(1..3);

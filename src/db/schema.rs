@@ -89,6 +89,22 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        check_detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evidence_checks (id) {
+        id -> BigInt,
+        evidence_id -> Text,
+        checked_at -> Timestamp,
+        outcome -> Text,
+        http_status -> Nullable<Integer>,
+        final_url -> Nullable<Text>,
+        detail -> Text,
+        duration_ms -> Integer,
     }
 }
 
@@ -145,6 +161,7 @@ diesel::joinable!(signatures -> suppliers (supplier_id));
 diesel::joinable!(statements -> signatures (signature_id));
 diesel::joinable!(evidence -> suppliers (supplier_id));
 diesel::joinable!(evidence_commitments -> evidence (evidence_id));
+diesel::joinable!(evidence_checks -> evidence (evidence_id));
 diesel::joinable!(status_events -> suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -155,6 +172,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     statements,
     evidence,
     evidence_commitments,
+    evidence_checks,
     status_events,
     audit_log,
     tokens,

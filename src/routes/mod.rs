@@ -44,7 +44,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::lifecycle::reinstate)
                 .service(admin::tokens::issue)
                 .service(admin::tokens::revoke)
-                .service(admin::audit::list),
+                .service(admin::audit::list)
+                .service(admin::checks::run),
         );
 }
 

@@ -49,6 +49,7 @@ impl TestApp {
         );
         env.insert("REGISTRY_BIND".into(), "127.0.0.1:0".into());
         env.insert("REGISTRY_DB_POOL_SIZE".into(), "4".into());
+        env.insert("REGISTRY_CHECK_INTERVAL".into(), "off".into());
         let mut pg_drop = None;
         if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
             let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());

@@ -3,8 +3,10 @@
 
 mod admin;
 mod auth_matrix;
+mod checker;
 mod cli;
 mod evidence;
+mod fixture;
 mod helpers;
 mod openapi;
 mod pledge;

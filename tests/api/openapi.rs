@@ -47,6 +47,7 @@ async fn every_route_is_documented_with_its_errors() {
         ("post", "/api/v1/admin/tokens"),
         ("delete", "/api/v1/admin/tokens/{jti}"),
         ("get", "/api/v1/admin/audit"),
+        ("post", "/api/v1/admin/evidence/checks"),
         ("get", "/healthz"),
         ("get", "/readyz"),
         ("get", "/metrics"),

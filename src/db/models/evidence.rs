@@ -28,6 +28,13 @@ pub struct EvidenceRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub retired_at: Option<NaiveDateTime>,
+    /// The instance and round holding this link for a check, until `claimed_until`.
+    #[serde(skip)]
+    pub claimed_by: Option<String>,
+    #[serde(skip)]
+    pub claimed_until: Option<NaiveDateTime>,
+    /// The latest check's explanation.
+    pub check_detail: Option<String>,
 }
 
 /// A supplier's evidence that is not retired, oldest first.

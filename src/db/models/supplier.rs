@@ -130,6 +130,24 @@ pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> Res
     }
 }
 
+/// Marks a supplier's public view as changed (new ETag) without a full write; with
+/// `updated_at`, also as updated for `updated_since`.
+pub fn touch(conn: &mut DbConn, id: &str, updated_at: Option<NaiveDateTime>) -> QueryResult<()> {
+    let target = suppliers::table.find(id);
+    match updated_at {
+        Some(at) => diesel::update(target)
+            .set((
+                suppliers::revision.eq(suppliers::revision + 1),
+                suppliers::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set(suppliers::revision.eq(suppliers::revision + 1))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
 /// Filters of the public list; every one is optional.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {

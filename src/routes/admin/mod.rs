@@ -1,6 +1,7 @@
 //! The operator's routes (admin token).
 
 pub mod audit;
+pub mod checks;
 pub mod lifecycle;
 pub mod publish;
 pub mod tokens;

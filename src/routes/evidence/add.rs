@@ -93,6 +93,9 @@ pub async fn add(
                 created_at: at,
                 updated_at: at,
                 retired_at: None,
+                claimed_by: None,
+                claimed_until: None,
+                check_detail: None,
             };
             let codes = checked(codes)?;
             evidence::insert(conn, &row, &codes)?;

@@ -5,6 +5,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
+use std::collections::HashMap;
+
+use crate::db::models::checks;
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::pledge;
 use crate::db::models::signature::{self, SignatureRow};
@@ -12,6 +15,9 @@ use crate::db::models::supplier::SupplierRow;
 use crate::domain::Status;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::error::{ApiError, ApiResult};
+
+/// Checks shown per link in the public view.
+pub const RECENT_CHECKS: usize = 10;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -42,6 +48,8 @@ pub struct SupplierView {
     pub signature: Option<SignatureView>,
     /// Evidence that is not retired.
     pub evidence: Vec<EvidenceView>,
+    /// The health of its evidence at a glance.
+    pub evidence_summary: EvidenceSummary,
     /// Contact details: only for the supplier itself and the operator.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
@@ -102,10 +110,57 @@ pub struct EvidenceView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The health of a supplier's evidence at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceSummary {
+    /// No evidence.
+    None,
+    /// Some links not checked yet, none failing.
+    Pending,
+    /// Every link resolves (or could not be checked automatically), none expired.
+    AllOk,
+    /// At least one link broken, unreachable or blocked, or a certification expired.
+    SomeFailing,
+}
+
+impl EvidenceSummary {
+    pub fn of(evidence: &[EvidenceView]) -> Self {
+        use EvidenceHealth::*;
+        if evidence.is_empty() {
+            EvidenceSummary::None
+        } else if evidence
+            .iter()
+            .any(|e| e.expired || matches!(e.health.status, Broken | Unreachable | Blocked))
+        {
+            EvidenceSummary::SomeFailing
+        } else if evidence.iter().any(|e| e.health.status == Pending) {
+            EvidenceSummary::Pending
+        } else {
+            EvidenceSummary::AllOk
+        }
+    }
+}
+
+/// One check of a link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckView {
+    pub checked_at: DateTime<Utc>,
+    /// What this check found (the link's status changes only after repeated failures).
+    pub outcome: EvidenceHealth,
+    pub http_status: Option<i32>,
+    pub final_url: Option<String>,
+    pub detail: String,
+}
+
 /// The evidence checker's latest view of a link.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthView {
     pub status: EvidenceHealth,
+    /// What the latest check found, in words.
+    pub detail: Option<String>,
+    /// The newest checks, newest first.
+    pub recent_checks: Vec<CheckView>,
     pub http_status: Option<i32>,
     pub final_url: Option<String>,
     pub checked_at: Option<DateTime<Utc>>,
@@ -151,6 +206,8 @@ impl EvidenceView {
             expired: row.expires_on.is_some_and(|d| d < today),
             health: HealthView {
                 status: parse(&row.health)?,
+                detail: row.check_detail,
+                recent_checks: Vec::new(),
                 http_status: row.http_status,
                 final_url: row.final_url,
                 checked_at: row.checked_at.map(utc),
@@ -173,11 +230,24 @@ impl EvidenceView {
         let rows = evidence::active_of(conn, supplier_id)?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut codes = evidence::commitments_of(conn, &ids)?;
+        let mut recent: HashMap<String, Vec<CheckView>> = HashMap::new();
+        for c in checks::recent(conn, &ids, RECENT_CHECKS)? {
+            recent.entry(c.evidence_id).or_default().push(CheckView {
+                checked_at: utc(c.checked_at),
+                outcome: parse(&c.outcome)?,
+                http_status: c.http_status,
+                final_url: c.final_url,
+                detail: c.detail,
+            });
+        }
         let today = Utc::now().date_naive();
         rows.into_iter()
             .map(|r| {
                 let c = codes.remove(&r.id).unwrap_or_default();
-                EvidenceView::build(r, c, today)
+                let checks = recent.remove(&r.id).unwrap_or_default();
+                let mut view = EvidenceView::build(r, c, today)?;
+                view.health.recent_checks = checks;
+                Ok(view)
             })
             .collect()
     }
@@ -191,6 +261,7 @@ impl SupplierView {
             .map(|s| SignatureView::build(conn, s, current.as_deref()))
             .transpose()?;
         let evidence = EvidenceView::all_of(conn, &row.id)?;
+        let evidence_summary = EvidenceSummary::of(&evidence);
         Ok(SupplierView {
             status: parse(&row.status)?,
             products: row.products(),
@@ -202,6 +273,7 @@ impl SupplierView {
             }),
             signature,
             evidence,
+            evidence_summary,
             id: row.id,
             slug: row.slug,
             name: row.name,

@@ -1,0 +1,319 @@
+//! The evidence checker: fetches evidence links politely and safely, and says what it
+//! found. All outbound HTTP of the registry goes through here.
+
+pub mod address;
+pub mod health;
+pub mod outcome;
+pub mod resolve;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use reqwest::header::{LOCATION, RETRY_AFTER};
+use reqwest::{Client, Method, StatusCode};
+use tokio::sync::Semaphore;
+use url::{Host, Url};
+
+use crate::config::CheckerSettings;
+use crate::domain::evidence::EvidenceHealth;
+pub use outcome::Observation;
+use resolve::{Blocked, GuardedResolver};
+
+/// Bodies are read up to this many bytes, then the connection is dropped.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub const USER_AGENT: &str = concat!(
+    "TechPledgeRegistry-EvidenceChecker/",
+    env!("CARGO_PKG_VERSION"),
+    " (checks that evidence links published in the Tech Pledge registry still resolve)"
+);
+
+/// One answer to one request.
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    retry_after: Option<Duration>,
+}
+
+/// Why a request got no answer.
+enum NoAnswer {
+    Blocked(String),
+    Transport(String),
+}
+
+pub struct Checker {
+    client: Client,
+    settings: CheckerSettings,
+    /// Requests in flight per host, bounded by `per_host`.
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Links being checked at once, bounded by `concurrency`.
+    total: Arc<Semaphore>,
+}
+
+static CRYPTO: Once = Once::new();
+
+impl Checker {
+    pub fn new(settings: CheckerSettings) -> anyhow::Result<Self> {
+        CRYPTO.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let client = Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_loopback: settings.allow_loopback,
+            }))
+            .no_proxy()
+            .pool_max_idle_per_host(settings.per_host)
+            .build()?;
+        Ok(Checker {
+            client,
+            total: Arc::new(Semaphore::new(settings.concurrency)),
+            settings,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn settings(&self) -> &CheckerSettings {
+        &self.settings
+    }
+
+    /// Checks one link: follows up to `max_redirects` redirects, checking every hop
+    /// against the address rules, with retries for transient failures.
+    pub async fn check(&self, raw: &str) -> Observation {
+        let Ok(_slot) = self.total.acquire().await else {
+            return Observation::new(EvidenceHealth::Unreachable, None, "checker shut down");
+        };
+        let start = match Url::parse(raw) {
+            Ok(u) => u,
+            Err(e) => {
+                return Observation::new(
+                    EvidenceHealth::Broken,
+                    None,
+                    format!("not a valid URL: {e}"),
+                );
+            }
+        };
+        let mut url = start.clone();
+        let mut seen: HashSet<Url> = HashSet::new();
+        for hop in 0..=self.settings.max_redirects {
+            if let Err(why) = self.allowed(&url) {
+                return Observation::new(EvidenceHealth::Blocked, None, why);
+            }
+            seen.insert(url.clone());
+            let answer = match self.fetch_with_retries(&url).await {
+                Ok(a) => a,
+                Err(NoAnswer::Blocked(why)) => {
+                    return Observation::new(EvidenceHealth::Blocked, None, why);
+                }
+                Err(NoAnswer::Transport(why)) => {
+                    return Observation::new(EvidenceHealth::Unreachable, None, why);
+                }
+            };
+            let status = answer.status.as_u16();
+            if answer.status.is_redirection() {
+                let Some(next) = answer.location.as_deref().and_then(|l| url.join(l).ok()) else {
+                    return Observation::new(
+                        EvidenceHealth::Broken,
+                        Some(status),
+                        "redirect without a usable Location",
+                    );
+                };
+                if seen.contains(&next) {
+                    let mut o =
+                        Observation::new(EvidenceHealth::Broken, Some(status), "redirect loop");
+                    o.final_url = Some(next.to_string());
+                    return o;
+                }
+                url = next;
+                continue;
+            }
+            let mut outcome = outcome::of_status(status);
+            let moved = hop > 0 && url != start;
+            if outcome == EvidenceHealth::Ok && moved {
+                outcome = EvidenceHealth::Redirected;
+            }
+            let detail = match outcome {
+                EvidenceHealth::Restricted => {
+                    "the server refuses automated clients; could not be checked automatically"
+                        .to_owned()
+                }
+                _ => format!("HTTP {status}"),
+            };
+            let mut o = Observation::new(outcome, Some(status), detail);
+            o.final_url = moved.then(|| url.to_string());
+            return o;
+        }
+        let mut o = Observation::new(
+            EvidenceHealth::Broken,
+            None,
+            format!("more than {} redirects", self.settings.max_redirects),
+        );
+        o.final_url = Some(url.to_string());
+        o
+    }
+
+    /// Scheme and literal-address rules for one hop; named hosts are checked when
+    /// they are resolved.
+    fn allowed(&self, url: &Url) -> Result<(), String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "{} links are not checked; only http and https",
+                url.scheme()
+            ));
+        }
+        let ip = match url.host() {
+            Some(Host::Ipv4(v4)) => v4.into(),
+            Some(Host::Ipv6(v6)) => v6.into(),
+            Some(Host::Domain(_)) => return Ok(()),
+            None => return Err("the link names no host".into()),
+        };
+        address::check(ip, self.settings.allow_loopback).map_err(|why| format!("{ip} is a {why}"))
+    }
+
+    fn host_slot(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts.retain(|_, s| Arc::strong_count(s) > 1);
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host)))
+            .clone()
+    }
+
+    /// Up to `retries` further attempts after a transient failure, waiting with
+    /// exponential backoff, or as long as `Retry-After` asks (up to a bound).
+    async fn fetch_with_retries(&self, url: &Url) -> Result<Answer, NoAnswer> {
+        let mut attempt = 0;
+        loop {
+            let result = self.fetch(url).await;
+            let transient = match &result {
+                Ok(a) => outcome::is_transient(a.status.as_u16()),
+                Err(NoAnswer::Transport(_)) => true,
+                Err(NoAnswer::Blocked(_)) => false,
+            };
+            if !transient || attempt >= self.settings.retries {
+                return result;
+            }
+            let backoff = self.settings.backoff * 2u32.saturating_pow(attempt);
+            let wait = match &result {
+                Ok(a) => match a.retry_after {
+                    Some(asked) if asked > self.settings.max_retry_after => return result,
+                    Some(asked) => asked,
+                    None => backoff,
+                },
+                Err(_) => backoff,
+            };
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// HEAD, then GET when HEAD is refused or unsupported.
+    async fn fetch(&self, url: &Url) -> Result<Answer, NoAnswer> {
+        let slot = self.host_slot(url);
+        let _permit = slot
+            .acquire()
+            .await
+            .map_err(|_| NoAnswer::Transport("checker shut down".into()))?;
+        let head = self.request(Method::HEAD, url).await?;
+        if head.status.is_success()
+            || head.status.is_redirection()
+            || head.status == StatusCode::TOO_MANY_REQUESTS
+        {
+            return Ok(head);
+        }
+        self.request(Method::GET, url).await
+    }
+
+    async fn request(&self, method: Method, url: &Url) -> Result<Answer, NoAnswer> {
+        let is_get = method == Method::GET;
+        let mut res = self
+            .client
+            .request(method, url.clone())
+            .send()
+            .await
+            .map_err(describe)?;
+        let answer = Answer {
+            status: res.status(),
+            location: res
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            retry_after: res
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after),
+        };
+        if is_get {
+            // Read a little of the body (some servers only send the status with it), never more.
+            let mut read = 0;
+            while read < BODY_LIMIT {
+                match res.chunk().await {
+                    Ok(Some(chunk)) => read += chunk.len(),
+                    _ => break,
+                }
+            }
+        }
+        Ok(answer)
+    }
+}
+
+/// Seconds, or an HTTP date, as `Retry-After` allows.
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Names a transport failure for people, and tells our own refusals apart.
+fn describe(e: reqwest::Error) -> NoAnswer {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = source {
+        if let Some(b) = s.downcast_ref::<Blocked>() {
+            return NoAnswer::Blocked(b.to_string());
+        }
+        source = s.source();
+    }
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect (DNS, refused connection or TLS)"
+    } else {
+        "the connection failed"
+    };
+    let mut detail = kind.to_owned();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail = format!("{kind}: {s}");
+        source = s.source();
+    }
+    NoAnswer::Transport(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after;
+    use std::time::Duration;
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
+        let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(retry_after(past), Some(Duration::ZERO));
+        assert_eq!(retry_after("soon"), None);
+    }
+}

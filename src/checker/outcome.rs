@@ -1,0 +1,80 @@
+//! What one check found, and how a status code reads.
+
+use crate::domain::evidence::EvidenceHealth;
+
+/// The result of checking one link once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub outcome: EvidenceHealth,
+    /// The last HTTP status received, if any.
+    pub http_status: Option<u16>,
+    /// Where the link ended up, when that is not where it started.
+    pub final_url: Option<String>,
+    /// A short explanation for people (never a secret: URLs are public).
+    pub detail: String,
+}
+
+impl Observation {
+    pub fn new(
+        outcome: EvidenceHealth,
+        http_status: Option<u16>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Observation {
+            outcome,
+            http_status,
+            final_url: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// Broken and unreachable count towards the failure threshold; nothing else does.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self.outcome,
+            EvidenceHealth::Broken | EvidenceHealth::Unreachable
+        )
+    }
+}
+
+/// The outcome of a final (non-redirect) status, after retries.
+pub fn of_status(status: u16) -> EvidenceHealth {
+    match status {
+        200..=299 => EvidenceHealth::Ok,
+        401 | 403 | 429 | 999 => EvidenceHealth::Restricted,
+        _ => EvidenceHealth::Broken,
+    }
+}
+
+/// Statuses worth another attempt later in the same check.
+pub fn is_transient(status: u16) -> bool {
+    status == 429 || (500..=599).contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_as_the_spec_says() {
+        use EvidenceHealth::*;
+        for (status, want) in [
+            (200, Ok),
+            (204, Ok),
+            (401, Restricted),
+            (403, Restricted),
+            (429, Restricted),
+            (999, Restricted),
+            (400, Broken),
+            (404, Broken),
+            (410, Broken),
+            (451, Broken),
+            (500, Broken),
+            (503, Broken),
+        ] {
+            assert_eq!(of_status(status), want, "{status}");
+        }
+        assert!(is_transient(503) && is_transient(429) && is_transient(500));
+        assert!(!is_transient(404) && !is_transient(403));
+    }
+}

@@ -1,0 +1,156 @@
+//! Claiming evidence links for a check, and recording what the check found.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::evidence::EvidenceRow;
+use crate::db::DbConn;
+use crate::db::schema::{evidence, evidence_checks};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = evidence_checks)]
+pub struct CheckRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub evidence_id: String,
+    pub checked_at: NaiveDateTime,
+    pub outcome: String,
+    pub http_status: Option<i32>,
+    pub final_url: Option<String>,
+    pub detail: String,
+    pub duration_ms: i32,
+}
+
+/// Which links a round covers.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Only this supplier's links.
+    pub supplier_id: Option<String>,
+    /// Only links last checked before this time (or never).
+    pub due_before: Option<NaiveDateTime>,
+}
+
+/// Claims up to `limit` live, unclaimed, due links for `claim` until `until`, and
+/// returns them. Two instances claiming at once never get the same link: the claim
+/// condition is checked again on each row as it is updated.
+pub fn claim(
+    conn: &mut DbConn,
+    claim: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    scope: &Scope,
+    limit: i64,
+) -> QueryResult<Vec<EvidenceRow>> {
+    let free = evidence::claimed_until
+        .is_null()
+        .or(evidence::claimed_until.lt(now));
+    let mut candidates = evidence::table
+        .filter(evidence::retired_at.is_null())
+        .filter(free)
+        .select(evidence::id)
+        .order((
+            evidence::checked_at.is_not_null().asc(),
+            evidence::checked_at.asc(),
+            evidence::id.asc(),
+        ))
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = &scope.supplier_id {
+        candidates = candidates.filter(evidence::supplier_id.eq(s.clone()));
+    }
+    if let Some(due) = scope.due_before {
+        candidates = candidates.filter(
+            evidence::checked_at
+                .is_null()
+                .or(evidence::checked_at.lt(due)),
+        );
+    }
+    let ids: Vec<String> = candidates.load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(
+        evidence::table
+            .filter(evidence::id.eq_any(&ids))
+            .filter(free),
+    )
+    .set((
+        evidence::claimed_by.eq(claim),
+        evidence::claimed_until.eq(until),
+    ))
+    .execute(conn)?;
+    evidence::table
+        .filter(evidence::claimed_by.eq(claim))
+        .filter(evidence::id.eq_any(&ids))
+        .select(EvidenceRow::as_select())
+        .load(conn)
+}
+
+/// How many live links there are (of one supplier, or all).
+pub fn count_live(conn: &mut DbConn, supplier_id: Option<&str>) -> QueryResult<u64> {
+    let mut q = evidence::table
+        .filter(evidence::retired_at.is_null())
+        .into_boxed();
+    if let Some(s) = supplier_id {
+        q = q.filter(evidence::supplier_id.eq(s.to_owned()));
+    }
+    q.count().get_result::<i64>(conn).map(|n| n.max(0) as u64)
+}
+
+/// Lets go of a claim without recording a check (the round stopped early).
+pub fn release(conn: &mut DbConn, claim: &str) -> QueryResult<usize> {
+    diesel::update(evidence::table.filter(evidence::claimed_by.eq(claim)))
+        .set((
+            evidence::claimed_by.eq(None::<String>),
+            evidence::claimed_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+/// Appends a check to a link's history and keeps only the newest `keep`.
+pub fn append(conn: &mut DbConn, row: &CheckRow, keep: i64) -> QueryResult<()> {
+    diesel::insert_into(evidence_checks::table)
+        .values(row)
+        .execute(conn)?;
+    let newest: Vec<i64> = evidence_checks::table
+        .filter(evidence_checks::evidence_id.eq(&row.evidence_id))
+        .order(evidence_checks::id.desc())
+        .limit(keep)
+        .select(evidence_checks::id)
+        .load(conn)?;
+    if let Some(oldest_kept) = newest.last() {
+        diesel::delete(
+            evidence_checks::table
+                .filter(evidence_checks::evidence_id.eq(&row.evidence_id))
+                .filter(evidence_checks::id.lt(oldest_kept)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The newest checks of each given link, newest first, at most `per_link` each.
+pub fn recent(conn: &mut DbConn, ids: &[String], per_link: usize) -> QueryResult<Vec<CheckRow>> {
+    let rows: Vec<CheckRow> = evidence_checks::table
+        .filter(evidence_checks::evidence_id.eq_any(ids))
+        .order((
+            evidence_checks::evidence_id.asc(),
+            evidence_checks::id.desc(),
+        ))
+        .select(CheckRow::as_select())
+        .load(conn)?;
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut n = 0;
+    for r in rows {
+        if r.evidence_id != current {
+            current = r.evidence_id.clone();
+            n = 0;
+        }
+        if n < per_link {
+            out.push(r);
+        }
+        n += 1;
+    }
+    Ok(out)
+}

@@ -1,0 +1,136 @@
+//! A local stand-in for the web: every behaviour the evidence checker must handle,
+//! served on 127.0.0.1, counting the requests it gets per path.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use futures_util::StreamExt;
+
+#[derive(Default)]
+pub struct Hits(Mutex<HashMap<String, u32>>);
+
+impl Hits {
+    fn bump(&self, path: &str) -> u32 {
+        let mut m = self.0.lock().unwrap();
+        let n = m.entry(path.to_owned()).or_default();
+        *n += 1;
+        *n
+    }
+}
+
+pub struct Fixture {
+    pub base: String,
+    pub hits: Arc<Hits>,
+}
+
+impl Fixture {
+    pub async fn start() -> Fixture {
+        let hits = Arc::new(Hits::default());
+        let data = web::Data::from(hits.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(handle))
+        })
+        .workers(2)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Fixture {
+            base: format!("http://127.0.0.1:{port}"),
+            hits,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Requests received for a path (all methods).
+    pub fn hits(&self, path: &str) -> u32 {
+        self.hits.0.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+/// A port nothing listens on.
+pub fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}/gone")
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+async fn handle(req: HttpRequest, hits: web::Data<Hits>) -> HttpResponse {
+    let path = req.path().to_owned();
+    let n = hits.bump(&path);
+    let head = req.method() == actix_web::http::Method::HEAD;
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let status = |code: u16| {
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap()).body("fixture")
+    };
+    match parts.as_slice() {
+        ["ok"] | ["ok", ..] => HttpResponse::Ok().body("evidence"),
+        ["status", code] => status(code.parse().unwrap_or(500)),
+        ["head-refused"] if head => status(405),
+        ["head-404"] if head => status(404),
+        ["head-501"] if head => status(501),
+        ["head-refused"] | ["head-404"] | ["head-501"] => HttpResponse::Ok().body("GET works"),
+        ["redirect", hops] => match hops.parse::<u32>().unwrap_or(0) {
+            0 => HttpResponse::Ok().body("arrived"),
+            k => redirect(&format!("/redirect/{}", k - 1)),
+        },
+        ["relative-redirect"] => redirect("ok/moved"),
+        ["loop", "a"] => redirect("/loop/b"),
+        ["loop", "b"] => redirect("/loop/a"),
+        ["redirect-private"] => redirect("http://10.1.2.3/internal"),
+        ["redirect-metadata"] => redirect("http://169.254.169.254/latest/meta-data/"),
+        ["redirect-decimal"] => redirect("http://2852039166/"),
+        ["redirect-ftp"] => redirect("ftp://files.example.org/policy.pdf"),
+        ["redirect-nowhere"] => HttpResponse::Found().finish(),
+        ["rate-limited", _key, times] if n <= times.parse().unwrap_or(0) => {
+            HttpResponse::TooManyRequests()
+                .insert_header(("Retry-After", "1"))
+                .finish()
+        }
+        ["rate-limited", ..] => HttpResponse::Ok().body("finally"),
+        ["always-429"] => HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", "1"))
+            .finish(),
+        ["long-retry-after"] => HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "86400"))
+            .finish(),
+        ["flaky", _key, times] if n <= times.parse().unwrap_or(0) => status(503),
+        ["flaky", ..] => HttpResponse::Ok().body("recovered"),
+        ["slow"] => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            HttpResponse::Ok().body("too late")
+        }
+        ["hang"] => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            HttpResponse::Ok().finish()
+        }
+        ["huge"] => {
+            let chunk = web::Bytes::from(vec![b'x'; 64 * 1024]);
+            let body =
+                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()))
+                    .take(16 * 1024);
+            HttpResponse::Ok().streaming(body)
+        }
+        ["latency", ms, code] => {
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            status(code.parse().unwrap_or(200))
+        }
+        _ => status(404),
+    }
+}
