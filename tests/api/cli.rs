@@ -8,22 +8,40 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
-        .args(args)
-        .env_clear()
-        .env("DATABASE_URL", &app.config.database_url)
-        .env("REGISTRY_SIGNING_KEY_FILE", &app.config.signing_key_file)
-        .env("REGISTRY_PUBLIC_URL", &app.config.public_url)
-        .env("REGISTRY_DATA_DIR", &app.config.data_dir)
-        .output()
-        .expect("run the binary")
+/// Runs the binary against the same database and key as `app`, off the test's runtime
+/// (which also serves the fixture the command may fetch from).
+async fn cli(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let config = app.config.clone();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
+            .args(args)
+            .env_clear()
+            .envs(env)
+            .env("DATABASE_URL", &config.database_url)
+            .env("REGISTRY_SIGNING_KEY_FILE", &config.signing_key_file)
+            .env("REGISTRY_PUBLIC_URL", &config.public_url)
+            .env("REGISTRY_DATA_DIR", &config.data_dir)
+            .output()
+            .expect("run the binary")
+    })
+    .await
+    .expect("join")
 }
 
 #[tokio::test]
 async fn token_issue_prints_a_working_admin_token_on_its_last_line() {
     let app = TestApp::spawn().await;
-    let out = cli(&app, &["token", "issue", "--role", "admin", "--days", "1"]);
+    let out = cli(
+        &app,
+        &["token", "issue", "--role", "admin", "--days", "1"],
+        &[],
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -38,14 +56,14 @@ async fn token_issue_prints_a_working_admin_token_on_its_last_line() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let bad = cli(&app, &["token", "issue", "--role", "supplier"]);
+    let bad = cli(&app, &["token", "issue", "--role", "supplier"], &[]).await;
     assert!(!bad.status.success(), "a supplier token needs --supplier");
 }
 
 #[tokio::test]
 async fn seed_demo_loads_varied_realistic_suppliers() {
     let app = TestApp::spawn().await;
-    let out = cli(&app, &["seed-demo", "--count", "60"]);
+    let out = cli(&app, &["seed-demo", "--count", "60"], &[]).await;
     assert!(
         out.status.success(),
         "{}",
@@ -78,4 +96,48 @@ async fn seed_demo_loads_varied_realistic_suppliers() {
         ))
         .await;
     assert_eq!(history["items"][0]["event"], "signed");
+}
+
+#[tokio::test]
+async fn check_evidence_prints_counts_per_outcome() {
+    let fx = crate::fixture::Fixture::start().await;
+    let app = TestApp::spawn().await;
+    let s = app.register("Cli Checked Ltd").await;
+    for path in ["/ok", "/status/404", "/redirect/1"] {
+        let body = serde_json::json!({"url": fx.url(path), "title": "Doc", "kind": "report", "commitments": ["safety"]});
+        let res = app
+            .post(
+                &format!("/api/v1/suppliers/{}/evidence", s.id),
+                Some(&s.token),
+                body,
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let out = cli(&app, &["check-evidence"], crate::checker::FAST).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("checked 3 links"), "{stdout}");
+    for line in ["ok           1", "broken       1", "redirected   1"] {
+        assert!(
+            stdout.lines().any(|l| l.trim_start() == line),
+            "{line:?} in {stdout}"
+        );
+    }
+    let view = app.supplier(&s.slug).await;
+    let statuses: Vec<&str> = view["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["health"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ok", "pending", "redirected"],
+        "one 404 does not flag the link yet"
+    );
 }
