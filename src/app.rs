@@ -60,7 +60,10 @@ impl AppState {
             let _turn = writer
                 .as_ref()
                 .map(|w| w.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            conn.transaction::<T, ApiError, _>(f)
+            conn.transaction::<T, ApiError, _>(|conn| {
+                crate::db::take_write_lock(conn)?;
+                f(conn)
+            })
         })
         .await
     }

@@ -45,6 +45,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
 pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {
     use diesel::Connection;
     conn.transaction(|conn| {
+        db::take_write_lock(conn)?;
         if pledge::current(conn)?.is_some() {
             return Ok(false);
         }

@@ -90,6 +90,7 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
     let mut made = 0;
     for chunk in (0..count).collect::<Vec<_>>().chunks(200) {
         conn.transaction::<_, anyhow::Error, _>(|conn| {
+            crate::db::take_write_lock(conn)?;
             for _ in chunk {
                 one(
                     conn,

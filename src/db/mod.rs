@@ -159,6 +159,17 @@ pub fn with_setup_lock<T>(
     result
 }
 
+/// Call first in a write transaction. On SQLite it takes the write lock at once (a
+/// deferred transaction that reads first cannot wait for it later and fails with
+/// "database is locked" when another process writes); waiting here honours the busy
+/// timeout. PostgreSQL needs nothing.
+pub fn take_write_lock(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("UPDATE pledge_versions SET position = position WHERE 0")?;
+    }
+    Ok(())
+}
+
 /// Whether the database is in a state that accepts queries.
 pub fn ping(conn: &mut DbConn) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
