@@ -225,6 +225,13 @@ fn main() -> anyhow::Result<()> {
                 "--max-retries",
                 "0",
             ])
+            .args([
+                "--host-concurrency",
+                "4",
+                "--host-request-interval",
+                "0s",
+                "--cache=false",
+            ])
             .args(["--format", "json", "--mode", "plain"])
             .arg(&list)
             .output()?;
@@ -235,7 +242,9 @@ fn main() -> anyhow::Result<()> {
             .find_map(|l| l.strip_prefix("peak-rss-kib "))
             .unwrap_or("?");
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        println!("lychee, --max-concurrency {concurrency}:");
+        println!(
+            "lychee, --max-concurrency {concurrency} --host-concurrency 4 --host-request-interval 0s:"
+        );
         println!(
             "  time {:.2} s, {:.0} URLs/s, peak RSS {rss} KiB",
             elapsed.as_secs_f64(),

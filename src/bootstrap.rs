@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::auth::Keys;
 use crate::config::Config;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
-use crate::db::models::{audit, now};
+use crate::db::models::{audit, now, signing_keys};
 use crate::db::{self, DbConn};
 use crate::pledge_text::FIRST;
 
@@ -28,6 +28,17 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let (keys, created) = Keys::load_or_generate(&config.signing_key_file)?;
     if created {
         tracing::info!(path = %config.signing_key_file.display(), kid = %keys.kid, "signing key generated");
+    }
+    {
+        let mut conn = pool.get()?;
+        db::with_setup_lock(&mut conn, |conn| {
+            signing_keys::register_current(conn, &keys.kid, &keys.public_x, now())?;
+            let chained = audit::backfill(conn)?;
+            if chained > 0 {
+                tracing::info!(entries = chained, "audit log entries chained");
+            }
+            Ok(())
+        })?;
     }
     let sqlite_writer =
         (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);

@@ -3,6 +3,7 @@
 
 use chrono::{Months, NaiveDateTime};
 
+use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::history::{self, NewStatusEvent};
 use crate::db::models::signature::{self, SignatureRow};
@@ -51,19 +52,6 @@ pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
             ));
         }
         row.verified_at = Some(at);
-        audit::record(
-            conn,
-            at,
-            audit::Entry {
-                actor: req.actor,
-                action: "supplier.verified",
-                entity_type: "supplier",
-                entity_id: row.id.clone(),
-                supplier_id: Some(row.id.clone()),
-                before: Some(serde_json::json!({ "verified_at": null })),
-                after: Some(serde_json::json!({ "verified_at": at.and_utc() })),
-            },
-        )?;
         match open {
             Some(sig) if sig.status == Status::Pending.as_str() => {
                 change_signature(conn, &mut row, sig, &req, at)?;
@@ -76,6 +64,19 @@ pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
             }
             _ => supplier::save(conn, &mut row, at)?,
         }
+        changes::record(
+            conn,
+            at,
+            audit::Entry {
+                actor: req.actor,
+                action: "supplier.verified",
+                entity_type: "supplier",
+                entity_id: row.id.clone(),
+                supplier_id: Some(row.id.clone()),
+                before: Some(serde_json::json!({ "verified_at": null })),
+                after: Some(serde_json::json!({ "verified_at": at.and_utc() })),
+            },
+        )?;
         return Ok(row);
     }
     let sig = open.ok_or_else(|| {
@@ -171,7 +172,7 @@ pub fn record(
             at,
         },
     )?;
-    audit::record(
+    changes::record(
         conn,
         at,
         audit::Entry {

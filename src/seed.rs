@@ -175,20 +175,21 @@ fn one(
         row.signed_version = Some(version.to_owned());
     }
     supplier::insert(conn, &row)?;
-    audit::record(
-        conn,
-        created,
-        audit::Entry {
-            actor: "system",
-            action: "supplier.registered",
-            entity_type: "supplier",
-            entity_id: id.clone(),
-            supplier_id: Some(id.clone()),
-            before: None,
-            after: Some(json!({ "name": name, "seed": true })),
-        },
-    )?;
+
     if status == Status::Unsigned {
+        crate::changes::record(
+            conn,
+            at,
+            audit::Entry {
+                actor: "system",
+                action: "supplier.registered",
+                entity_type: "supplier",
+                entity_id: id.clone(),
+                supplier_id: Some(id.clone()),
+                before: None,
+                after: Some(json!({ "name": name, "seed": true })),
+            },
+        )?;
         return Ok(());
     }
     let signed_at: NaiveDateTime = if status == Status::Lapsed {
@@ -307,5 +308,18 @@ fn one(
         codes.sort();
         evidence::insert(conn, &e, &codes)?;
     }
+    crate::changes::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: "system",
+            action: "supplier.registered",
+            entity_type: "supplier",
+            entity_id: id.clone(),
+            supplier_id: Some(id.clone()),
+            before: None,
+            after: Some(json!({ "name": name, "seed": true })),
+        },
+    )?;
     Ok(())
 }

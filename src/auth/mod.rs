@@ -14,6 +14,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::app::AppState;
+use crate::db::models::signing_keys;
 use crate::domain::SupplierId;
 use crate::error::ApiError;
 pub use keys::Keys;
@@ -94,7 +95,20 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
         .clone();
-    let claims = tokens::decode(&state.keys, &token).map_err(ApiError::Unauthorized)?;
+    // A token signed with another of the registry's keys (an instance started with a
+    // newer key, or a retired one) is checked with that key's public half.
+    let other_key = match tokens::kid_of(&token) {
+        Some(kid) if kid != state.keys.kid => {
+            let row = state.db(move |conn| Ok(signing_keys::find(conn, &kid)?)).await?;
+            let row = row.ok_or_else(|| ApiError::Unauthorized("the token's signature is not the registry's".into()))?;
+            let key = jsonwebtoken::DecodingKey::from_ed_components(&row.public_x)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid)))?;
+            Some(key)
+        }
+        _ => None,
+    };
+    let key = other_key.as_ref().unwrap_or(&state.keys.decoding);
+    let claims = tokens::decode(key, &token).map_err(ApiError::Unauthorized)?;
     let jti = claims.jti.clone();
     let live = state
         .db(move |conn| Ok(tokens::is_live(conn, &jti)?))

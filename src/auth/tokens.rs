@@ -100,14 +100,20 @@ pub fn issue(
     })
 }
 
-/// Checks signature (EdDSA only), audience and expiry. Revocation is checked separately.
-pub fn decode(keys: &Keys, token: &str) -> Result<Claims, String> {
+/// The key id a token names in its header, if it parses at all.
+pub fn kid_of(token: &str) -> Option<String> {
+    jsonwebtoken::decode_header(token).ok()?.kid
+}
+
+/// Checks signature (EdDSA only, with `key`: the registry's key that the token's `kid`
+/// names), audience and expiry. Revocation is checked separately.
+pub fn decode(key: &jsonwebtoken::DecodingKey, token: &str) -> Result<Claims, String> {
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&[API_AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "aud", "sub"]);
     validation.validate_exp = true;
     validation.leeway = 5;
-    let data = jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation).map_err(|e| {
+    let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         match e.kind() {
             ErrorKind::ExpiredSignature => "the token has expired".to_owned(),

@@ -141,6 +141,26 @@ diesel::table! {
         supplier_id -> Nullable<Text>,
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+        public_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        public_x -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -176,4 +196,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_events,
     audit_log,
     tokens,
+    signing_keys,
+    job_leases,
 );

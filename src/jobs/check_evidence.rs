@@ -12,6 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::changes;
 use crate::checker::Observation;
 use crate::checker::health::{self, Health};
 use crate::db::models::checks::{self, CheckRow, Scope};
@@ -162,8 +163,9 @@ async fn record(
                 keep,
             )?;
             let changed = next.status != before;
+            supplier::touch(conn, &current.supplier_id, changed.then_some(at))?;
             if changed {
-                audit::record(
+                changes::record(
                     conn,
                     at,
                     audit::Entry {
@@ -183,7 +185,6 @@ async fn record(
                     },
                 )?;
             }
-            supplier::touch(conn, &current.supplier_id, changed.then_some(at))?;
             Ok(changed)
         })
         .await

@@ -1,11 +1,18 @@
-//! The append-only audit log: who changed what, when, before and after.
+//! The append-only audit log: who changed what, when, before and after. Each entry
+//! carries the hash of its canonical form and the hash of the entry before it, so
+//! anyone can check that history was not rewritten (docs/audit-log.md).
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -19,6 +26,9 @@ pub struct AuditRow {
     pub supplier_id: Option<String>,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    pub public_json: Option<String>,
 }
 
 /// One change, as handed to [`record`].
@@ -33,21 +43,140 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
-/// Appends an entry; call it inside the transaction that makes the change.
-pub fn record(conn: &mut DbConn, at: NaiveDateTime, e: Entry<'_>) -> QueryResult<()> {
+/// RFC 3339, UTC, microseconds: the form times take in the canonical entry.
+pub fn time(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse(text: &Option<String>) -> Value {
+    text.as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// The canonical form of an entry: compact JSON, keys sorted, times as [`time`].
+pub fn canonical(row: &AuditRow) -> String {
+    // serde_json keeps object keys sorted, at every depth.
+    json!({
+        "seq": row.seq,
+        "at": time(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "entity_type": row.entity_type,
+        "entity_id": row.entity_id,
+        "supplier_id": row.supplier_id,
+        "before": parse(&row.before_json),
+        "after": parse(&row.after_json),
+        "public": parse(&row.public_json),
+        "prev_hash": row.prev_hash,
+    })
+    .to_string()
+}
+
+/// Lower-case hex SHA-256 of the canonical form.
+pub fn hash_of(row: &AuditRow) -> String {
+    Sha256::digest(canonical(row).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The newest entry's sequence number and hash.
+pub fn head(conn: &mut DbConn) -> QueryResult<Option<(i64, String, NaiveDateTime)>> {
+    let row: Option<(i64, Option<String>, NaiveDateTime)> = audit_log::table
+        .order(audit_log::seq.desc())
+        .select((audit_log::seq, audit_log::hash, audit_log::at))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(seq, hash, at)| (seq, hash.unwrap_or_default(), at)))
+}
+
+/// Serialises appends: on PostgreSQL a transaction-scoped advisory lock, released at
+/// commit; SQLite writers already hold the database's write lock.
+fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute("SELECT pg_advisory_xact_lock(7216843)")?;
+    }
+    Ok(())
+}
+
+/// Appends an entry, chained to the newest one; call it inside the transaction that
+/// makes the change. `public` is what the change feed shows, if the change is public.
+pub fn append(
+    conn: &mut DbConn,
+    at: NaiveDateTime,
+    e: Entry<'_>,
+    public: Option<Value>,
+) -> QueryResult<()> {
+    lock_chain(conn)?;
+    let (seq, prev_hash) = match head(conn)? {
+        Some((seq, hash, _)) => (seq + 1, hash),
+        None => (1, GENESIS.to_owned()),
+    };
+    let mut row = AuditRow {
+        seq,
+        at,
+        actor: e.actor.to_owned(),
+        action: e.action.to_owned(),
+        entity_type: e.entity_type.to_owned(),
+        entity_id: e.entity_id,
+        supplier_id: e.supplier_id,
+        before_json: e.before.map(|v| v.to_string()),
+        after_json: e.after.map(|v| v.to_string()),
+        prev_hash: Some(prev_hash),
+        hash: None,
+        public_json: public.map(|v| v.to_string()),
+    };
+    row.hash = Some(hash_of(&row));
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::at.eq(at),
-            audit_log::actor.eq(e.actor),
-            audit_log::action.eq(e.action),
-            audit_log::entity_type.eq(e.entity_type),
-            audit_log::entity_id.eq(e.entity_id),
-            audit_log::supplier_id.eq(e.supplier_id),
-            audit_log::before_json.eq(e.before.map(|v| v.to_string())),
-            audit_log::after_json.eq(e.after.map(|v| v.to_string())),
+            audit_log::seq.eq(row.seq),
+            audit_log::at.eq(row.at),
+            audit_log::actor.eq(&row.actor),
+            audit_log::action.eq(&row.action),
+            audit_log::entity_type.eq(&row.entity_type),
+            audit_log::entity_id.eq(&row.entity_id),
+            audit_log::supplier_id.eq(&row.supplier_id),
+            audit_log::before_json.eq(&row.before_json),
+            audit_log::after_json.eq(&row.after_json),
+            audit_log::prev_hash.eq(&row.prev_hash),
+            audit_log::hash.eq(&row.hash),
+            audit_log::public_json.eq(&row.public_json),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Appends an entry that is not part of the public change feed.
+pub fn record(conn: &mut DbConn, at: NaiveDateTime, e: Entry<'_>) -> QueryResult<()> {
+    append(conn, at, e, None)
+}
+
+/// Chains entries written before the log was chained (hash still null), in order.
+pub fn backfill(conn: &mut DbConn) -> QueryResult<usize> {
+    let rows: Vec<AuditRow> = audit_log::table
+        .order(audit_log::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    let mut prev = GENESIS.to_owned();
+    let mut fixed = 0;
+    for mut row in rows {
+        if row.hash.is_none() {
+            row.prev_hash = Some(prev.clone());
+            let hash = hash_of(&row);
+            diesel::update(audit_log::table.find(row.seq))
+                .set((
+                    audit_log::prev_hash.eq(&row.prev_hash),
+                    audit_log::hash.eq(&hash),
+                ))
+                .execute(conn)?;
+            row.hash = Some(hash);
+            fixed += 1;
+        }
+        prev = row.hash.unwrap_or_default();
+    }
+    Ok(fixed)
 }
 
 /// Entries after `after_seq`, oldest first.
@@ -67,4 +196,51 @@ pub fn page(
         q = q.filter(audit_log::supplier_id.eq(s));
     }
     q.load(conn)
+}
+
+/// Public entries (those with a public view) after `after_seq`, oldest first.
+pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::seq.gt(after_seq))
+        .filter(audit_log::public_json.is_not_null())
+        .order(audit_log::seq.asc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+/// The first entry that breaks the chain, and why; `None` when the whole log verifies.
+pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1;
+    let mut after = 0;
+    let mut checked = 0;
+    loop {
+        let rows = page(conn, after, 1000, None)?;
+        if rows.is_empty() {
+            return Ok((checked, None));
+        }
+        for row in rows {
+            after = row.seq;
+            let problem = if row.seq != expected_seq {
+                Some(format!(
+                    "sequence jumps from {} to {}",
+                    expected_seq - 1,
+                    row.seq
+                ))
+            } else if row.prev_hash.as_deref() != Some(prev.as_str()) {
+                Some("prev_hash is not the hash of the entry before".to_owned())
+            } else if row.hash.as_deref() != Some(hash_of(&row).as_str()) {
+                Some("hash does not match the entry's content".to_owned())
+            } else {
+                None
+            };
+            if let Some(why) = problem {
+                return Ok((checked, Some((row.seq, why))));
+            }
+            checked += 1;
+            expected_seq += 1;
+            prev = row.hash.unwrap_or_default();
+        }
+    }
 }

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::app::State;
 use crate::auth::Caller;
+use crate::changes;
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
@@ -101,7 +102,7 @@ pub async fn add(
             evidence::insert(conn, &row, &codes)?;
             supplier::save(conn, &mut supplier_row, at)?;
             let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
-            audit::record(
+            changes::record(
                 conn,
                 at,
                 audit::Entry {

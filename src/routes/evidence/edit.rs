@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::app::State;
 use crate::auth::Caller;
+use crate::changes;
 use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
@@ -164,7 +165,7 @@ pub async fn edit(
             let json = |x: &EvidenceView| {
                 serde_json::to_value(x).map_err(|e| ApiError::Internal(e.into()))
             };
-            audit::record(
+            changes::record(
                 conn,
                 at,
                 audit::Entry {

@@ -2,6 +2,7 @@ use actix_web::{HttpResponse, delete, web};
 
 use crate::app::State;
 use crate::auth::Caller;
+use crate::changes;
 use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::{EvidenceId, SupplierId};
 use crate::error::{ApiResult, Problem};
@@ -39,7 +40,7 @@ pub async fn retire(
             row.updated_at = at;
             evidence::save(conn, &row)?;
             supplier::save(conn, &mut supplier_row, at)?;
-            audit::record(
+            changes::record(
                 conn,
                 at,
                 audit::Entry {

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::app::State;
 use crate::auth::Role;
 use crate::auth::tokens::{self, IssuedToken};
+use crate::changes;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Status;
@@ -105,7 +106,7 @@ pub async fn create(state: State, body: Json<Registration>) -> ApiResult<HttpRes
             row.slug = supplier::free_slug(conn, &Slug::from_name(&row.name))?.to_string();
             supplier::insert(conn, &row)?;
             let actor = format!("supplier:{}", row.id);
-            audit::record(
+            changes::record(
                 conn,
                 at,
                 audit::Entry {

@@ -8,6 +8,7 @@ use super::view::SupplierView;
 use super::{etag, get_or_404, revision_of};
 use crate::app::State;
 use crate::auth::Caller;
+use crate::changes;
 use crate::db::models::{audit, now, supplier};
 use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
@@ -149,7 +150,7 @@ pub async fn update(
             let at = now();
             supplier::save(conn, &mut row, at)?;
             let after = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
-            audit::record(
+            changes::record(
                 conn,
                 at,
                 audit::Entry {
