@@ -43,6 +43,16 @@ enum Command {
         #[arg(long)]
         supplier: Option<String>,
     },
+    /// Recompute the audit log's hash chain and report the first bad entry, if any.
+    VerifyLog,
+    /// Write every supplier as NDJSON (default) or CSV, to a file or standard output.
+    Export {
+        #[arg(long, value_parser = ["ndjson", "csv"], default_value = "ndjson")]
+        format: String,
+        /// The file to write; standard output when absent.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -127,6 +137,49 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckEvidence { supplier } => check_evidence(config, supplier),
+        Command::VerifyLog => {
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            match crate::db::models::audit::verify(&mut conn)? {
+                (n, None) => {
+                    println!("the audit log verifies: {n} entries, chain intact");
+                    Ok(())
+                }
+                (n, Some((seq, why))) => {
+                    println!("entry {seq} is bad: {why} ({n} entries before it verify)");
+                    anyhow::bail!("the audit log does not verify")
+                }
+            }
+        }
+        Command::Export { format, output } => {
+            use std::io::Write;
+            let format = if format == "csv" {
+                crate::export::Format::Csv
+            } else {
+                crate::export::Format::Ndjson
+            };
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let mut out: Box<dyn Write> = match output {
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(&path)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let plan = crate::export::Plan::new(&mut conn, format)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            out.write_all(&plan.head().map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
+            let mut after = None;
+            loop {
+                let (views, next) =
+                    crate::export::page(&mut conn, after).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                out.write_all(&plan.encode(&views).map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
+                match next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            out.flush()?;
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&app::api_doc())?);
             Ok(())

@@ -29,6 +29,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
     pub checker: CheckerSettings,
+    /// `REGISTRY_ATTESTATION_TTL`: how long an attestation is valid.
+    pub attestation_ttl: Duration,
+    /// `REGISTRY_LAPSE_INTERVAL`: how often signatures past their reaffirm-by date are
+    /// lapsed; `off` stops it.
+    pub lapse_interval: Option<Duration>,
 }
 
 /// Settings of the evidence checker.
@@ -100,6 +105,15 @@ impl Config {
             db_pool_size: number(&get, "REGISTRY_DB_POOL_SIZE", 8)?.max(1),
             token_days: number(&get, "REGISTRY_TOKEN_DAYS", 365)?.max(1),
             max_body_bytes: number(&get, "REGISTRY_MAX_BODY_BYTES", 64 * 1024)? as usize,
+            attestation_ttl: duration(
+                get("REGISTRY_ATTESTATION_TTL").as_deref(),
+                "REGISTRY_ATTESTATION_TTL",
+                "30days",
+            )?,
+            lapse_interval: match get("REGISTRY_LAPSE_INTERVAL").as_deref().map(str::trim) {
+                Some("off") | Some("0") => None,
+                other => Some(duration(other, "REGISTRY_LAPSE_INTERVAL", "1m")?),
+            },
             checker: CheckerSettings {
                 interval: match get("REGISTRY_CHECK_INTERVAL").as_deref().map(str::trim) {
                     Some("off") | Some("0") => None,

@@ -2,6 +2,7 @@
 //! documented public API.
 
 pub mod app;
+pub mod attestation;
 pub mod auth;
 pub mod bootstrap;
 pub mod changes;
@@ -11,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod jobs;
 pub mod lifecycle;

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "suppliers", description = "Public view of signatories"),
         (name = "supplier self-service", description = "A supplier managing its own record (supplier token)"),
         (name = "admin", description = "The registry operator (admin token)"),
+        (name = "log", description = "The verifiable audit log, the change feed and the keys that sign attestations"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),

@@ -99,10 +99,16 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
     // newer key, or a retired one) is checked with that key's public half.
     let other_key = match tokens::kid_of(&token) {
         Some(kid) if kid != state.keys.kid => {
-            let row = state.db(move |conn| Ok(signing_keys::find(conn, &kid)?)).await?;
-            let row = row.ok_or_else(|| ApiError::Unauthorized("the token's signature is not the registry's".into()))?;
-            let key = jsonwebtoken::DecodingKey::from_ed_components(&row.public_x)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid)))?;
+            let row = state
+                .db(move |conn| Ok(signing_keys::find(conn, &kid)?))
+                .await?;
+            let row = row.ok_or_else(|| {
+                ApiError::Unauthorized("the token's signature is not the registry's".into())
+            })?;
+            let key =
+                jsonwebtoken::DecodingKey::from_ed_components(&row.public_x).map_err(|e| {
+                    ApiError::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid))
+                })?;
             Some(key)
         }
         _ => None,

@@ -2,6 +2,7 @@
 //! so several instances never do the same job twice.
 
 pub mod check_evidence;
+pub mod lapse;
 
 use std::time::Duration;
 
@@ -11,6 +12,17 @@ use crate::app::AppState;
 
 /// Starts the scheduled jobs of a serving instance.
 pub fn spawn(state: web::Data<AppState>) {
+    if let Some(every) = state.config.lapse_interval {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = lapse::run_once(&state).await {
+                    tracing::warn!(error = %e, "lapsing round failed");
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     if let Some(interval) = state.config.checker.interval {
         tokio::spawn(async move {
             // Let the instance finish starting before the first round.

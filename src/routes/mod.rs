@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod evidence;
+pub mod export;
+pub mod jwks;
+pub mod log;
 pub mod page;
 pub mod pledge;
 pub mod problems;
@@ -22,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(service::healthz)
         .service(service::readyz)
         .service(crate::metrics::metrics)
+        .service(jwks::jwks)
         .service(
             scope::scope("/api/v1")
                 .service(pledge::current::current)
@@ -30,6 +34,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(suppliers::list::list)
                 .service(suppliers::read::read)
                 .service(suppliers::history::history)
+                .service(suppliers::attestation::attestation)
+                .service(export::export)
+                .service(log::head::head)
+                .service(log::changes::changes)
                 .service(suppliers::update::update)
                 .service(registrations::create::create)
                 .service(signature::sign::sign)

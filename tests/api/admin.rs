@@ -85,7 +85,12 @@ async fn the_audit_log_records_every_change_in_order() {
     assert!(items[3]["actor"].as_str().unwrap().starts_with("admin:"));
     assert_eq!(items[3]["before"]["status"], "pending");
     assert_eq!(items[3]["after"]["status"], "active");
-    assert_eq!(items[4]["after"]["verified_at"].as_str().map(|t| t.ends_with('Z')), Some(true));
+    assert_eq!(
+        items[4]["after"]["verified_at"]
+            .as_str()
+            .map(|t| t.ends_with('Z')),
+        Some(true)
+    );
     let page = app
         .req(
             Method::GET,

@@ -141,3 +141,62 @@ async fn check_evidence_prints_counts_per_outcome() {
         "one 404 does not flag the link yet"
     );
 }
+
+#[tokio::test]
+async fn verify_log_and_export_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    app.active_supplier("Cli Export Ltd").await;
+    let out = cli(&app, &["verify-log"], &[]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("chain intact"));
+    let out = cli(&app, &["export"], &[]).await;
+    assert!(out.status.success());
+    let served = app.get("/api/v1/export").await.text().await.unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        served,
+        "the same bytes as the API"
+    );
+    let file = app.config.data_dir.join("export.csv");
+    let out = cli(
+        &app,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert!(out.status.success());
+    let served = app
+        .get("/api/v1/export?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), served);
+    // Tamper with history: verify-log names the entry and fails.
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::audit_log;
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(audit_log::table.find(3))
+            .set(audit_log::after_json.eq(Some("{}")))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let out = cli(&app, &["verify-log"], &[]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("entry 3 is bad"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

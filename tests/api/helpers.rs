@@ -50,6 +50,7 @@ impl TestApp {
         env.insert("REGISTRY_BIND".into(), "127.0.0.1:0".into());
         env.insert("REGISTRY_DB_POOL_SIZE".into(), "4".into());
         env.insert("REGISTRY_CHECK_INTERVAL".into(), "off".into());
+        env.insert("REGISTRY_LAPSE_INTERVAL".into(), "off".into());
         let mut pg_drop = None;
         if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
             let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
@@ -161,6 +162,16 @@ impl TestApp {
     pub async fn admin_post(&self, path: &str, body: Option<Value>) -> Response {
         self.send(Method::POST, path, Some(&self.admin_token.clone()), body)
             .await
+    }
+
+    /// Another instance of the service's state on the same database and key, as a second
+    /// server behind a load balancer would have.
+    pub async fn second_instance(&self) -> pledge_registry::app::AppState {
+        let config = self.config.clone();
+        tokio::task::spawn_blocking(move || bootstrap::prepare(config))
+            .await
+            .expect("join")
+            .expect("prepare")
     }
 
     /// An operator lifecycle action (`verify`, `suspend`, `reinstate`) on `s`.

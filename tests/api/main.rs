@@ -2,12 +2,15 @@
 //! Modules mirror the URL tree.
 
 mod admin;
+mod attestation;
 mod auth_matrix;
 mod checker;
 mod cli;
 mod evidence;
+mod export;
 mod fixture;
 mod helpers;
+mod log;
 mod openapi;
 mod pledge;
 mod registrations;

@@ -47,6 +47,16 @@ pub fn active_of(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Vec<Eviden
         .load(conn)
 }
 
+/// The live evidence of the given suppliers, oldest first.
+pub fn active_of_many(conn: &mut DbConn, supplier_ids: &[String]) -> QueryResult<Vec<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::supplier_id.eq_any(supplier_ids))
+        .filter(evidence::retired_at.is_null())
+        .order((evidence::created_at.asc(), evidence::id.asc()))
+        .select(EvidenceRow::as_select())
+        .load(conn)
+}
+
 pub fn get(conn: &mut DbConn, supplier_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
     evidence::table
         .filter(evidence::supplier_id.eq(supplier_id))

@@ -5,8 +5,8 @@ pub mod checks;
 pub mod evidence;
 pub mod history;
 pub mod pledge;
-pub mod signing_keys;
 pub mod signature;
+pub mod signing_keys;
 pub mod supplier;
 
 /// The current time as stored: UTC, whole microseconds (what both backends keep).

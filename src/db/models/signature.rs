@@ -64,6 +64,26 @@ pub fn statements_of(conn: &mut DbConn, signature_id: &str) -> QueryResult<Vec<S
         .load(conn)
 }
 
+/// Every signature of the given suppliers.
+pub fn of_suppliers(conn: &mut DbConn, supplier_ids: &[String]) -> QueryResult<Vec<SignatureRow>> {
+    signatures::table
+        .filter(signatures::supplier_id.eq_any(supplier_ids))
+        .select(SignatureRow::as_select())
+        .load(conn)
+}
+
+/// The statements of the given signatures, in commitment order.
+pub fn statements_of_many(
+    conn: &mut DbConn,
+    signature_ids: &[String],
+) -> QueryResult<Vec<StatementRow>> {
+    statements::table
+        .filter(statements::signature_id.eq_any(signature_ids))
+        .order((statements::signature_id.asc(), statements::position.asc()))
+        .select(StatementRow::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConn, row: &SignatureRow, items: &[StatementRow]) -> QueryResult<()> {
     diesel::insert_into(signatures::table)
         .values(row)

@@ -17,8 +17,17 @@ pub struct KeyRow {
 
 /// Records `kid` as the key in use; any other key in use is retired now. Idempotent for
 /// instances that start with the same key.
-pub fn register_current(conn: &mut DbConn, kid: &str, public_x: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let known: Option<KeyRow> = signing_keys::table.find(kid).select(KeyRow::as_select()).first(conn).optional()?;
+pub fn register_current(
+    conn: &mut DbConn,
+    kid: &str,
+    public_x: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let known: Option<KeyRow> = signing_keys::table
+        .find(kid)
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()?;
     match known {
         None => {
             diesel::insert_into(signing_keys::table)
@@ -36,16 +45,24 @@ pub fn register_current(conn: &mut DbConn, kid: &str, public_x: &str, now: Naive
         }
         Some(_) => {}
     }
-    diesel::update(signing_keys::table.filter(signing_keys::kid.ne(kid)).filter(signing_keys::retired_at.is_null()))
-        .set(signing_keys::retired_at.eq(Some(now)))
-        .execute(conn)?;
+    diesel::update(
+        signing_keys::table
+            .filter(signing_keys::kid.ne(kid))
+            .filter(signing_keys::retired_at.is_null()),
+    )
+    .set(signing_keys::retired_at.eq(Some(now)))
+    .execute(conn)?;
     Ok(())
 }
 
 /// Keys in use, or retired after `retired_after` (what they signed may still be valid).
 pub fn published(conn: &mut DbConn, retired_after: NaiveDateTime) -> QueryResult<Vec<KeyRow>> {
     signing_keys::table
-        .filter(signing_keys::retired_at.is_null().or(signing_keys::retired_at.gt(retired_after)))
+        .filter(
+            signing_keys::retired_at
+                .is_null()
+                .or(signing_keys::retired_at.gt(retired_after)),
+        )
         .order(signing_keys::created_at.desc())
         .select(KeyRow::as_select())
         .load(conn)
@@ -56,5 +73,9 @@ pub fn find(conn: &mut DbConn, kid: &str) -> QueryResult<Option<KeyRow>> {
     if kid.contains('\0') {
         return Ok(None);
     }
-    signing_keys::table.find(kid).select(KeyRow::as_select()).first(conn).optional()
+    signing_keys::table
+        .find(kid)
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()
 }

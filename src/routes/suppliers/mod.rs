@@ -1,5 +1,6 @@
 //! Suppliers: the public list, one supplier, its history, and profile updates.
 
+pub mod attestation;
 pub mod history;
 pub mod list;
 pub mod read;

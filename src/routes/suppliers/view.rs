@@ -111,7 +111,7 @@ pub struct EvidenceView {
 }
 
 /// The health of a supplier's evidence at a glance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceSummary {
     /// No evidence.
@@ -125,6 +125,15 @@ pub enum EvidenceSummary {
 }
 
 impl EvidenceSummary {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EvidenceSummary::None => "none",
+            EvidenceSummary::Pending => "pending",
+            EvidenceSummary::AllOk => "all_ok",
+            EvidenceSummary::SomeFailing => "some_failing",
+        }
+    }
+
     pub fn of(evidence: &[EvidenceView]) -> Self {
         use EvidenceHealth::*;
         if evidence.is_empty() {
@@ -181,6 +190,14 @@ impl SignatureView {
                 statement: s.body,
             })
             .collect();
+        Self::from_row(sig, statements, current_version)
+    }
+
+    pub fn from_row(
+        sig: SignatureRow,
+        statements: Vec<StatementView>,
+        current_version: Option<&str>,
+    ) -> ApiResult<Self> {
         Ok(SignatureView {
             is_current_version: current_version == Some(sig.pledge_version.as_str()),
             status: parse(&sig.status)?,
@@ -261,6 +278,74 @@ impl SupplierView {
             .map(|s| SignatureView::build(conn, s, current.as_deref()))
             .transpose()?;
         let evidence = EvidenceView::all_of(conn, &row.id)?;
+        Self::assemble(row, signature, evidence, private)
+    }
+}
+
+impl SupplierView {
+    /// Public views of many suppliers in a handful of queries (for bulk export): no
+    /// contact details and no check history.
+    pub fn load_page(conn: &mut DbConn, rows: Vec<SupplierRow>) -> ApiResult<Vec<Self>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let current = pledge::current(conn)?.map(|v| v.version);
+        // The signature shown: the open one, or else the most recent.
+        let mut chosen: HashMap<String, SignatureRow> = HashMap::new();
+        for sig in signature::of_suppliers(conn, &ids)? {
+            let better = match chosen.get(&sig.supplier_id) {
+                None => true,
+                Some(have) => {
+                    let open = |s: &SignatureRow| s.status != "withdrawn";
+                    (open(&sig), sig.signed_at, &sig.id) > (open(have), have.signed_at, &have.id)
+                }
+            };
+            if better {
+                chosen.insert(sig.supplier_id.clone(), sig);
+            }
+        }
+        let sig_ids: Vec<String> = chosen.values().map(|s| s.id.clone()).collect();
+        let mut statements: HashMap<String, Vec<StatementView>> = HashMap::new();
+        for s in signature::statements_of_many(conn, &sig_ids)? {
+            statements
+                .entry(s.signature_id)
+                .or_default()
+                .push(StatementView {
+                    commitment: s.commitment_code,
+                    statement: s.body,
+                });
+        }
+        let evidence_rows = evidence::active_of_many(conn, &ids)?;
+        let evidence_ids: Vec<String> = evidence_rows.iter().map(|e| e.id.clone()).collect();
+        let mut codes = evidence::commitments_of(conn, &evidence_ids)?;
+        let today = Utc::now().date_naive();
+        let mut evidence_by: HashMap<String, Vec<EvidenceView>> = HashMap::new();
+        for e in evidence_rows {
+            let c = codes.remove(&e.id).unwrap_or_default();
+            evidence_by
+                .entry(e.supplier_id.clone())
+                .or_default()
+                .push(EvidenceView::build(e, c, today)?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let signature = match chosen.remove(&row.id) {
+                    None => None,
+                    Some(sig) => {
+                        let items = statements.remove(&sig.id).unwrap_or_default();
+                        Some(SignatureView::from_row(sig, items, current.as_deref())?)
+                    }
+                };
+                let evidence = evidence_by.remove(&row.id).unwrap_or_default();
+                Self::assemble(row, signature, evidence, false)
+            })
+            .collect()
+    }
+
+    fn assemble(
+        row: SupplierRow,
+        signature: Option<SignatureView>,
+        evidence: Vec<EvidenceView>,
+        private: bool,
+    ) -> ApiResult<Self> {
         let evidence_summary = EvidenceSummary::of(&evidence);
         Ok(SupplierView {
             status: parse(&row.status)?,
@@ -287,7 +372,7 @@ impl SupplierView {
 }
 
 /// A supplier in a list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct SupplierSummary {
     #[schema(format = Uuid)]
     pub id: String,

@@ -1,0 +1,113 @@
+//! Lapsing: signatures past their reaffirm-by date turn `lapsed`, with a reason in
+//! their history, exactly once even with several instances.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::app::AppState;
+use crate::db::DbConn;
+use crate::db::models::now;
+use crate::db::schema::{job_leases, signatures};
+use crate::domain::SupplierId;
+use crate::domain::lifecycle::{Status, Transition};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle;
+
+/// Takes the job's lease if it is free (or expired); true when this instance holds it.
+fn claim(
+    conn: &mut DbConn,
+    holder: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        job_leases::table
+            .filter(job_leases::name.eq("lapse"))
+            .filter(
+                job_leases::lease_until
+                    .is_null()
+                    .or(job_leases::lease_until.lt(now)),
+            ),
+    )
+    .set((
+        job_leases::holder.eq(holder),
+        job_leases::lease_until.eq(until),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+fn release(conn: &mut DbConn, holder: &str) -> QueryResult<()> {
+    diesel::update(
+        job_leases::table
+            .filter(job_leases::name.eq("lapse"))
+            .filter(job_leases::holder.eq(holder)),
+    )
+    .set((
+        job_leases::holder.eq(None::<String>),
+        job_leases::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Lapses every active signature past its date; returns how many this call lapsed.
+/// Another instance holding the job's lease makes this a no-op; and each lapse is one
+/// lifecycle transition, which a concurrent change to the same supplier makes fail
+/// rather than happen twice.
+pub async fn run_once(state: &AppState) -> ApiResult<usize> {
+    let holder = format!("lapse:{}", uuid::Uuid::new_v4());
+    let h = holder.clone();
+    let held = state
+        .tx(move |conn| {
+            Ok(claim(
+                conn,
+                &h,
+                now(),
+                now() + chrono::Duration::minutes(5),
+            )?)
+        })
+        .await?;
+    if !held {
+        return Ok(0);
+    }
+    let due: Vec<String> = state
+        .db(|conn| {
+            Ok(signatures::table
+                .filter(signatures::status.eq(Status::Active.as_str()))
+                .filter(signatures::reaffirm_by.le(now()))
+                .select(signatures::supplier_id)
+                .load(conn)?)
+        })
+        .await?;
+    let mut lapsed = 0;
+    for supplier in due {
+        let Ok(id) = supplier.parse::<SupplierId>() else {
+            continue;
+        };
+        let result = state
+            .tx(move |conn| {
+                lifecycle::apply(
+                    conn,
+                    lifecycle::Request {
+                        supplier: id,
+                        transition: Transition::Lapse,
+                        reason: Some("not reaffirmed by its reaffirm-by date".into()),
+                        actor: "system",
+                        reaffirm_months: 12,
+                    },
+                )
+            })
+            .await;
+        match result {
+            Ok(_) => lapsed += 1,
+            Err(ApiError::Conflict(why)) => tracing::debug!(supplier_id = %id, why, "not lapsed"),
+            Err(e) => tracing::warn!(supplier_id = %id, error = %e, "lapsing failed"),
+        }
+    }
+    state.tx(move |conn| Ok(release(conn, &holder)?)).await?;
+    if lapsed > 0 {
+        tracing::info!(lapsed, "signatures lapsed");
+    }
+    Ok(lapsed)
+}

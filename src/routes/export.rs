@@ -1,0 +1,99 @@
+//! `GET /api/v1/export`: every supplier, streamed.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::State;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::export::{self as bulk, Format, Plan};
+use crate::extract::Query;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `ndjson` (default) or `csv`; overrides `Accept`.
+    format: Option<String>,
+}
+
+fn format_of(req: &HttpRequest, asked: Option<&str>) -> ApiResult<Format> {
+    match asked {
+        Some("ndjson") => return Ok(Format::Ndjson),
+        Some("csv") => return Ok(Format::Csv),
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(vec![FieldError::new(
+                "format",
+                "must be ndjson or csv",
+            )]));
+        }
+        None => {}
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(if accept.contains("text/csv") {
+        Format::Csv
+    } else {
+        Format::Ndjson
+    })
+}
+
+/// Every supplier with its signature, statements and evidence: one JSON object per line
+/// (NDJSON, the default) or one CSV row per supplier (`format=csv` or `Accept: text/csv`;
+/// cells that a spreadsheet would run as formulas are prefixed with `'`). Streamed in
+/// slug order, in constant memory.
+#[utoipa::path(tag = "suppliers", params(ExportParams), responses(
+    (status = 200, description = "NDJSON: one SupplierView per line", content_type = "application/x-ndjson", body = String),
+    (status = 200, description = "CSV: a header row, then one row per supplier", content_type = "text/csv", body = String),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/export")]
+pub async fn export(
+    req: HttpRequest,
+    state: State,
+    params: Query<ExportParams>,
+) -> ApiResult<HttpResponse> {
+    let format = format_of(&req, params.0.format.as_deref())?;
+    let plan = state.db(move |conn| Plan::new(conn, format)).await?;
+    let head = plan.head()?;
+    // Each step reads one page and encodes it; the stream ends after the last page.
+    let pages =
+        futures_util::stream::unfold(Some((state, plan, None::<String>)), |step| async move {
+            let (state, plan, after) = step?;
+            let page_plan = plan.clone();
+            let result = state
+                .db(move |conn| {
+                    let (views, next) = bulk::page(conn, after)?;
+                    Ok((page_plan.encode(&views)?, next))
+                })
+                .await;
+            match result {
+                Ok((bytes, next)) => {
+                    let following = next.map(|n| (state, plan, Some(n)));
+                    Some((Ok::<_, ApiError>(web::Bytes::from(bytes)), following))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "export stopped");
+                    Some((Err(e), None))
+                }
+            }
+        });
+    let body = futures_util::stream::once(async move { Ok::<_, ApiError>(web::Bytes::from(head)) });
+    let extension = if format == Format::Csv {
+        "csv"
+    } else {
+        "ndjson"
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"tech-pledge-suppliers.{extension}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .streaming(futures_util::StreamExt::chain(body, pages)))
+}

@@ -1,0 +1,103 @@
+use actix_web::{HttpRequest, HttpResponse, get};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::State;
+use crate::db::models::audit;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::extract::Query;
+use crate::routes::page;
+use crate::routes::respond::{Visibility, json_cached};
+use crate::routes::suppliers::view::SupplierSummary;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// Only changes after this sequence number (0, or absent, for all).
+    since: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<i64>,
+}
+
+/// One public change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Change {
+    /// Audit sequence number: strictly increasing, the same as in the verifiable log.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// What happened: `supplier.registered`, `supplier.profile_updated`,
+    /// `supplier.verified`, `signature.<event>`, `evidence.added`, `evidence.updated`,
+    /// `evidence.retired`, `evidence.health_changed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[schema(format = Uuid)]
+    pub supplier_id: String,
+    /// The thing that changed (a supplier, signature or evidence id).
+    pub entity_id: String,
+    /// The supplier as the public list showed it right after this change.
+    pub supplier: SupplierSummary,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangePage {
+    pub items: Vec<Change>,
+    /// Pass as `since` next time: the last sequence number this page covered.
+    pub next_since: i64,
+    /// Whether more changes follow right away.
+    pub more: bool,
+}
+
+/// The public change feed, in sequence order, for incremental sync: poll with `since`
+/// set to the previous page's `next_since`. Applying every change's `supplier` in order
+/// gives exactly what `GET /api/v1/suppliers` shows. Private fields never appear.
+#[utoipa::path(tag = "log", params(ChangesParams), responses(
+    (status = 200, body = ChangePage),
+    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/changes")]
+pub async fn changes(
+    req: HttpRequest,
+    state: State,
+    params: Query<ChangesParams>,
+) -> ApiResult<HttpResponse> {
+    let since = params.0.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::InvalidQuery(vec![FieldError::new(
+            "since",
+            "must be 0 or more",
+        )]));
+    }
+    let limit = page::limit(params.0.limit)?;
+    let body = state
+        .db(move |conn| {
+            let mut rows = audit::public_page(conn, since, limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
+            let items = rows
+                .into_iter()
+                .filter_map(|r| {
+                    let supplier = serde_json::from_str(r.public_json.as_deref()?).ok()?;
+                    Some(Change {
+                        seq: r.seq,
+                        at: r.at.and_utc(),
+                        kind: r.action,
+                        supplier_id: r.supplier_id?,
+                        entity_id: r.entity_id,
+                        supplier,
+                    })
+                })
+                .collect();
+            Ok(ChangePage {
+                items,
+                next_since,
+                more,
+            })
+        })
+        .await?;
+    json_cached(&req, &body, None, Visibility::Public)
+}

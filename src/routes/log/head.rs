@@ -1,0 +1,42 @@
+use actix_web::{HttpRequest, HttpResponse, get};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::State;
+use crate::db::models::audit;
+use crate::error::ApiResult;
+use crate::routes::respond::{Visibility, json_cached};
+
+/// The newest audit entry: keep it, and later check that the log still leads to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogHead {
+    /// Sequence number of the newest entry (0 for an empty log).
+    pub seq: i64,
+    /// Its hash: lower-case hex SHA-256 of its canonical form (docs/audit-log.md).
+    pub hash: String,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The latest audit sequence number and hash.
+#[utoipa::path(tag = "log", responses(
+    (status = 200, body = LogHead),
+    (status = 304, description = "Not modified (If-None-Match)"),
+))]
+#[get("/log/head")]
+pub async fn head(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
+    let head = state.db(|conn| Ok(audit::head(conn)?)).await?;
+    let body = match head {
+        Some((seq, hash, at)) => LogHead {
+            seq,
+            hash,
+            at: Some(at.and_utc()),
+        },
+        None => LogHead {
+            seq: 0,
+            hash: audit::GENESIS.to_owned(),
+            at: None,
+        },
+    };
+    json_cached(&req, &body, None, Visibility::Public)
+}

@@ -1,0 +1,4 @@
+//! The verifiable log: its head, and the public change feed.
+
+pub mod changes;
+pub mod head;

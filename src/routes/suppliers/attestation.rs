@@ -1,0 +1,61 @@
+use actix_web::{HttpResponse, get, web};
+use uuid::Uuid;
+
+use super::find_or_404;
+use super::view::{EvidenceSummary, EvidenceView, SupplierSummary};
+use crate::app::State;
+use crate::attestation::{self as signed, AttestationClaims, LogPoint};
+use crate::db::models::{audit, pledge};
+use crate::error::{ApiError, ApiResult};
+use crate::routes::problems::NotFoundError;
+
+/// A signed statement of the supplier's status, pledge version and evidence health
+/// now, with the audit log head: a compact JWT (EdDSA) that verifies offline with the
+/// keys at `/.well-known/jwks.json` (see docs/attestations.md).
+#[utoipa::path(tag = "suppliers",
+    params(("id_or_slug" = String, Path, description = "Supplier UUID or slug")),
+    responses(
+        (status = 200, description = "The attestation: a compact JWT", content_type = "application/jwt", body = String),
+        NotFoundError,
+    )
+)]
+#[get("/suppliers/{id_or_slug}/attestation")]
+pub async fn attestation(state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let key = path.into_inner();
+    let issuer = state.config.public_url.clone();
+    let ttl = chrono::Duration::from_std(state.config.attestation_ttl)
+        .unwrap_or(chrono::Duration::days(30));
+    let claims = state
+        .db(move |conn| {
+            let row = find_or_404(conn, &key)?;
+            let current = pledge::current(conn)?.map(|v| v.version);
+            let evidence = EvidenceView::all_of(conn, &row.id)?;
+            let (seq, hash, _) =
+                audit::head(conn)?.unwrap_or((0, audit::GENESIS.to_owned(), Default::default()));
+            let summary = SupplierSummary::build(row, current.as_deref())?;
+            let now = chrono::Utc::now();
+            Ok(AttestationClaims {
+                iss: issuer,
+                sub: summary.id.clone(),
+                aud: signed::AUDIENCE.to_owned(),
+                iat: now.timestamp(),
+                exp: (now + ttl).timestamp(),
+                jti: Uuid::new_v4().to_string(),
+                supplier_name: summary.name,
+                supplier_slug: summary.slug,
+                company_number: summary.company_number,
+                status: summary.status,
+                pledge_version: summary.pledge_version,
+                signed_current_version: summary.signed_current_version,
+                identity_verified: summary.identity_verified,
+                evidence_health: EvidenceSummary::of(&evidence),
+                log_head: LogPoint { seq, hash },
+            })
+        })
+        .await?;
+    let token = signed::sign(&state.keys, &claims).map_err(ApiError::Internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/jwt")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(token))
+}

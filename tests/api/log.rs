@@ -1,0 +1,241 @@
+//! The verifiable log: its head, its chain, and the public change feed.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use pledge_registry::db::models::audit;
+use pledge_registry::db::schema::audit_log;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, problem};
+
+#[tokio::test]
+async fn the_head_moves_with_every_change_and_the_chain_verifies() {
+    let app = TestApp::spawn().await;
+    let first = app.get_json("/api/v1/log/head").await;
+    assert_eq!(first["seq"], 1, "the first pledge version");
+    assert_eq!(first["hash"].as_str().unwrap().len(), 64);
+    app.active_supplier("Chained Ltd").await;
+    let head = app.get_json("/api/v1/log/head").await;
+    assert!(head["seq"].as_i64().unwrap() > 1);
+    let mut conn = app.pool.get().unwrap();
+    let (n, bad) = audit::verify(&mut conn).unwrap();
+    assert_eq!((n, bad), (head["seq"].as_i64().unwrap(), None));
+    // Rewriting history is detected at the entry rewritten.
+    diesel::update(audit_log::table.find(2))
+        .set(audit_log::actor.eq("someone-else"))
+        .execute(&mut *conn)
+        .unwrap();
+    let (n, bad) = audit::verify(&mut conn).unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(bad.unwrap().0, 2);
+}
+
+#[tokio::test]
+async fn concurrent_writers_never_fork_or_skip_the_chain() {
+    let app = TestApp::spawn().await;
+    let mut handles = Vec::new();
+    for i in 0..24 {
+        let http = app.http.clone();
+        let url = app.url("/api/v1/registrations");
+        handles.push(tokio::spawn(async move {
+            http.post(url)
+                .json(&crate::helpers::registration(&format!("Racer {i}")))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 201);
+    }
+    let mut conn = app.pool.get().unwrap();
+    let (n, bad) = audit::verify(&mut conn).unwrap();
+    assert_eq!(bad, None);
+    assert_eq!(
+        n, 25,
+        "one entry per registration after the pledge, numbered without gaps"
+    );
+}
+
+/// Applies the feed from `since` to a mirror, page by page; returns where it stopped.
+async fn sync(app: &TestApp, mirror: &mut BTreeMap<String, Value>, mut since: i64) -> i64 {
+    loop {
+        let page = app
+            .get_json(&format!("/api/v1/changes?since={since}&limit=7"))
+            .await;
+        for change in page["items"].as_array().unwrap() {
+            assert!(change["seq"].as_i64().unwrap() > since);
+            mirror.insert(
+                change["supplier_id"].as_str().unwrap().to_owned(),
+                change["supplier"].clone(),
+            );
+        }
+        since = page["next_since"].as_i64().unwrap();
+        if page["more"] == false {
+            return since;
+        }
+    }
+}
+
+async fn listed(app: &TestApp) -> BTreeMap<String, Value> {
+    let list = app.get_json("/api/v1/suppliers?limit=200").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap().to_owned(), s.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_mirror_fed_from_the_change_feed_equals_the_list() {
+    let app = TestApp::spawn().await;
+    let a = app.active_supplier("Mirror A Ltd").await;
+    let b = app.register("Mirror B Ltd").await;
+    assert_eq!(app.sign(&b).await.status(), 201);
+    let mut mirror = BTreeMap::new();
+    let since = sync(&app, &mut mirror, 0).await;
+    assert_eq!(mirror, listed(&app).await);
+
+    // More changes of every kind; the mirror catches up incrementally.
+    let evidence = json!({"url": "https://example.org/p", "title": "P", "kind": "policy", "commitments": ["safety"]});
+    let e: Value = app
+        .post(
+            &format!("/api/v1/suppliers/{}/evidence", a.id),
+            Some(&a.token),
+            evidence,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.send(
+        Method::PATCH,
+        &format!("/api/v1/suppliers/{}", b.id),
+        Some(&b.token),
+        Some(json!({"name": "Mirror B Group"})),
+    )
+    .await;
+    app.lifecycle(&a, "suspend", Some(json!({"reason": "Review"})))
+        .await;
+    app.post(
+        &format!("/api/v1/suppliers/{}/signature/withdraw", b.id),
+        Some(&b.token),
+        json!({"reason": "Leaving"}),
+    )
+    .await;
+    app.send(
+        Method::DELETE,
+        &format!(
+            "/api/v1/suppliers/{}/evidence/{}",
+            a.id,
+            e["id"].as_str().unwrap()
+        ),
+        Some(&a.token),
+        None,
+    )
+    .await;
+    let c = app.register("Mirror C Ltd").await;
+    let since = sync(&app, &mut mirror, since).await;
+    assert_eq!(mirror, listed(&app).await);
+    assert_eq!(mirror[&c.id]["status"], "unsigned");
+    assert_eq!(mirror[&b.id]["name"], "Mirror B Group");
+    assert_eq!(mirror[&a.id]["status"], "suspended");
+
+    // Nothing new: an empty page that keeps the position.
+    let page = app
+        .get_json(&format!("/api/v1/changes?since={since}"))
+        .await;
+    assert_eq!(page["items"], json!([]));
+    assert_eq!(page["next_since"], since);
+}
+
+#[tokio::test]
+async fn the_feed_never_shows_private_fields_or_tokens() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Private Ltd").await;
+    app.post(
+        "/api/v1/admin/tokens",
+        Some(&app.admin_token),
+        json!({"role": "supplier", "supplier_id": s.id}),
+    )
+    .await;
+    let raw = app
+        .get("/api/v1/changes?limit=200")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !raw.contains("jo@example.org") && !raw.contains("Jo Bloggs"),
+        "{raw}"
+    );
+    let page: Value = serde_json::from_str(&raw).unwrap();
+    let kinds: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["supplier.registered"]);
+    problem(app.get("/api/v1/changes?since=-1").await, 400).await;
+    problem(app.get("/api/v1/changes?since=abc").await, 400).await;
+}
+
+#[tokio::test]
+async fn lapsing_happens_once_even_with_two_instances() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Lapsing Ltd").await;
+    {
+        use pledge_registry::db::schema::signatures;
+        let mut conn = app.pool.get().unwrap();
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+        diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
+            .set(signatures::reaffirm_by.eq(past))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    // A second instance on the same database.
+    let config = app.config.clone();
+    let other = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
+        .await
+        .unwrap()
+        .unwrap();
+    let this = app.second_instance().await;
+    let (x, y) = tokio::join!(
+        pledge_registry::jobs::lapse::run_once(&this),
+        pledge_registry::jobs::lapse::run_once(&other)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1);
+    let view = app.supplier(&s.slug).await;
+    assert_eq!(view["status"], "lapsed");
+    let history = app
+        .get_json(&format!("/api/v1/suppliers/{}/history", s.slug))
+        .await;
+    let lapses: Vec<&Value> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "lapsed")
+        .collect();
+    assert_eq!(lapses.len(), 1);
+    assert_eq!(lapses[0]["actor"], "system");
+    assert!(lapses[0]["reason"].as_str().unwrap().contains("reaffirm"));
+    assert_eq!(
+        pledge_registry::jobs::lapse::run_once(&this).await.unwrap(),
+        0,
+        "nothing left to lapse"
+    );
+    // Reaffirming brings it back.
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
+            Some(&s.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
+}
