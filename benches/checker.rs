@@ -213,49 +213,58 @@ fn main() -> anyhow::Result<()> {
     );
 
     if !lychee.is_empty() {
-        let started = Instant::now();
-        let out = Command::new("/usr/bin/time")
-            .args([
-                "-f",
-                "peak-rss-kib %M",
-                &lychee,
-                "--no-progress",
-                "--max-concurrency",
-                &concurrency,
-                "--max-retries",
-                "0",
-            ])
-            .args([
-                "--host-concurrency",
-                "4",
-                "--host-request-interval",
-                "0s",
-                "--cache=false",
-            ])
-            .args(["--format", "json", "--mode", "plain"])
-            .arg(&list)
-            .output()?;
-        let elapsed = started.elapsed();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let rss = stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("peak-rss-kib "))
-            .unwrap_or("?");
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        println!(
-            "lychee, --max-concurrency {concurrency} --host-concurrency 4 --host-request-interval 0s:"
-        );
-        println!(
-            "  time {:.2} s, {:.0} URLs/s, peak RSS {rss} KiB",
-            elapsed.as_secs_f64(),
-            count as f64 / elapsed.as_secs_f64()
-        );
-        println!(
-            "  successful {} errors {} redirects {} total {}",
-            report["successful"], report["errors"], report["redirects"], report["total"]
-        );
+        let matched = ["--host-concurrency", "4", "--host-request-interval", "0s"];
+        run_lychee(&lychee, &concurrency, &matched, &list, count)?;
+        run_lychee(&lychee, &concurrency, &[], &list, count)?;
     }
     let _ = child.kill();
     let _ = child.wait();
+    Ok(())
+}
+
+/// Runs lychee on the URL list with `extra` settings and prints time, memory and counts.
+fn run_lychee(
+    lychee: &str,
+    concurrency: &str,
+    extra: &[&str],
+    list: &std::path::Path,
+    count: usize,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "peak-rss-kib %M",
+            lychee,
+            "--no-progress",
+            "--max-concurrency",
+            concurrency,
+            "--max-retries",
+            "0",
+        ])
+        .args(["--cache=false", "--format", "json", "--mode", "plain"])
+        .args(extra)
+        .arg(list)
+        .output()?;
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rss = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .unwrap_or("?");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    println!(
+        "lychee, --max-concurrency {concurrency} --max-retries 0 {}:",
+        extra.join(" ")
+    );
+    println!(
+        "  time {:.2} s, {:.0} URLs/s, peak RSS {rss} KiB",
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  successful {} errors {} redirects {} total {}",
+        report["successful"], report["errors"], report["redirects"], report["total"]
+    );
     Ok(())
 }

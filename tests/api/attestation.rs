@@ -6,6 +6,10 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, problem};
 
+/// The verification example the documentation gives procurement tools.
+#[path = "../../examples/verify_attestation.rs"]
+mod example;
+
 #[tokio::test]
 async fn an_attestation_verifies_offline_with_the_published_keys() {
     let app = TestApp::spawn().await;
@@ -34,6 +38,12 @@ async fn an_attestation_verifies_offline_with_the_published_keys() {
     assert_eq!(claims.log_head.seq, head["seq"].as_i64().unwrap());
     assert_eq!(claims.log_head.hash, head["hash"].as_str().unwrap());
     assert!(claims.exp - claims.iat >= 29 * 24 * 3600);
+
+    // The documented example agrees, from the saved key set alone.
+    let jwks_text = app.get("/.well-known/jwks.json").await.text().await.unwrap();
+    let claims = example::verify(&token, &jwks_text).unwrap();
+    assert_eq!(claims["status"], "active");
+    assert!(example::verify(&token, r#"{"keys": []}"#).is_err());
 
     // Tampering is detected; an attestation is not an API token, nor the reverse.
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
