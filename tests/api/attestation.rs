@@ -40,7 +40,12 @@ async fn an_attestation_verifies_offline_with_the_published_keys() {
     assert!(claims.exp - claims.iat >= 29 * 24 * 3600);
 
     // The documented example agrees, from the saved key set alone.
-    let jwks_text = app.get("/.well-known/jwks.json").await.text().await.unwrap();
+    let jwks_text = app
+        .get("/.well-known/jwks.json")
+        .await
+        .text()
+        .await
+        .unwrap();
     let claims = example::verify(&token, &jwks_text).unwrap();
     assert_eq!(claims["status"], "active");
     assert!(example::verify(&token, r#"{"keys": []}"#).is_err());
