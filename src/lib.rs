@@ -21,3 +21,4 @@ pub mod openapi;
 pub mod pledge_text;
 pub mod routes;
 pub mod seed;
+pub mod web;

@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "supplier self-service", description = "A supplier managing its own record (supplier token)"),
         (name = "admin", description = "The registry operator (admin token)"),
         (name = "log", description = "The verifiable audit log, the change feed and the keys that sign attestations"),
+        (name = "pages", description = "Pages for people, and the status badge"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),

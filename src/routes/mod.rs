@@ -26,6 +26,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(service::readyz)
         .service(crate::metrics::metrics)
         .service(jwks::jwks)
+        .service(crate::web::home)
+        .service(crate::web::supplier_page)
+        .service(crate::web::badge_svg)
         .service(
             scope::scope("/api/v1")
                 .service(pledge::current::current)

@@ -1,0 +1,62 @@
+//! Plain-English words for statuses, health and dates, as care providers read them.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::Status;
+use crate::domain::evidence::EvidenceHealth;
+
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Active => "Active",
+        Status::Pending => "Signed, not yet verified",
+        Status::Lapsed => "Lapsed",
+        Status::Suspended => "Suspended",
+        Status::Withdrawn => "Withdrawn",
+        Status::Unsigned => "Not signed",
+    }
+}
+
+pub fn status_words(s: Status) -> &'static str {
+    match s {
+        Status::Active => "Has signed the Tech Pledge, its identity has been verified, and it has reaffirmed on time.",
+        Status::Pending => "Has signed the Tech Pledge; the registry has not yet verified the organisation's identity.",
+        Status::Lapsed => "Signed the Tech Pledge but did not reaffirm it by the date it had to. It can reaffirm at any time.",
+        Status::Suspended => "The registry has suspended this supplier's signature. See the reason below.",
+        Status::Withdrawn => "This supplier has withdrawn its signature. It may sign again later.",
+        Status::Unsigned => "Registered with the registry, but has not signed the Tech Pledge.",
+    }
+}
+
+pub fn health_words(h: EvidenceHealth) -> &'static str {
+    match h {
+        EvidenceHealth::Pending => "Not checked yet",
+        EvidenceHealth::Ok => "Link works",
+        EvidenceHealth::Redirected => "Link works (it now leads elsewhere)",
+        EvidenceHealth::Restricted => "Could not be checked automatically",
+        EvidenceHealth::Broken => "Link broken",
+        EvidenceHealth::Unreachable => "Website unreachable",
+        EvidenceHealth::Blocked => "Not checked: the address is not allowed",
+    }
+}
+
+/// "27 November 2026".
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%-d %B %Y").to_string()
+}
+
+/// What a history event means, in words.
+pub fn event_words(event: &str, actor: &str, version: Option<&str>) -> String {
+    let by_registry = actor == "operator";
+    match event {
+        "signed" => format!("Signed the pledge{}", version.map(|v| format!(" (version {v})")).unwrap_or_default()),
+        "verified" => "Identity verified by the registry".into(),
+        "suspended" => "Suspended by the registry".into(),
+        "reinstated" => "Reinstated by the registry".into(),
+        "reaffirmed" => "Reaffirmed the pledge".into(),
+        "withdrawn" if by_registry => "Signature withdrawn by the registry".into(),
+        "withdrawn" => "Withdrew its signature".into(),
+        "lapsed" => "Lapsed: not reaffirmed in time".into(),
+        "superseded" => "Earlier signature replaced by a signature of the new version".into(),
+        other => other.replace('_', " "),
+    }
+}
