@@ -62,6 +62,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Any path no route matches.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let wants_html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !req.path().starts_with("/api/") {
+        return Ok(crate::web::not_found_page(
+            "There is no page at this address.".into(),
+            String::new(),
+        ));
+    }
     Err(ApiError::NotFound(format!(
         "no route for {} {}",
         req.method(),

@@ -15,12 +15,26 @@ fn colour(s: Status) -> &'static str {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Rough width of text in 11px sans-serif.
 fn text_width(s: &str) -> usize {
-    s.chars().map(|c| if c.is_uppercase() { 8 } else if c == ' ' { 3 } else { 6 }).sum::<usize>() + 12
+    s.chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                8
+            } else if c == ' ' {
+                3
+            } else {
+                6
+            }
+        })
+        .sum::<usize>()
+        + 12
 }
 
 /// The badge for `name` in status `status`, linking to `href`.

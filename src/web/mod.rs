@@ -31,7 +31,8 @@ fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
 }
 
 fn render(t: &impl Template) -> ApiResult<String> {
-    t.render().map_err(|e| ApiError::Internal(anyhow::anyhow!("template: {e}")))
+    t.render()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("template: {e}")))
 }
 
 struct Row {
@@ -80,10 +81,18 @@ fn encode(s: &str) -> String {
 pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<HttpResponse> {
     let p = params.into_inner();
     let mut notes = Vec::new();
-    let mut q: String = p.q.unwrap_or_default().chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned();
+    let mut q: String =
+        p.q.unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .trim()
+            .to_owned();
     if q.chars().count() > MAX_QUERY {
         q = q.chars().take(MAX_QUERY).collect();
-        notes.push(format!("Your search was long, so only its first {MAX_QUERY} characters were used."));
+        notes.push(format!(
+            "Your search was long, so only its first {MAX_QUERY} characters were used."
+        ));
     }
     let status = p.status.unwrap_or_default();
     let status_ok = status.is_empty() || status.parse::<Status>().is_ok();
@@ -98,19 +107,28 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
     let after_slug = p.cursor.as_deref().and_then(|c| page::decode(c).ok());
     let commitment = p.commitment.unwrap_or_default();
     let (pledge, rows, known_codes) = {
-        let (q, status, health, commitment) = (q.clone(), status.clone(), health.clone(), commitment.clone());
+        let (q, status, health, commitment) = (
+            q.clone(),
+            status.clone(),
+            health.clone(),
+            commitment.clone(),
+        );
         state
             .db(move |conn| {
                 let current = pledge::current(conn)?;
                 let (view, codes) = match current {
                     Some(v) => {
                         let items = pledge::commitments_of(conn, &v.version)?;
-                        let codes: Vec<(String, String)> = items.iter().map(|c| (c.code.clone(), c.title.clone())).collect();
+                        let codes: Vec<(String, String)> = items
+                            .iter()
+                            .map(|c| (c.code.clone(), c.title.clone()))
+                            .collect();
                         (Some(PledgeVersion::from_rows(v, items, true)), codes)
                     }
                     None => (None, Vec::new()),
                 };
-                let commitment_ok = commitment.is_empty() || codes.iter().any(|(c, _)| *c == commitment);
+                let commitment_ok =
+                    commitment.is_empty() || codes.iter().any(|(c, _)| *c == commitment);
                 let filter = supplier::ListFilter {
                     q: (!q.is_empty()).then_some(q),
                     status: (status_ok && !status.is_empty()).then_some(status),
@@ -145,7 +163,10 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         })
         .collect();
     let next_link = (more && !suppliers.is_empty()).then(|| {
-        let last = suppliers.last().map(|s| s.slug.as_str()).unwrap_or_default();
+        let last = suppliers
+            .last()
+            .map(|s| s.slug.as_str())
+            .unwrap_or_default();
         format!(
             "/?q={}&status={}&commitment={}&evidence_health={}&cursor={}#results",
             encode(&q),
@@ -157,8 +178,14 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
     });
     let page = Home {
         pledge,
-        statuses: Status::ALL.iter().map(|s| (s.as_str().to_owned(), words::status_label(*s).to_owned())).collect(),
-        healths: EvidenceHealth::ALL.iter().map(|h| (h.as_str().to_owned(), words::health_words(*h).to_owned())).collect(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), words::status_label(*s).to_owned()))
+            .collect(),
+        healths: EvidenceHealth::ALL
+            .iter()
+            .map(|h| (h.as_str().to_owned(), words::health_words(*h).to_owned()))
+            .collect(),
         commitments: known_codes,
         q,
         status,
@@ -237,7 +264,9 @@ struct NotFound {
 
 /// An HTML 404 that helps people find what they looked for.
 pub fn not_found_page(message: String, search: String) -> HttpResponse {
-    let body = NotFound { message, search }.render().unwrap_or_else(|_| "Not found".into());
+    let body = NotFound { message, search }
+        .render()
+        .unwrap_or_else(|_| "Not found".into());
     html(actix_web::http::StatusCode::NOT_FOUND, body)
 }
 
@@ -250,7 +279,11 @@ pub fn not_found_page(message: String, search: String) -> HttpResponse {
     )
 )]
 #[get("/suppliers/{slug}")]
-pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn supplier_page(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let lookup = key.clone();
     let found = state
@@ -260,9 +293,14 @@ pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<Strin
             };
             let id = row.id.clone();
             let view = SupplierView::load(conn, row, false)?;
-            let current = pledge::current(conn)?.map(|v| v.version).unwrap_or_default();
+            let current = pledge::current(conn)?
+                .map(|v| v.version)
+                .unwrap_or_default();
             let titles: Vec<(String, String)> = match &view.signature {
-                Some(sig) => pledge::commitments_of(conn, &sig.pledge_version)?.into_iter().map(|c| (c.code, c.title)).collect(),
+                Some(sig) => pledge::commitments_of(conn, &sig.pledge_version)?
+                    .into_iter()
+                    .map(|c| (c.code, c.title))
+                    .collect(),
                 None => Vec::new(),
             };
             let events = history::page(conn, &id, 0, 500)?;
@@ -271,18 +309,42 @@ pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<Strin
         .await?;
     let Some((view, current_version, titles, events)) = found else {
         let words = key.replace(['-', '_'], " ");
-        let search: String = words.chars().filter(|c| !c.is_control()).take(MAX_QUERY).collect();
-        return Ok(not_found_page(format!("There is no supplier at “{}” in the registry.", search), search));
+        let search: String = words
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_QUERY)
+            .collect();
+        return Ok(not_found_page(
+            format!("There is no supplier at “{}” in the registry.", search),
+            search,
+        ));
     };
-    let title_of = |code: &str| titles.iter().find(|(c, _)| c == code).map(|(_, t)| t.clone()).unwrap_or_else(|| code.replace('_', " "));
-    let reason = view.signature.as_ref().filter(|s| matches!(s.status, Status::Suspended | Status::Withdrawn)).and_then(|s| s.status_reason.clone());
+    let title_of = |code: &str| {
+        titles
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| code.replace('_', " "))
+    };
+    let reason = view
+        .signature
+        .as_ref()
+        .filter(|s| matches!(s.status, Status::Suspended | Status::Withdrawn))
+        .and_then(|s| s.status_reason.clone());
     let signature = view.signature.as_ref().map(|sig| SignatureFacts {
         version: sig.pledge_version.clone(),
         is_current: sig.is_current_version,
         signed_on: words::date(sig.signed_at),
         signatory: format!("{}, {}", sig.signatory_name, sig.signatory_role),
         reaffirm_by: words::date(sig.reaffirm_by),
-        statements: sig.statements.iter().map(|st| StatementFacts { title: title_of(&st.commitment), text: st.statement.clone() }).collect(),
+        statements: sig
+            .statements
+            .iter()
+            .map(|st| StatementFacts {
+                title: title_of(&st.commitment),
+                text: st.statement.clone(),
+            })
+            .collect(),
     });
     let evidence = view
         .evidence
@@ -291,16 +353,31 @@ pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<Strin
             url: e.url.clone(),
             title: e.title.clone(),
             kind: e.kind.as_str().replace('_', " "),
-            supports: e.commitments.iter().map(|c| title_of(c)).collect::<Vec<_>>().join(", "),
+            supports: e
+                .commitments
+                .iter()
+                .map(|c| title_of(c))
+                .collect::<Vec<_>>()
+                .join(", "),
             health: e.health.status.as_str(),
             health_words: match (&e.health.final_url, e.health.status) {
-                (Some(to), EvidenceHealth::Redirected) => format!("Link works (it now leads to {to})"),
+                (Some(to), EvidenceHealth::Redirected) => {
+                    format!("Link works (it now leads to {to})")
+                }
                 _ => words::health_words(e.health.status).to_owned(),
             },
-            checked: e.health.checked_at.map(|t| format!("Last checked {}", words::date(t))).unwrap_or_else(|| "Never checked".into()),
+            checked: e
+                .health
+                .checked_at
+                .map(|t| format!("Last checked {}", words::date(t)))
+                .unwrap_or_else(|| "Never checked".into()),
             expiry: e.expires_on.map(|d| {
                 let when = words::date(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-                if e.expired { format!("Expired on {when}") } else { format!("Valid until {when}") }
+                if e.expired {
+                    format!("Expired on {when}")
+                } else {
+                    format!("Valid until {when}")
+                }
             }),
             expired: e.expired,
         })
@@ -313,7 +390,11 @@ pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<Strin
                 Some("supplier") => "supplier",
                 _ => "system",
             };
-            HistoryFacts { when: words::date(utc(h.at)), what: words::event_words(&h.event, actor, h.pledge_version.as_deref()), reason: h.reason }
+            HistoryFacts {
+                when: words::date(utc(h.at)),
+                what: words::event_words(&h.event, actor, h.pledge_version.as_deref()),
+                reason: h.reason,
+            }
         })
         .collect();
     let base = state.config.public_url.clone();
@@ -333,7 +414,9 @@ pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<Strin
                 EvidenceSummary::None => "No evidence links yet",
                 EvidenceSummary::Pending => "Some links not checked yet; none failing",
                 EvidenceSummary::AllOk => "Every link works, or could not be checked automatically",
-                EvidenceSummary::SomeFailing => "Some links are broken or unreachable, or a certification has expired",
+                EvidenceSummary::SomeFailing => {
+                    "Some links are broken or unreachable, or a certification has expired"
+                }
             },
             slug: view.slug,
             name: view.name,
@@ -361,25 +444,47 @@ pub async fn supplier_page(req: HttpRequest, state: State, path: web::Path<Strin
     )
 )]
 #[get("/badge/{slug}.svg")]
-pub async fn badge_svg(req: HttpRequest, state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn badge_svg(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
-    let row = state.db(move |conn| Ok(supplier::find(conn, &key)?)).await?;
+    let row = state
+        .db(move |conn| Ok(supplier::find(conn, &key)?))
+        .await?;
     let base = state.config.public_url.clone();
     let (body, etag, status) = match row {
         Some(r) => {
-            let status: Status = r.status.parse().map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+            let status: Status = r
+                .status
+                .parse()
+                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
             let svg = badge::svg(&r.name, status, &format!("{base}/suppliers/{}", r.slug));
-            (svg, format!("\"b{}-{}\"", r.revision, status.as_str()), actix_web::http::StatusCode::OK)
+            (
+                svg,
+                format!("\"b{}-{}\"", r.revision, status.as_str()),
+                actix_web::http::StatusCode::OK,
+            )
         }
-        None => (badge::svg("Unknown supplier", Status::Unsigned, &format!("{base}/")), "\"b-unknown\"".to_owned(), actix_web::http::StatusCode::NOT_FOUND),
+        None => (
+            badge::svg("Unknown supplier", Status::Unsigned, &format!("{base}/")),
+            "\"b-unknown\"".to_owned(),
+            actix_web::http::StatusCode::NOT_FOUND,
+        ),
     };
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut res = if fresh { HttpResponse::NotModified() } else { HttpResponse::build(status) };
-    res.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(status)
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
     if fresh {
         return Ok(res.finish());
     }

@@ -18,10 +18,18 @@ pub fn status_label(s: Status) -> &'static str {
 
 pub fn status_words(s: Status) -> &'static str {
     match s {
-        Status::Active => "Has signed the Tech Pledge, its identity has been verified, and it has reaffirmed on time.",
-        Status::Pending => "Has signed the Tech Pledge; the registry has not yet verified the organisation's identity.",
-        Status::Lapsed => "Signed the Tech Pledge but did not reaffirm it by the date it had to. It can reaffirm at any time.",
-        Status::Suspended => "The registry has suspended this supplier's signature. See the reason below.",
+        Status::Active => {
+            "Has signed the Tech Pledge, its identity has been verified, and it has reaffirmed on time."
+        }
+        Status::Pending => {
+            "Has signed the Tech Pledge; the registry has not yet verified the organisation's identity."
+        }
+        Status::Lapsed => {
+            "Signed the Tech Pledge but did not reaffirm it by the date it had to. It can reaffirm at any time."
+        }
+        Status::Suspended => {
+            "The registry has suspended this supplier's signature. See the reason below."
+        }
         Status::Withdrawn => "This supplier has withdrawn its signature. It may sign again later.",
         Status::Unsigned => "Registered with the registry, but has not signed the Tech Pledge.",
     }
@@ -48,7 +56,12 @@ pub fn date(t: DateTime<Utc>) -> String {
 pub fn event_words(event: &str, actor: &str, version: Option<&str>) -> String {
     let by_registry = actor == "operator";
     match event {
-        "signed" => format!("Signed the pledge{}", version.map(|v| format!(" (version {v})")).unwrap_or_default()),
+        "signed" => format!(
+            "Signed the pledge{}",
+            version
+                .map(|v| format!(" (version {v})"))
+                .unwrap_or_default()
+        ),
         "verified" => "Identity verified by the registry".into(),
         "suspended" => "Suspended by the registry".into(),
         "reinstated" => "Reinstated by the registry".into(),

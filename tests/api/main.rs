@@ -12,6 +12,7 @@ mod fixture;
 mod helpers;
 mod log;
 mod openapi;
+mod pages;
 mod pledge;
 mod registrations;
 mod service;

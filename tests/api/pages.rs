@@ -1,0 +1,173 @@
+//! The pages people read: rendered by the real service.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let res = app
+        .req(Method::GET, path, None)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{path}"
+    );
+    (status, res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_home_page_explains_the_pledge_and_lists_signatories() {
+    let app = TestApp::spawn().await;
+    let a = app.active_supplier("Homely Care Ltd").await;
+    app.register("Unsigned <b>Bold</b> Ltd").await;
+    let (status, html) = page(&app, "/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"en-GB\">"));
+    assert!(html.contains("Transparency"), "the commitments are shown");
+    assert!(html.contains(&format!("href=\"/suppliers/{}\"", a.slug)));
+    assert!(html.contains("status-active\">Active<"));
+    assert!(
+        html.contains("Unsigned &#60;b&#62;Bold&#60;/b&#62; Ltd")
+            || html.contains("Unsigned &lt;b&gt;Bold&lt;/b&gt; Ltd"),
+        "names are escaped"
+    );
+    for field in ["q", "status", "commitment", "evidence_health"] {
+        assert!(
+            html.contains(&format!("<label for=\"{field}\">")),
+            "{field} has a label"
+        );
+    }
+    assert!(!html.contains("<script"), "no JavaScript");
+    let (_, found) = page(&app, "/?q=homely").await;
+    assert!(found.contains("Homely Care Ltd") && !found.contains("Bold"));
+    let (_, none) = page(&app, "/?q=zzzz").await;
+    assert!(none.contains("No suppliers match"));
+}
+
+#[tokio::test]
+async fn odd_and_long_searches_are_handled_gracefully() {
+    let app = TestApp::spawn().await;
+    app.register("Plain Ltd").await;
+    let long = "a".repeat(5000);
+    for q in [
+        long.as_str(),
+        "%27%22%3Cscript%3E",
+        "%F0%9F%98%80",
+        "100%25",
+        "%00",
+    ] {
+        let (status, html) = page(&app, &format!("/?q={q}")).await;
+        assert_eq!(status, 200, "{q}");
+        assert!(!html.contains("<script>"), "{q}");
+    }
+    let (_, html) = page(&app, &format!("/?q={long}")).await;
+    assert!(html.contains("only its first 200 characters"));
+    let (status, html) = page(
+        &app,
+        "/?status=sleeping&evidence_health=green&commitment=astrology&cursor=!!",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("status is not one we know")
+            && html.contains("commitment is not one we know")
+    );
+}
+
+#[tokio::test]
+async fn the_supplier_page_says_where_it_stands() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Standing Ltd").await;
+    let evidence = json!({"url": "https://example.org/policy", "title": "Our AI policy", "kind": "policy", "commitments": ["safety"]});
+    app.post(
+        &format!("/api/v1/suppliers/{}/evidence", s.id),
+        Some(&s.token),
+        evidence,
+    )
+    .await;
+    app.lifecycle(
+        &s,
+        "suspend",
+        Some(json!({"reason": "Complaint under review"})),
+    )
+    .await;
+    let (status, html) = page(&app, &format!("/suppliers/{}", s.slug)).await;
+    assert_eq!(status, 200);
+    for text in [
+        "<h1>Standing Ltd</h1>",
+        "status-suspended\">Suspended<",
+        "Complaint under review",
+        "2025-09",
+        "Must reaffirm by",
+        "What Standing Ltd says it does",
+        "<h3>Safety</h3>",
+        "What we do for safety",
+        "Our AI policy",
+        "Not checked yet",
+        "Suspended by the registry",
+        "Identity verified by the registry",
+        &format!("/api/v1/suppliers/{}/attestation", s.slug),
+        &format!("/badge/{}.svg", s.slug),
+        "&#60;a href=",
+    ] {
+        assert!(html.contains(text), "missing {text:?}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_helpful_404() {
+    let app = TestApp::spawn().await;
+    let (status, html) = page(&app, "/suppliers/no-such-care-ltd").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("no such care ltd") && html.contains("/?q=no%20such%20care%20ltd"));
+    let (status, html) = page(&app, "/nothing/here").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Search the signatories"));
+    let api = app.get("/api/v1/nothing").await;
+    assert_eq!(
+        api.headers()["content-type"],
+        "application/problem+json",
+        "API paths stay problem+json"
+    );
+}
+
+#[tokio::test]
+async fn the_badge_shows_the_status_and_caches_briefly() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Badged Ltd").await;
+    let res = app.get(&format!("/badge/{}.svg", s.slug)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    assert_eq!(res.headers()["cache-control"], "public, max-age=300");
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let svg = res.text().await.unwrap();
+    assert!(svg.contains("<title>Badged Ltd: Tech Pledge active</title>"));
+    assert!(svg.contains("Tech Pledge") && svg.contains(">active<"));
+    assert!(svg.contains(&format!("/suppliers/{}", s.slug)));
+    let again = app
+        .req(Method::GET, &format!("/badge/{}.svg", s.slug), None)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    app.lifecycle(&s, "suspend", Some(json!({"reason": "x"})))
+        .await;
+    let changed = app
+        .req(Method::GET, &format!("/badge/{}.svg", s.slug), None)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200, "a status change makes a new badge");
+    assert!(changed.text().await.unwrap().contains(">suspended<"));
+    assert_eq!(app.get("/badge/nobody.svg").await.status(), 404);
+}

@@ -1,0 +1,119 @@
+// End-to-end: the real server with demo data, driven in headless Chromium. Searches for
+// a supplier, opens its page, checks what a care provider sees, audits both pages with
+// axe-core (injected past the pages' Content-Security-Policy, which allows no scripts), and
+// saves screenshots under target/e2e/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const bin = process.env.REGISTRY_BIN || join(root, "target", "debug", "pledge-registry");
+const shots = join(root, "target", "e2e");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let server, browser, base;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  const data = mkdtempSync(join(tmpdir(), "registry-e2e-"));
+  const port = await freePort();
+  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off" };
+  execFileSync(bin, ["seed-demo", "--count", "40"], { env, stdio: "ignore" });
+  server = spawn(bin, ["serve"], { env, stdio: "ignore" });
+  base = `http://127.0.0.1:${port}`;
+  await waitReady(`${base}/readyz`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+async function audit(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const described = bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")})`);
+  assert.deepEqual(described, [], `${name}: serious or critical accessibility violations`);
+  return result;
+}
+
+test("a care provider searches for a supplier and reads its page", async () => {
+  const list = await (await fetch(`${base}/api/v1/suppliers?status=active&limit=1`)).json();
+  const supplier = list.items[0];
+  assert.ok(supplier, "demo data has an active supplier");
+
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
+  await page.goto(`${base}/`);
+  assert.equal(await page.locator("h1").textContent(), "Who has signed the Tech Pledge");
+  await page.screenshot({ path: join(shots, "home.png"), fullPage: true });
+  await audit(page, "home");
+
+  await page.getByLabel("Name or company number").fill(supplier.name);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForURL(/\?q=/);
+  const result = page.getByRole("link", { name: supplier.name, exact: true });
+  assert.equal(await result.count(), 1, "the supplier is found");
+
+  await result.click();
+  await page.waitForURL(`**/suppliers/${supplier.slug}`);
+  assert.equal(await page.locator("h1").textContent(), supplier.name);
+  const body = await page.locator("main").innerText();
+  assert.match(body, /Active/);
+  assert.match(body, /Has signed the Tech Pledge/);
+  assert.match(body, /Must reaffirm by/);
+  assert.match(body, /What .* says it does/);
+  assert.match(body, /Link health/);
+  await page.screenshot({ path: join(shots, "supplier.png"), fullPage: true });
+  await audit(page, "supplier");
+
+  await page.goto(`${base}/badge/${supplier.slug}.svg`);
+  await page.screenshot({ path: join(shots, "badge.png") });
+  assert.match(await page.content(), /Tech Pledge/);
+  await page.close();
+});
+
+test("the pages work on a phone and with the keyboard", async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, bypassCSP: true });
+  await page.goto(`${base}/`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  assert.equal(overflow, false, "no sideways scrolling on a phone");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to main content");
+  await page.screenshot({ path: join(shots, "home-phone.png"), fullPage: true });
+  await audit(page, "home on a phone");
+  await page.goto(`${base}/suppliers/no-such-supplier`);
+  assert.match(await page.locator("h1").textContent(), /could not find/);
+  await page.close();
+});
