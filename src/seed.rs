@@ -71,13 +71,50 @@ const PRODUCTS: &[&str] = &[
     "Voice notes to care notes",
     "Risk prediction dashboard",
 ];
-const STATEMENT_OPENERS: &[&str] = &[
-    "We work with an advisory panel of people who draw on care and frontline carers, who review",
-    "Our product documentation explains in plain English how",
-    "Before each release we run a clinical safety assessment and keep a hazard log covering",
-    "We test our models for differences in accuracy across age, sex, ethnicity and disability, and publish",
-    "Personal data is processed in the UK under our DPIA, and no care records are used to train",
-    "Our Chief Technology Officer is accountable for",
+/// Statements as suppliers write them, a few per commitment of the first version.
+const STATEMENTS: &[(&str, &[&str])] = &[
+    (
+        "co_production",
+        &[
+            "An advisory panel of people who draw on care and frontline carers reviews every AI feature before release, and we publish what changed as a result.",
+            "We co-design new features in workshops with care home residents, families and carers, and pay participants for their time.",
+        ],
+    ),
+    (
+        "transparency",
+        &[
+            "Every AI-generated note is labelled as such, and our product guide explains in plain English what the AI does and does not do.",
+            "We publish a model card for each AI feature, covering its purpose, data sources and known limits.",
+        ],
+    ),
+    (
+        "safety",
+        &[
+            "We keep a clinical safety case and hazard log (DCB0129), and a carer can review and override every suggestion.",
+            "Before each release we run a clinical safety assessment; incidents are reviewed within two working days.",
+        ],
+    ),
+    (
+        "fairness",
+        &[
+            "We test accuracy across age, sex, ethnicity and disability before each release and publish the results.",
+            "Our products meet WCAG 2.2 AA, and we check outputs for bias with an independent reviewer every year.",
+        ],
+    ),
+    (
+        "data_protection",
+        &[
+            "Care records are processed in the UK under a published DPIA and are never used to train models.",
+            "We hold Cyber Essentials Plus and ISO/IEC 27001, and meet the Data Security and Protection Toolkit standard.",
+        ],
+    ),
+    (
+        "accountability",
+        &[
+            "Our Chief Technology Officer is accountable for AI; concerns sent to our AI inbox get a reply within ten working days.",
+            "We report each year on how we keep this pledge, and name a board member responsible for responsible AI.",
+        ],
+    ),
 ];
 
 /// Adds `count` suppliers; returns how many were added.
@@ -222,11 +259,17 @@ fn one(
             signature_id: sig.id.clone(),
             commitment_code: c.code.clone(),
             position: c.position,
-            body: format!(
-                "{} {}.",
-                pick(rng, STATEMENT_OPENERS),
-                c.title.to_lowercase()
-            ),
+            body: STATEMENTS
+                .iter()
+                .find(|(code, _)| *code == c.code)
+                .and_then(|(_, texts)| texts.choose(rng))
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| {
+                    format!(
+                        "We describe how we meet the {} commitment in our published policy.",
+                        c.title.to_lowercase()
+                    )
+                }),
         })
         .collect();
     signature::insert(conn, &sig, &statements)?;
