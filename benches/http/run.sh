@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# HTTP benchmarks of the registry on SQLite and PostgreSQL (see docs/benchmarks.md).
+#
+#   benches/http/run.sh [seconds-per-run]      # default 10
+#
+# Builds in release mode, loads `seed-demo --count 10000`, starts the service on
+# 127.0.0.1 and drives it with wrk (Debian's package; installed when missing) at 32
+# connections: the ceiling (/healthz), one supplier over random slugs, a list page, a
+# search, the export, and a write mix. Prints requests per second, p50/p99 latency, each
+# read's throughput as a share of the ceiling in the same run, and the service's peak
+# memory. Everything talks to 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs="${1:-10}"
+conns=32
+here="benches/http"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --locked -q
+bin="$(realpath "${CARGO_TARGET_DIR:-target}")/release/pledge-registry"
+work="$(mktemp -d)"
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+wrk_run() { # name path-or-script...
+  local name="$1"; shift
+  local out
+  out="$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@")"
+  local rps p50 p99
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
+  local errors
+  errors="$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+
+run_backend() { # name database-url
+  local backend="$1" url="$2"
+  local port=18400
+  export DATABASE_URL="$url" REGISTRY_DATA_DIR="$work/$backend" REGISTRY_BIND="127.0.0.1:$port"
+  export REGISTRY_CHECK_INTERVAL=off REGISTRY_LAPSE_INTERVAL=off RUST_LOG=warn
+  mkdir -p "$REGISTRY_DATA_DIR"
+  local seed_started=$SECONDS
+  "$bin" seed-demo --count 10000 >/dev/null
+  echo "## $backend: seeded 10000 suppliers in $((SECONDS - seed_started)) s"
+  "$bin" serve >"$work/$backend.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+  local base="http://127.0.0.1:$port"
+  "$bin" export | python3 -c 'import sys, json; [print(json.loads(l)["slug"]) for l in sys.stdin]' >"$work/slugs.txt"
+  local reg token supplier
+  reg="$(curl -sf "$base/api/v1/registrations" -H 'Content-Type: application/json' \
+    -d '{"name":"Bench Writer","website":"https://bench.example","contact_name":"B","contact_email":"b@bench.example"}')"
+  token="$(python3 -c 'import sys, json; print(json.load(sys.stdin)["token"]["token"])' <<<"$reg")"
+  supplier="$(python3 -c 'import sys, json; print(json.load(sys.stdin)["supplier"]["id"])' <<<"$reg")"
+
+  printf 'run\treq/s\tp50\tp99\tnon-2xx\n'
+  local ceiling
+  ceiling="$(wrk_run healthz "$base/healthz")"; echo "$ceiling"
+  local top; top="$(cut -f2 <<<"$ceiling")"
+  for run in supplier list search; do
+    local line
+    case "$run" in
+      supplier) line="$(SLUGS="$work/slugs.txt" wrk_run "supplier" -s "$here/random_supplier.lua" "$base")" ;;
+      list) line="$(wrk_run "list" "$base/api/v1/suppliers?status=active&limit=50")" ;;
+      search) line="$(wrk_run "search" "$base/api/v1/suppliers?q=care&limit=50")" ;;
+    esac
+    local rps; rps="$(cut -f2 <<<"$line")"
+    printf '%s\t(%s%% of ceiling)\n' "$line" "$(python3 -c "print(round(100 * $rps / $top))")"
+  done
+  echo "peak service memory after reads: $(peak_kib "$server") KiB"
+  for i in 1 2 3; do
+    local t0 t1 bytes
+    t0="$(date +%s.%N)"
+    bytes="$(curl -sf "$base/api/v1/export" | wc -c)"
+    t1="$(date +%s.%N)"
+    printf 'export %d: %s bytes in %.3f s\n' "$i" "$bytes" "$(python3 -c "print($t1 - $t0)")"
+  done
+  echo "peak service memory after exports: $(peak_kib "$server") KiB"
+  TOKEN="$token" SUPPLIER="$supplier" wrk_run "writes" -s "$here/writes.lua" "$base"
+  echo "peak service memory at the end: $(peak_kib "$server") KiB"
+  kill "$server"; wait "$server" 2>/dev/null || true
+}
+
+echo "# $(nproc) cores, $(date -u +%F), wrk -t2 -c$conns -d${secs}s"
+run_backend sqlite "$work/sqlite/registry.sqlite3"
+pg_db="bench_$$"
+psql -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $pg_db" >/dev/null
+run_backend postgres "postgres://postgres@127.0.0.1:5432/$pg_db"
+psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE $pg_db WITH (FORCE)" >/dev/null

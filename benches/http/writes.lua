@@ -1,0 +1,20 @@
+-- A write mix: registrations, and evidence added by one supplier (token in TOKEN,
+-- supplier id in SUPPLIER).
+local token = os.getenv("TOKEN")
+local supplier = os.getenv("SUPPLIER")
+local n = 0
+local thread_id = math.random(1000000)
+request = function()
+  n = n + 1
+  if n % 2 == 0 then
+    local body = string.format(
+      '{"name":"Bench Supplier %d-%d","website":"https://bench.example","contact_name":"Bench","contact_email":"bench@bench.example"}',
+      thread_id, n)
+    return wrk.format("POST", "/api/v1/registrations", {["Content-Type"] = "application/json"}, body)
+  end
+  local body = string.format(
+    '{"url":"https://bench.example/doc/%d-%d","title":"Benchmark document %d","kind":"report","commitments":["safety"]}',
+    thread_id, n, n)
+  return wrk.format("POST", "/api/v1/suppliers/" .. supplier .. "/evidence",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
