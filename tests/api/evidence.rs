@@ -178,3 +178,28 @@ async fn changing_an_evidence_url_resets_its_health() {
     assert_eq!(edited["health"]["consecutive_failures"], 0);
     assert_eq!(edited["health"]["http_status"], Value::Null);
 }
+
+#[tokio::test]
+async fn concurrent_additions_to_one_supplier_all_succeed() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Busy Ltd").await;
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let req = app.req(Method::POST, &format!("/api/v1/suppliers/{}/evidence", s.id), Some(&s.token)).json(&json!({
+            "url": format!("https://example.org/doc/{i}"), "title": format!("Doc {i}"), "kind": "report", "commitments": ["safety"]
+        }));
+        handles.push(tokio::spawn(async move {
+            req.send().await.unwrap().status().as_u16()
+        }));
+    }
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 201);
+    }
+    assert_eq!(
+        app.supplier(&s.slug).await["evidence"]
+            .as_array()
+            .unwrap()
+            .len(),
+        16
+    );
+}

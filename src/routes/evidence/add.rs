@@ -60,7 +60,7 @@ pub async fn add(
     let actor = caller.actor();
     let view = state
         .tx(move |conn| {
-            let mut supplier_row = get_or_404(conn, id)?;
+            let supplier_row = get_or_404(conn, id)?;
             let known = super::known_codes(conn, &supplier_row.id)?;
             let mut v = Validator::default();
             let url = v.check("url", WebUrl::try_from(r.url.as_str()));
@@ -100,7 +100,7 @@ pub async fn add(
             };
             let codes = checked(codes)?;
             evidence::insert(conn, &row, &codes)?;
-            supplier::save(conn, &mut supplier_row, at)?;
+            supplier::touch(conn, &supplier_row.id, Some(at))?;
             let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
             changes::record(
                 conn,

@@ -64,7 +64,7 @@ pub async fn edit(
     let actor = caller.actor();
     let view = state
         .tx(move |conn| {
-            let mut supplier_row = get_or_404(conn, id)?;
+            let supplier_row = get_or_404(conn, id)?;
             let mut row = super::live_or_404(conn, &supplier_row, evidence_id)?;
             let codes_before = evidence::commitments_of(conn, std::slice::from_ref(&row.id))?
                 .remove(&row.id)
@@ -160,7 +160,7 @@ pub async fn edit(
                 }
                 None => codes_before,
             };
-            supplier::save(conn, &mut supplier_row, at)?;
+            supplier::touch(conn, &supplier_row.id, Some(at))?;
             let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
             let json = |x: &EvidenceView| {
                 serde_json::to_value(x).map_err(|e| ApiError::Internal(e.into()))

@@ -33,13 +33,13 @@ pub async fn retire(
     let actor = caller.actor();
     state
         .tx(move |conn| {
-            let mut supplier_row = get_or_404(conn, id)?;
+            let supplier_row = get_or_404(conn, id)?;
             let mut row = super::live_or_404(conn, &supplier_row, evidence_id)?;
             let at = now();
             row.retired_at = Some(at);
             row.updated_at = at;
             evidence::save(conn, &row)?;
-            supplier::save(conn, &mut supplier_row, at)?;
+            supplier::touch(conn, &supplier_row.id, Some(at))?;
             changes::record(
                 conn,
                 at,
