@@ -168,3 +168,31 @@ async fn concurrent_registrations_all_succeed() {
     let page = app.get_json("/api/v1/suppliers?limit=200").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 32);
 }
+
+#[tokio::test]
+async fn concurrent_registrations_of_one_name_get_distinct_slugs() {
+    let app = TestApp::spawn().await;
+    let mut handles = Vec::new();
+    for _ in 0..12 {
+        let req = app
+            .http
+            .post(app.url("/api/v1/registrations"))
+            .json(&registration("Twin Care Ltd"));
+        handles.push(tokio::spawn(async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()["supplier"]["slug"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }));
+    }
+    let mut slugs = Vec::new();
+    for h in handles {
+        slugs.push(h.await.unwrap());
+    }
+    slugs.sort();
+    slugs.dedup();
+    assert_eq!(slugs.len(), 12);
+    assert!(slugs.contains(&"twin-care-ltd".to_owned()));
+}

@@ -100,6 +100,28 @@ pub fn company_number_taken(
         .is_some())
 }
 
+/// Inserts with the first free slug for its name. Another registration of the same
+/// name committing meanwhile takes a slug; then the next free one is tried, inside a
+/// savepoint so the caller's transaction carries on.
+pub fn insert_with_free_slug(conn: &mut DbConn, row: &mut SupplierRow) -> QueryResult<()> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let base = Slug::from_name(&row.name);
+    let mut attempt = 0;
+    loop {
+        row.slug = free_slug(conn, &base)?.to_string();
+        match conn.transaction(|c| insert(c, row)) {
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+                if attempt < 50
+                    && info.constraint_name().is_none_or(|c| c.contains("slug"))
+                    && !info.message().contains("company_number") =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, row: &SupplierRow) -> QueryResult<()> {
     diesel::insert_into(suppliers::table)
         .values(row)

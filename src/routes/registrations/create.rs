@@ -13,7 +13,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Status;
 use crate::domain::validator::checked;
-use crate::domain::{CompanyNumber, Slug, SupplierId, Validator, WebUrl, profile};
+use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::routes::problems::BodyErrors;
@@ -103,8 +103,7 @@ pub async fn create(state: State, body: Json<Registration>) -> ApiResult<HttpRes
                     "company number {cn} is already registered"
                 )));
             }
-            row.slug = supplier::free_slug(conn, &Slug::from_name(&row.name))?.to_string();
-            supplier::insert(conn, &row)?;
+            supplier::insert_with_free_slug(conn, &mut row)?;
             let actor = format!("supplier:{}", row.id);
             changes::record(
                 conn,
