@@ -3,7 +3,11 @@
 local token = os.getenv("TOKEN")
 local supplier = os.getenv("SUPPLIER")
 local n = 0
-local thread_id = math.random(1000000)
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 request = function()
   n = n + 1
   if n % 2 == 0 then
