@@ -102,6 +102,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 }))
                 .default_service(web::to(routes::not_found))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(actix_web::middleware::from_fn(limit_headers))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
@@ -116,4 +117,26 @@ async fn docs_redirect() -> actix_web::HttpResponse {
     actix_web::HttpResponse::PermanentRedirect()
         .insert_header(("Location", "/docs/"))
         .finish()
+}
+
+/// Refuses requests whose headers add up to more than `REGISTRY_MAX_HEADER_BYTES`
+/// (the HTTP layer itself stops at 128 KiB).
+async fn limit_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<State>()
+        .map(|s| s.config.max_header_bytes)
+        .unwrap_or(16 * 1024);
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if size > limit {
+        let res = actix_web::ResponseError::error_response(&ApiError::HeadersTooLarge(limit));
+        return Ok(req.into_response(res));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }

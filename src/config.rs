@@ -27,6 +27,8 @@ pub struct Config {
     pub token_days: u32,
     /// `REGISTRY_MAX_BODY_BYTES`: the largest request body accepted.
     pub max_body_bytes: usize,
+    /// `REGISTRY_MAX_HEADER_BYTES`: the largest total of request header names and values.
+    pub max_header_bytes: usize,
     /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
     pub checker: CheckerSettings,
     /// `REGISTRY_ATTESTATION_TTL`: how long an attestation is valid.
@@ -105,6 +107,7 @@ impl Config {
             db_pool_size: number(&get, "REGISTRY_DB_POOL_SIZE", 8)?.max(1),
             token_days: number(&get, "REGISTRY_TOKEN_DAYS", 365)?.max(1),
             max_body_bytes: number(&get, "REGISTRY_MAX_BODY_BYTES", 64 * 1024)? as usize,
+            max_header_bytes: number(&get, "REGISTRY_MAX_HEADER_BYTES", 16 * 1024)? as usize,
             attestation_ttl: duration(
                 get("REGISTRY_ATTESTATION_TTL").as_deref(),
                 "REGISTRY_ATTESTATION_TTL",

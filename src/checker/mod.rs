@@ -53,11 +53,16 @@ pub struct Checker {
 
 static CRYPTO: Once = Once::new();
 
+/// Installs the TLS crypto provider that every HTTP client of the process uses.
+pub fn install_crypto() {
+    CRYPTO.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Checker {
     pub fn new(settings: CheckerSettings) -> anyhow::Result<Self> {
-        CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_crypto();
         let client = Client::builder()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())

@@ -1,6 +1,7 @@
 //! Integration tests: the real service over HTTP, one fresh database per test.
 //! Modules mirror the URL tree.
 
+mod abuse;
 mod admin;
 mod attestation;
 mod auth_matrix;

@@ -1,0 +1,136 @@
+//! Hostile and careless input: oversize headers, secrets in logs.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::registration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn tokens_and_keys_never_reach_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let env = [
+        ("REGISTRY_DATA_DIR", dir.path().to_str().unwrap().to_owned()),
+        ("REGISTRY_BIND", format!("127.0.0.1:{port}")),
+        ("REGISTRY_CHECK_INTERVAL", "off".into()),
+        ("RUST_LOG", "trace".into()),
+    ];
+    let log = dir.path().join("service.log");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
+        .arg("serve")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stderr(std::fs::File::create(&log).unwrap())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    pledge_registry::checker::install_crypto();
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http.get(format!("{base}/readyz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let issued = Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
+        .args(["token", "issue", "--role", "admin"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    let admin = String::from_utf8(issued.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let reg: Value = http
+        .post(format!("{base}/api/v1/registrations"))
+        .json(&registration("Logged Ltd"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let supplier_token = reg["token"]["token"].as_str().unwrap().to_owned();
+    http.get(format!("{base}/api/v1/admin/audit"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("{base}/api/v1/admin/audit"))
+        .bearer_auth(format!("{admin}x"))
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("{base}/api/v1/suppliers/logged-ltd"))
+        .bearer_auth(&supplier_token)
+        .send()
+        .await
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap() + &String::from_utf8_lossy(&issued.stderr);
+    assert!(
+        logged.contains("/api/v1/admin/audit"),
+        "requests were logged"
+    );
+    let key = std::fs::read_to_string(dir.path().join("signing-key.pem")).unwrap();
+    let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    for (what, secret) in [
+        ("admin token", admin.as_str()),
+        ("supplier token", supplier_token.as_str()),
+        ("signing key", key_body.as_str()),
+    ] {
+        // Any long piece of a secret would do; the signature part is the tell-tale.
+        let tail = &secret[secret.len() - 40..];
+        assert!(!logged.contains(tail), "the {what} appears in the log");
+    }
+    assert!(
+        !logged.to_lowercase().contains("bearer ey"),
+        "an Authorization header was logged"
+    );
+}
+
+#[tokio::test]
+async fn oversize_headers_are_refused_cleanly() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let big = "x".repeat(20_000);
+    let res = app
+        .http
+        .get(app.url("/api/v1/pledge"))
+        .header("X-Padding", big)
+        .send()
+        .await
+        .unwrap();
+    let p = crate::helpers::problem(res, 431).await;
+    assert_eq!(p["type"], "urn:pledge-registry:problem:headers-too-large");
+    let huge = "x".repeat(200_000);
+    match app
+        .http
+        .get(app.url("/api/v1/pledge"))
+        .header("X-Padding", huge)
+        .send()
+        .await
+    {
+        Ok(r) => assert!(r.status().is_client_error(), "{}", r.status()),
+        Err(e) => assert!(
+            !e.is_timeout(),
+            "the connection is closed, not left hanging: {e}"
+        ),
+    }
+    // The service carries on (on a new connection: that one was closed).
+    let fresh = reqwest::Client::new();
+    let res = fresh.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
