@@ -27,6 +27,8 @@ pub struct AppState {
     pub sqlite_writer: Option<Arc<Mutex<()>>>,
     /// The evidence checker, shared by the schedule and on-demand checks.
     pub checker: Arc<crate::checker::Checker>,
+    /// Per-client request limits.
+    pub rate_limits: crate::ratelimit::RateLimits,
     /// Request counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
 }
@@ -102,6 +104,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 }))
                 .default_service(web::to(routes::not_found))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(actix_web::middleware::from_fn(crate::ratelimit::enforce))
                 .wrap(actix_web::middleware::from_fn(limit_headers))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(Compress::default())

@@ -42,7 +42,25 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let sqlite_writer =
         (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
+    let limiter = |raw: &Option<String>, key: &str, default: &str| {
+        crate::ratelimit::Limiter::parse(raw.as_deref(), default)
+            .map_err(|e| anyhow::anyhow!("{key}: {e}"))
+    };
+    let rate_limits = crate::ratelimit::RateLimits {
+        reads: limiter(
+            &config.rate_limit_reads,
+            "REGISTRY_RATE_LIMIT_READS",
+            "1200/min",
+        )?,
+        registrations: limiter(
+            &config.rate_limit_registrations,
+            "REGISTRY_RATE_LIMIT_REGISTRATIONS",
+            "20/h",
+        )?,
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
     Ok(AppState {
+        rate_limits,
         metrics: Default::default(),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         pool,

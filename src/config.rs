@@ -29,6 +29,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `REGISTRY_MAX_HEADER_BYTES`: the largest total of request header names and values.
     pub max_header_bytes: usize,
+    /// `REGISTRY_RATE_LIMIT_READS`: public reads per client, e.g. `600/min`, or `off`.
+    pub rate_limit_reads: Option<String>,
+    /// `REGISTRY_RATE_LIMIT_REGISTRATIONS`: registrations per client, e.g. `20/h`, or `off`.
+    pub rate_limit_registrations: Option<String>,
+    /// `REGISTRY_TRUST_FORWARDED_FOR`: count clients by `X-Forwarded-For` (behind a trusted proxy only).
+    pub trust_forwarded_for: bool,
     /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
     pub checker: CheckerSettings,
     /// `REGISTRY_ATTESTATION_TTL`: how long an attestation is valid.
@@ -108,6 +114,12 @@ impl Config {
             token_days: number(&get, "REGISTRY_TOKEN_DAYS", 365)?.max(1),
             max_body_bytes: number(&get, "REGISTRY_MAX_BODY_BYTES", 64 * 1024)? as usize,
             max_header_bytes: number(&get, "REGISTRY_MAX_HEADER_BYTES", 16 * 1024)? as usize,
+            rate_limit_reads: get("REGISTRY_RATE_LIMIT_READS"),
+            rate_limit_registrations: get("REGISTRY_RATE_LIMIT_REGISTRATIONS"),
+            trust_forwarded_for: flag(
+                get("REGISTRY_TRUST_FORWARDED_FOR").as_deref(),
+                "REGISTRY_TRUST_FORWARDED_FOR",
+            )?,
             attestation_ttl: duration(
                 get("REGISTRY_ATTESTATION_TTL").as_deref(),
                 "REGISTRY_ATTESTATION_TTL",

@@ -64,6 +64,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request headers are larger than {0} bytes")]
     HeadersTooLarge(usize),
+    #[error("too many requests from this client; retry in {0} seconds")]
+    TooManyRequests(u64),
     #[error("the database is not reachable right now; retry shortly")]
     Unavailable,
     #[error("internal error")]
@@ -88,6 +90,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             ApiError::HeadersTooLarge(_) => ("headers-too-large", "Request headers too large"),
+            ApiError::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -132,6 +135,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

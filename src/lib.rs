@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
 pub mod pledge_text;
+pub mod ratelimit;
 pub mod routes;
 pub mod seed;
 pub mod web;

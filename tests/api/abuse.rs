@@ -134,3 +134,43 @@ async fn oversize_headers_are_refused_cleanly() {
     let res = fresh.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn reads_and_registrations_are_rate_limited_per_client() {
+    let app = crate::helpers::TestApp::spawn_with(&[
+        ("REGISTRY_RATE_LIMIT_READS", "5/min"),
+        ("REGISTRY_RATE_LIMIT_REGISTRATIONS", "2/h"),
+    ])
+    .await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/pledge").await.status(), 200);
+    }
+    let res = app.get("/api/v1/suppliers").await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let p = crate::helpers::problem(res, 429).await;
+    assert_eq!(p["type"], "urn:pledge-registry:problem:too-many-requests");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "health checks are never limited"
+    );
+    for name in ["One Ltd", "Two Ltd"] {
+        assert_eq!(
+            app.post("/api/v1/registrations", None, registration(name))
+                .await
+                .status(),
+            201
+        );
+    }
+    crate::helpers::problem(
+        app.post("/api/v1/registrations", None, registration("Three Ltd"))
+            .await,
+        429,
+    )
+    .await;
+}

@@ -51,6 +51,8 @@ impl TestApp {
         env.insert("REGISTRY_DB_POOL_SIZE".into(), "4".into());
         env.insert("REGISTRY_CHECK_INTERVAL".into(), "off".into());
         env.insert("REGISTRY_LAPSE_INTERVAL".into(), "off".into());
+        env.insert("REGISTRY_RATE_LIMIT_READS".into(), "off".into());
+        env.insert("REGISTRY_RATE_LIMIT_REGISTRATIONS".into(), "off".into());
         let mut pg_drop = None;
         if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
             let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());

@@ -44,7 +44,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   const data = mkdtempSync(join(tmpdir(), "registry-e2e-"));
   const port = await freePort();
-  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off" };
+  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off", REGISTRY_RATE_LIMIT_READS: "off" };
   execFileSync(bin, ["seed-demo", "--count", "40"], { env, stdio: "ignore" });
   server = spawn(bin, ["serve"], { env, stdio: "ignore" });
   base = `http://127.0.0.1:${port}`;

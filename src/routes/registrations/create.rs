@@ -53,6 +53,7 @@ pub struct Registered {
 /// Register a supplier. Answers its record and a supplier token, shown only once.
 #[utoipa::path(tag = "supplier self-service", request_body = Registration, responses(
     (status = 201, body = Registered, headers(("Location" = String))),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many registrations from this client; see Retry-After"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "Company number already registered"),
     BodyErrors,
 ))]
