@@ -7,6 +7,7 @@ mod attestation;
 mod auth_matrix;
 mod checker;
 mod cli;
+mod crash;
 mod evidence;
 mod export;
 mod fixture;
