@@ -41,7 +41,7 @@ fn stored_status(s: &str) -> ApiResult<Status> {
 /// Applies the transition inside the caller's transaction; 404 for an unknown supplier,
 /// 409 when the lifecycle does not allow it from the current state.
 pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
-    let mut row = supplier::get(conn, req.supplier)?
+    let mut row = supplier::get_for_update(conn, req.supplier)?
         .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {}", req.supplier)))?;
     let at = now();
     let open = signature::open(conn, &row.id)?;

@@ -174,3 +174,54 @@ async fn reads_and_registrations_are_rate_limited_per_client() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn thirty_two_writers_for_seconds_get_no_errors() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let suppliers: Vec<crate::helpers::Supplier> = {
+        let mut v = Vec::new();
+        for i in 0..8 {
+            v.push(app.register(&format!("Writer {i} Ltd")).await);
+        }
+        v
+    };
+    let until = std::time::Instant::now() + Duration::from_secs(3);
+    let mut workers = Vec::new();
+    for w in 0..32 {
+        let http = app.http.clone();
+        let base = app.base.clone();
+        let s = suppliers[w % suppliers.len()].clone();
+        workers.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            let mut i = 0;
+            while std::time::Instant::now() < until {
+                i += 1;
+                let res = match i % 3 {
+                    0 => http.post(format!("{base}/api/v1/registrations")).json(&registration(&format!("Sustained {w}-{i}"))),
+                    1 => http.post(format!("{base}/api/v1/suppliers/{}/evidence", s.id)).bearer_auth(&s.token).json(&serde_json::json!({
+                        "url": format!("https://example.org/{w}/{i}"), "title": "Doc", "kind": "report", "commitments": ["safety"]
+                    })),
+                    _ => http.patch(format!("{base}/api/v1/suppliers/{}", s.id)).bearer_auth(&s.token).json(&serde_json::json!({"description": format!("Edit {w}-{i}")})),
+                }
+                .send()
+                .await
+                .unwrap();
+                statuses.push(res.status().as_u16());
+            }
+            statuses
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    assert!(all.len() > 100, "sustained: {} writes", all.len());
+    let failed: Vec<&u16> = all.iter().filter(|s| !(200..300).contains(*s)).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} writes failed: {:?}",
+        failed.len(),
+        all.len(),
+        &failed[..failed.len().min(10)]
+    );
+}

@@ -67,6 +67,18 @@ pub fn get(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>
         .optional()
 }
 
+/// Like [`get`], holding the row until the transaction ends so that concurrent
+/// changes to one supplier queue instead of conflicting (PostgreSQL; SQLite writers
+/// already hold the database's write lock).
+pub fn get_for_update(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>> {
+    if let DbConn::Postgres(c) = conn {
+        diesel::sql_query("SELECT id FROM suppliers WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(id.to_db())
+            .execute(c)?;
+    }
+    get(conn, id)
+}
+
 /// The first free slug among `base`, `base-2`, `base-3`, ...
 pub fn free_slug(conn: &mut DbConn, base: &Slug) -> QueryResult<Slug> {
     let pattern = format!("{}%", escape_like(base.as_str()));

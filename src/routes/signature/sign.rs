@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::lifecycle::{self, reaffirm_by};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::suppliers::get_or_404;
+use crate::routes::suppliers::lock_or_404;
 use crate::routes::suppliers::view::SupplierView;
 
 pub const MIN_STATEMENT: usize = 10;
@@ -66,7 +66,7 @@ pub async fn sign(
     let actor = caller.actor();
     let view = state
         .tx(move |conn| {
-            let mut row = get_or_404(conn, id)?;
+            let mut row = lock_or_404(conn, id)?;
             let current = pledge::current(conn)?
                 .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
             let commitments = pledge::commitments_of(conn, &current.version)?;

@@ -23,6 +23,12 @@ pub fn get_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> {
     supplier::get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
 }
 
+/// The supplier with this id, locked for the rest of the transaction, or 404.
+pub fn lock_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> {
+    supplier::get_for_update(conn, id)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
+}
+
 /// The ETag of a supplier's representation at a revision.
 pub fn etag(revision: i64, private: bool) -> String {
     if private {

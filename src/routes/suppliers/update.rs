@@ -5,7 +5,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::view::SupplierView;
-use super::{etag, get_or_404, revision_of};
+use super::{etag, lock_or_404, revision_of};
 use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
@@ -111,7 +111,7 @@ pub async fn update(
     let actor = caller.actor();
     let (view, revision) = state
         .tx(move |conn| {
-            let mut row = get_or_404(conn, id)?;
+            let mut row = lock_or_404(conn, id)?;
             if let Some(revisions) = &if_match
                 && !revisions.contains(&row.revision)
             {
