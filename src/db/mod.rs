@@ -122,8 +122,11 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
         c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
     }
     drop(first);
+    // Connections open as requests need them (none in advance, none re-opened in the
+    // background), and stay open while in use.
     let pool = Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)?;

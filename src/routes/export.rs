@@ -6,28 +6,31 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::State;
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::export::{self as bulk, Format, Plan};
 use crate::extract::Query;
+
+crate::str_enum!(
+    /// The export's format.
+    FormatParam {
+        Ndjson => "ndjson",
+        Csv => "csv",
+    }
+);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// `ndjson` (default) or `csv`; overrides `Accept`.
-    format: Option<String>,
+    #[param(inline)]
+    format: Option<FormatParam>,
 }
 
-fn format_of(req: &HttpRequest, asked: Option<&str>) -> ApiResult<Format> {
+fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format> {
     match asked {
-        Some("ndjson") => return Ok(Format::Ndjson),
-        Some("csv") => return Ok(Format::Csv),
-        Some(_) => {
-            return Err(ApiError::InvalidQuery(vec![FieldError::new(
-                "format",
-                "must be ndjson or csv",
-            )]));
-        }
+        Some(FormatParam::Ndjson) => return Ok(Format::Ndjson),
+        Some(FormatParam::Csv) => return Ok(Format::Csv),
         None => {}
     }
     let accept = req
@@ -57,7 +60,7 @@ pub async fn export(
     state: State,
     params: Query<ExportParams>,
 ) -> ApiResult<HttpResponse> {
-    let format = format_of(&req, params.0.format.as_deref())?;
+    let format = format_of(&req, params.0.format)?;
     let plan = state.db(move |conn| Plan::new(conn, format)).await?;
     let head = plan.head()?;
     // Each step reads one page and encodes it; the stream ends after the last page.

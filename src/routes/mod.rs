@@ -60,8 +60,65 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
-/// Any path no route matches.
+/// The methods the OpenAPI document lists for a concrete path, if any route has it.
+fn methods_for(path: &str) -> Option<Vec<String>> {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let doc = serde_json::to_value(crate::app::api_doc()).unwrap_or_default();
+        doc["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(p, item)| {
+                        let segments = p.split('/').map(str::to_owned).collect();
+                        let methods = item
+                            .as_object()
+                            .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
+                            .unwrap_or_default();
+                        (segments, methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let parts: Vec<&str> = path.split('/').collect();
+    let matches = |template: &[String]| {
+        template.len() == parts.len()
+            && template
+                .iter()
+                .zip(&parts)
+                .all(|(t, p)| match (t.find('{'), t.rfind('}')) {
+                    (Some(0), Some(end)) => !p.is_empty() && p.ends_with(&t[end + 1..]),
+                    _ => t == p,
+                })
+    };
+    let mut methods: Vec<String> = routes
+        .iter()
+        .filter(|(t, _)| matches(t))
+        .flat_map(|(_, m)| m.clone())
+        .collect();
+    methods.sort();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
+}
+
+/// Any path no route matches: 405 with `Allow` when the path exists for other
+/// methods, else 404.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some(methods) = methods_for(req.path())
+        && !methods.iter().any(|m| m == req.method().as_str())
+    {
+        let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(
+            req.method().to_string(),
+        ));
+        if let Ok(allow) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
+            res.headers_mut()
+                .insert(actix_web::http::header::ALLOW, allow);
+        }
+        return Ok(res);
+    }
     let wants_html = req
         .headers()
         .get(actix_web::http::header::ACCEPT)

@@ -46,6 +46,9 @@ pub fn encode(key: &str) -> String {
 
 /// The key inside a cursor this service issued.
 pub fn decode(cursor: &str) -> Result<String, ApiError> {
+    if cursor.trim().is_empty() {
+        return Ok(String::new());
+    }
     let bad = || {
         ApiError::InvalidQuery(vec![FieldError::new(
             "cursor",
@@ -59,7 +62,7 @@ pub fn decode(cursor: &str) -> Result<String, ApiError> {
 
 /// A numeric cursor (sequence numbers).
 pub fn decode_number(cursor: Option<&str>) -> Result<i64, ApiError> {
-    match cursor {
+    match cursor.filter(|c| !c.trim().is_empty()) {
         None => Ok(0),
         Some(c) => decode(c)?.parse().map_err(|_| {
             ApiError::InvalidQuery(vec![FieldError::new(

@@ -61,3 +61,30 @@ async fn metrics_count_requests_by_route_and_the_registry_by_status() {
         "raw paths never become labels"
     );
 }
+
+#[tokio::test]
+async fn a_wrong_method_on_a_known_path_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .req(reqwest::Method::PUT, "/api/v1/pledge", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["allow"], "GET");
+    problem(res, 405).await;
+    let res = app
+        .req(reqwest::Method::DELETE, "/api/v1/suppliers/some-slug", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["allow"], "GET, PATCH");
+    problem(res, 405).await;
+    problem(
+        app.req(reqwest::Method::PUT, "/api/v1/nowhere", None)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+}

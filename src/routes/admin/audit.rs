@@ -22,6 +22,7 @@ pub struct AuditParams {
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

@@ -16,8 +16,10 @@ use crate::routes::suppliers::view::SupplierSummary;
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
     /// Only changes after this sequence number (0, or absent, for all).
+    #[param(minimum = 0)]
     since: Option<i64>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
