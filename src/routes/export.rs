@@ -50,8 +50,10 @@ fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format>
 /// cells that a spreadsheet would run as formulas are prefixed with `'`). Streamed in
 /// slug order, in constant memory.
 #[utoipa::path(tag = "suppliers", params(ExportParams), responses(
-    (status = 200, description = "NDJSON: one SupplierView per line", content_type = "application/x-ndjson", body = String),
-    (status = 200, description = "CSV: a header row, then one row per supplier", content_type = "text/csv", body = String),
+    (status = 200, description = "NDJSON (one SupplierView per line), or CSV (a header row, then one row per supplier)", content(
+        (String = "application/x-ndjson"),
+        (String = "text/csv"),
+    )),
     (status = 400, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/export")]
