@@ -144,6 +144,7 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
     Ok(made)
 }
 
+/// One supplier, recorded (after everything about it is written) as a public change.
 fn one(
     conn: &mut DbConn,
     rng: &mut impl Rng,
@@ -151,6 +152,30 @@ fn one(
     commitments: &[pledge::CommitmentRow],
     reaffirm_months: u32,
 ) -> anyhow::Result<()> {
+    let (id, name) = fill(conn, rng, version, commitments, reaffirm_months)?;
+    crate::changes::record(
+        conn,
+        now(),
+        audit::Entry {
+            actor: "system",
+            action: "supplier.registered",
+            entity_type: "supplier",
+            entity_id: id.clone(),
+            supplier_id: Some(id),
+            before: None,
+            after: Some(json!({ "name": name, "seed": true })),
+        },
+    )?;
+    Ok(())
+}
+
+fn fill(
+    conn: &mut DbConn,
+    rng: &mut impl Rng,
+    version: &str,
+    commitments: &[pledge::CommitmentRow],
+    reaffirm_months: u32,
+) -> anyhow::Result<(String, String)> {
     let pick =
         |rng: &mut dyn rand::RngCore, list: &[&'static str]| *list.choose(rng).unwrap_or(&"");
     let name = format!(
@@ -214,20 +239,7 @@ fn one(
     supplier::insert(conn, &row)?;
 
     if status == Status::Unsigned {
-        crate::changes::record(
-            conn,
-            at,
-            audit::Entry {
-                actor: "system",
-                action: "supplier.registered",
-                entity_type: "supplier",
-                entity_id: id.clone(),
-                supplier_id: Some(id.clone()),
-                before: None,
-                after: Some(json!({ "name": name, "seed": true })),
-            },
-        )?;
-        return Ok(());
+        return Ok((id, name));
     }
     let signed_at: NaiveDateTime = if status == Status::Lapsed {
         at - Duration::days(i64::from(reaffirm_months) * 31 + rng.gen_range(1..60))
@@ -351,18 +363,5 @@ fn one(
         codes.sort();
         evidence::insert(conn, &e, &codes)?;
     }
-    crate::changes::record(
-        conn,
-        at,
-        audit::Entry {
-            actor: "system",
-            action: "supplier.registered",
-            entity_type: "supplier",
-            entity_id: id.clone(),
-            supplier_id: Some(id.clone()),
-            before: None,
-            after: Some(json!({ "name": name, "seed": true })),
-        },
-    )?;
-    Ok(())
+    Ok((id, name))
 }

@@ -176,6 +176,28 @@ impl TestApp {
             .expect("prepare")
     }
 
+    /// The supplier reaffirms its signature.
+    pub async fn reaffirm(&self, s: &Supplier) -> Response {
+        self.post(
+            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
+            Some(&s.token),
+            json!({}),
+        )
+        .await
+    }
+
+    /// Moves the supplier's reaffirm-by date into the past, as time passing would.
+    pub fn backdate_reaffirm_by(&self, s: &Supplier) {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use pledge_registry::db::schema::signatures;
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+        let mut conn = self.pool.get().expect("conn");
+        diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
+            .set(signatures::reaffirm_by.eq(past))
+            .execute(&mut *conn)
+            .expect("backdate");
+    }
+
     /// An operator lifecycle action (`verify`, `suspend`, `reinstate`) on `s`.
     pub async fn lifecycle(&self, s: &Supplier, action: &str, body: Option<Value>) -> Response {
         self.admin_post(&format!("/api/v1/admin/suppliers/{}/{action}", s.id), body)

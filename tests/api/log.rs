@@ -189,15 +189,7 @@ async fn the_feed_never_shows_private_fields_or_tokens() {
 async fn lapsing_happens_once_even_with_two_instances() {
     let app = TestApp::spawn().await;
     let s = app.active_supplier("Lapsing Ltd").await;
-    {
-        use pledge_registry::db::schema::signatures;
-        let mut conn = app.pool.get().unwrap();
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
-        diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
-            .set(signatures::reaffirm_by.eq(past))
-            .execute(&mut *conn)
-            .unwrap();
-    }
+    app.backdate_reaffirm_by(&s);
     // A second instance on the same database.
     let config = app.config.clone();
     let other = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
@@ -230,12 +222,6 @@ async fn lapsing_happens_once_even_with_two_instances() {
         "nothing left to lapse"
     );
     // Reaffirming brings it back.
-    let res = app
-        .post(
-            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
-            Some(&s.token),
-            json!({}),
-        )
-        .await;
+    let res = app.reaffirm(&s).await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
 }

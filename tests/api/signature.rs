@@ -1,5 +1,3 @@
-use diesel::prelude::*;
-use pledge_registry::db::schema::signatures;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, fields, problem};
@@ -164,12 +162,7 @@ async fn the_whole_lifecycle_with_history() {
 async fn out_of_date_signatures_come_back_lapsed_and_reaffirming_restores_them() {
     let app = TestApp::spawn().await;
     let s = app.active_supplier("Late Ltd").await;
-    let past = chrono::Utc::now().naive_utc() - chrono::Duration::days(1);
-    let mut conn = app.pool.get().unwrap();
-    diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
-        .set(signatures::reaffirm_by.eq(past))
-        .execute(&mut *conn)
-        .unwrap();
+    app.backdate_reaffirm_by(&s);
     let suspend = app
         .admin_post(
             &format!("/api/v1/admin/suppliers/{}/suspend", s.id),
@@ -188,13 +181,7 @@ async fn out_of_date_signatures_come_back_lapsed_and_reaffirming_restores_them()
         "lapsed",
         "reinstated past its reaffirm-by date"
     );
-    let res = app
-        .post(
-            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
-            Some(&s.token),
-            json!({}),
-        )
-        .await;
+    let res = app.reaffirm(&s).await;
     let view: Value = res.json().await.unwrap();
     assert_eq!(view["status"], "active");
 }
