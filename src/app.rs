@@ -27,6 +27,9 @@ pub struct AppState {
     pub sqlite_writer: Option<Arc<Mutex<()>>>,
     /// The evidence checker, shared by the schedule and on-demand checks.
     pub checker: Arc<crate::checker::Checker>,
+    /// One permit per pooled connection: database work waits here, on the async side,
+    /// instead of parking a blocking thread per waiting request.
+    pub db_slots: tokio::sync::Semaphore,
     /// Per-client request limits.
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Request counters for `/metrics`.
@@ -42,6 +45,11 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     {
+        let _slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;

@@ -60,6 +60,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         trust_forwarded_for: config.trust_forwarded_for,
     };
     Ok(AppState {
+        db_slots: tokio::sync::Semaphore::new(config.db_pool_size as usize),
         rate_limits,
         metrics: Default::default(),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
