@@ -325,3 +325,42 @@ async fn nul_bytes_and_odd_characters_are_client_errors() {
     let p = problem(app.post("/api/v1/registrations", None, body).await, 422).await;
     assert_eq!(fields(&p), ["name"]);
 }
+
+#[tokio::test]
+async fn the_view_shows_a_new_version_and_new_evidence_at_once() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Cached Ltd").await;
+    let first = app.supplier(&s.slug).await;
+    assert_eq!(first, app.supplier(&s.slug).await, "the same view again");
+    assert_eq!(first["signature"]["is_current_version"], true);
+    let version = json!({
+        "version": "2027-01", "title": "T", "summary": "S", "source_url": "https://example.org/p",
+        "published_on": "2027-01-01", "commitments": [{"code": "safety", "title": "Safety", "description": "Safe."}]
+    });
+    assert_eq!(
+        app.admin_post("/api/v1/admin/pledge/versions", Some(version))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.supplier(&s.slug).await["signature"]["is_current_version"],
+        false,
+        "a new version shows at once"
+    );
+    let body = json!({"url": "https://example.org/new", "title": "New", "kind": "report", "commitments": ["safety"]});
+    app.post(
+        &format!("/api/v1/suppliers/{}/evidence", s.id),
+        Some(&s.token),
+        body,
+    )
+    .await;
+    assert_eq!(
+        app.supplier(&s.slug).await["evidence"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "new evidence shows at once"
+    );
+}
