@@ -177,22 +177,6 @@ async fn per_host_concurrency_is_bounded() {
     );
 }
 
-async fn add_evidence(app: &TestApp, s: &Supplier, url: &str) -> String {
-    let body = json!({"url": url, "title": "Policy", "kind": "policy", "commitments": ["safety"]});
-    let res = app
-        .post(
-            &format!("/api/v1/suppliers/{}/evidence", s.id),
-            Some(&s.token),
-            body,
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn check_now(app: &TestApp, s: &Supplier) -> Value {
     let res = app
         .admin_post(
@@ -219,8 +203,8 @@ async fn a_link_is_flagged_only_after_three_failed_checks_and_recovers() {
     let fx = Fixture::start().await;
     let app = TestApp::spawn_with(FAST).await;
     let s = app.active_supplier("Checked Ltd").await;
-    let ok = add_evidence(&app, &s, &fx.url("/ok")).await;
-    let flaky = add_evidence(&app, &s, &fx.url("/status/404")).await;
+    let ok = app.add_evidence(&s, &fx.url("/ok")).await;
+    let flaky = app.add_evidence(&s, &fx.url("/status/404")).await;
     let view = app.supplier(&s.slug).await;
     assert_eq!(view["evidence_summary"], "pending");
 
@@ -303,7 +287,7 @@ async fn history_is_bounded_per_link() {
     settings.push(("REGISTRY_CHECK_HISTORY", "2"));
     let app = TestApp::spawn_with(&settings).await;
     let s = app.register("Bounded Ltd").await;
-    let id = add_evidence(&app, &s, &fx.url("/ok")).await;
+    let id = app.add_evidence(&s, &fx.url("/ok")).await;
     for _ in 0..4 {
         check_now(&app, &s).await;
     }
@@ -325,7 +309,8 @@ async fn concurrent_rounds_check_each_link_once() {
     let app = TestApp::spawn_with(FAST).await;
     let s = app.register("Shared Ltd").await;
     for i in 0..12 {
-        add_evidence(&app, &s, &fx.url(&format!("/latency/100/200?{i}"))).await;
+        app.add_evidence(&s, &fx.url(&format!("/latency/100/200?{i}")))
+            .await;
     }
     let a = app.admin_post(
         "/api/v1/admin/evidence/checks",
@@ -354,7 +339,7 @@ async fn an_expired_lease_is_taken_over_and_nothing_stays_claimed() {
     let fx = Fixture::start().await;
     let app = TestApp::spawn_with(FAST).await;
     let s = app.register("Crashy Ltd").await;
-    let id = add_evidence(&app, &s, &fx.url("/ok")).await;
+    let id = app.add_evidence(&s, &fx.url("/ok")).await;
     use diesel::prelude::*;
     use pledge_registry::db::schema::evidence;
     let mut conn = app.pool.get().unwrap();
@@ -394,7 +379,7 @@ async fn the_schedule_checks_links_in_the_background() {
     settings.push(("REGISTRY_CHECK_INTERVAL", "1s"));
     let app = TestApp::spawn_with(&settings).await;
     let s = app.register("Scheduled Ltd").await;
-    let id = add_evidence(&app, &s, &fx.url("/ok")).await;
+    let id = app.add_evidence(&s, &fx.url("/ok")).await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let view = app.supplier(&s.slug).await;
@@ -411,7 +396,7 @@ async fn checking_all_starts_in_the_background_and_is_for_the_operator() {
     let fx = Fixture::start().await;
     let app = TestApp::spawn_with(FAST).await;
     let s = app.register("Everyone Ltd").await;
-    let id = add_evidence(&app, &s, &fx.url("/ok")).await;
+    let id = app.add_evidence(&s, &fx.url("/ok")).await;
     let res = app.admin_post("/api/v1/admin/evidence/checks", None).await;
     assert_eq!(res.status(), 202);
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -104,15 +104,7 @@ async fn check_evidence_prints_counts_per_outcome() {
     let app = TestApp::spawn().await;
     let s = app.register("Cli Checked Ltd").await;
     for path in ["/ok", "/status/404", "/redirect/1"] {
-        let body = serde_json::json!({"url": fx.url(path), "title": "Doc", "kind": "report", "commitments": ["safety"]});
-        let res = app
-            .post(
-                &format!("/api/v1/suppliers/{}/evidence", s.id),
-                Some(&s.token),
-                body,
-            )
-            .await;
-        assert_eq!(res.status(), 201);
+        app.add_evidence(&s, &fx.url(path)).await;
     }
     let out = cli(&app, &["check-evidence"], crate::checker::FAST).await;
     assert!(

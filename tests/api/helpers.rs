@@ -176,6 +176,24 @@ impl TestApp {
             .expect("prepare")
     }
 
+    /// Adds a policy link for the safety commitment; returns the evidence id.
+    pub async fn add_evidence(&self, s: &Supplier, url: &str) -> String {
+        let body =
+            json!({"url": url, "title": "Policy", "kind": "policy", "commitments": ["safety"]});
+        let res = self
+            .post(
+                &format!("/api/v1/suppliers/{}/evidence", s.id),
+                Some(&s.token),
+                body,
+            )
+            .await;
+        assert_eq!(res.status(), 201, "add evidence {url}");
+        res.json::<Value>().await.expect("json")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
     /// The supplier reaffirms its signature.
     pub async fn reaffirm(&self, s: &Supplier) -> Response {
         self.post(
