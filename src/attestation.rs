@@ -1,7 +1,6 @@
 //! Signed attestations: a supplier's standing at a moment, as a compact JWT (EdDSA)
 //! that anyone can verify offline with the keys at `/.well-known/jwks.json`.
 
-use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, Header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -70,9 +69,4 @@ pub fn verify(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> anyhow::Result<A
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
     Ok(jsonwebtoken::decode::<AttestationClaims>(token, &key, &validation)?.claims)
-}
-
-/// Time helper for documentation and tests.
-pub fn issued_at(claims: &AttestationClaims) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(claims.iat, 0)
 }

@@ -35,10 +35,6 @@ impl Validator {
         self.errors.push(FieldError::new(field, message));
     }
 
-    pub fn is_ok(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     /// A 422 with every recorded error, or nothing.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {
