@@ -33,7 +33,8 @@ pub fn json_cached<T: Serialize>(
         Visibility::Public => "public, no-cache",
         Visibility::Private => "private, no-cache",
     };
-    let mut res = if if_none_match(req, &etag) {
+    let fresh = if_none_match(req, &etag);
+    let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
@@ -41,7 +42,7 @@ pub fn json_cached<T: Serialize>(
     res.insert_header((header::ETAG, etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::VARY, "Authorization, Accept-Encoding"));
-    if if_none_match(req, &etag) {
+    if fresh {
         return Ok(res.finish());
     }
     Ok(res
@@ -49,7 +50,8 @@ pub fn json_cached<T: Serialize>(
         .body(bytes))
 }
 
-fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+/// Whether the client's `If-None-Match` already names `etag`.
+pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
     req.headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())

@@ -17,6 +17,7 @@ use crate::domain::evidence::EvidenceHealth;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::page;
 use crate::routes::pledge::PledgeVersion;
+use crate::routes::suppliers::history::public_actor;
 use crate::routes::suppliers::view::{EvidenceSummary, SupplierSummary, SupplierView, utc};
 
 const PAGE_SIZE: i64 = 25;
@@ -279,11 +280,7 @@ pub fn not_found_page(message: String, search: String) -> HttpResponse {
     )
 )]
 #[get("/suppliers/{slug}")]
-pub async fn supplier_page(
-    req: HttpRequest,
-    state: State,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let lookup = key.clone();
     let found = state
@@ -385,11 +382,7 @@ pub async fn supplier_page(
     let history = events
         .into_iter()
         .map(|h| {
-            let actor = match h.actor.split(':').next() {
-                Some("admin") => "operator",
-                Some("supplier") => "supplier",
-                _ => "system",
-            };
+            let actor = public_actor(&h.actor);
             HistoryFacts {
                 when: words::date(utc(h.at)),
                 what: words::event_words(&h.event, actor, h.pledge_version.as_deref()),
@@ -403,7 +396,6 @@ pub async fn supplier_page(
         slug = view.slug,
         name = view.name.replace('"', "&quot;"),
     );
-    let _ = req;
     let page = SupplierPage {
         s: SupplierFacts {
             status: view.status.as_str(),
@@ -473,11 +465,7 @@ pub async fn badge_svg(
             actix_web::http::StatusCode::NOT_FOUND,
         ),
     };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let fresh = crate::routes::respond::if_none_match(&req, &etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

@@ -91,7 +91,7 @@ pub async fn history(
 }
 
 /// The public name of an actor: which kind of party, never a token id.
-fn public_actor(actor: &str) -> &'static str {
+pub fn public_actor(actor: &str) -> &'static str {
     match actor.split(':').next() {
         Some("admin") => "operator",
         Some("supplier") => "supplier",

@@ -280,9 +280,7 @@ impl SupplierView {
         let evidence = EvidenceView::all_of(conn, &row.id)?;
         Self::assemble(row, signature, evidence, private)
     }
-}
 
-impl SupplierView {
     /// Public views of many suppliers in a handful of queries (for bulk export): no
     /// contact details and no check history.
     pub fn load_page(conn: &mut DbConn, rows: Vec<SupplierRow>) -> ApiResult<Vec<Self>> {
