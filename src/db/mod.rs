@@ -177,3 +177,34 @@ pub fn take_write_lock(conn: &mut DbConn) -> diesel::QueryResult<()> {
 pub fn ping(conn: &mut DbConn) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// The bundled SQLite is built with the options in `.cargo/config.toml`; without
+    /// them reads re-plan their statements on every call.
+    #[test]
+    fn sqlite_build_options() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "SQLite was built without {wanted}: {options:?}"
+            );
+        }
+    }
+}
