@@ -90,6 +90,7 @@ async fn the_whole_lifecycle_with_history() {
         view["signature"]["status_reason"],
         "Leaving the care market"
     );
+    let withdrawn = view["signature"].clone();
     problem(
         app.post(&withdraw, Some(&s.token), json!({"reason": "again"}))
             .await,
@@ -107,6 +108,27 @@ async fn the_whole_lifecycle_with_history() {
     let res = app.sign(&s).await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
+    // The record shows the new signature, with its statements in commitment order.
+    let shown = app.supplier(&s.slug).await["signature"].clone();
+    assert_ne!(shown["id"], withdrawn["id"]);
+    assert_eq!(shown["status"], "active");
+    let codes = |sig: &Value| -> Vec<String> {
+        sig["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["commitment"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(&shown), codes(&withdrawn));
+    let pledge = app.get_json("/api/v1/pledge").await;
+    let in_order: Vec<String> = pledge["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes(&shown), in_order);
 
     let history = app
         .get_json(&format!("/api/v1/suppliers/{}/history", s.slug))

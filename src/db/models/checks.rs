@@ -129,16 +129,23 @@ pub fn append(conn: &mut DbConn, row: &CheckRow, keep: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// The newest checks of each given link, newest first, at most `per_link` each.
-pub fn recent(conn: &mut DbConn, ids: &[String], per_link: usize) -> QueryResult<Vec<CheckRow>> {
-    let rows: Vec<CheckRow> = evidence_checks::table
-        .filter(evidence_checks::evidence_id.eq_any(ids))
+/// The newest checks of each live link of a supplier, newest first, at most `per_link`
+/// each.
+pub fn recent_of_supplier(
+    conn: &mut DbConn,
+    supplier_id: &str,
+    per_link: usize,
+) -> QueryResult<Vec<CheckRow>> {
+    let rows: Vec<CheckRow> = on_backend!(conn, |c| evidence_checks::table
+        .inner_join(evidence::table)
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
         .order((
             evidence_checks::evidence_id.asc(),
             evidence_checks::id.desc(),
         ))
         .select(CheckRow::as_select())
-        .load(conn)?;
+        .load(c))?;
     let mut out = Vec::new();
     let mut current = String::new();
     let mut n = 0;

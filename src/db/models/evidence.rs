@@ -37,14 +37,34 @@ pub struct EvidenceRow {
     pub check_detail: Option<String>,
 }
 
-/// A supplier's evidence that is not retired, oldest first.
-pub fn active_of(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Vec<EvidenceRow>> {
-    evidence::table
+/// A supplier's evidence that is not retired, oldest first, each with the codes of the
+/// commitments it supports in code order, in one query.
+pub fn active_with_commitments(
+    conn: &mut DbConn,
+    supplier_id: &str,
+) -> QueryResult<Vec<(EvidenceRow, Vec<String>)>> {
+    let rows: Vec<(EvidenceRow, Option<String>)> = on_backend!(conn, |c| evidence::table
+        .left_join(evidence_commitments::table)
         .filter(evidence::supplier_id.eq(supplier_id))
         .filter(evidence::retired_at.is_null())
-        .order((evidence::created_at.asc(), evidence::id.asc()))
-        .select(EvidenceRow::as_select())
-        .load(conn)
+        .order((
+            evidence::created_at.asc(),
+            evidence::id.asc(),
+            evidence_commitments::commitment_code.asc(),
+        ))
+        .select((
+            EvidenceRow::as_select(),
+            evidence_commitments::commitment_code.nullable(),
+        ))
+        .load(c))?;
+    let mut out: Vec<(EvidenceRow, Vec<String>)> = Vec::new();
+    for (row, code) in rows {
+        match out.last_mut() {
+            Some((last, codes)) if last.id == row.id => codes.extend(code),
+            _ => out.push((row, code.into_iter().collect())),
+        }
+    }
+    Ok(out)
 }
 
 /// The live evidence of the given suppliers, oldest first.

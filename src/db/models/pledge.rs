@@ -30,11 +30,11 @@ pub struct CommitmentRow {
 
 /// The current version: the one published last.
 pub fn current(conn: &mut DbConn) -> QueryResult<Option<PledgeVersionRow>> {
-    pledge_versions::table
+    on_backend!(conn, |c| pledge_versions::table
         .order(pledge_versions::position.desc())
         .select(PledgeVersionRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn find(conn: &mut DbConn, version: &str) -> QueryResult<Option<PledgeVersionRow>> {

@@ -43,25 +43,41 @@ pub fn open(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<Signatur
         .optional()
 }
 
-/// The open signature, or else the most recent one.
-pub fn latest(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<SignatureRow>> {
-    if let Some(open) = open(conn, supplier_id)? {
-        return Ok(Some(open));
-    }
-    signatures::table
-        .filter(signatures::supplier_id.eq(supplier_id))
-        .order((signatures::signed_at.desc(), signatures::id.desc()))
-        .select(SignatureRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn statements_of(conn: &mut DbConn, signature_id: &str) -> QueryResult<Vec<StatementRow>> {
-    statements::table
-        .filter(statements::signature_id.eq(signature_id))
+/// The signature a supplier's record shows (the open one, or else the most recent)
+/// with its statements in order, in one query.
+pub fn shown_with_statements(
+    conn: &mut DbConn,
+    supplier_id: &str,
+) -> QueryResult<Option<(SignatureRow, Vec<StatementRow>)>> {
+    let other = diesel::alias!(signatures as shown);
+    let shown = other
+        .filter(other.field(signatures::supplier_id).eq(supplier_id))
+        .order((
+            other.field(signatures::status).eq("withdrawn").asc(),
+            other.field(signatures::signed_at).desc(),
+            other.field(signatures::id).desc(),
+        ))
+        .select(other.field(signatures::id))
+        .limit(1)
+        .single_value();
+    let rows: Vec<(SignatureRow, Option<StatementRow>)> = on_backend!(conn, |c| signatures::table
+        .left_join(statements::table)
+        .filter(signatures::id.nullable().eq(shown))
         .order(statements::position.asc())
-        .select(StatementRow::as_select())
-        .load(conn)
+        .select((
+            SignatureRow::as_select(),
+            Option::<StatementRow>::as_select()
+        ))
+        .load(c))?;
+    let mut rows = rows.into_iter();
+    let Some((signature, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let statements = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, s)| s))
+        .collect();
+    Ok(Some((signature, statements)))
 }
 
 /// Every signature of the given suppliers.

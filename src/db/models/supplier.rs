@@ -49,13 +49,22 @@ pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierR
     if id_or_slug.contains('\0') {
         return Ok(None); // no stored slug has one, and PostgreSQL refuses it in a query
     }
-    let q = suppliers::table.select(SupplierRow::as_select());
+    let q = suppliers::table;
     match uuid::Uuid::parse_str(id_or_slug) {
-        Ok(id) => q.find(id.to_string()).first(conn).optional(),
-        Err(_) => q
-            .filter(suppliers::slug.eq(id_or_slug.to_ascii_lowercase()))
-            .first(conn)
-            .optional(),
+        Ok(id) => {
+            let q = q.filter(suppliers::id.eq(id.to_string()));
+            on_backend!(conn, |c| q
+                .select(SupplierRow::as_select())
+                .first(c)
+                .optional())
+        }
+        Err(_) => {
+            let q = q.filter(suppliers::slug.eq(id_or_slug.to_ascii_lowercase()));
+            on_backend!(conn, |c| q
+                .select(SupplierRow::as_select())
+                .first(c)
+                .optional())
+        }
     }
 }
 

@@ -178,21 +178,6 @@ pub struct HealthView {
 }
 
 impl SignatureView {
-    pub fn build(
-        conn: &mut DbConn,
-        sig: SignatureRow,
-        current_version: Option<&str>,
-    ) -> ApiResult<Self> {
-        let statements = signature::statements_of(conn, &sig.id)?
-            .into_iter()
-            .map(|s| StatementView {
-                commitment: s.commitment_code,
-                statement: s.body,
-            })
-            .collect();
-        Self::from_row(sig, statements, current_version)
-    }
-
     pub fn from_row(
         sig: SignatureRow,
         statements: Vec<StatementView>,
@@ -242,13 +227,11 @@ impl EvidenceView {
         })
     }
 
-    /// Every active piece of evidence of a supplier.
+    /// Every active piece of evidence of a supplier, with its recent checks.
     pub fn all_of(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<Self>> {
-        let rows = evidence::active_of(conn, supplier_id)?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut codes = evidence::commitments_of(conn, &ids)?;
+        let rows = evidence::active_with_commitments(conn, supplier_id)?;
         let mut recent: HashMap<String, Vec<CheckView>> = HashMap::new();
-        for c in checks::recent(conn, &ids, RECENT_CHECKS)? {
+        for c in checks::recent_of_supplier(conn, supplier_id, RECENT_CHECKS)? {
             recent.entry(c.evidence_id).or_default().push(CheckView {
                 checked_at: utc(c.checked_at),
                 outcome: parse(&c.outcome)?,
@@ -259,8 +242,7 @@ impl EvidenceView {
         }
         let today = Utc::now().date_naive();
         rows.into_iter()
-            .map(|r| {
-                let c = codes.remove(&r.id).unwrap_or_default();
+            .map(|(r, c)| {
                 let checks = recent.remove(&r.id).unwrap_or_default();
                 let mut view = EvidenceView::build(r, c, today)?;
                 view.health.recent_checks = checks;
@@ -274,8 +256,17 @@ impl SupplierView {
     /// The full view; `private` adds the contact details.
     pub fn load(conn: &mut DbConn, row: SupplierRow, private: bool) -> ApiResult<Self> {
         let current = pledge::current(conn)?.map(|v| v.version);
-        let signature = signature::latest(conn, &row.id)?
-            .map(|s| SignatureView::build(conn, s, current.as_deref()))
+        let signature = signature::shown_with_statements(conn, &row.id)?
+            .map(|(s, statements)| {
+                let statements = statements
+                    .into_iter()
+                    .map(|s| StatementView {
+                        commitment: s.commitment_code,
+                        statement: s.body,
+                    })
+                    .collect();
+                SignatureView::from_row(s, statements, current.as_deref())
+            })
             .transpose()?;
         let evidence = EvidenceView::all_of(conn, &row.id)?;
         Self::assemble(row, signature, evidence, private)
