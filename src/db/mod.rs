@@ -221,5 +221,9 @@ mod tests {
                 "SQLite was built without {wanted}: {options:?}"
             );
         }
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "SQLite was built with one page cache for every connection: {options:?}"
+        );
     }
 }

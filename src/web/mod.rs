@@ -140,7 +140,7 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     ..Default::default()
                 };
                 let version = view.as_ref().map(|v| v.version.clone());
-                let rows = supplier::list(conn, &filter)?
+                let rows = supplier::list_summaries(conn, &filter)?
                     .into_iter()
                     .map(|r| SupplierSummary::build(r, version.as_deref()))
                     .collect::<ApiResult<Vec<_>>>()?;

@@ -14,21 +14,15 @@ fn slugs(page: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn pages_cover_every_supplier_once_in_order() {
-    let app = TestApp::spawn().await;
-    let mut expected = Vec::new();
-    for i in 0..23 {
-        expected.push(app.register(&format!("Supplier {i:02}")).await.slug);
-    }
-    expected.sort();
+/// Every slug a query lists, following `next_cursor` page by page; and how many pages.
+async fn walk(app: &TestApp, query: &str) -> (Vec<String>, usize) {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/v1/suppliers?limit=5&cursor={c}"),
-            None => "/api/v1/suppliers?limit=5".into(),
+            Some(c) => format!("/api/v1/suppliers?{query}&cursor={c}"),
+            None => format!("/api/v1/suppliers?{query}"),
         };
         let page = app.get_json(&path).await;
         seen.extend(slugs(&page));
@@ -38,9 +32,41 @@ async fn pages_cover_every_supplier_once_in_order() {
             None => break,
         }
     }
+    (seen, pages)
+}
+
+#[tokio::test]
+async fn pages_cover_every_supplier_once_in_order() {
+    let app = TestApp::spawn().await;
+    let mut expected = Vec::new();
+    let mut caring = Vec::new();
+    for i in 0..23 {
+        // Every third name matches a search for "care".
+        let name = if i % 3 == 0 {
+            format!("Supplier {i:02} Homecare")
+        } else {
+            format!("Supplier {i:02}")
+        };
+        let slug = app.register(&name).await.slug;
+        if i % 3 == 0 {
+            caring.push(slug.clone());
+        }
+        expected.push(slug);
+    }
+    expected.sort();
+    caring.sort();
+    let (seen, pages) = walk(&app, "limit=5").await;
     assert_eq!(pages, 5);
     assert_eq!(seen, expected, "no duplicates, no gaps, ordered by slug");
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23);
+
+    let (found, pages) = walk(&app, "q=CARE&limit=3").await;
+    assert_eq!(found, caring, "a search pages through every match in order");
+    assert_eq!(pages, 3);
+    let (found, _) = walk(&app, "q=care&status=unsigned&limit=2").await;
+    assert_eq!(found, caring, "and combines with the other filters");
+    let (found, _) = walk(&app, "q=care&status=active&limit=2").await;
+    assert!(found.is_empty());
 }
 
 #[tokio::test]

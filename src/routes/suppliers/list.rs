@@ -104,7 +104,7 @@ pub async fn list(
     let body = state
         .db(move |conn| {
             let current = pledge::current(conn)?.map(|v| v.version);
-            let rows = supplier::list(conn, &filter)?;
+            let rows = supplier::list_summaries(conn, &filter)?;
             let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| r);
             let items = page
                 .items

@@ -11,7 +11,7 @@ use crate::db::models::checks;
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::pledge;
 use crate::db::models::signature::{self, SignatureRow};
-use crate::db::models::supplier::SupplierRow;
+use crate::db::models::supplier::{SummaryRow, SupplierRow};
 use crate::domain::Status;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::error::{ApiError, ApiResult};
@@ -379,12 +379,13 @@ pub struct SupplierSummary {
 }
 
 impl SupplierSummary {
-    pub fn build(row: SupplierRow, current_version: Option<&str>) -> ApiResult<Self> {
+    pub fn build(row: impl Into<SummaryRow>, current_version: Option<&str>) -> ApiResult<Self> {
+        let row: SummaryRow = row.into();
         Ok(SupplierSummary {
             status: parse(&row.status)?,
             signed_current_version: row.signed_version.is_some()
                 && row.signed_version.as_deref() == current_version,
-            identity_verified: row.verified_at.is_some(),
+            identity_verified: row.verified,
             pledge_version: row.signed_version,
             id: row.id,
             slug: row.slug,
