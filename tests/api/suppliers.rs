@@ -359,6 +359,8 @@ async fn the_view_shows_a_new_version_and_new_evidence_at_once() {
     let first = app.supplier(&s.slug).await;
     assert_eq!(first, app.supplier(&s.slug).await, "the same view again");
     assert_eq!(first["signature"]["is_current_version"], true);
+    let path = format!("/api/v1/suppliers/{}", s.slug);
+    let etag = app.get(&path).await.headers()["etag"].clone();
     let version = json!({
         "version": "2027-01", "title": "T", "summary": "S", "source_url": "https://example.org/p",
         "published_on": "2027-01-01", "commitments": [{"code": "safety", "title": "Safety", "description": "Safe."}]
@@ -373,6 +375,17 @@ async fn the_view_shows_a_new_version_and_new_evidence_at_once() {
         app.supplier(&s.slug).await["signature"]["is_current_version"],
         false,
         "a new version shows at once"
+    );
+    let res = app
+        .req(Method::GET, &path, None)
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "a cached copy from before is not confirmed"
     );
     let body = json!({"url": "https://example.org/new", "title": "New", "kind": "report", "commitments": ["safety"]});
     app.post(

@@ -137,7 +137,7 @@ pub async fn create(state: State, body: Json<Registration>) -> ApiResult<HttpRes
     tracing::info!(supplier_id = %id, slug = %view.slug, "supplier registered");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/suppliers/{id}")))
-        .insert_header((header::ETAG, etag(1, true)))
+        .insert_header((header::ETAG, etag(&view, 1, true)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Registered {
             supplier: view,

@@ -11,6 +11,7 @@ use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::domain::SupplierId;
 use crate::error::{ApiError, ApiResult};
+use view::SupplierView;
 
 /// The supplier named in a path, or 404.
 pub fn find_or_404(conn: &mut DbConn, id_or_slug: &str) -> ApiResult<SupplierRow> {
@@ -29,13 +30,20 @@ pub fn lock_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> 
         .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
 }
 
-/// The ETag of a supplier's representation at a revision.
-pub fn etag(revision: i64, private: bool) -> String {
-    if private {
-        format!("\"r{revision}-private\"")
-    } else {
-        format!("\"r{revision}\"")
-    }
+/// The ETag of a supplier's representation. The revision changes with every write to
+/// the supplier; what the view works out from elsewhere (whether a newer pledge version
+/// has been published since it signed, which certifications' expiry dates have passed)
+/// is added, so that a cached copy is not confirmed once either has changed. At one
+/// revision each only changes one way, so the count of expired evidence is enough.
+pub fn etag(view: &SupplierView, revision: i64, private: bool) -> String {
+    let outdated = u8::from(
+        view.signature
+            .as_ref()
+            .is_some_and(|s| !s.is_current_version),
+    );
+    let expired = view.evidence.iter().filter(|e| e.expired).count();
+    let private = if private { "-private" } else { "" };
+    format!("\"r{revision}.{outdated}.{expired}{private}\"")
 }
 
 /// The revision an `If-Match` value names, if it is one of ours.
@@ -45,7 +53,22 @@ pub fn revision_of(if_match: &str) -> Vec<i64> {
         .filter_map(|t| {
             let t = t.trim().trim_start_matches("W/").trim_matches('"');
             let t = t.strip_prefix('r')?;
-            t.trim_end_matches("-private").parse().ok()
+            t.split(['.', '-']).next()?.parse().ok()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::revision_of;
+
+    #[test]
+    fn if_match_names_revisions_in_every_form_we_hand_out() {
+        assert_eq!(revision_of("\"r7.0.0\""), [7]);
+        assert_eq!(revision_of("\"r12.1.3-private\""), [12]);
+        assert_eq!(revision_of("W/\"r3.0.1\", \"r4.1.0-private\""), [3, 4]);
+        assert_eq!(revision_of("\"r5\""), [5]);
+        assert!(revision_of("\"abc\"").is_empty());
+        assert!(revision_of("*").is_empty());
+    }
 }

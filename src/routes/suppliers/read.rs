@@ -44,5 +44,6 @@ pub async fn read(
     } else {
         Visibility::Public
     };
-    json_cached(&req, &view, Some(etag(revision, private)), visibility)
+    let tag = etag(&view, revision, private);
+    json_cached(&req, &view, Some(tag), visibility)
 }

@@ -168,7 +168,7 @@ pub async fn update(
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(revision, true)))
+        .insert_header((header::ETAG, etag(&view, revision, true)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
 }
