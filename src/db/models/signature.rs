@@ -44,39 +44,29 @@ pub fn open(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<Signatur
 }
 
 /// The signature a supplier's record shows (the open one, or else the most recent)
-/// with its statements in order, in one query.
+/// with its statements in order.
 pub fn shown_with_statements(
     conn: &mut DbConn,
     supplier_id: &str,
 ) -> QueryResult<Option<(SignatureRow, Vec<StatementRow>)>> {
-    let other = diesel::alias!(signatures as shown);
-    let shown = other
-        .filter(other.field(signatures::supplier_id).eq(supplier_id))
+    let shown: Option<SignatureRow> = on_backend!(conn, |c| signatures::table
+        .filter(signatures::supplier_id.eq(supplier_id))
         .order((
-            other.field(signatures::status).eq("withdrawn").asc(),
-            other.field(signatures::signed_at).desc(),
-            other.field(signatures::id).desc(),
+            signatures::status.eq("withdrawn").asc(),
+            signatures::signed_at.desc(),
+            signatures::id.desc(),
         ))
-        .select(other.field(signatures::id))
-        .limit(1)
-        .single_value();
-    let rows: Vec<(SignatureRow, Option<StatementRow>)> = on_backend!(conn, |c| signatures::table
-        .left_join(statements::table)
-        .filter(signatures::id.nullable().eq(shown))
-        .order(statements::position.asc())
-        .select((
-            SignatureRow::as_select(),
-            Option::<StatementRow>::as_select()
-        ))
-        .load(c))?;
-    let mut rows = rows.into_iter();
-    let Some((signature, first)) = rows.next() else {
+        .select(SignatureRow::as_select())
+        .first(c)
+        .optional())?;
+    let Some(signature) = shown else {
         return Ok(None);
     };
-    let statements = first
-        .into_iter()
-        .chain(rows.filter_map(|(_, s)| s))
-        .collect();
+    let statements = on_backend!(conn, |c| statements::table
+        .filter(statements::signature_id.eq(&signature.id))
+        .order(statements::position.asc())
+        .select(StatementRow::as_select())
+        .load(c))?;
     Ok(Some((signature, statements)))
 }
 
