@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -141,6 +142,9 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
             Ok(())
         })?;
     }
+    // Planner statistics for what was just loaded: without them PostgreSQL, until
+    // autovacuum gets round to it, sorts every active supplier to show a page of 50.
+    conn.batch_execute("ANALYZE")?;
     Ok(made)
 }
 

@@ -2,25 +2,38 @@
 # HTTP benchmarks of the registry on SQLite and PostgreSQL (see docs/benchmarks.md).
 #
 #   benches/http/run.sh [seconds-per-run]      # default 10
+#   REGISTRY_BIN=/path/to/pledge-registry benches/http/run.sh 10   # an existing build
 #
 # Builds in release mode, loads `seed-demo --count 10000`, starts the service on
 # 127.0.0.1 and drives it with wrk (Debian's package; installed when missing) at 32
 # connections: the ceiling (/healthz), one supplier over random slugs, a list page, a
 # search, the export, and a write mix. Prints requests per second, p50/p99 latency, each
 # read's throughput as a share of the ceiling in the same run, and the service's peak
-# memory. Everything talks to 127.0.0.1 only.
+# memory; and the peak memory of `pledge-registry export` at 2,500 and at 10,000
+# suppliers, to show it does not grow with the count. Everything talks to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
 conns=32
 here="benches/http"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -q
-bin="$(realpath "${CARGO_TARGET_DIR:-target}")/release/pledge-registry"
+if ! command -v wrk >/dev/null || [[ ! -x /usr/bin/time ]]; then
+  apt-get update -qq && apt-get install -y -qq wrk time
+fi
+if [[ -n "${REGISTRY_BIN:-}" ]]; then
+  bin="$(realpath "$REGISTRY_BIN")"
+else
+  cargo build --release --locked -q
+  bin="$(realpath "${CARGO_TARGET_DIR:-target}")/release/pledge-registry"
+fi
 work="$(mktemp -d)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+export_peak_kib() { # the peak RSS of the command-line export, in KiB
+  /usr/bin/time -f '%M' -o "$work/time" "$bin" export >/dev/null
+  cat "$work/time"
+}
 
 wrk_run() { # name path-or-script...
   local name="$1"; shift
@@ -43,8 +56,11 @@ run_backend() { # name database-url
   export REGISTRY_RATE_LIMIT_READS=off REGISTRY_RATE_LIMIT_REGISTRATIONS=off
   mkdir -p "$REGISTRY_DATA_DIR"
   local seed_started=$SECONDS
-  "$bin" seed-demo --count 10000 >/dev/null
+  "$bin" seed-demo --count 2500 >/dev/null
+  local small; small="$(export_peak_kib)"
+  "$bin" seed-demo --count 7500 >/dev/null
   echo "## $backend: seeded 10000 suppliers in $((SECONDS - seed_started)) s"
+  echo "peak memory of \`export\`: $small KiB at 2500 suppliers, $(export_peak_kib) KiB at 10000"
   "$bin" serve >"$work/$backend.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
