@@ -49,17 +49,17 @@ pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierR
     if id_or_slug.contains('\0') {
         return Ok(None); // no stored slug has one, and PostgreSQL refuses it in a query
     }
-    let q = suppliers::table;
+    // Two arms, not one boxed filter: a query of fixed shape stays prepared.
     match uuid::Uuid::parse_str(id_or_slug) {
         Ok(id) => {
-            let q = q.filter(suppliers::id.eq(id.to_string()));
+            let q = suppliers::table.filter(suppliers::id.eq(id.to_string()));
             on_backend!(conn, |c| q
                 .select(SupplierRow::as_select())
                 .first(c)
                 .optional())
         }
         Err(_) => {
-            let q = q.filter(suppliers::slug.eq(id_or_slug.to_ascii_lowercase()));
+            let q = suppliers::table.filter(suppliers::slug.eq(id_or_slug.to_ascii_lowercase()));
             on_backend!(conn, |c| q
                 .select(SupplierRow::as_select())
                 .first(c)
