@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::db::models::checks;
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::pledge;
-use crate::db::models::signature::{self, SignatureRow};
+use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{SummaryRow, SupplierRow};
 use crate::domain::Status;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
@@ -177,6 +177,15 @@ pub struct HealthView {
     pub consecutive_failures: i32,
 }
 
+impl From<StatementRow> for StatementView {
+    fn from(s: StatementRow) -> Self {
+        StatementView {
+            commitment: s.commitment_code,
+            statement: s.body,
+        }
+    }
+}
+
 impl SignatureView {
     pub fn from_row(
         sig: SignatureRow,
@@ -258,13 +267,7 @@ impl SupplierView {
         let current = pledge::current(conn)?.map(|v| v.version);
         let signature = signature::shown_with_statements(conn, &row.id)?
             .map(|(s, statements)| {
-                let statements = statements
-                    .into_iter()
-                    .map(|s| StatementView {
-                        commitment: s.commitment_code,
-                        statement: s.body,
-                    })
-                    .collect();
+                let statements = statements.into_iter().map(StatementView::from).collect();
                 SignatureView::from_row(s, statements, current.as_deref())
             })
             .transpose()?;
@@ -277,7 +280,8 @@ impl SupplierView {
     pub fn load_page(conn: &mut DbConn, rows: Vec<SupplierRow>) -> ApiResult<Vec<Self>> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let current = pledge::current(conn)?.map(|v| v.version);
-        // The signature shown: the open one, or else the most recent.
+        // The signature shown: the open one, or else the most recent (the order
+        // signature::shown_with_statements asks the database for, one supplier at a time).
         let mut chosen: HashMap<String, SignatureRow> = HashMap::new();
         for sig in signature::of_suppliers(conn, &ids)? {
             let better = match chosen.get(&sig.supplier_id) {
@@ -295,12 +299,9 @@ impl SupplierView {
         let mut statements: HashMap<String, Vec<StatementView>> = HashMap::new();
         for s in signature::statements_of_many(conn, &sig_ids)? {
             statements
-                .entry(s.signature_id)
+                .entry(s.signature_id.clone())
                 .or_default()
-                .push(StatementView {
-                    commitment: s.commitment_code,
-                    statement: s.body,
-                });
+                .push(StatementView::from(s));
         }
         let evidence_rows = evidence::active_of_many(conn, &ids)?;
         let evidence_ids: Vec<String> = evidence_rows.iter().map(|e| e.id.clone()).collect();
