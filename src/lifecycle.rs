@@ -1,16 +1,17 @@
-//! Applies lifecycle transitions (see `domain::lifecycle`) to the stored record: the
-//! signature, the supplier's status, the public history and the audit log, together.
+//! Applies lifecycle transitions (the table in `domain::lifecycle`) to the stored record:
+//! the signature, the supplier's status and verification, the public history and the
+//! audit log, together, inside the caller's transaction.
 
 use chrono::{Months, NaiveDateTime};
 
 use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::history::{self, NewStatusEvent};
-use crate::db::models::signature::{self, SignatureRow};
+use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
-use crate::domain::SupplierId;
-use crate::domain::lifecycle::{self, Current, Status, Transition};
+use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
+use crate::domain::{SignatureId, SupplierId};
 use crate::error::{ApiError, ApiResult};
 
 /// A transition someone asked for.
@@ -19,7 +20,10 @@ pub struct Request<'a> {
     pub supplier: SupplierId,
     pub transition: Transition,
     pub reason: Option<String>,
+    /// How the audit log names the caller.
     pub actor: &'a str,
+    /// Which of the lifecycle's actors the caller is.
+    pub who: Actor,
     pub reaffirm_months: u32,
 }
 
@@ -38,109 +42,273 @@ fn stored_status(s: &str) -> ApiResult<Status> {
         .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))
 }
 
+fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::NotYours(why) => ApiError::Forbidden(why),
+        Refusal::Conflict(why) => ApiError::Conflict(why),
+    }
+}
+
+/// The lifecycle state of a signature row and the supplier's verification.
+fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> ApiResult<State> {
+    Ok(State {
+        status: match sig {
+            Some(s) => stored_status(&s.status)?,
+            None => Status::Unsigned,
+        },
+        suspended_from: sig
+            .and_then(|s| s.suspended_from.as_deref())
+            .map(stored_status)
+            .transpose()?,
+        verified: row.verified_at.is_some(),
+    })
+}
+
+/// Runs the table for `t`, mapping a refusal to 403 or 409.
+fn decide(
+    from: State,
+    t: Transition,
+    who: Actor,
+    at: NaiveDateTime,
+    reaffirm_by: Option<NaiveDateTime>,
+) -> ApiResult<State> {
+    let overdue = reaffirm_by.is_some_and(|by| by <= at);
+    lifecycle::transition(from, t, who, overdue).map_err(refused)
+}
+
 /// Applies the transition inside the caller's transaction; 404 for an unknown supplier,
 /// 409 when the lifecycle does not allow it from the current state.
 pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
     let mut row = supplier::get_for_update(conn, req.supplier)?
         .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {}", req.supplier)))?;
+    change(conn, &mut row, &req)?;
+    Ok(row)
+}
+
+/// Applies `req` to a supplier row the caller has locked.
+pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> ApiResult<()> {
     let at = now();
     let open = signature::open(conn, &row.id)?;
-    if req.transition == Transition::Verify {
-        if row.verified_at.is_some() {
-            return Err(ApiError::Conflict(
-                "the supplier's identity is already verified".into(),
-            ));
+    let from = match &open {
+        Some(sig) => state_of(Some(sig), row)?,
+        None => {
+            let latest = signature::latest(conn, &row.id)?;
+            state_of(latest.as_ref(), row)?
         }
-        row.verified_at = Some(at);
-        match open {
-            Some(sig) if sig.status == Status::Pending.as_str() => {
-                change_signature(conn, &mut row, sig, &req, at)?;
+    };
+    let new_by = match (&open, req.transition) {
+        (Some(_), Transition::Reaffirm) => Some(reaffirm_by(at, req.reaffirm_months)),
+        (Some(sig), _) => Some(sig.reaffirm_by),
+        (None, _) => None,
+    };
+    let to = decide(from, req.transition, req.who, at, new_by)?;
+    let identity = matches!(req.transition, Transition::Verify | Transition::Unverify);
+    let before_supplier = identity.then(|| identity_json(row));
+    if identity {
+        row.verified_at = to.verified.then_some(at);
+    }
+    let mut history_written = false;
+    if let Some(mut sig) = open {
+        let moved = to.status != from.status || to.suspended_from != from.suspended_from;
+        if moved || !identity {
+            let before = json(&sig)?;
+            match req.transition {
+                Transition::Reaffirm => sig.reaffirmed_at = Some(at),
+                Transition::Withdraw => sig.withdrawn_at = Some(at),
+                _ => {}
             }
-            // Verified while suspended: reinstating should now make it active, not pending.
-            Some(mut sig) if sig.suspended_from.as_deref() == Some(Status::Pending.as_str()) => {
-                sig.suspended_from = Some(Status::Active.as_str().to_owned());
-                signature::save(conn, &sig)?;
-                supplier::save(conn, &mut row, at)?;
+            if let Some(by) = new_by {
+                sig.reaffirm_by = by;
             }
-            _ => supplier::save(conn, &mut row, at)?,
+            sig.status = to.status.as_str().to_owned();
+            sig.suspended_from = to.suspended_from.map(|s| s.as_str().to_owned());
+            if to.status != from.status || !identity {
+                sig.status_reason = req.reason.clone();
+                sig.status_changed_at = at;
+            }
+            signature::save(conn, &sig)?;
+            row.status = to.status.as_str().to_owned();
+            supplier::save(conn, row, at)?;
+            record(
+                conn,
+                row,
+                &sig,
+                req.transition.event(),
+                Some(from.status),
+                to.status,
+                req.reason.as_deref(),
+                req.actor,
+                at,
+                Some(before),
+            )?;
+            history_written = true;
+        }
+    }
+    if !history_written {
+        supplier::save(conn, row, at)?;
+    }
+    if identity {
+        if !history_written {
+            history::insert(
+                conn,
+                &NewStatusEvent {
+                    supplier_id: &row.id,
+                    signature_id: None,
+                    pledge_version: row.signed_version.as_deref(),
+                    event: req.transition.event(),
+                    from_status: Some(&row.status),
+                    to_status: &row.status,
+                    reason: req.reason.as_deref(),
+                    actor: req.actor,
+                    at,
+                },
+            )?;
         }
         changes::record(
             conn,
             at,
             audit::Entry {
                 actor: req.actor,
-                action: "supplier.verified",
+                action: if to.verified {
+                    "supplier.verified"
+                } else {
+                    "supplier.verification_ended"
+                },
                 entity_type: "supplier",
                 entity_id: row.id.clone(),
                 supplier_id: Some(row.id.clone()),
-                before: Some(serde_json::json!({ "verified_at": null })),
-                after: Some(serde_json::json!({ "verified_at": at.and_utc() })),
+                before: before_supplier,
+                after: Some(identity_json(row)),
             },
         )?;
-        return Ok(row);
     }
-    let sig = open.ok_or_else(|| {
-        let why = if row.status == Status::Withdrawn.as_str() {
-            "the signature was withdrawn; the supplier must sign again"
-        } else {
-            "the supplier has not signed the pledge"
-        };
-        ApiError::Conflict(why.into())
-    })?;
-    change_signature(conn, &mut row, sig, &req, at)?;
-    Ok(row)
+    Ok(())
 }
 
-fn change_signature(
+/// What the operator's verification covers, as the audit log records it.
+fn identity_json(row: &SupplierRow) -> serde_json::Value {
+    serde_json::json!({
+        "verified_at": row.verified_at.map(|t| t.and_utc()),
+        "name": row.name,
+        "company_number": row.company_number,
+        "website": row.website,
+    })
+}
+
+/// A new signature, its statements checked against the current version.
+#[derive(Debug)]
+pub struct NewSignature {
+    pub pledge_version: String,
+    pub signatory_name: String,
+    pub signatory_role: String,
+    /// (commitment code, position, statement), in commitment order.
+    pub statements: Vec<(String, i32, String)>,
+}
+
+/// Signs `new` for a supplier the caller has locked: supersedes an open signature of
+/// an earlier version, then records the new one in the status the table gives.
+pub fn sign(
     conn: &mut DbConn,
     row: &mut SupplierRow,
-    mut sig: SignatureRow,
-    req: &Request<'_>,
-    at: NaiveDateTime,
+    new: NewSignature,
+    actor: &str,
+    who: Actor,
+    reaffirm_months: u32,
 ) -> ApiResult<()> {
-    let before = json(&sig)?;
-    let from = stored_status(&sig.status)?;
-    let current = Current {
-        status: from,
-        suspended_from: sig
-            .suspended_from
-            .as_deref()
-            .map(stored_status)
-            .transpose()?,
-        reaffirm_by: sig.reaffirm_by,
+    let at = now();
+    let open = signature::open(conn, &row.id)?;
+    let from = match &open {
+        Some(sig) => state_of(Some(sig), row)?,
+        None => state_of(signature::latest(conn, &row.id)?.as_ref(), row)?,
     };
-    let new_by = if req.transition == Transition::Reaffirm {
-        reaffirm_by(at, req.reaffirm_months)
-    } else {
-        sig.reaffirm_by
-    };
-    let to =
-        lifecycle::transition(current, req.transition, at, new_by).map_err(ApiError::Conflict)?;
-    match req.transition {
-        Transition::Suspend => sig.suspended_from = Some(from.as_str().to_owned()),
-        Transition::Reinstate => sig.suspended_from = None,
-        Transition::Reaffirm => sig.reaffirmed_at = Some(at),
-        Transition::Withdraw => sig.withdrawn_at = Some(at),
-        Transition::Verify | Transition::Lapse => {}
+    if let Some(open) = &open
+        && open.pledge_version == new.pledge_version
+    {
+        return Err(ApiError::Conflict(format!(
+            "the supplier already signed version {}; reaffirm it instead",
+            new.pledge_version
+        )));
     }
-    sig.reaffirm_by = new_by;
-    sig.status = to.as_str().to_owned();
-    sig.status_reason = req.reason.clone();
-    sig.status_changed_at = at;
-    signature::save(conn, &sig)?;
-    row.status = to.as_str().to_owned();
+    let new_by = reaffirm_by(at, reaffirm_months);
+    let signed = decide(from, Transition::Sign, who, at, Some(new_by))?;
+    // A signature made after withdrawing from a suspension carries the suspension's reason.
+    let carried_reason = match signed.status {
+        Status::Suspended => {
+            let why = history::last_reason(conn, &row.id, Transition::Suspend.event())?;
+            Some(match why {
+                Some(why) => format!("suspension carried over from the withdrawn signature: {why}"),
+                None => "suspension carried over from the withdrawn signature".to_owned(),
+            })
+        }
+        _ => None,
+    };
+    if let Some(mut open) = open {
+        let superseded = decide(from, Transition::Supersede, who, at, Some(open.reaffirm_by))?;
+        let before = json(&open)?;
+        let reason = format!(
+            "superseded by a signature of version {}",
+            new.pledge_version
+        );
+        open.status = superseded.status.as_str().to_owned();
+        open.suspended_from = superseded.suspended_from.map(|s| s.as_str().to_owned());
+        open.status_reason = Some(reason.clone());
+        open.withdrawn_at = Some(at);
+        open.status_changed_at = at;
+        signature::save(conn, &open)?;
+        record(
+            conn,
+            row,
+            &open,
+            Transition::Supersede.event(),
+            Some(from.status),
+            superseded.status,
+            Some(&reason),
+            actor,
+            at,
+            Some(before),
+        )?;
+    }
+    let sig = SignatureRow {
+        id: SignatureId::new().to_db(),
+        supplier_id: row.id.clone(),
+        pledge_version: new.pledge_version.clone(),
+        signatory_name: new.signatory_name,
+        signatory_role: new.signatory_role,
+        signed_at: at,
+        reaffirmed_at: None,
+        reaffirm_by: new_by,
+        status: signed.status.as_str().to_owned(),
+        status_reason: carried_reason.clone(),
+        suspended_from: signed.suspended_from.map(|s| s.as_str().to_owned()),
+        status_changed_at: at,
+        withdrawn_at: None,
+    };
+    let items: Vec<StatementRow> = new
+        .statements
+        .into_iter()
+        .map(|(code, position, body)| StatementRow {
+            signature_id: sig.id.clone(),
+            commitment_code: code,
+            position,
+            body,
+        })
+        .collect();
+    signature::insert(conn, &sig, &items)?;
+    let previous = stored_status(&row.status)?;
+    row.status = signed.status.as_str().to_owned();
+    row.signed_version = Some(new.pledge_version);
     supplier::save(conn, row, at)?;
     record(
         conn,
         row,
         &sig,
-        req.transition.event(),
-        Some(from),
-        to,
-        req.reason.as_deref(),
-        req.actor,
+        Transition::Sign.event(),
+        Some(previous),
+        signed.status,
+        carried_reason.as_deref(),
+        actor,
         at,
-        Some(before),
+        None,
     )
 }
 

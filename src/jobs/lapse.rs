@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::db::models::now;
 use crate::db::schema::{job_leases, signatures};
 use crate::domain::SupplierId;
-use crate::domain::lifecycle::{Status, Transition};
+use crate::domain::lifecycle::{Actor, Status, Transition};
 use crate::error::{ApiError, ApiResult};
 use crate::lifecycle;
 
@@ -74,7 +74,9 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
     let due: Vec<String> = state
         .db(|conn| {
             Ok(signatures::table
-                .filter(signatures::status.eq(Status::Active.as_str()))
+                .filter(
+                    signatures::status.eq_any([Status::Active.as_str(), Status::Pending.as_str()]),
+                )
                 .filter(signatures::reaffirm_by.le(now()))
                 .select(signatures::supplier_id)
                 .load(conn)?)
@@ -94,6 +96,7 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
                         transition: Transition::Lapse,
                         reason: Some("not reaffirmed by its reaffirm-by date".into()),
                         actor: "system",
+                        who: Actor::System,
                         reaffirm_months: 12,
                     },
                 )

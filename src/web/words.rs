@@ -63,6 +63,9 @@ pub fn event_words(event: &str, actor: &str, version: Option<&str>) -> String {
                 .unwrap_or_default()
         ),
         "verified" => "Identity verified by the registry".into(),
+        "verification_ended" => {
+            "Identity no longer verified: its name, company number or website changed".into()
+        }
         "suspended" => "Suspended by the registry".into(),
         "reinstated" => "Reinstated by the registry".into(),
         "reaffirmed" => "Reaffirmed the pledge".into(),

@@ -57,3 +57,19 @@ pub fn page(
         .select(StatusEventRow::as_select())
         .load(conn)
 }
+
+/// The reason given with a supplier's latest `event`.
+pub fn last_reason(
+    conn: &mut DbConn,
+    supplier_id: &str,
+    event: &str,
+) -> QueryResult<Option<String>> {
+    Ok(status_events::table
+        .filter(status_events::supplier_id.eq(supplier_id))
+        .filter(status_events::event.eq(event))
+        .order(status_events::id.desc())
+        .select(status_events::reason)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}

@@ -43,6 +43,16 @@ pub fn open(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<Signatur
         .optional()
 }
 
+/// The most recent signature, withdrawn or not.
+pub fn latest(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<SignatureRow>> {
+    signatures::table
+        .filter(signatures::supplier_id.eq(supplier_id))
+        .order((signatures::signed_at.desc(), signatures::id.desc()))
+        .select(SignatureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The signature a supplier's record shows (the open one, or else the most recent)
 /// with its statements in order.
 pub fn shown_with_statements(

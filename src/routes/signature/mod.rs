@@ -26,6 +26,7 @@ pub async fn transition(
     let months = state.config.reaffirm_months;
     let private = caller.may_see_private(supplier);
     let actor = caller.actor();
+    let who = caller.lifecycle_actor();
     let view = state
         .tx(move |conn| {
             let row = lifecycle::apply(
@@ -35,6 +36,7 @@ pub async fn transition(
                     transition,
                     reason,
                     actor: &actor,
+                    who,
                     reaffirm_months: months,
                 },
             )?;

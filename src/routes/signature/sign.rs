@@ -7,14 +7,12 @@ use utoipa::ToSchema;
 use super::supplier_response;
 use crate::app::State;
 use crate::auth::Caller;
-use crate::db::models::signature::{self, SignatureRow, StatementRow};
-use crate::db::models::{now, pledge, supplier};
-use crate::domain::lifecycle::{self as rules, Status};
+use crate::db::models::pledge;
 use crate::domain::validator::checked;
-use crate::domain::{SignatureId, SupplierId, Validator, text};
+use crate::domain::{SupplierId, Validator, text};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
-use crate::lifecycle::{self, reaffirm_by};
+use crate::lifecycle;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::lock_or_404;
 use crate::routes::suppliers::view::SupplierView;
@@ -64,6 +62,7 @@ pub async fn sign(
     let r = body.0;
     let months = state.config.reaffirm_months;
     let actor = caller.actor();
+    let who = caller.lifecycle_actor();
     let view = state
         .tx(move |conn| {
             let mut row = lock_or_404(conn, id)?;
@@ -109,88 +108,18 @@ pub async fn sign(
                 );
             }
             v.finish()?;
-            let at = now();
-            let previous_status: Status = row
-                .status
-                .parse()
-                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
-            if let Some(mut open) = signature::open(conn, &row.id)? {
-                if open.pledge_version == current.version {
-                    return Err(ApiError::Conflict(format!(
-                        "the supplier already signed version {}; reaffirm it instead",
-                        current.version
-                    )));
-                }
-                if open.status == Status::Suspended.as_str() {
-                    return Err(ApiError::Conflict(
-                        "a suspended supplier cannot sign until reinstated".into(),
-                    ));
-                }
-                let before =
-                    serde_json::to_value(&open).map_err(|e| ApiError::Internal(e.into()))?;
-                let from = open
-                    .status
-                    .parse::<Status>()
-                    .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-                let reason = format!("superseded by a signature of version {}", current.version);
-                open.status = Status::Withdrawn.as_str().to_owned();
-                open.status_reason = Some(reason.clone());
-                open.withdrawn_at = Some(at);
-                open.status_changed_at = at;
-                signature::save(conn, &open)?;
-                lifecycle::record(
-                    conn,
-                    &row,
-                    &open,
-                    "superseded",
-                    Some(from),
-                    Status::Withdrawn,
-                    Some(&reason),
-                    &actor,
-                    at,
-                    Some(before),
-                )?;
-            }
-            let status = rules::on_signing(row.verified_at.is_some());
-            let sig = SignatureRow {
-                id: SignatureId::new().to_db(),
-                supplier_id: row.id.clone(),
-                pledge_version: current.version.clone(),
-                signatory_name: checked(name)?,
-                signatory_role: checked(role)?,
-                signed_at: at,
-                reaffirmed_at: None,
-                reaffirm_by: reaffirm_by(at, months),
-                status: status.as_str().to_owned(),
-                status_reason: None,
-                suspended_from: None,
-                status_changed_at: at,
-                withdrawn_at: None,
-            };
-            let items: Vec<StatementRow> = statements
-                .into_iter()
-                .map(|(code, position, body)| StatementRow {
-                    signature_id: sig.id.clone(),
-                    commitment_code: code,
-                    position,
-                    body,
-                })
-                .collect();
-            signature::insert(conn, &sig, &items)?;
-            row.status = status.as_str().to_owned();
-            row.signed_version = Some(current.version.clone());
-            supplier::save(conn, &mut row, at)?;
-            lifecycle::record(
+            lifecycle::sign(
                 conn,
-                &row,
-                &sig,
-                "signed",
-                Some(previous_status),
-                status,
-                None,
+                &mut row,
+                lifecycle::NewSignature {
+                    pledge_version: current.version.clone(),
+                    signatory_name: checked(name)?,
+                    signatory_role: checked(role)?,
+                    statements,
+                },
                 &actor,
-                at,
-                None,
+                who,
+                months,
             )?;
             SupplierView::load(conn, row, true)
         })

@@ -10,10 +10,12 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
 use crate::db::models::{audit, now, supplier};
+use crate::domain::lifecycle::Transition;
 use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, nullable};
+use crate::lifecycle;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 
 /// Fields to change; absent fields stay as they are. `company_number: null` removes it.
@@ -109,6 +111,8 @@ pub async fn update(
         return Err(ApiError::field("body", "names no field to change"));
     }
     let actor = caller.actor();
+    let who = caller.lifecycle_actor();
+    let months = state.config.reaffirm_months;
     let (view, revision) = state
         .tx(move |conn| {
             let mut row = lock_or_404(conn, id)?;
@@ -118,6 +122,11 @@ pub async fn update(
                 return Err(ApiError::PreconditionFailed);
             }
             let before = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
+            let identity_before = (
+                row.name.clone(),
+                row.company_number.clone(),
+                row.website.clone(),
+            );
             if let Some(name) = name {
                 row.search_name = supplier::search_name(&name);
                 row.name = name;
@@ -163,6 +172,43 @@ pub async fn update(
                     after: Some(after),
                 },
             )?;
+            let (old_name, old_number, old_website) = identity_before;
+            let mut changed = Vec::new();
+            if old_name != row.name {
+                changed.push(format!("name changed from {old_name:?} to {:?}", row.name));
+            }
+            if old_number != row.company_number {
+                let shown = |n: &Option<String>| n.clone().unwrap_or_else(|| "none".into());
+                changed.push(format!(
+                    "company number changed from {} to {}",
+                    shown(&old_number),
+                    shown(&row.company_number)
+                ));
+            }
+            if old_website != row.website {
+                changed.push(format!(
+                    "website changed from {old_website} to {}",
+                    row.website
+                ));
+            }
+            // The operator verified the identity as it was; a new one needs verifying again.
+            if row.verified_at.is_some() && !changed.is_empty() {
+                lifecycle::change(
+                    conn,
+                    &mut row,
+                    &lifecycle::Request {
+                        supplier: id,
+                        transition: Transition::Unverify,
+                        reason: Some(format!(
+                            "{}; the operator must verify the identity again",
+                            changed.join("; ")
+                        )),
+                        actor: &actor,
+                        who,
+                        reaffirm_months: months,
+                    },
+                )?;
+            }
             let revision = row.revision;
             Ok((SupplierView::load(conn, row, true)?, revision))
         })
