@@ -32,12 +32,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     {
         let mut conn = pool.get()?;
         db::with_setup_lock(&mut conn, |conn| {
-            signing_keys::register_current(conn, &keys.kid, &keys.public_x, now())?;
-            let chained = audit::backfill(conn)?;
-            if chained > 0 {
-                tracing::info!(entries = chained, "audit log entries chained");
-            }
-            Ok(())
+            signing_keys::register_current(conn, &keys.kid, &keys.public_x, now())
         })?;
     }
     let sqlite_writer =

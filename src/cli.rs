@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `token issue`, `seed-demo`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `token issue`, `key rotate`,
+//! `check-evidence`, `verify-log`, `export`, `seed-demo`, `openapi`.
 
 use anyhow::Context;
 use chrono::Duration;
@@ -32,6 +33,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage the registry's Ed25519 signing key.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Load N realistic synthetic suppliers, for trying the registry out and for benchmarks.
     SeedDemo {
         #[arg(long, default_value_t = 50)]
@@ -55,6 +61,14 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Replace the signing key with a new one and retire the old one. Bearer tokens
+    /// signed with the old key stop working; attestations it signed still verify until
+    /// they expire. Restart every instance with the new key file afterwards.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +141,29 @@ pub fn run() -> anyhow::Result<()> {
                 issued.expires_at.to_rfc3339()
             );
             println!("{}", issued.token);
+            Ok(())
+        }
+        Command::Key {
+            command: KeyCommand::Rotate,
+        } => {
+            let pool = db::connect(&config.database_url, 1)?;
+            db::with_setup_lock(&mut *pool.get()?, db::migrate)?;
+            let (old, keys) = crate::auth::Keys::rotate(&config.signing_key_file)?;
+            let mut conn = pool.get()?;
+            db::with_setup_lock(&mut conn, |conn| {
+                crate::db::models::signing_keys::register_current(
+                    conn,
+                    &keys.kid,
+                    &keys.public_x,
+                    crate::db::models::now(),
+                )
+            })?;
+            println!(
+                "signing key {} retired; {} now signs (file {})",
+                old,
+                keys.kid,
+                config.signing_key_file.display()
+            );
             Ok(())
         }
         Command::SeedDemo { count } => {

@@ -42,21 +42,34 @@ impl Keys {
             return Ok((Self::from_signing_key(&key)?, false));
         }
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
-        let pem = key
-            .to_pkcs8_pem(Default::default())
-            .map_err(|e| anyhow::anyhow!("cannot encode the new signing key: {e}"))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        write_private(path, pem.as_bytes())
+        write_private(path, pem_of(&key)?.as_bytes())
             .with_context(|| format!("cannot write the signing key {}", path.display()))?;
         Ok((Self::from_signing_key(&key)?, true))
     }
 
+    /// Replaces the key at `path` with a new one, keeping the old file beside it as
+    /// `<path>.retired-<kid>`. Returns the old key's id and the new keys.
+    pub fn rotate(path: &Path) -> anyhow::Result<(String, Keys)> {
+        let (old, _) = Self::load_or_generate(path)?;
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let fresh = path.with_extension("pem.new");
+        let _ = std::fs::remove_file(&fresh);
+        write_private(&fresh, pem_of(&key)?.as_bytes())
+            .with_context(|| format!("cannot write {}", fresh.display()))?;
+        let mut kept = path.as_os_str().to_owned();
+        kept.push(format!(".retired-{}", old.kid));
+        std::fs::rename(path, &kept)
+            .with_context(|| format!("cannot move the old key aside from {}", path.display()))?;
+        std::fs::rename(&fresh, path)
+            .with_context(|| format!("cannot put the new key at {}", path.display()))?;
+        Ok((old.kid, Self::from_signing_key(&key)?))
+    }
+
     pub fn from_signing_key(key: &SigningKey) -> anyhow::Result<Keys> {
-        let pem = key
-            .to_pkcs8_pem(Default::default())
-            .map_err(|e| anyhow::anyhow!("cannot encode the signing key: {e}"))?;
+        let pem = pem_of(key)?;
         let public = key.verifying_key().to_bytes();
         let public_x = URL_SAFE_NO_PAD.encode(public);
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(public))[..16].to_owned();
@@ -67,6 +80,18 @@ impl Keys {
             public_x,
         })
     }
+}
+
+/// The key as PKCS#8 v1 PEM (RFC 8410, the private key alone): the form OpenSSL,
+/// Python's `cryptography` and `openssl genpkey -algorithm ed25519` use. Keys in the v2
+/// form (with the public key) are still read.
+fn pem_of(key: &SigningKey) -> anyhow::Result<impl std::ops::Deref<Target = String>> {
+    ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    }
+    .to_pkcs8_pem(Default::default())
+    .map_err(|e| anyhow::anyhow!("cannot encode the signing key: {e}"))
 }
 
 #[cfg(unix)]

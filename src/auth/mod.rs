@@ -36,6 +36,14 @@ impl Caller {
         }
     }
 
+    /// Which of the lifecycle's actors this caller is.
+    pub fn lifecycle_actor(&self) -> crate::domain::lifecycle::Actor {
+        match self {
+            Caller::Admin { .. } => crate::domain::lifecycle::Actor::Operator,
+            Caller::Supplier { .. } => crate::domain::lifecycle::Actor::Supplier,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         matches!(self, Caller::Admin { .. })
     }
@@ -95,33 +103,38 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
         .clone();
-    // A token signed with another of the registry's keys (an instance started with a
-    // newer key, or a retired one) is checked with that key's public half.
-    let other_key = match tokens::kid_of(&token) {
-        Some(kid) if kid != state.keys.kid => {
-            let row = state
-                .db(move |conn| Ok(signing_keys::find(conn, &kid)?))
-                .await?;
-            let row = row.ok_or_else(|| {
-                ApiError::Unauthorized("the token's signature is not the registry's".into())
+    // Only a key in use verifies a bearer token: the instance's own, or the newer key
+    // another instance started with. Retired keys verify attestations only.
+    let kid = tokens::kid_of(&token)
+        .ok_or_else(|| ApiError::Unauthorized("the token names no signing key".into()))?;
+    let other_key = if kid == state.keys.kid {
+        None
+    } else {
+        let k = kid.clone();
+        let row = state
+            .db(move |conn| Ok(signing_keys::find(conn, &k)?))
+            .await?
+            .filter(|row| row.retired_at.is_none())
+            .ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "the token is not signed with a key the registry uses".into(),
+                )
             })?;
-            let key =
-                jsonwebtoken::DecodingKey::from_ed_components(&row.public_x).map_err(|e| {
-                    ApiError::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid))
-                })?;
-            Some(key)
-        }
-        _ => None,
+        let key = jsonwebtoken::DecodingKey::from_ed_components(&row.public_x).map_err(|e| {
+            ApiError::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid))
+        })?;
+        Some(key)
     };
     let key = other_key.as_ref().unwrap_or(&state.keys.decoding);
     let claims = tokens::decode(key, &token).map_err(ApiError::Unauthorized)?;
     let jti = claims.jti.clone();
-    let live = state
-        .db(move |conn| Ok(tokens::is_live(conn, &jti)?))
-        .await?;
-    if !live {
-        return Err(ApiError::Unauthorized("the token has been revoked".into()));
-    }
+    let (record, key_in_use) = state
+        .db(move |conn| Ok(tokens::find_with_key(conn, &jti)?))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the registry did not issue this token".into()))?;
+    record
+        .admits(&claims, &kid, key_in_use, &state.config.public_url)
+        .map_err(ApiError::Unauthorized)?;
     Ok(Some(match (claims.role, claims.supplier_id) {
         (Role::Supplier, Some(id)) => Caller::Supplier {
             id,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::keys::Keys;
 use crate::db::DbConn;
-use crate::db::schema::tokens;
+use crate::db::schema::{signing_keys, tokens};
 use crate::domain::SupplierId;
 use crate::str_enum;
 
@@ -37,6 +37,9 @@ pub struct Claims {
     pub supplier_id: Option<SupplierId>,
     pub jti: String,
     pub iat: i64,
+    /// Not before (Unix seconds); tokens issued before it was set carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub exp: i64,
 }
 
@@ -76,6 +79,7 @@ pub fn issue(
         supplier_id,
         jti: jti.clone(),
         iat: now.timestamp(),
+        nbf: Some(now.timestamp()),
         exp: expires_at.timestamp(),
     };
     let mut header = Header::new(Algorithm::EdDSA);
@@ -89,6 +93,8 @@ pub fn issue(
             tokens::label.eq(label),
             tokens::issued_at.eq(now.naive_utc()),
             tokens::expires_at.eq(expires_at.naive_utc()),
+            tokens::kid.eq(&keys.kid),
+            tokens::issuer.eq(issuer),
         ))
         .execute(conn)?;
     Ok(IssuedToken {
@@ -106,12 +112,14 @@ pub fn kid_of(token: &str) -> Option<String> {
 }
 
 /// Checks signature (EdDSA only, with `key`: the registry's key that the token's `kid`
-/// names), audience and expiry. Revocation is checked separately.
+/// names), audience, expiry and not-before. That the claims are the ones issued is
+/// checked against the token's record by [`Record::admits`].
 pub fn decode(key: &jsonwebtoken::DecodingKey, token: &str) -> Result<Claims, String> {
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&[API_AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "aud", "sub"]);
+    validation.set_required_spec_claims(&["exp", "aud", "sub", "iss"]);
     validation.validate_exp = true;
+    validation.validate_nbf = true;
     validation.leeway = 5;
     let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
@@ -122,6 +130,7 @@ pub fn decode(key: &jsonwebtoken::DecodingKey, token: &str) -> Result<Claims, St
                 "the token must be signed with EdDSA".to_owned()
             }
             ErrorKind::InvalidAudience => "the token is not an API token".to_owned(),
+            ErrorKind::ImmatureSignature => "the token is not valid yet".to_owned(),
             _ => "the token is malformed".to_owned(),
         }
     })?;
@@ -132,27 +141,81 @@ pub fn decode(key: &jsonwebtoken::DecodingKey, token: &str) -> Result<Claims, St
     Ok(claims)
 }
 
-/// Whether the token id was issued here and has not been revoked.
-pub fn is_live(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
-    let revoked: Option<Option<chrono::NaiveDateTime>> = tokens::table
-        .find(jti)
-        .select(tokens::revoked_at)
+/// What the registry recorded when it issued a token.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct Record {
+    pub jti: String,
+    pub role: String,
+    pub supplier_id: Option<String>,
+    pub expires_at: chrono::NaiveDateTime,
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+    pub kid: Option<String>,
+    pub issuer: Option<String>,
+}
+
+/// The record of token `jti`, if the registry issued one.
+pub fn find(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Record>> {
+    Ok(find_with_key(conn, jti)?.map(|(r, _)| r))
+}
+
+/// The record of token `jti` and whether the key it was issued with is still in use.
+pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<(Record, bool)>> {
+    if jti.contains('\0') {
+        return Ok(None);
+    }
+    let row: Option<(Record, Option<String>, Option<chrono::NaiveDateTime>)> = tokens::table
+        .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
+        .filter(tokens::jti.eq(jti))
+        .select((
+            Record::as_select(),
+            signing_keys::kid.nullable(),
+            signing_keys::retired_at.nullable(),
+        ))
         .first(conn)
         .optional()?;
-    Ok(matches!(revoked, Some(None)))
+    Ok(row.map(|(record, key, retired)| (record, key.is_some() && retired.is_none())))
+}
+
+impl Record {
+    /// Whether a token whose signature checked out with key `kid` is this record's
+    /// token, unrevoked, with every claim as issued. `issuer` stands in for records
+    /// from before the issuer was recorded.
+    pub fn admits(
+        &self,
+        claims: &Claims,
+        kid: &str,
+        key_in_use: bool,
+        issuer: &str,
+    ) -> Result<(), String> {
+        if self.revoked_at.is_some() {
+            return Err("the token has been revoked".into());
+        }
+        if self.kid.as_deref() != Some(kid) {
+            return Err("the token is not signed with the key it was issued with".into());
+        }
+        if !key_in_use {
+            return Err("the key that signed the token is retired; ask for a new token".into());
+        }
+        let supplier = claims.supplier_id.map(|s| s.to_db());
+        let same = self.role == claims.role.as_str()
+            && self.supplier_id == supplier
+            && self.expires_at.and_utc().timestamp() == claims.exp
+            && self.issuer.as_deref().unwrap_or(issuer) == claims.iss
+            && claims.aud == API_AUDIENCE;
+        if !same {
+            return Err("the token's claims are not the ones it was issued with".into());
+        }
+        if self.expires_at <= Utc::now().naive_utc() {
+            return Err("the token has expired".into());
+        }
+        Ok(())
+    }
 }
 
 /// Marks a token revoked; false when there is no such token.
 pub fn revoke(conn: &mut DbConn, jti: &str) -> QueryResult<Option<bool>> {
-    if jti.contains('\0') {
-        return Ok(None);
-    }
-    let row: Option<Option<chrono::NaiveDateTime>> = tokens::table
-        .find(jti)
-        .select(tokens::revoked_at)
-        .first(conn)
-        .optional()?;
-    match row {
+    match find(conn, jti)?.map(|r| r.revoked_at) {
         None => Ok(None),
         Some(Some(_)) => Ok(Some(false)),
         Some(None) => {

@@ -173,6 +173,8 @@ diesel::table! {
         issued_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        kid -> Nullable<Text>,
+        issuer -> Nullable<Text>,
     }
 }
 

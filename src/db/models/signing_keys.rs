@@ -16,13 +16,14 @@ pub struct KeyRow {
 }
 
 /// Records `kid` as the key in use; any other key in use is retired now. Idempotent for
-/// instances that start with the same key.
+/// instances that start with the same key. A retired key never returns to use: an
+/// instance started with one is refused.
 pub fn register_current(
     conn: &mut DbConn,
     kid: &str,
     public_x: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> anyhow::Result<()> {
     let known: Option<KeyRow> = signing_keys::table
         .find(kid)
         .select(KeyRow::as_select())
@@ -38,11 +39,13 @@ pub fn register_current(
                 ))
                 .execute(conn)?;
         }
-        Some(k) if k.retired_at.is_some() => {
-            diesel::update(signing_keys::table.find(kid))
-                .set(signing_keys::retired_at.eq(None::<NaiveDateTime>))
-                .execute(conn)?;
-        }
+        Some(KeyRow {
+            retired_at: Some(retired),
+            ..
+        }) => anyhow::bail!(
+            "the signing key {kid} was retired at {retired}; start with the key in use \
+             (see `pledge-registry key rotate` in docs/operator.md)"
+        ),
         Some(_) => {}
     }
     diesel::update(

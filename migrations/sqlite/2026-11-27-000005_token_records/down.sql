@@ -1,0 +1,2 @@
+ALTER TABLE tokens DROP COLUMN issuer;
+ALTER TABLE tokens DROP COLUMN kid;
