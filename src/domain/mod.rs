@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod profile;
 pub mod slug;
 pub mod str_enum;
+pub mod strict_json;
 pub mod text;
 pub mod validator;
 pub mod web_url;

@@ -130,13 +130,13 @@ async fn retry_after_is_honoured_and_retries_are_bounded() {
 async fn huge_bodies_are_not_downloaded() {
     let fx = Fixture::start().await;
     let checker = Checker::new(settings(&[])).unwrap();
-    let started = Instant::now();
     let got = checker.check(&fx.url("/huge")).await;
     assert_eq!(got.outcome, Ok);
+    // The check ended, so the connection is closed: what was sent stays what it was.
+    let sent = fx.huge_bytes_sent();
     assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "1 GiB was not read: {:?}",
-        started.elapsed()
+        sent < 64 * 1024 * 1024,
+        "1 GiB was not downloaded, only what socket buffers hold: {sent} bytes sent"
     );
 }
 
@@ -380,7 +380,7 @@ async fn the_schedule_checks_links_in_the_background() {
     let app = TestApp::spawn_with(&settings).await;
     let s = app.register("Scheduled Ltd").await;
     let id = app.add_evidence(&s, &fx.url("/ok")).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let view = app.supplier(&s.slug).await;
         if health_of(&view, &id)["status"] == "ok" {
@@ -399,7 +399,7 @@ async fn checking_all_starts_in_the_background_and_is_for_the_operator() {
     let id = app.add_evidence(&s, &fx.url("/ok")).await;
     let res = app.admin_post("/api/v1/admin/evidence/checks", None).await;
     assert_eq!(res.status(), 202);
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(120);
     while health_of(&app.supplier(&s.slug).await, &id)["status"] != "ok" {
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -10,7 +10,7 @@ use crate::helpers::TestApp;
 
 /// Runs the binary against the same database and key as `app`, off the test's runtime
 /// (which also serves the fixture the command may fetch from).
-async fn cli(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+pub async fn cli(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let config = app.config.clone();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let env: Vec<(String, String)> = env

@@ -9,7 +9,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use futures_util::StreamExt;
 
 #[derive(Default)]
-pub struct Hits(Mutex<HashMap<String, u32>>);
+pub struct Hits(Mutex<HashMap<String, u32>>, std::sync::atomic::AtomicU64);
 
 impl Hits {
     fn bump(&self, path: &str) -> u32 {
@@ -49,6 +49,12 @@ impl Fixture {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Body bytes handed to the network for `/huge` (the server stops producing them
+    /// once the socket's buffers are full and the client has stopped reading).
+    pub fn huge_bytes_sent(&self) -> u64 {
+        self.hits.1.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Requests received for a path (all methods).
@@ -120,11 +126,17 @@ async fn handle(req: HttpRequest, hits: web::Data<Hits>) -> HttpResponse {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             HttpResponse::Ok().finish()
         }
+        // HEAD refused, so the checker has to GET 1 GiB, and must stop reading early.
+        ["huge"] if head => status(405),
         ["huge"] => {
             let chunk = web::Bytes::from(vec![b'x'; 64 * 1024]);
-            let body =
-                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()))
-                    .take(16 * 1024);
+            let hits = hits.clone();
+            let body = futures_util::stream::repeat_with(move || {
+                hits.1
+                    .fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, std::io::Error>(chunk.clone())
+            })
+            .take(16 * 1024);
             HttpResponse::Ok().streaming(body)
         }
         ["latency", ms, code] => {

@@ -17,6 +17,7 @@ mod openapi;
 mod pages;
 mod pledge;
 mod registrations;
+mod security;
 mod service;
 mod signature;
 mod suppliers;

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
+use crate::domain::strict_json;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -153,32 +154,6 @@ pub fn record(conn: &mut DbConn, at: NaiveDateTime, e: Entry<'_>) -> QueryResult
     append(conn, at, e, None)
 }
 
-/// Chains entries written before the log was chained (hash still null), in order.
-pub fn backfill(conn: &mut DbConn) -> QueryResult<usize> {
-    let rows: Vec<AuditRow> = audit_log::table
-        .order(audit_log::seq.asc())
-        .select(AuditRow::as_select())
-        .load(conn)?;
-    let mut prev = GENESIS.to_owned();
-    let mut fixed = 0;
-    for mut row in rows {
-        if row.hash.is_none() {
-            row.prev_hash = Some(prev.clone());
-            let hash = hash_of(&row);
-            diesel::update(audit_log::table.find(row.seq))
-                .set((
-                    audit_log::prev_hash.eq(&row.prev_hash),
-                    audit_log::hash.eq(&hash),
-                ))
-                .execute(conn)?;
-            row.hash = Some(hash);
-            fixed += 1;
-        }
-        prev = row.hash.unwrap_or_default();
-    }
-    Ok(fixed)
-}
-
 /// Entries after `after_seq`, oldest first.
 pub fn page(
     conn: &mut DbConn,
@@ -209,6 +184,38 @@ pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult
         .load(conn)
 }
 
+/// Why an entry's stored form is not one [`append`] writes, if it is not: hashes that
+/// are not 64 lower-case hex digits, or JSON columns that are not exactly one JSON
+/// value without repeated keys (which the canonical form would silently drop or read
+/// as null, so that an edit could keep the hash).
+fn malformed(row: &AuditRow) -> Option<String> {
+    let is_hash = |h: &Option<String>| {
+        h.as_deref().is_some_and(|h| {
+            h.len() == 64
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    };
+    if !is_hash(&row.hash) {
+        return Some("hash is missing or not a SHA-256 in lower-case hex".into());
+    }
+    if !is_hash(&row.prev_hash) {
+        return Some("prev_hash is missing or not a SHA-256 in lower-case hex".into());
+    }
+    for (column, text) in [
+        ("before_json", &row.before_json),
+        ("after_json", &row.after_json),
+        ("public_json", &row.public_json),
+    ] {
+        if let Some(text) = text
+            && let Err(why) = strict_json::check(text)
+        {
+            return Some(format!("{column} is not well-formed JSON: {why}"));
+        }
+    }
+    None
+}
+
 /// The first entry that breaks the chain, and why; `None` when the whole log verifies.
 pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
     let mut prev = GENESIS.to_owned();
@@ -228,6 +235,8 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
                     expected_seq - 1,
                     row.seq
                 ))
+            } else if let Some(why) = malformed(&row) {
+                Some(why)
             } else if row.prev_hash.as_deref() != Some(prev.as_str()) {
                 Some("prev_hash is not the hash of the entry before".to_owned())
             } else if row.hash.as_deref() != Some(hash_of(&row).as_str()) {

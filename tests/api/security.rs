@@ -1,0 +1,400 @@
+//! Regressions for what a hostile supplier or outsider tried: each test failed before
+//! its fix.
+
+use jsonwebtoken::jwk::JwkSet;
+use pledge_registry::attestation;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, problem};
+
+fn reason(text: &str) -> Option<Value> {
+    Some(json!({ "reason": text }))
+}
+
+async fn attested(app: &TestApp, slug: &str) -> attestation::AttestationClaims {
+    let token = app
+        .get(&format!("/api/v1/suppliers/{slug}/attestation"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let jwks: JwkSet = app
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    attestation::verify(&token, &jwks).unwrap()
+}
+
+#[tokio::test]
+async fn a_suspended_supplier_cannot_lift_its_own_suspension() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Suspended Self Ltd").await;
+    let res = app
+        .lifecycle(&s, "suspend", reason("Complaint under investigation"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/signature/withdraw", s.id),
+            Some(&s.token),
+            json!({"reason": "Leaving"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app.sign(&s).await;
+    assert_eq!(res.status(), 201);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "suspended", "{view}");
+    assert_eq!(view["signature"]["status"], "suspended");
+    let why = view["signature"]["status_reason"].as_str().unwrap();
+    assert!(
+        why.contains("Complaint under investigation"),
+        "the reason carries over: {why}"
+    );
+    assert_eq!(attested(&app, &s.slug).await.status.as_str(), "suspended");
+    let badge = app
+        .get(&format!("/badge/{}.svg", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!badge.to_lowercase().contains(">active<"), "{badge}");
+
+    // Withdrawing and signing again, twice over, changes nothing.
+    app.post(
+        &format!("/api/v1/suppliers/{}/signature/withdraw", s.id),
+        Some(&s.token),
+        json!({"reason": "Again"}),
+    )
+    .await;
+    let view: Value = app.sign(&s).await.json().await.unwrap();
+    assert_eq!(view["status"], "suspended");
+
+    // The supplier cannot reinstate itself; the operator can.
+    let res = app
+        .post(
+            &format!("/api/v1/admin/suppliers/{}/reinstate", s.id),
+            Some(&s.token),
+            json!({"reason": "Me"}),
+        )
+        .await;
+    problem(res, 403).await;
+    let res = app
+        .lifecycle(&s, "reinstate", reason("Investigation closed"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "active");
+
+    let history = app
+        .get_json(&format!("/api/v1/suppliers/{}/history", s.slug))
+        .await;
+    let events: Vec<(String, String)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_owned(),
+                e["to_status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let signed_after_withdrawal: Vec<&(String, String)> = events
+        .iter()
+        .filter(|(e, _)| e == "signed")
+        .skip(1)
+        .collect();
+    assert!(
+        signed_after_withdrawal
+            .iter()
+            .all(|(_, to)| to == "suspended"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn changing_a_verified_identity_ends_the_verification() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Verified Identity Ltd").await;
+    let path = format!("/api/v1/suppliers/{}", s.id);
+    // Editing what verification does not cover keeps it.
+    let res = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&s.token),
+            Some(json!({"description": "Now with more care."})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["identity_verified"], true);
+    assert_eq!(view["status"], "active");
+
+    let res = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&s.token),
+            Some(json!({
+                "name": "NHS England",
+                "company_number": "SC654321",
+                "website": "https://impostor.example"
+            })),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["identity_verified"], false, "{view}");
+    assert_eq!(view["status"], "pending");
+    let claims = attested(&app, &s.slug).await;
+    assert!(!claims.identity_verified);
+    assert_eq!(claims.status.as_str(), "pending");
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<dd>Not yet verified by the registry</dd>")
+            && !page.contains("<dd>Verified by the registry</dd>"),
+        "the page claims a verification"
+    );
+
+    // The public history says so, and why.
+    let history = app
+        .get_json(&format!("/api/v1/suppliers/{}/history", s.slug))
+        .await;
+    let ended = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "verification_ended")
+        .expect("the history records the end of verification");
+    let why = ended["reason"].as_str().unwrap();
+    assert!(
+        why.contains("NHS England") && why.contains("SC654321"),
+        "{why}"
+    );
+    // The audit log records what the operator had verified.
+    let (actions, page) = app.audit_of(&s).await;
+    assert!(actions.contains(&"supplier.verification_ended".to_owned()));
+    let entry = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "supplier.verified")
+        .unwrap();
+    assert_eq!(entry["after"]["name"], "Verified Identity Ltd");
+
+    // Verifying again makes it active again.
+    let view: Value = app
+        .lifecycle(&s, "verify", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "active");
+    assert_eq!(view["identity_verified"], true);
+}
+
+#[tokio::test]
+async fn a_suspended_supplier_changing_identity_returns_to_pending_when_reinstated() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Renamed While Suspended Ltd").await;
+    app.lifecycle(&s, "suspend", reason("Checking")).await;
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+            Some(json!({"name": "Someone Else Ltd"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = app
+        .lifecycle(&s, "reinstate", reason("Done"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "pending");
+    assert_eq!(view["identity_verified"], false);
+}
+
+/// The claims of a token, read without checking it (the tests forge variants).
+fn claims_of(token: &str) -> pledge_registry::auth::tokens::Claims {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn forge(keys: &pledge_registry::auth::Keys, claims: &impl serde::Serialize) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(keys.kid.clone());
+    jsonwebtoken::encode(&header, claims, &keys.encoding).unwrap()
+}
+
+async fn status_with(app: &TestApp, token: &str) -> u16 {
+    app.req(Method::GET, "/api/v1/admin/audit", Some(token))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_token_must_carry_the_claims_it_was_issued_with() {
+    let app = TestApp::spawn().await;
+    let s = app.register("Claims Ltd").await;
+    assert_eq!(status_with(&app, &app.admin_token).await, 200);
+    let mine = claims_of(&s.token);
+    let now = chrono::Utc::now().timestamp();
+    // Each forgery is signed with the registry's own key and names a real token id.
+    let mut as_admin = mine.clone();
+    as_admin.role = pledge_registry::auth::Role::Admin;
+    as_admin.supplier_id = None;
+    as_admin.sub = "admin".into();
+    let mut longer = claims_of(&app.admin_token);
+    longer.exp += 3600 * 24 * 365;
+    let mut elsewhere = claims_of(&app.admin_token);
+    elsewhere.iss = "https://impostor.example".into();
+    let mut early = claims_of(&app.admin_token);
+    early.nbf = Some(now + 3600);
+    let mut other_supplier = mine.clone();
+    other_supplier.supplier_id = Some(app.register("Other Ltd").await.id.parse().unwrap());
+    for (what, claims) in [
+        ("a supplier's token id with the admin role", as_admin),
+        ("an expiry past the record's", longer),
+        ("another issuer", elsewhere),
+        ("not valid yet", early),
+    ] {
+        let res = app
+            .req(
+                Method::GET,
+                "/api/v1/admin/audit",
+                Some(&forge(&app.keys, &claims)),
+            )
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res, 401).await;
+        assert!(p["detail"].is_string(), "{what}: {p}");
+    }
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", other_supplier.supplier_id.unwrap()),
+            Some(&forge(&app.keys, &other_supplier)),
+            Some(json!({"description": "Taken over"})),
+        )
+        .await;
+    problem(res, 401).await;
+    // The real tokens still work.
+    assert_eq!(status_with(&app, &app.admin_token).await, 200);
+}
+
+#[tokio::test]
+async fn a_retired_key_verifies_no_bearer_token() {
+    use diesel::RunQueryDsl;
+    use pledge_registry::db::schema::signing_keys;
+    let app = TestApp::spawn().await;
+    // An old key of the registry's, retired: it still verifies attestations it signed.
+    let old = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let old = pledge_registry::auth::Keys::from_signing_key(&old).unwrap();
+    {
+        use diesel::ExpressionMethods;
+        let mut conn = app.pool.get().unwrap();
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::days(30);
+        diesel::insert_into(signing_keys::table)
+            .values((
+                signing_keys::kid.eq(&old.kid),
+                signing_keys::public_x.eq(&old.public_x),
+                signing_keys::created_at.eq(past),
+                signing_keys::retired_at.eq(Some(past + chrono::Duration::days(1))),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    // A forged admin token, naming a real admin token's id, signed with the retired key.
+    let forged = forge(&old, &claims_of(&app.admin_token));
+    let res = app
+        .req(Method::GET, "/api/v1/admin/audit", Some(&forged))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 401).await;
+    let res = app
+        .post(
+            "/api/v1/admin/tokens",
+            Some(&forged),
+            json!({"role": "admin"}),
+        )
+        .await;
+    problem(res, 401).await;
+}
+
+#[tokio::test]
+async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Rotated Ltd").await;
+    let before = app
+        .get(&format!("/api/v1/suppliers/{}/attestation", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let out = crate::cli::cli(&app, &["key", "rotate"], &[]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The running instance still holds the old key, and refuses tokens it signed.
+    assert_eq!(status_with(&app, &app.admin_token).await, 401);
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
+            Some(&s.token),
+            json!({}),
+        )
+        .await;
+    problem(res, 401).await;
+    // What the old key signed still verifies with the published keys.
+    let jwks: JwkSet = app
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks.keys.len(), 2);
+    assert!(attestation::verify(&before, &jwks).is_ok());
+    // A token from the new key works; an instance started with the old key is refused.
+    let out = crate::cli::cli(&app, &["token", "issue", "--role", "admin"], &[]).await;
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let fresh = stdout.lines().last().unwrap();
+    assert_eq!(status_with(&app, fresh).await, 200);
+    let retired_file = std::fs::read_dir(app.config.signing_key_file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(".retired-"))
+        .expect("the old key is kept beside the new one");
+    let mut config = app.config.clone();
+    config.signing_key_file = retired_file;
+    let refused = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
+        .await
+        .unwrap();
+    let err = refused
+        .err()
+        .expect("an instance with a retired key does not start");
+    assert!(err.to_string().contains("retired"), "{err}");
+}
