@@ -156,6 +156,9 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
+        if let ApiError::TooManyRequests(secs) = self {
+            res.insert_header((header::RETRY_AFTER, HeaderValue::from(*secs)));
+        }
         res.json(self.problem())
     }
 }

@@ -104,6 +104,21 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the body is empty; send a JSON object".into(),
         ));
     }
+    // JSON can spell a NUL only as an escape; where one appears, find the field that
+    // holds it. No text reaches the database with a NUL: PostgreSQL refuses it.
+    if body.windows(6).any(|w| w == b"\\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(path) = nul_in(&value, String::new())
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
+            "must not contain the NUL character",
+        )]));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -121,6 +136,34 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// The path of the first string (or key) in `v` that holds a NUL, as field errors
+/// name fields (`statements.safety`, `products[2]`).
+fn nul_in(v: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "\\0")))
+            } else {
+                nul_in(item, join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Query parameters of type `T`, with a 400 naming the parameter on failure.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
@@ -130,9 +173,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(
-            req.query_string().as_bytes(),
-        ));
+        let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
+        // No parameter reaches the database with a NUL: PostgreSQL refuses it in text.
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return std::future::ready(Err(ApiError::InvalidQuery(vec![FieldError::new(
+                name.replace('\0', "\\0"),
+                "must not contain the NUL character",
+            )])));
+        }
+        let de = serde_urlencoded::Deserializer::new(pairs);
         let result = serde_path_to_error::deserialize(de)
             .map(Query)
             .map_err(|e| {

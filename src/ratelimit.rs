@@ -8,9 +8,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpRequest};
 
 use crate::app::State;
 use crate::error::ApiError;
@@ -79,7 +80,7 @@ pub struct RateLimits {
     pub trust_forwarded_for: bool,
 }
 
-fn client_of(req: &ServiceRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
+fn client_of(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
     if trust_forwarded_for {
         let forwarded = req
             .headers()
@@ -95,38 +96,52 @@ fn client_of(req: &ServiceRequest, trust_forwarded_for: bool) -> Option<IpAddr> 
     req.peer_addr().map(|a| a.ip())
 }
 
-/// Middleware: public reads and registrations count against their limits; over the
-/// limit is a 429 problem with `Retry-After`.
+/// Counts one request of `req`'s client against `limiter`: a 429 when over it.
+fn count(limiter: Option<&Limiter>, req: &HttpRequest, state: &State) -> Result<(), ApiError> {
+    match (
+        limiter,
+        client_of(req, state.rate_limits.trust_forwarded_for),
+    ) {
+        (Some(limiter), Some(client)) => limiter
+            .hit(client, Instant::now())
+            .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1))),
+        _ => Ok(()),
+    }
+}
+
+/// Middleware: every read (GET or HEAD) counts against the read limit, except the
+/// probes a load balancer and a monitor send. Any spelling of a path counts alike.
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if let Some(state) = req.app_data::<State>().cloned() {
-        let limits = &state.rate_limits;
-        let limiter = if req.method() == Method::POST && req.path() == "/api/v1/registrations" {
-            limits.registrations.as_ref()
-        } else if matches!(*req.method(), Method::GET | Method::HEAD)
-            && !matches!(req.path(), "/healthz" | "/readyz" | "/metrics")
-        {
-            limits.reads.as_ref()
-        } else {
-            None
-        };
-        if let (Some(limiter), Some(client)) =
-            (limiter, client_of(&req, limits.trust_forwarded_for))
-            && let Err(wait) = limiter.hit(client, Instant::now())
-        {
-            let secs = wait.as_secs().max(1);
-            let mut res =
-                actix_web::ResponseError::error_response(&ApiError::TooManyRequests(secs));
-            res.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(secs),
-            );
-            return Ok(req.into_response(res));
-        }
+    if let Some(state) = req.app_data::<State>().cloned()
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+        && !matches!(req.path(), "/healthz" | "/readyz" | "/metrics")
+        && let Err(e) = count(state.rate_limits.reads.as_ref(), req.request(), &state)
+    {
+        let res = actix_web::ResponseError::error_response(&e);
+        return Ok(req.into_response(res));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// A registration's place in its client's limit. Taken as a handler argument, it is
+/// counted on the route that matched, however the path was spelled.
+#[derive(Debug)]
+pub struct RegistrationQuota;
+
+impl FromRequest for RegistrationQuota {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match req.app_data::<State>() {
+            Some(state) => count(state.rate_limits.registrations.as_ref(), req, state)
+                .map(|()| RegistrationQuota),
+            None => Ok(RegistrationQuota),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -57,6 +57,10 @@ pub fn decode(cursor: &str) -> Result<String, ApiError> {
     };
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    // What a cursor carries is a slug or a number, never a control character.
+    if text.chars().any(char::is_control) {
+        return Err(bad());
+    }
     text.strip_prefix("v1:").map(str::to_owned).ok_or_else(bad)
 }
 

@@ -176,6 +176,17 @@ async fn reads_and_registrations_are_rate_limited_per_client() {
         429,
     )
     .await;
+    // Other spellings of the same route count against the same limit.
+    for path in [
+        "/api/v1/%72egistrations",
+        "/api/v1/registration%73",
+        "/api/%761/registrations",
+        "/%61pi/v1/registrations",
+        "/api/v1/%72%65gistrations",
+    ] {
+        let res = app.post(path, None, registration("Encoded Ltd")).await;
+        crate::helpers::problem(res, 429).await;
+    }
 }
 
 #[tokio::test]

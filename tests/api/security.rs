@@ -398,3 +398,230 @@ async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() 
         .expect("an instance with a retired key does not start");
     assert!(err.to_string().contains("retired"), "{err}");
 }
+
+/// Runs `verify-log` and says whether it passed, with what it printed.
+async fn verify_log(app: &TestApp) -> (bool, String) {
+    let out = crate::cli::cli(app, &["verify-log"], &[]).await;
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_edited_log_is_not_rechained_and_malformed_entries_are_tampering() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::audit_log;
+    let app = TestApp::spawn().await;
+    app.active_supplier("Logged Ltd").await;
+    assert!(verify_log(&app).await.0);
+    let mut conn = app.pool.get().unwrap();
+    let original: (String, Option<String>, Option<String>) = audit_log::table
+        .find(2)
+        .select((audit_log::actor, audit_log::after_json, audit_log::hash))
+        .first(&mut *conn)
+        .unwrap();
+
+    // Edit an entry and empty the hashes from it onwards, then open the registry again
+    // (as any command does): nothing re-chains it, and verify-log names the entry.
+    diesel::update(audit_log::table.find(2))
+        .set(audit_log::actor.eq("someone-else"))
+        .execute(&mut *conn)
+        .unwrap();
+    diesel::update(audit_log::table.filter(audit_log::seq.ge(2)))
+        .set((
+            audit_log::hash.eq(None::<String>),
+            audit_log::prev_hash.eq(None::<String>),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    let out = crate::cli::cli(&app, &["token", "issue", "--role", "admin"], &[]).await;
+    assert!(out.status.success());
+    let (ok, said) = verify_log(&app).await;
+    assert!(!ok && said.contains("entry 2 is bad"), "{said}");
+
+    // Put it back, then try content that reads the same to a lenient parser.
+    diesel::update(audit_log::table.find(2))
+        .set((
+            audit_log::actor.eq(&original.0),
+            audit_log::hash.eq(&original.2),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    let rows: Vec<(i64, Option<String>)> = audit_log::table
+        .select((audit_log::seq, audit_log::hash))
+        .order(audit_log::seq.asc())
+        .load(&mut *conn)
+        .unwrap();
+    drop(conn);
+    // Re-chain the rest as the registry would have, so only the content is at fault.
+    {
+        let mut conn = app.pool.get().unwrap();
+        let mut prev = pledge_registry::db::models::audit::GENESIS.to_owned();
+        for (seq, _) in rows {
+            let mut row: pledge_registry::db::models::audit::AuditRow = audit_log::table
+                .find(seq)
+                .select(pledge_registry::db::models::audit::AuditRow::as_select())
+                .first(&mut *conn)
+                .unwrap();
+            row.prev_hash = Some(prev.clone());
+            let hash = pledge_registry::db::models::audit::hash_of(&row);
+            diesel::update(audit_log::table.find(seq))
+                .set((
+                    audit_log::prev_hash.eq(&row.prev_hash),
+                    audit_log::hash.eq(&hash),
+                ))
+                .execute(&mut *conn)
+                .unwrap();
+            prev = hash;
+        }
+    }
+    assert!(verify_log(&app).await.0, "restored and re-chained");
+    // Edits a lenient reader would not see: the hash still matches, so only reading
+    // strictly catches them. A repeated key (the last one wins), and text that is not
+    // JSON where there was nothing (read as null).
+    let after = original.1.clone().unwrap();
+    let first_key = after[1..].split('"').nth(1).unwrap().to_owned();
+    let repeated = format!("{{\"{first_key}\":\"forged\",{}", &after[1..]);
+    let before: Option<String> = {
+        let mut conn = app.pool.get().unwrap();
+        audit_log::table
+            .find(2)
+            .select(audit_log::before_json)
+            .first(&mut *conn)
+            .unwrap()
+    };
+    assert!(before.is_none(), "entry 2 has no before");
+    for (what, column, text) in [
+        ("a repeated key", "after", repeated),
+        ("not JSON", "before", "not json at all".to_owned()),
+    ] {
+        let mut conn = app.pool.get().unwrap();
+        let target = audit_log::table.find(2);
+        if column == "after" {
+            diesel::update(target)
+                .set(audit_log::after_json.eq(&text))
+                .execute(&mut *conn)
+                .unwrap();
+        } else {
+            diesel::update(target)
+                .set((
+                    audit_log::after_json.eq(&original.1),
+                    audit_log::before_json.eq(&text),
+                ))
+                .execute(&mut *conn)
+                .unwrap();
+        }
+        let row: pledge_registry::db::models::audit::AuditRow = audit_log::table
+            .find(2)
+            .select(pledge_registry::db::models::audit::AuditRow::as_select())
+            .first(&mut *conn)
+            .unwrap();
+        assert_eq!(
+            Some(pledge_registry::db::models::audit::hash_of(&row)),
+            row.hash,
+            "{what}: the edit keeps the hash"
+        );
+        let (ok, said) = verify_log(&app).await;
+        assert!(!ok && said.contains("entry 2 is bad"), "{what}: {said}");
+    }
+}
+
+#[tokio::test]
+async fn the_generated_key_is_one_openssl_and_python_read() {
+    let app = TestApp::spawn().await;
+    let path = &app.config.signing_key_file;
+    let pem = std::fs::read_to_string(path).unwrap();
+    // PKCS#8 v1 (RFC 8410): version 0 and no public key attribute: 48 bytes of DER.
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let out = std::process::Command::new("openssl")
+        .args(["pkey", "-noout", "-text", "-in"])
+        .arg(path)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl pkey: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from cryptography.hazmat.primitives.serialization import load_pem_private_key as l; l(open(sys.argv[1],'rb').read(), None)",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3 is installed");
+    assert!(
+        out.status.success(),
+        "cryptography: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And a key made by OpenSSL is read by the registry.
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("openssl.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out"])
+        .arg(&theirs)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert!(pledge_registry::auth::Keys::load_or_generate(&theirs).is_ok());
+}
+
+#[tokio::test]
+async fn a_nul_anywhere_is_a_4xx_naming_where() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Nul Ltd").await;
+    // djE6YQBi is "v1:a\0b": a cursor in the form we issue, holding a NUL.
+    for (path, field) in [
+        ("/api/v1/suppliers?cursor=djE6YQBi", "cursor"),
+        ("/api/v1/suppliers?q=a%00b", "q"),
+        ("/api/v1/suppliers?pledge_version=%00", "pledge_version"),
+        ("/api/v1/suppliers?commitment=safety%00", "commitment"),
+        ("/api/v1/changes?since=1%00", "since"),
+        ("/api/v1/export?cursor=djE6YQBi", "cursor"),
+    ] {
+        let res = app.get(path).await;
+        let p = problem(res, 400).await;
+        assert!(
+            crate::helpers::fields(&p).contains(&field.to_owned()),
+            "{path}: {p}"
+        );
+    }
+    // The home page explains odd input instead of refusing it.
+    assert_eq!(app.get("/?cursor=djE6YQBi&q=a%00b").await.status(), 200);
+    for path in [
+        "/api/v1/suppliers/a%00b",
+        "/api/v1/suppliers/a%00b/history",
+        "/api/v1/pledge/versions/2025-09%00",
+        "/suppliers/a%00b",
+        "/badge/a%00b.svg",
+    ] {
+        let status = app.get(path).await.status();
+        assert_eq!(status, 404, "{path}");
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/evidence", s.id),
+            Some(&s.token),
+            json!({"url": "https://example.org/p", "title": "Policy", "kind": "policy",
+                   "commitments": ["safety", "transparency\u{0}"]}),
+        )
+        .await;
+    let p = problem(res, 422).await;
+    assert_eq!(crate::helpers::fields(&p), vec!["commitments[1]"], "{p}");
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+            Some(json!({"products": ["Care\u{0}records"]})),
+        )
+        .await;
+    let p = problem(res, 422).await;
+    assert_eq!(crate::helpers::fields(&p), vec!["products[0]"], "{p}");
+    // Nothing was stored by the refused writes.
+    let view = app.supplier(&s.slug).await;
+    assert_eq!(view["evidence"].as_array().unwrap().len(), 0);
+}

@@ -16,6 +16,7 @@ use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
+use crate::ratelimit::RegistrationQuota;
 use crate::routes::problems::BodyErrors;
 use crate::routes::suppliers::etag;
 use crate::routes::suppliers::view::SupplierView;
@@ -58,7 +59,11 @@ pub struct Registered {
     BodyErrors,
 ))]
 #[post("/registrations")]
-pub async fn create(state: State, body: Json<Registration>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: State,
+    _quota: RegistrationQuota,
+    body: Json<Registration>,
+) -> ApiResult<HttpResponse> {
     let r = body.0;
     let mut v = Validator::default();
     let name = v.check("name", profile::name(&r.name));
