@@ -84,8 +84,10 @@ fn check_v6(ip: Ipv6Addr, allow_loopback: bool) -> Result<(), &'static str> {
     if ip.is_unspecified() {
         return Err("unspecified address");
     }
-    // Forms that carry an IPv4 address: judged by that address.
+    // Forms that carry an IPv4 address: judged by that address (IPv4-mapped,
+    // IPv4-translated, and the well-known NAT64 prefix).
     if in_v6(ip, [0, 0, 0, 0, 0, 0xffff, 0, 0], 96)
+        || in_v6(ip, [0, 0, 0, 0, 0xffff, 0, 0, 0], 96)
         || in_v6(ip, [0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96)
     {
         return check_v4(embedded_v4(ip), allow_loopback);
@@ -96,6 +98,11 @@ fn check_v6(ip: Ipv6Addr, allow_loopback: bool) -> Result<(), &'static str> {
     }
     const RULES: &[([u16; 8], u32, &str)] = &[
         ([0, 0, 0, 0, 0, 0, 0, 0], 96, "IPv4-compatible address"),
+        (
+            [0x64, 0xff9b, 1, 0, 0, 0, 0, 0],
+            48,
+            "local-use NAT64 address",
+        ),
         ([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "discard-only address"),
         (
             [0x2001, 0, 0, 0, 0, 0, 0, 0],
@@ -186,10 +193,66 @@ mod tests {
             "http://[2002:a00:1::]/",
             "http://[::a00:1]/",
             "http://[fec0::1]/",
+            "http://[::ffff:0:7f00:1]/",
+            "http://[::ffff:0:a00:1]/",
+            "http://[64:ff9b:1::7f00:1]/",
+            "http://[64:ff9b:1::808:808]/",
         ];
         for url in refused {
             let ip = host_ip(url);
             assert!(check(ip, false).is_err(), "{url} ({ip}) must be refused");
+        }
+    }
+
+    /// Every range the operator guide lists is refused, at its first and last address.
+    #[test]
+    fn every_range_the_operator_guide_lists_is_refused() {
+        let guide = include_str!("../../docs/operator.md");
+        let ranges: Vec<&str> = guide
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .filter(|r| r.contains('/'))
+            .collect();
+        assert!(
+            ranges.len() >= 25,
+            "the guide's table of ranges: {ranges:?}"
+        );
+        for range in ranges {
+            let (net, prefix) = range.split_once('/').unwrap();
+            let prefix: u32 = prefix.parse().unwrap();
+            let net: std::net::IpAddr = net.parse().unwrap();
+            let (first, last): (std::net::IpAddr, std::net::IpAddr) = match net {
+                std::net::IpAddr::V4(v4) => {
+                    let host = if prefix == 32 { 0 } else { u32::MAX >> prefix };
+                    let base = u32::from(v4) & !host;
+                    (
+                        std::net::Ipv4Addr::from(base).into(),
+                        std::net::Ipv4Addr::from(base | host).into(),
+                    )
+                }
+                std::net::IpAddr::V6(v6) => {
+                    let host = if prefix == 128 {
+                        0
+                    } else {
+                        u128::MAX >> prefix
+                    };
+                    let base = u128::from(v6) & !host;
+                    (
+                        std::net::Ipv6Addr::from(base).into(),
+                        std::net::Ipv6Addr::from(base | host).into(),
+                    )
+                }
+            };
+            for ip in [first, last] {
+                let loopback = range == "127.0.0.0/8" || range == "::1/128";
+                // The embedded-IPv4 forms are judged by the address they carry: their
+                // last address carries 255.255.255.255, their first 0.0.0.0.
+                assert!(check(ip, false).is_err(), "{ip} in {range} must be refused");
+                if !loopback && !range.starts_with("::ffff:") && !range.starts_with("64:ff9b::/") {
+                    assert!(check(ip, true).is_err(), "{ip} in {range} stays refused");
+                }
+            }
         }
     }
 

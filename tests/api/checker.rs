@@ -152,6 +152,10 @@ async fn loopback_is_refused_unless_allowed() {
         got.outcome, Blocked,
         "a name that resolves to loopback: {got:?}"
     );
+    for spelling in ["[::ffff:0:7f00:1]", "[64:ff9b:1::7f00:1]"] {
+        let got = strict.check(&format!("http://{spelling}:{port}/ok")).await;
+        assert_eq!(got.outcome, Blocked, "{spelling}: {got:?}");
+    }
     assert_eq!(fx.hits("/ok"), 0, "never connected");
 }
 
@@ -415,4 +419,47 @@ async fn checking_all_starts_in_the_background_and_is_for_the_operator() {
         )
         .await;
     problem(res, 404).await;
+}
+
+#[tokio::test]
+async fn the_public_sees_the_class_of_a_failure_not_the_networks_words() {
+    let fx = Fixture::start().await;
+    let app = TestApp::spawn_with(&[("REGISTRY_CHECKER_ALLOW_LOOPBACK", "false")]).await;
+    let s = app.active_supplier("Mapping Ltd").await;
+    let port = fx.base.rsplit(':').next().unwrap();
+    let id = app
+        .add_evidence(&s, &format!("http://localhost:{port}/ok"))
+        .await;
+    check_now(&app, &s).await;
+    let public = health_of(&app.supplier(&s.slug).await, &id);
+    assert_eq!(public["status"], "blocked");
+    let words = public["detail"].as_str().unwrap();
+    assert_eq!(words, "refused: not a public address, or not http or https");
+    let recent = public["recent_checks"][0]["detail"].as_str().unwrap();
+    assert_eq!(recent, words);
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("resolves to") && !page.contains("loopback"));
+    // The supplier itself and the operator see what happened.
+    let private: Value = app
+        .req(
+            reqwest::Method::GET,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let detail = health_of(&private, &id)["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("loopback"), "{detail}");
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::checker::outcome::public_detail;
 use crate::db::DbConn;
 use std::collections::HashMap;
 
@@ -333,9 +334,20 @@ impl SupplierView {
     fn assemble(
         row: SupplierRow,
         signature: Option<SignatureView>,
-        evidence: Vec<EvidenceView>,
+        mut evidence: Vec<EvidenceView>,
         private: bool,
     ) -> ApiResult<Self> {
+        if !private {
+            for e in &mut evidence {
+                let h = &mut e.health;
+                if h.detail.is_some() {
+                    h.detail = Some(public_detail(h.status, h.http_status));
+                }
+                for c in &mut h.recent_checks {
+                    c.detail = public_detail(c.outcome, c.http_status);
+                }
+            }
+        }
         let evidence_summary = EvidenceSummary::of(&evidence);
         Ok(SupplierView {
             status: parse(&row.status)?,
