@@ -102,6 +102,11 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
         (None, _) => None,
     };
     let to = decide(from, req.transition, req.who, at, new_by)?;
+    if req.transition == Transition::Verify
+        && let Some(number) = &row.company_number
+    {
+        supplier::may_claim(conn, number, Some(&row.id))?;
+    }
     let identity = matches!(req.transition, Transition::Verify | Transition::Unverify);
     let before_supplier = identity.then(|| identity_json(row));
     if identity {
@@ -179,6 +184,60 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
                 supplier_id: Some(row.id.clone()),
                 before: before_supplier,
                 after: Some(identity_json(row)),
+            },
+        )?;
+        if to.verified {
+            settle_company_number(conn, row, req.actor, at)?;
+        }
+    }
+    Ok(())
+}
+
+/// The operator verified `holder` with its company number: other suppliers that gave
+/// the same number lose it, and their public history says why.
+fn settle_company_number(
+    conn: &mut DbConn,
+    holder: &SupplierRow,
+    actor: &str,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let Some(number) = &holder.company_number else {
+        return Ok(());
+    };
+    for mut other in supplier::claimants(conn, number, Some(&holder.id))? {
+        let before = serde_json::json!({ "company_number": other.company_number });
+        other.company_number = None;
+        supplier::save(conn, &mut other, at)?;
+        let reason = format!(
+            "the registry verified company number {number} as belonging to {} (/suppliers/{}); \
+             the number was removed from this record",
+            holder.name, holder.slug
+        );
+        history::insert(
+            conn,
+            &NewStatusEvent {
+                supplier_id: &other.id,
+                signature_id: None,
+                pledge_version: other.signed_version.as_deref(),
+                event: "company_number_refused",
+                from_status: Some(&other.status),
+                to_status: &other.status,
+                reason: Some(&reason),
+                actor,
+                at,
+            },
+        )?;
+        changes::record(
+            conn,
+            at,
+            audit::Entry {
+                actor,
+                action: "supplier.company_number_refused",
+                entity_type: "supplier",
+                entity_id: other.id.clone(),
+                supplier_id: Some(other.id.clone()),
+                before: Some(before),
+                after: Some(serde_json::json!({ "company_number": null, "reason": reason })),
             },
         )?;
     }

@@ -66,6 +66,9 @@ pub fn event_words(event: &str, actor: &str, version: Option<&str>) -> String {
         "verification_ended" => {
             "Identity no longer verified: its name, company number or website changed".into()
         }
+        "company_number_refused" => {
+            "Company number removed: the registry verified it as another supplier's".into()
+        }
         "suspended" => "Suspended by the registry".into(),
         "reinstated" => "Reinstated by the registry".into(),
         "reaffirmed" => "Reaffirmed the pledge".into(),

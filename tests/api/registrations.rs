@@ -45,23 +45,64 @@ async fn a_supplier_registers_and_gets_its_token_once() {
 }
 
 #[tokio::test]
-async fn slugs_stay_unique_and_company_numbers_cannot_be_registered_twice() {
+async fn slugs_stay_unique_and_only_verification_settles_a_company_number() {
     let app = TestApp::spawn().await;
     let a = app.register("Same Name Ltd").await;
     let b = app.register("Same Name Ltd").await;
     assert_eq!(a.slug, "same-name-ltd");
     assert_eq!(b.slug, "same-name-ltd-2");
-    let mut one = registration("First Co");
-    one["company_number"] = json!("01234567");
-    assert_eq!(
-        app.post("/api/v1/registrations", None, one).await.status(),
-        201
+    // Someone registers first with another company's number: the real company is not
+    // locked out, and neither claim is verified.
+    let register = |name: &str| {
+        let mut body = registration(name);
+        body["company_number"] = json!("01234567");
+        body
+    };
+    let squatter = app
+        .post("/api/v1/registrations", None, register("Squatter Co"))
+        .await;
+    assert_eq!(squatter.status(), 201);
+    let squatter: Value = squatter.json().await.unwrap();
+    let real = app
+        .post("/api/v1/registrations", None, register("Real Co"))
+        .await;
+    assert_eq!(real.status(), 201);
+    let real: Value = real.json().await.unwrap();
+    let real_id = real["supplier"]["id"].as_str().unwrap();
+    let squatter_slug = squatter["supplier"]["slug"].as_str().unwrap();
+    for s in [&squatter, &real] {
+        assert_eq!(s["supplier"]["identity_verified"], false);
+    }
+    // The operator verifies the real one: the number is now its own.
+    let res = app
+        .admin_post(&format!("/api/v1/admin/suppliers/{real_id}/verify"), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let other = app.supplier(squatter_slug).await;
+    assert_eq!(other["company_number"], Value::Null);
+    let history = app
+        .get_json(&format!("/api/v1/suppliers/{squatter_slug}/history"))
+        .await;
+    let told = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "company_number_refused")
+        .expect("the other claimant is told why");
+    assert!(told["reason"].as_str().unwrap().contains("Real Co"));
+    // From now on the number is refused to anyone else, naming its holder.
+    let body = problem(
+        app.post("/api/v1/registrations", None, register("Third Co"))
+            .await,
+        409,
+    )
+    .await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("01234567") && detail.contains("Real Co"),
+        "{detail}"
     );
-    let mut two = registration("Second Co");
-    two["company_number"] = json!("01234567");
-    let body = problem(app.post("/api/v1/registrations", None, two).await, 409).await;
-    assert!(body["detail"].as_str().unwrap().contains("01234567"));
-    let list = app.get_json("/api/v1/suppliers?q=second").await;
+    let list = app.get_json("/api/v1/suppliers?q=third").await;
     assert_eq!(
         list["items"].as_array().unwrap().len(),
         0,

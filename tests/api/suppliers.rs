@@ -300,26 +300,40 @@ async fn profile_updates_use_if_match_against_lost_updates() {
 }
 
 #[tokio::test]
-async fn company_number_clash_on_update_is_a_conflict() {
+async fn claiming_a_verified_suppliers_company_number_is_a_conflict() {
     let app = TestApp::spawn().await;
     let mut one = crate::helpers::registration("Holder Ltd");
     one["company_number"] = json!("07654321");
-    assert_eq!(
-        app.post("/api/v1/registrations", None, one).await.status(),
-        201
-    );
+    let res = app.post("/api/v1/registrations", None, one).await;
+    assert_eq!(res.status(), 201);
+    let holder: Value = res.json().await.unwrap();
     let s = app.register("Other Ltd").await;
-    let res = app
-        .req(
+    let claim = |token: String| {
+        app.req(
             Method::PATCH,
             &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
+            Some(&token),
         )
         .json(&json!({"company_number": "07654321"}))
         .send()
-        .await
-        .unwrap();
-    problem(res, 409).await;
+    };
+    // An unverified claim does not lock the number.
+    assert_eq!(claim(s.token.clone()).await.unwrap().status(), 200);
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+            Some(json!({"company_number": null})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let id = holder["supplier"]["id"].as_str().unwrap();
+    let res = app
+        .admin_post(&format!("/api/v1/admin/suppliers/{id}/verify"), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    problem(claim(s.token.clone()).await.unwrap(), 409).await;
 }
 
 #[tokio::test]

@@ -104,21 +104,54 @@ pub fn free_slug(conn: &mut DbConn, base: &Slug) -> QueryResult<Slug> {
         .unwrap_or_else(|| base.clone()))
 }
 
+/// Whether any supplier other than `except` claims `number`, verified or not.
 pub fn company_number_taken(
     conn: &mut DbConn,
     number: &str,
     except: Option<&str>,
 ) -> QueryResult<bool> {
+    Ok(!claimants(conn, number, except)?.is_empty())
+}
+
+/// The suppliers other than `except` that give `number` as theirs.
+pub fn claimants(
+    conn: &mut DbConn,
+    number: &str,
+    except: Option<&str>,
+) -> QueryResult<Vec<SupplierRow>> {
     let mut q = suppliers::table
         .filter(suppliers::company_number.eq(number))
         .into_boxed();
     if let Some(id) = except {
         q = q.filter(suppliers::id.ne(id));
     }
-    Ok(q.select(suppliers::id)
-        .first::<String>(conn)
-        .optional()?
-        .is_some())
+    q.order(suppliers::created_at.asc())
+        .select(SupplierRow::as_select())
+        .load(conn)
+}
+
+/// The verified supplier other than `except` that holds `number`: the operator settled
+/// the number is its. Unverified claims on a number coexist until then.
+pub fn company_number_holder(
+    conn: &mut DbConn,
+    number: &str,
+    except: Option<&str>,
+) -> QueryResult<Option<SupplierRow>> {
+    Ok(claimants(conn, number, except)?
+        .into_iter()
+        .find(|s| s.verified_at.is_some()))
+}
+
+/// The 409 for a number a verified supplier holds, or `Ok` when it is free to claim.
+pub fn may_claim(conn: &mut DbConn, number: &str, except: Option<&str>) -> Result<(), ApiError> {
+    match company_number_holder(conn, number, except)? {
+        None => Ok(()),
+        Some(holder) => Err(ApiError::Conflict(format!(
+            "company number {number} belongs to {} (/suppliers/{}), as the registry \
+             verified; if that is wrong, tell the registry operator",
+            holder.name, holder.slug
+        ))),
+    }
 }
 
 /// Inserts with the first free slug for its name. Another registration of the same

@@ -55,7 +55,7 @@ pub struct Registered {
 #[utoipa::path(tag = "supplier self-service", request_body = Registration, responses(
     (status = 201, body = Registered, headers(("Location" = String))),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many registrations from this client; see Retry-After"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "Company number already registered"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "The company number belongs to a supplier the registry verified"),
     BodyErrors,
 ))]
 #[post("/registrations")]
@@ -102,12 +102,8 @@ pub async fn create(
     let state2 = state.clone();
     let (view, token) = state
         .tx(move |conn| {
-            if let Some(cn) = &row.company_number
-                && supplier::company_number_taken(conn, cn, None)?
-            {
-                return Err(ApiError::Conflict(format!(
-                    "company number {cn} is already registered"
-                )));
+            if let Some(cn) = &row.company_number {
+                supplier::may_claim(conn, cn, None)?;
             }
             supplier::insert_with_free_slug(conn, &mut row)?;
             let actor = format!("supplier:{}", row.id);

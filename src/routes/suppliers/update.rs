@@ -44,7 +44,7 @@ pub struct ProfilePatch {
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupplierView, description = "The updated supplier, with contact details"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "Company number already registered"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The company number belongs to a supplier the registry verified"),
         (status = 412, body = Problem, content_type = "application/problem+json", description = "Stale If-Match"),
         AuthErrors,
         BodyErrors,
@@ -135,12 +135,8 @@ pub async fn update(
                 row.website = w.to_string();
             }
             if let Some(cn) = company_number {
-                if let Some(cn) = &cn
-                    && supplier::company_number_taken(conn, cn.as_str(), Some(&row.id))?
-                {
-                    return Err(ApiError::Conflict(format!(
-                        "company number {cn} is already registered by another supplier"
-                    )));
+                if let Some(cn) = &cn {
+                    supplier::may_claim(conn, cn.as_str(), Some(&row.id))?;
                 }
                 row.company_number = cn.map(|c| c.to_string());
             }
