@@ -2,6 +2,9 @@
 
 use crate::domain::evidence::EvidenceHealth;
 
+/// The longest explanation of a check that is stored.
+pub const MAX_DETAIL: usize = 500;
+
 /// The result of checking one link once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
@@ -26,6 +29,28 @@ impl Observation {
             final_url: None,
             detail: detail.into(),
         }
+    }
+
+    /// As stored and shown: the detail at most [`MAX_DETAIL`] characters, and a final
+    /// address no longer than a URL the registry accepts (a server chooses it, so
+    /// otherwise it could make every read of the record carry megabytes).
+    pub fn bounded(mut self) -> Self {
+        if self.detail.chars().count() > MAX_DETAIL {
+            self.detail = self.detail.chars().take(MAX_DETAIL - 1).collect::<String>() + "…";
+        }
+        if self
+            .final_url
+            .as_ref()
+            .is_some_and(|u| u.len() > crate::domain::web_url::MAX_URL_LEN)
+        {
+            self.final_url = None;
+            self.detail = format!(
+                "{}; it ended at an address longer than {} characters, not recorded",
+                self.detail,
+                crate::domain::web_url::MAX_URL_LEN
+            );
+        }
+        self
     }
 
     /// Broken and unreachable count towards the failure threshold; nothing else does.
@@ -97,5 +122,26 @@ mod tests {
         }
         assert!(is_transient(503) && is_transient(429) && is_transient(500));
         assert!(!is_transient(404) && !is_transient(403));
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn what_a_server_says_is_bounded_before_it_is_stored() {
+        let mut o = Observation::new(EvidenceHealth::Unreachable, None, "é".repeat(5000));
+        o.final_url = Some(format!("https://example.org/{}", "a".repeat(3000)));
+        let o = o.bounded();
+        assert!(o.final_url.is_none());
+        assert!(
+            o.detail.chars().count() <= MAX_DETAIL + 100,
+            "{}",
+            o.detail.len()
+        );
+        assert!(o.detail.ends_with("not recorded"));
+        let short = Observation::new(EvidenceHealth::Ok, Some(200), "HTTP 200").bounded();
+        assert_eq!(short.detail, "HTTP 200");
     }
 }

@@ -72,7 +72,7 @@ pub async fn run(
                 async move {
                     let expired = row.expires_on.is_some_and(|d| d < today);
                     let started = Instant::now();
-                    let obs = state.checker.check(&row.url).await;
+                    let obs = state.checker.check(&row.url).await.bounded();
                     let ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
                     let changed = record(state, row, claim, obs.clone(), ms).await?;
                     progress(1);

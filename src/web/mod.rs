@@ -22,6 +22,8 @@ use crate::routes::suppliers::view::{EvidenceSummary, SupplierSummary, SupplierV
 
 const PAGE_SIZE: i64 = 25;
 const MAX_QUERY: usize = 200;
+/// Status changes the supplier page lists, newest last; the API pages through all.
+const HISTORY_SHOWN: i64 = 100;
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
@@ -253,6 +255,8 @@ struct SupplierPage {
     current_version: String,
     evidence: Vec<EvidenceFacts>,
     history: Vec<HistoryFacts>,
+    /// Older changes exist than the page shows.
+    history_cut: bool,
     badge_snippet: String,
 }
 
@@ -300,7 +304,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                     .collect(),
                 None => Vec::new(),
             };
-            let events = history::page(conn, &id, 0, 500)?;
+            let events = history::latest(conn, &id, HISTORY_SHOWN + 1)?;
             Ok(Some((view, current, titles, events)))
         })
         .await?;
@@ -379,8 +383,10 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             expired: e.expired,
         })
         .collect();
+    let history_cut = events.len() as i64 > HISTORY_SHOWN;
     let history = events
         .into_iter()
+        .skip(usize::from(history_cut))
         .map(|h| {
             let actor = public_actor(&h.actor);
             HistoryFacts {
@@ -421,6 +427,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
         current_version,
         evidence,
         history,
+        history_cut,
         badge_snippet,
     };
     Ok(html(actix_web::http::StatusCode::OK, render(&page)?))

@@ -263,6 +263,17 @@ async fn a_link_is_flagged_only_after_three_failed_checks_and_recovers() {
     let view = app.supplier(&s.slug).await;
     assert_eq!(health_of(&view, &flaky)["status"], "ok");
     assert_eq!(view["evidence_summary"], "all_ok");
+    let recent = health_of(&view, &flaky)["recent_checks"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        recent.len(),
+        3,
+        "four checks stored, the newest three shown"
+    );
+    assert_eq!(recent[0]["outcome"], "ok");
+    assert_eq!(recent[1]["outcome"], "broken");
 
     let (actions, audit) = app.audit_of(&s).await;
     let changes: Vec<&Value> = audit["items"]

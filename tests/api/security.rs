@@ -625,3 +625,96 @@ async fn a_nul_anywhere_is_a_4xx_naming_where() {
     let view = app.supplier(&s.slug).await;
     assert_eq!(view["evidence"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn what_one_supplier_can_make_the_registry_carry_is_bounded() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Hoarder Ltd").await;
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        ids.push(
+            app.add_evidence(&s, &format!("https://example.org/doc/{i}"))
+                .await,
+        );
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/evidence", s.id),
+            Some(&s.token),
+            json!({"url": "https://example.org/doc/51", "title": "One more", "kind": "policy",
+                   "commitments": ["safety"]}),
+        )
+        .await;
+    let p = problem(res, 409).await;
+    assert_eq!(p["type"], "urn:pledge-registry:problem:limit-reached");
+    assert!(p["detail"].as_str().unwrap().contains("50"), "{p}");
+    // Retiring one makes room.
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/suppliers/{}/evidence/{}", s.id, ids[0]),
+            Some(&s.token),
+            None,
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    app.add_evidence(&s, "https://example.org/doc/replacement")
+        .await;
+    let view = app.supplier(&s.slug).await;
+    assert_eq!(view["evidence"].as_array().unwrap().len(), 50);
+
+    // Other lists a supplier grows are bounded where they are written.
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+            Some(json!({"products": (0..51).map(|i| format!("Product {i}")).collect::<Vec<_>>()})),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::fields(&problem(res, 422).await),
+        ["products"]
+    );
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+            Some(json!({"description": "x".repeat(4001)})),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::fields(&problem(res, 422).await),
+        ["description"]
+    );
+}
+
+#[tokio::test]
+async fn long_histories_are_paged_and_the_page_shows_the_newest() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Busy Ltd").await;
+    for _ in 0..105 {
+        assert_eq!(app.reaffirm(&s).await.status(), 200);
+    }
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("Reaffirmed the pledge").count(), 100);
+    assert!(page.contains("the whole history"));
+    let first = app
+        .get_json(&format!("/api/v1/suppliers/{}/history?limit=100", s.slug))
+        .await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 100);
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let rest = app
+        .get_json(&format!(
+            "/api/v1/suppliers/{}/history?limit=100&cursor={cursor}",
+            s.slug
+        ))
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2 + 105 - 100);
+}

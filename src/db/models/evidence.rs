@@ -37,6 +37,15 @@ pub struct EvidenceRow {
     pub check_detail: Option<String>,
 }
 
+/// How many links of a supplier are not retired.
+pub fn count_live(conn: &mut DbConn, supplier_id: &str) -> QueryResult<i64> {
+    evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
 /// A supplier's evidence that is not retired, oldest first, each with the codes of the
 /// commitments it supports in code order, in one query.
 pub fn active_with_commitments(

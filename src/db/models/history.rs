@@ -58,6 +58,22 @@ pub fn page(
         .load(conn)
 }
 
+/// A supplier's newest `limit` events, oldest first.
+pub fn latest(
+    conn: &mut DbConn,
+    supplier_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<StatusEventRow>> {
+    let mut rows: Vec<StatusEventRow> = status_events::table
+        .filter(status_events::supplier_id.eq(supplier_id))
+        .order(status_events::id.desc())
+        .limit(limit)
+        .select(StatusEventRow::as_select())
+        .load(conn)?;
+    rows.reverse();
+    Ok(rows)
+}
+
 /// The reason given with a supplier's latest `event`.
 pub fn last_reason(
     conn: &mut DbConn,

@@ -11,10 +11,10 @@ use crate::db::models::{audit, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
 use crate::domain::{EvidenceId, SupplierId, Validator, WebUrl};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::suppliers::get_or_404;
+use crate::routes::suppliers::lock_or_404;
 use crate::routes::suppliers::view::EvidenceView;
 
 /// An evidence link backing one or more commitments.
@@ -42,6 +42,7 @@ pub struct NewEvidence {
     security(("bearer" = [])),
     responses(
         (status = 201, body = EvidenceView),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The supplier already has the most live evidence links allowed (type `limit-reached`)"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
@@ -60,7 +61,14 @@ pub async fn add(
     let actor = caller.actor();
     let view = state
         .tx(move |conn| {
-            let supplier_row = get_or_404(conn, id)?;
+            // Locked, so that two adds at once cannot both take the last place.
+            let supplier_row = lock_or_404(conn, id)?;
+            if evidence::count_live(conn, &supplier_row.id)? >= super::MAX_LIVE_EVIDENCE {
+                return Err(ApiError::LimitReached(format!(
+                    "a supplier may have at most {} live evidence links; retire one first",
+                    super::MAX_LIVE_EVIDENCE
+                )));
+            }
             let known = super::known_codes(conn, &supplier_row.id)?;
             let mut v = Validator::default();
             let url = v.check("url", WebUrl::try_from(r.url.as_str()));

@@ -15,6 +15,9 @@ use crate::domain::{EvidenceId, Validator, text};
 use crate::error::{ApiError, ApiResult};
 
 pub const MAX_TITLE: usize = 300;
+/// Live (not retired) evidence links per supplier: what one record can make every read
+/// of it carry stays bounded (docs/benchmarks.md measures the largest record allowed).
+pub const MAX_LIVE_EVIDENCE: i64 = 50;
 pub const MAX_REFERENCE: usize = 100;
 
 /// Commitment codes evidence may name: those of the current version and of the version

@@ -18,7 +18,7 @@ use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::error::{ApiError, ApiResult};
 
 /// Checks shown per link in the public view.
-pub const RECENT_CHECKS: usize = 10;
+pub const RECENT_CHECKS: usize = 3;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
