@@ -30,8 +30,9 @@ pub struct Change {
     pub seq: i64,
     pub at: DateTime<Utc>,
     /// What happened: `supplier.registered`, `supplier.profile_updated`,
-    /// `supplier.verified`, `signature.<event>`, `evidence.added`, `evidence.updated`,
-    /// `evidence.retired`, `evidence.health_changed`.
+    /// `supplier.verified`, `supplier.verification_ended`,
+    /// `supplier.company_number_refused`, `signature.<event>`, `evidence.added`,
+    /// `evidence.updated`, `evidence.retired`, `evidence.health_changed`.
     #[serde(rename = "type")]
     pub kind: String,
     #[schema(format = Uuid)]
