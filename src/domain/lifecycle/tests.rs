@@ -233,3 +233,45 @@ fn nothing_is_active_without_a_verified_identity() {
         }
     }
 }
+
+/// Random sequences of every transition by every actor, from a new registration: the
+/// states reached are the ones the table tests above cover, and the promises hold in
+/// each of them.
+#[test]
+fn random_sequences_keep_the_promises() {
+    let reachable = all_states();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..2_000 {
+        let mut at = state(Unsigned, None, false);
+        // Whether the operator suspended and has not reinstated since.
+        let mut held = false;
+        for _ in 0..50 {
+            let t = TRANSITIONS[next(TRANSITIONS.len())];
+            let actor = ACTORS[next(ACTORS.len())];
+            let overdue = next(4) == 0;
+            let Ok(to) = transition(at, t, actor, overdue) else {
+                continue;
+            };
+            match t {
+                T::Suspend => held = true,
+                T::Reinstate => held = false,
+                _ => {}
+            }
+            assert!(reachable.contains(&to), "{to:?} after {t:?} from {at:?}");
+            assert!(to.status != Active || to.verified, "{to:?}");
+            if held {
+                assert!(
+                    matches!(to.status, Suspended | Withdrawn),
+                    "{t:?} by {actor:?} ended a suspension: {at:?} -> {to:?}"
+                );
+            }
+            at = to;
+        }
+    }
+}
