@@ -34,6 +34,8 @@ pub struct AppState {
     pub rate_limits: crate::ratelimit::RateLimits,
     /// Request counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// Public supplier records as last sent, by ETag.
+    pub records: crate::record_cache::RecordCache,
 }
 
 pub type State = web::Data<AppState>;

@@ -58,6 +58,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         db_slots: tokio::sync::Semaphore::new(config.db_pool_size as usize),
         rate_limits,
         metrics: Default::default(),
+        records: crate::record_cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         pool,
         config,
@@ -65,6 +66,10 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         sqlite_writer,
     })
 }
+
+/// Memory for public records held by their ETag (see `record_cache`): enough for many
+/// readers of the largest records one supplier may make to share one copy.
+const RECORD_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Loads the first pledge version when no version exists; true when it did.
 pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {

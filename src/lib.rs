@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pledge_text;
 pub mod ratelimit;
+pub mod record_cache;
 pub mod routes;
 pub mod seed;
 pub mod web;

@@ -29,6 +29,17 @@ pub fn json_cached<T: Serialize>(
         let digest = Sha256::digest(&bytes);
         format!("\"{}\"", &hex(&digest)[..32])
     });
+    Ok(json_bytes(req, bytes.into(), etag, visibility))
+}
+
+/// JSON already serialized, with its ETag, or 304 when the client's `If-None-Match`
+/// already names it.
+pub fn json_bytes(
+    req: &HttpRequest,
+    bytes: actix_web::web::Bytes,
+    etag: String,
+    visibility: Visibility,
+) -> HttpResponse {
     let cache = match visibility {
         Visibility::Public => "public, no-cache",
         Visibility::Private => "private, no-cache",
@@ -43,11 +54,10 @@ pub fn json_cached<T: Serialize>(
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::VARY, "Authorization, Accept-Encoding"));
     if fresh {
-        return Ok(res.finish());
+        return res.finish();
     }
-    Ok(res
-        .content_type(HeaderValue::from_static("application/json"))
-        .body(bytes))
+    res.content_type(HeaderValue::from_static("application/json"))
+        .body(bytes)
 }
 
 /// Whether the client's `If-None-Match` already names `etag`.

@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::page;
 use crate::routes::pledge::PledgeVersion;
 use crate::routes::suppliers::history::public_actor;
+use crate::routes::suppliers::public_etag;
 use crate::routes::suppliers::view::{EvidenceSummary, SupplierSummary, SupplierView, utc};
 
 const PAGE_SIZE: i64 = 25;
@@ -26,6 +27,10 @@ const MAX_QUERY: usize = 200;
 const HISTORY_SHOWN: i64 = 100;
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    html_bytes(status, body.into())
+}
+
+fn html_bytes(status: actix_web::http::StatusCode, body: actix_web::web::Bytes) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
@@ -287,11 +292,19 @@ pub fn not_found_page(message: String, search: String) -> HttpResponse {
 pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let lookup = key.clone();
+    let cache = state.clone();
     let found = state
         .db(move |conn| {
             let Some(row) = supplier::find(conn, &lookup)? else {
                 return Ok(None);
             };
+            // The page shows the public record and nothing else that changes: it is
+            // cached under the record's ETag, as the JSON is.
+            let tag = public_etag(conn, &row)?;
+            let cache_key = format!("page:{}", row.id);
+            if let Some(body) = cache.records.get(&cache_key, &tag) {
+                return Ok(Some(Err(body)));
+            }
             let id = row.id.clone();
             let view = SupplierView::load(conn, row, false)?;
             let current = pledge::current(conn)?
@@ -305,10 +318,17 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                 None => Vec::new(),
             };
             let events = history::latest(conn, &id, HISTORY_SHOWN + 1)?;
-            Ok(Some((view, current, titles, events)))
+            Ok(Some(Ok((view, current, titles, events, cache_key, tag))))
         })
         .await?;
-    let Some((view, current_version, titles, events)) = found else {
+    let found = match found {
+        Some(Err(cached)) => {
+            return Ok(html_bytes(actix_web::http::StatusCode::OK, cached));
+        }
+        Some(Ok(built)) => Some(built),
+        None => None,
+    };
+    let Some((view, current_version, titles, events, cache_key, tag)) = found else {
         let words = key.replace(['-', '_'], " ");
         let search: String = words
             .chars()
@@ -430,7 +450,9 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
         history_cut,
         badge_snippet,
     };
-    Ok(html(actix_web::http::StatusCode::OK, render(&page)?))
+    let body = actix_web::web::Bytes::from(render(&page)?);
+    state.records.put(&cache_key, &tag, body.clone());
+    Ok(html_bytes(actix_web::http::StatusCode::OK, body))
 }
 
 /// A small SVG badge with the supplier's current status, for its website.

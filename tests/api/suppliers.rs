@@ -417,3 +417,70 @@ async fn the_view_shows_a_new_version_and_new_evidence_at_once() {
         "new evidence shows at once"
     );
 }
+
+/// Public records are served from memory by their ETag; every write, and a private
+/// reader, still sees the record as it is.
+#[tokio::test]
+async fn a_record_held_in_memory_follows_writes_and_never_reaches_private_readers_or_back() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Cached Ltd").await;
+    let first = app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let first: Value = first.json().await.unwrap();
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("new-policy"));
+    let again = app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert!(first.get("contact").is_none_or(Value::is_null));
+
+    let own: Value = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{}", s.slug),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        own["contact"]["email"].is_string(),
+        "the supplier sees its contact"
+    );
+    let public: Value = app.get_json(&format!("/api/v1/suppliers/{}", s.slug)).await;
+    assert!(
+        public.get("contact").is_none_or(Value::is_null),
+        "and the public still does not"
+    );
+
+    app.add_evidence(&s, "https://example.org/new-policy").await;
+    let after = app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
+    let after: Value = after.json().await.unwrap();
+    assert_eq!(after["evidence"].as_array().unwrap().len(), 1);
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("new-policy"), "the page follows too");
+    app.lifecycle(&s, "suspend", Some(json!({"reason": "Checking"})))
+        .await;
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Checking"));
+    assert_eq!(app.supplier(&s.slug).await["status"], "suspended");
+}

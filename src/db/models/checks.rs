@@ -138,15 +138,20 @@ pub fn recent_of_supplier(
 ) -> QueryResult<Vec<CheckRow>> {
     // A window function, which the query builder does not offer; the one text serves
     // both backends but for the placeholder.
+    // The window runs over ids alone (from the (evidence_id, id) index); only the rows
+    // kept are read in full, and a final address equal to the link's latest one is not
+    // repeated (see CheckView::final_url).
     let sql = |placeholder: &str| {
         format!(
-            "SELECT id, evidence_id, checked_at, outcome, http_status, final_url, detail, \
-             duration_ms FROM (SELECT c.id, c.evidence_id, c.checked_at, c.outcome, \
-             c.http_status, c.final_url, c.detail, c.duration_ms, ROW_NUMBER() OVER \
-             (PARTITION BY c.evidence_id ORDER BY c.id DESC) AS n FROM evidence_checks c \
-             JOIN evidence e ON e.id = c.evidence_id WHERE e.supplier_id = {placeholder} \
-             AND e.retired_at IS NULL) recent WHERE n <= {per_link} \
-             ORDER BY evidence_id, id DESC"
+            "SELECT c.id, c.evidence_id, c.checked_at, c.outcome, c.http_status, \
+             CASE WHEN c.final_url = e.final_url THEN NULL ELSE c.final_url END AS final_url, \
+             c.detail, c.duration_ms \
+             FROM (SELECT k.id, ROW_NUMBER() OVER (PARTITION BY k.evidence_id ORDER BY k.id DESC) AS n \
+                   FROM evidence_checks k JOIN evidence l ON l.id = k.evidence_id \
+                   WHERE l.supplier_id = {placeholder} AND l.retired_at IS NULL) recent \
+             JOIN evidence_checks c ON c.id = recent.id \
+             JOIN evidence e ON e.id = c.evidence_id \
+             WHERE recent.n <= {per_link} ORDER BY c.evidence_id, c.id DESC"
         )
     };
     use diesel::sql_types::Text;

@@ -37,6 +37,20 @@ pub struct EvidenceRow {
     pub check_detail: Option<String>,
 }
 
+/// How many live links of a supplier have an expiry date before `today`.
+pub fn count_expired(
+    conn: &mut DbConn,
+    supplier_id: &str,
+    today: chrono::NaiveDate,
+) -> QueryResult<i64> {
+    on_backend!(conn, |c| evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .filter(evidence::expires_on.lt(today))
+        .count()
+        .get_result(c))
+}
+
 /// How many links of a supplier are not retired.
 pub fn count_live(conn: &mut DbConn, supplier_id: &str) -> QueryResult<i64> {
     evidence::table
@@ -47,33 +61,42 @@ pub fn count_live(conn: &mut DbConn, supplier_id: &str) -> QueryResult<i64> {
 }
 
 /// A supplier's evidence that is not retired, oldest first, each with the codes of the
-/// commitments it supports in code order, in one query.
+/// commitments it supports in code order. Two queries: joined, every row of a link
+/// would come back once per commitment, its long URLs with it.
 pub fn active_with_commitments(
     conn: &mut DbConn,
     supplier_id: &str,
 ) -> QueryResult<Vec<(EvidenceRow, Vec<String>)>> {
-    let rows: Vec<(EvidenceRow, Option<String>)> = on_backend!(conn, |c| evidence::table
-        .left_join(evidence_commitments::table)
+    let rows: Vec<EvidenceRow> = on_backend!(conn, |c| evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .order((evidence::created_at.asc(), evidence::id.asc()))
+        .select(EvidenceRow::as_select())
+        .load(c))?;
+    let codes: Vec<(String, String)> = on_backend!(conn, |c| evidence_commitments::table
+        .inner_join(evidence::table)
         .filter(evidence::supplier_id.eq(supplier_id))
         .filter(evidence::retired_at.is_null())
         .order((
-            evidence::created_at.asc(),
-            evidence::id.asc(),
+            evidence_commitments::evidence_id.asc(),
             evidence_commitments::commitment_code.asc(),
         ))
         .select((
-            EvidenceRow::as_select(),
-            evidence_commitments::commitment_code.nullable(),
+            evidence_commitments::evidence_id,
+            evidence_commitments::commitment_code,
         ))
         .load(c))?;
-    let mut out: Vec<(EvidenceRow, Vec<String>)> = Vec::new();
-    for (row, code) in rows {
-        match out.last_mut() {
-            Some((last, codes)) if last.id == row.id => codes.extend(code),
-            _ => out.push((row, code.into_iter().collect())),
-        }
+    let mut by_id: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, code) in codes {
+        by_id.entry(id).or_default().push(code);
     }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let codes = by_id.remove(&row.id).unwrap_or_default();
+            (row, codes)
+        })
+        .collect())
 }
 
 /// The live evidence of the given suppliers, oldest first.

@@ -1,12 +1,13 @@
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::view::SupplierView;
-use super::{etag, find_or_404};
+use super::{etag, find_or_404, public_etag};
 use crate::app::State;
 use crate::auth::MaybeCaller;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::problems::NotFoundError;
-use crate::routes::respond::{Visibility, json_cached};
+use crate::routes::respond::{Visibility, json_bytes};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
 /// With the supplier's own token or an admin token, contact details are included.
@@ -28,22 +29,43 @@ pub async fn read(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
-    let (view, revision, private) = state
+    let cache = state.clone();
+    let found = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
             let private = match (&caller.0, row.supplier_id()) {
                 (Some(c), Ok(id)) => c.may_see_private(id),
                 _ => false,
             };
+            if !private {
+                let tag = public_etag(conn, &row)?;
+                if let Some(body) = cache.records.get(&row.id, &tag) {
+                    return Ok(Found::Cached(tag, body));
+                }
+            }
             let revision = row.revision;
-            Ok((SupplierView::load(conn, row, private)?, revision, private))
+            let id = row.id.clone();
+            let view = SupplierView::load(conn, row, private)?;
+            Ok(Found::Built(id, Box::new(view), revision, private))
         })
         .await?;
-    let visibility = if private {
-        Visibility::Private
-    } else {
-        Visibility::Public
-    };
-    let tag = etag(&view, revision, private);
-    json_cached(&req, &view, Some(tag), visibility)
+    match found {
+        Found::Cached(tag, body) => Ok(json_bytes(&req, body, tag, Visibility::Public)),
+        Found::Built(id, view, revision, private) => {
+            let tag = etag(&view, revision, private);
+            let body =
+                Bytes::from(serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.into()))?);
+            if private {
+                return Ok(json_bytes(&req, body, tag, Visibility::Private));
+            }
+            state.records.put(&id, &tag, body.clone());
+            Ok(json_bytes(&req, body, tag, Visibility::Public))
+        }
+    }
+}
+
+/// A record from the cache, or one just built (with its supplier id and revision).
+enum Found {
+    Cached(String, Bytes),
+    Built(String, Box<SupplierView>, i64, bool),
 }

@@ -159,6 +159,8 @@ pub struct CheckView {
     /// What this check found (the link's status changes only after repeated failures).
     pub outcome: EvidenceHealth,
     pub http_status: Option<i32>,
+    /// Where this check ended, when it was redirected somewhere other than the link's
+    /// latest `final_url` (so a long address is not repeated for every check).
     pub final_url: Option<String>,
     pub detail: String,
 }
