@@ -32,6 +32,12 @@ impl RecordCache {
         }
     }
 
+    /// Whether some record of `supplier` is held (worth working out its ETag for).
+    pub fn holds(&self, supplier: &str) -> bool {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.records.contains_key(supplier)
+    }
+
     /// The body cached for `supplier` under `etag`, if any.
     pub fn get(&self, supplier: &str, etag: &str) -> Option<Bytes> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());

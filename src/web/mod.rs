@@ -300,16 +300,17 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             };
             // The page shows the public record and nothing else that changes: it is
             // cached under the record's ETag, as the JSON is.
-            let tag = public_etag(conn, &row)?;
+            let (tag, current) = public_etag(conn, &row)?;
             let cache_key = format!("page:{}", row.id);
             if let Some(body) = cache.records.get(&cache_key, &tag) {
                 return Ok(Some(Err(body)));
             }
             let id = row.id.clone();
-            let view = SupplierView::load(conn, row, false)?;
-            let current = pledge::current(conn)?
-                .map(|v| v.version)
-                .unwrap_or_default();
+            let view = SupplierView::load_with(conn, row, false, current.clone())?;
+            let current = current.unwrap_or_default();
+            // Kept under the ETag worked out before the record was read. A write in
+            // between makes the page newer than its ETag, and the database names a newer
+            // ETag from then on, so that page is never served.
             let titles: Vec<(String, String)> = match &view.signature {
                 Some(sig) => pledge::commitments_of(conn, &sig.pledge_version)?
                     .into_iter()

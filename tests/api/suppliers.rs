@@ -484,3 +484,72 @@ async fn a_record_held_in_memory_follows_writes_and_never_reaches_private_reader
     assert!(page.contains("Checking"));
     assert_eq!(app.supplier(&s.slug).await["status"], "suspended");
 }
+
+/// What time changes without a write (a certification's expiry date passing, a newer
+/// pledge version) still reaches a record held in memory.
+#[tokio::test]
+async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::evidence;
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Expiring Ltd").await;
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/evidence", s.id),
+            Some(&s.token),
+            json!({"url": "https://example.org/cert", "title": "ISO", "kind": "certification",
+                   "scheme": "iso_iec_27001", "expires_on": "2099-01-01", "commitments": ["safety"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let path = format!("/api/v1/suppliers/{}", s.slug);
+    for _ in 0..2 {
+        let view = app.get_json(&path).await;
+        assert_eq!(view["evidence"][0]["expired"], false);
+    }
+    let page = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The date passes: no write, the revision stays.
+    {
+        let mut conn = app.pool.get().unwrap();
+        let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+        diesel::update(evidence::table.filter(evidence::supplier_id.eq(&s.id)))
+            .set(evidence::expires_on.eq(Some(yesterday)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let view = app.get_json(&path).await;
+    assert_eq!(view["evidence"][0]["expired"], true);
+    let after = app
+        .get(&format!("/suppliers/{}", s.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_ne!(page, after, "the page follows too");
+    // A newer pledge version: the record says the signature names an earlier one.
+    let pledge = app.get_json("/api/v1/pledge").await;
+    let mut commitments = pledge["commitments"].clone();
+    for c in commitments.as_array_mut().unwrap() {
+        c.as_object_mut()
+            .unwrap()
+            .retain(|k, _| ["code", "title", "description"].contains(&k.as_str()));
+    }
+    let res = app
+        .admin_post(
+            "/api/v1/admin/pledge/versions",
+            Some(
+                json!({"version": "2027-01", "title": "Tech Pledge 2027", "summary": "Next.",
+                        "source_url": "https://example.org/pledge", "published_on": "2027-01-01",
+                        "commitments": commitments}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let view = app.get_json(&path).await;
+    assert_eq!(view["signature"]["is_current_version"], false);
+}

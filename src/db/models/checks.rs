@@ -7,7 +7,7 @@ use super::evidence::EvidenceRow;
 use crate::db::DbConn;
 use crate::db::schema::{evidence, evidence_checks};
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = evidence_checks)]
 pub struct CheckRow {
     #[diesel(skip_insertion)]
@@ -130,37 +130,46 @@ pub fn append(conn: &mut DbConn, row: &CheckRow, keep: i64) -> QueryResult<()> {
 }
 
 /// The newest checks of each live link of a supplier, newest first, at most `per_link`
-/// each. Only those rows leave the database, however long a link's stored history is.
+/// each. Two queries: the ids of every stored check of the supplier's live links (from
+/// the `(evidence_id, id)` index, so no check is read in full), then the rows of the
+/// newest ones only, however long each link's stored history is.
 pub fn recent_of_supplier(
     conn: &mut DbConn,
     supplier_id: &str,
     per_link: usize,
 ) -> QueryResult<Vec<CheckRow>> {
-    // A window function, which the query builder does not offer; the one text serves
-    // both backends but for the placeholder.
-    // The window runs over ids alone (from the (evidence_id, id) index); only the rows
-    // kept are read in full, and a final address equal to the link's latest one is not
-    // repeated (see CheckView::final_url).
-    let sql = |placeholder: &str| {
-        format!(
-            "SELECT c.id, c.evidence_id, c.checked_at, c.outcome, c.http_status, \
-             CASE WHEN c.final_url = e.final_url THEN NULL ELSE c.final_url END AS final_url, \
-             c.detail, c.duration_ms \
-             FROM (SELECT k.id, ROW_NUMBER() OVER (PARTITION BY k.evidence_id ORDER BY k.id DESC) AS n \
-                   FROM evidence_checks k JOIN evidence l ON l.id = k.evidence_id \
-                   WHERE l.supplier_id = {placeholder} AND l.retired_at IS NULL) recent \
-             JOIN evidence_checks c ON c.id = recent.id \
-             JOIN evidence e ON e.id = c.evidence_id \
-             WHERE recent.n <= {per_link} ORDER BY c.evidence_id, c.id DESC"
-        )
-    };
-    use diesel::sql_types::Text;
-    match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(sql("?"))
-            .bind::<Text, _>(supplier_id)
-            .load(c),
-        DbConn::Postgres(c) => diesel::sql_query(sql("$1"))
-            .bind::<Text, _>(supplier_id)
-            .load(c),
+    let ids: Vec<(String, i64)> = on_backend!(conn, |c| evidence_checks::table
+        .inner_join(evidence::table)
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .order((
+            evidence_checks::evidence_id.asc(),
+            evidence_checks::id.desc(),
+        ))
+        .select((evidence_checks::evidence_id, evidence_checks::id))
+        .load(c))?;
+    let mut keep = Vec::new();
+    let mut current = "";
+    let mut n = 0;
+    for (evidence_id, id) in &ids {
+        if evidence_id != current {
+            current = evidence_id;
+            n = 0;
+        }
+        if n < per_link {
+            keep.push(*id);
+        }
+        n += 1;
     }
+    if keep.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_backend!(conn, |c| evidence_checks::table
+        .filter(evidence_checks::id.eq_any(&keep))
+        .order((
+            evidence_checks::evidence_id.asc(),
+            evidence_checks::id.desc(),
+        ))
+        .select(CheckRow::as_select())
+        .load(c))
 }

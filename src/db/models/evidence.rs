@@ -37,18 +37,31 @@ pub struct EvidenceRow {
     pub check_detail: Option<String>,
 }
 
-/// How many live links of a supplier have an expiry date before `today`.
-pub fn count_expired(
+/// The current pledge version, and how many live links of a supplier have an expiry
+/// date before `today`, in one round trip (what a supplier's ETag names besides its
+/// revision).
+pub fn current_version_and_expired(
     conn: &mut DbConn,
     supplier_id: &str,
     today: chrono::NaiveDate,
-) -> QueryResult<i64> {
-    on_backend!(conn, |c| evidence::table
-        .filter(evidence::supplier_id.eq(supplier_id))
-        .filter(evidence::retired_at.is_null())
-        .filter(evidence::expires_on.lt(today))
-        .count()
-        .get_result(c))
+) -> QueryResult<(Option<String>, i64)> {
+    use crate::db::schema::pledge_versions;
+    let expired = || {
+        evidence::table
+            .filter(evidence::supplier_id.eq(supplier_id))
+            .filter(evidence::retired_at.is_null())
+            .filter(evidence::expires_on.lt(today))
+            .count()
+    };
+    let both: Option<(String, Option<i64>)> = on_backend!(conn, |c| pledge_versions::table
+        .order(pledge_versions::position.desc())
+        .select((pledge_versions::version, expired().single_value()))
+        .first(c)
+        .optional())?;
+    match both {
+        Some((version, n)) => Ok((Some(version), n.unwrap_or(0))),
+        None => Ok((None, on_backend!(conn, |c| expired().get_result(c))?)),
+    }
 }
 
 /// How many links of a supplier are not retired.

@@ -52,14 +52,15 @@ fn etag_of(revision: i64, outdated: bool, expired: i64, private: bool) -> String
     format!("\"r{revision}.{outdated}.{expired}{private}\"")
 }
 
-/// The public ETag of `row`'s record, in two small queries: the record it names may be
-/// served from the record cache without being assembled.
-pub fn public_etag(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<String> {
-    let current = crate::db::models::pledge::current(conn)?.map(|v| v.version);
-    let outdated = row.signed_version.is_some() && row.signed_version != current;
+/// The public ETag of `row`'s record, in one small query: the record it names may be
+/// served from the record cache without being assembled. Also the current pledge
+/// version, which assembling the record needs.
+pub fn public_etag(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<(String, Option<String>)> {
     let today = chrono::Utc::now().date_naive();
-    let expired = crate::db::models::evidence::count_expired(conn, &row.id, today)?;
-    Ok(etag_of(row.revision, outdated, expired, false))
+    let (current, expired) =
+        crate::db::models::evidence::current_version_and_expired(conn, &row.id, today)?;
+    let outdated = row.signed_version.is_some() && row.signed_version != current;
+    Ok((etag_of(row.revision, outdated, expired, false), current))
 }
 
 /// The revision an `If-Match` value names, if it is one of ours.

@@ -37,15 +37,22 @@ pub async fn read(
                 (Some(c), Ok(id)) => c.may_see_private(id),
                 _ => false,
             };
-            if !private {
-                let tag = public_etag(conn, &row)?;
+            // Only a record held already is worth the queries that name its ETag.
+            let current = if private || !cache.records.holds(&row.id) {
+                None
+            } else {
+                let (tag, current) = public_etag(conn, &row)?;
                 if let Some(body) = cache.records.get(&row.id, &tag) {
                     return Ok(Found::Cached(tag, body));
                 }
-            }
+                Some(current)
+            };
             let revision = row.revision;
             let id = row.id.clone();
-            let view = SupplierView::load(conn, row, private)?;
+            let view = match current {
+                Some(current) => SupplierView::load_with(conn, row, private, current)?,
+                None => SupplierView::load(conn, row, private)?,
+            };
             Ok(Found::Built(id, Box::new(view), revision, private))
         })
         .await?;

@@ -255,7 +255,12 @@ impl EvidenceView {
         let today = Utc::now().date_naive();
         rows.into_iter()
             .map(|(r, c)| {
-                let checks = recent.remove(&r.id).unwrap_or_default();
+                let mut checks = recent.remove(&r.id).unwrap_or_default();
+                for check in &mut checks {
+                    if check.final_url == r.final_url {
+                        check.final_url = None;
+                    }
+                }
                 let mut view = EvidenceView::build(r, c, today)?;
                 view.health.recent_checks = checks;
                 Ok(view)
@@ -268,6 +273,16 @@ impl SupplierView {
     /// The full view; `private` adds the contact details.
     pub fn load(conn: &mut DbConn, row: SupplierRow, private: bool) -> ApiResult<Self> {
         let current = pledge::current(conn)?.map(|v| v.version);
+        Self::load_with(conn, row, private, current)
+    }
+
+    /// [`SupplierView::load`] for a caller that already read the current version.
+    pub fn load_with(
+        conn: &mut DbConn,
+        row: SupplierRow,
+        private: bool,
+        current: Option<String>,
+    ) -> ApiResult<Self> {
         let signature = signature::shown_with_statements(conn, &row.id)?
             .map(|(s, statements)| {
                 let statements = statements.into_iter().map(StatementView::from).collect();
