@@ -448,12 +448,7 @@ async fn the_public_sees_the_class_of_a_failure_not_the_networks_words() {
     assert_eq!(words, "refused: not a public address, or not http or https");
     let recent = public["recent_checks"][0]["detail"].as_str().unwrap();
     assert_eq!(recent, words);
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     assert!(!page.contains("resolves to") && !page.contains("loopback"));
     // The supplier itself and the operator see what happened.
     let private: Value = app

@@ -194,6 +194,27 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The supplier edits its profile (a PATCH without `If-Match`).
+    pub async fn patch_profile(&self, s: &Supplier, body: Value) -> Response {
+        let path = format!("/api/v1/suppliers/{}", s.id);
+        self.send(Method::PATCH, &path, Some(&s.token), Some(body))
+            .await
+    }
+
+    /// The supplier withdraws its signature, with a reason.
+    pub async fn withdraw(&self, s: &Supplier, reason: &str) -> Response {
+        let path = format!("/api/v1/suppliers/{}/signature/withdraw", s.id);
+        self.post(&path, Some(&s.token), json!({ "reason": reason }))
+            .await
+    }
+
+    /// The supplier's public page, as HTML.
+    pub async fn page(&self, s: &Supplier) -> String {
+        let res = self.get(&format!("/suppliers/{}", s.slug)).await;
+        assert_eq!(res.status(), 200);
+        res.text().await.expect("text")
+    }
+
     /// The supplier reaffirms its signature.
     pub async fn reaffirm(&self, s: &Supplier) -> Response {
         self.post(

@@ -121,12 +121,7 @@ async fn a_mirror_fed_from_the_change_feed_equals_the_list() {
     .await;
     app.lifecycle(&a, "suspend", Some(json!({"reason": "Review"})))
         .await;
-    app.post(
-        &format!("/api/v1/suppliers/{}/signature/withdraw", b.id),
-        Some(&b.token),
-        json!({"reason": "Leaving"}),
-    )
-    .await;
+    app.withdraw(&b, "Leaving").await;
     app.send(
         Method::DELETE,
         &format!(

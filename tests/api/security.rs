@@ -36,13 +36,7 @@ async fn a_suspended_supplier_cannot_lift_its_own_suspension() {
         .lifecycle(&s, "suspend", reason("Complaint under investigation"))
         .await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .post(
-            &format!("/api/v1/suppliers/{}/signature/withdraw", s.id),
-            Some(&s.token),
-            json!({"reason": "Leaving"}),
-        )
-        .await;
+    let res = app.withdraw(&s, "Leaving").await;
     assert_eq!(res.status(), 200);
     let res = app.sign(&s).await;
     assert_eq!(res.status(), 201);
@@ -64,12 +58,7 @@ async fn a_suspended_supplier_cannot_lift_its_own_suspension() {
     assert!(!badge.to_lowercase().contains(">active<"), "{badge}");
 
     // Withdrawing and signing again, twice over, changes nothing.
-    app.post(
-        &format!("/api/v1/suppliers/{}/signature/withdraw", s.id),
-        Some(&s.token),
-        json!({"reason": "Again"}),
-    )
-    .await;
+    app.withdraw(&s, "Again").await;
     let view: Value = app.sign(&s).await.json().await.unwrap();
     assert_eq!(view["status"], "suspended");
 
@@ -154,12 +143,7 @@ async fn changing_a_verified_identity_ends_the_verification() {
     let claims = attested(&app, &s.slug).await;
     assert!(!claims.identity_verified);
     assert_eq!(claims.status.as_str(), "pending");
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     assert!(
         page.contains("<dd>Not yet verified by the registry</dd>")
             && !page.contains("<dd>Verified by the registry</dd>"),
@@ -209,12 +193,7 @@ async fn a_suspended_supplier_changing_identity_returns_to_pending_when_reinstat
     let s = app.active_supplier("Renamed While Suspended Ltd").await;
     app.lifecycle(&s, "suspend", reason("Checking")).await;
     let res = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-            Some(json!({"name": "Someone Else Ltd"})),
-        )
+        .patch_profile(&s, json!({"name": "Someone Else Ltd"}))
         .await;
     assert_eq!(res.status(), 200);
     let view: Value = app
@@ -612,12 +591,7 @@ async fn a_nul_anywhere_is_a_4xx_naming_where() {
     let p = problem(res, 422).await;
     assert_eq!(crate::helpers::fields(&p), vec!["commitments[1]"], "{p}");
     let res = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-            Some(json!({"products": ["Care\u{0}records"]})),
-        )
+        .patch_profile(&s, json!({"products": ["Care\u{0}records"]}))
         .await;
     let p = problem(res, 422).await;
     assert_eq!(crate::helpers::fields(&p), vec!["products[0]"], "{p}");
@@ -665,11 +639,9 @@ async fn what_one_supplier_can_make_the_registry_carry_is_bounded() {
 
     // Other lists a supplier grows are bounded where they are written.
     let res = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-            Some(json!({"products": (0..51).map(|i| format!("Product {i}")).collect::<Vec<_>>()})),
+        .patch_profile(
+            &s,
+            json!({"products": (0..51).map(|i| format!("Product {i}")).collect::<Vec<_>>()}),
         )
         .await;
     assert_eq!(
@@ -677,12 +649,7 @@ async fn what_one_supplier_can_make_the_registry_carry_is_bounded() {
         ["products"]
     );
     let res = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-            Some(json!({"description": "x".repeat(4001)})),
-        )
+        .patch_profile(&s, json!({"description": "x".repeat(4001)}))
         .await;
     assert_eq!(
         crate::helpers::fields(&problem(res, 422).await),
@@ -697,12 +664,7 @@ async fn long_histories_are_paged_and_the_page_shows_the_newest() {
     for _ in 0..105 {
         assert_eq!(app.reaffirm(&s).await.status(), 200);
     }
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     assert_eq!(page.matches("Reaffirmed the pledge").count(), 100);
     assert!(page.contains("the whole history"));
     let first = app

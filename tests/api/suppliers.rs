@@ -319,14 +319,7 @@ async fn claiming_a_verified_suppliers_company_number_is_a_conflict() {
     };
     // An unverified claim does not lock the number.
     assert_eq!(claim(s.token.clone()).await.unwrap().status(), 200);
-    let res = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-            Some(json!({"company_number": null})),
-        )
-        .await;
+    let res = app.patch_profile(&s, json!({"company_number": null})).await;
     assert_eq!(res.status(), 200);
     let id = holder["supplier"]["id"].as_str().unwrap();
     let res = app
@@ -427,12 +420,7 @@ async fn a_record_held_in_memory_follows_writes_and_never_reaches_private_reader
     let first = app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
     let tag = first.headers()["etag"].to_str().unwrap().to_owned();
     let first: Value = first.json().await.unwrap();
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     assert!(!page.contains("new-policy"));
     let again = app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
     assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
@@ -466,21 +454,11 @@ async fn a_record_held_in_memory_follows_writes_and_never_reaches_private_reader
     assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
     let after: Value = after.json().await.unwrap();
     assert_eq!(after["evidence"].as_array().unwrap().len(), 1);
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     assert!(page.contains("new-policy"), "the page follows too");
     app.lifecycle(&s, "suspend", Some(json!({"reason": "Checking"})))
         .await;
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     assert!(page.contains("Checking"));
     assert_eq!(app.supplier(&s.slug).await["status"], "suspended");
 }
@@ -507,12 +485,7 @@ async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
         let view = app.get_json(&path).await;
         assert_eq!(view["evidence"][0]["expired"], false);
     }
-    let page = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s).await;
     // The date passes: no write, the revision stays.
     {
         let mut conn = app.pool.get().unwrap();
@@ -524,12 +497,7 @@ async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
     }
     let view = app.get_json(&path).await;
     assert_eq!(view["evidence"][0]["expired"], true);
-    let after = app
-        .get(&format!("/suppliers/{}", s.slug))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let after = app.page(&s).await;
     assert_ne!(page, after, "the page follows too");
     // A newer pledge version: the record says the signature names an earlier one.
     let pledge = app.get_json("/api/v1/pledge").await;
