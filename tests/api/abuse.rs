@@ -190,7 +190,7 @@ async fn reads_and_registrations_are_rate_limited_per_client() {
 }
 
 #[tokio::test]
-async fn thirty_two_writers_for_seconds_get_no_errors() {
+async fn thirty_two_sustained_writers_get_no_errors() {
     let app = crate::helpers::TestApp::spawn().await;
     let suppliers: Vec<crate::helpers::Supplier> = {
         let mut v = Vec::new();
