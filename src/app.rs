@@ -116,6 +116,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(actix_web::middleware::from_fn(crate::ratelimit::enforce))
                 .wrap(actix_web::middleware::from_fn(limit_headers))
+                .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
@@ -130,6 +131,19 @@ async fn docs_redirect() -> actix_web::HttpResponse {
     actix_web::HttpResponse::PermanentRedirect()
         .insert_header(("Location", "/docs/"))
         .finish()
+}
+
+/// `HEAD` on every `GET` route, as uptime monitors and link checkers expect: the request
+/// is routed as a `GET`, and the HTTP layer, which saw the request as a `HEAD`, sends the
+/// headers (Content-Length included) without the body.
+async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Refuses requests whose headers add up to more than `REGISTRY_MAX_HEADER_BYTES`

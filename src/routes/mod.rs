@@ -99,6 +99,9 @@ fn methods_for(path: &str) -> Option<Vec<String>> {
         .filter(|(t, _)| matches(t))
         .flat_map(|(_, m)| m.clone())
         .collect();
+    if methods.iter().any(|m| m == "GET") {
+        methods.push("HEAD".to_owned());
+    }
     methods.sort();
     methods.dedup();
     (!methods.is_empty()).then_some(methods)

@@ -70,14 +70,14 @@ async fn a_wrong_method_on_a_known_path_is_405_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["allow"], "GET");
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
     problem(res, 405).await;
     let res = app
         .req(reqwest::Method::DELETE, "/api/v1/suppliers/some-slug", None)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["allow"], "GET, PATCH");
+    assert_eq!(res.headers()["allow"], "GET, HEAD, PATCH");
     problem(res, 405).await;
     problem(
         app.req(reqwest::Method::PUT, "/api/v1/nowhere", None)
@@ -87,4 +87,73 @@ async fn a_wrong_method_on_a_known_path_is_405_with_allow() {
         404,
     )
     .await;
+}
+
+/// Every GET route answers HEAD as it answers GET, without the body: uptime monitors
+/// and link checkers send HEAD first.
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Headed Ltd").await;
+    let id = s.id.clone();
+    for path in [
+        "/".to_owned(),
+        format!("/suppliers/{}", s.slug),
+        format!("/badge/{}.svg", s.slug),
+        "/api/v1/pledge".to_owned(),
+        "/api/v1/suppliers?status=active".to_owned(),
+        format!("/api/v1/suppliers/{id}"),
+        format!("/api/v1/suppliers/{id}/history"),
+        format!("/api/v1/suppliers/{id}/attestation"),
+        "/api/v1/export".to_owned(),
+        "/api/v1/changes?since=0".to_owned(),
+        "/api/v1/log/head".to_owned(),
+        "/.well-known/jwks.json".to_owned(),
+        "/openapi.json".to_owned(),
+        "/healthz".to_owned(),
+    ] {
+        let get = app.get(&path).await;
+        assert_eq!(get.status(), 200, "GET {path}");
+        let get_type = get.headers()["content-type"].clone();
+        let get_length = get.bytes().await.unwrap().len();
+        let head = app.req(Method::HEAD, &path, None).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(head.headers()["content-type"], get_type, "HEAD {path}");
+        if path == "/api/v1/pledge" {
+            assert!(head.headers().contains_key("content-length"));
+        }
+        if let Some(length) = head.headers().get("content-length") {
+            assert_eq!(
+                length.to_str().unwrap().parse::<usize>().unwrap(),
+                get_length,
+                "HEAD {path} names the GET body's length"
+            );
+        }
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
+    let head = app
+        .req(Method::HEAD, "/api/v1/suppliers/no-such-supplier", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404);
+    // A path that has no GET still answers 405, naming what it allows.
+    let head = app
+        .req(Method::HEAD, "/api/v1/registrations", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 405);
+    assert_eq!(head.headers()["allow"], "POST");
+    let res = app
+        .req(Method::DELETE, "/api/v1/pledge", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
 }
