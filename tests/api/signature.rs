@@ -272,3 +272,52 @@ async fn verifying_a_suspended_pending_supplier_reinstates_it_as_active() {
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
 }
+
+/// Every write to a signature answers with the supplier's new ETag: the one a read by
+/// the same caller gives, and one an update can send as If-Match.
+#[tokio::test]
+async fn every_lifecycle_write_answers_with_the_new_etag() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let s = app.register("Tagged Ltd").await;
+    let path = format!("/api/v1/suppliers/{}", s.id);
+    for i in 0..6 {
+        let res = match i {
+            0 => app.sign(&s).await,
+            1 => app.lifecycle(&s, "verify", None).await,
+            2 => app.reaffirm(&s).await,
+            3 => app.lifecycle(&s, "suspend", reason("Checking")).await,
+            4 => app.lifecycle(&s, "reinstate", reason("Done")).await,
+            _ => app.withdraw(&s, "Leaving").await,
+        };
+        assert!(res.status().is_success(), "write {i}: {}", res.status());
+        let tag = res.headers()["etag"].to_str().unwrap().to_owned();
+        let token = if [1, 3, 4].contains(&i) {
+            &app.admin_token
+        } else {
+            &s.token
+        };
+        let read = app
+            .req(Method::GET, &path, Some(token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.headers()["etag"].to_str().unwrap(), tag, "write {i}");
+    }
+    let tag = app.withdraw(&s, "Again").await;
+    assert_eq!(tag.status(), 409, "nothing to withdraw");
+    let read = app
+        .req(Method::GET, &path, Some(&s.token))
+        .send()
+        .await
+        .unwrap();
+    let tag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .req(Method::PATCH, &path, Some(&s.token))
+        .header("If-Match", tag)
+        .json(&json!({"description": "Still here."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

@@ -17,7 +17,7 @@ use crate::routes::suppliers::view::SupplierView;
     params(("id" = String, Path, format = Uuid, description = "Supplier id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView),
+        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
                     (status = 409, body = Problem, content_type = "application/problem+json", description = "Already verified"),
         AuthErrors,
         NotFoundError,
@@ -38,7 +38,7 @@ pub async fn verify(
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView),
+        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
                         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not signed, withdrawn or already suspended"),
         AuthErrors,
         BodyErrors,
@@ -69,7 +69,7 @@ pub async fn suspend(
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView),
+        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
                         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not suspended"),
         AuthErrors,
         BodyErrors,

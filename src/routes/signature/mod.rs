@@ -13,6 +13,7 @@ use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::error::ApiResult;
 use crate::lifecycle;
+use crate::routes::suppliers::etag;
 use crate::routes::suppliers::view::SupplierView;
 
 /// Runs a lifecycle transition for `caller` and answers the supplier as it now stands.
@@ -27,7 +28,7 @@ pub async fn transition(
     let private = caller.may_see_private(supplier);
     let actor = caller.actor();
     let who = caller.lifecycle_actor();
-    let view = state
+    let (view, revision) = state
         .tx(move |conn| {
             let row = lifecycle::apply(
                 conn,
@@ -40,17 +41,26 @@ pub async fn transition(
                     reaffirm_months: months,
                 },
             )?;
-            SupplierView::load(conn, row, private)
+            let revision = row.revision;
+            Ok((SupplierView::load(conn, row, private)?, revision))
         })
         .await?;
-    Ok(supplier_response(HttpResponse::Ok(), view))
+    Ok(supplier_response(
+        HttpResponse::Ok(),
+        view,
+        revision,
+        private,
+    ))
 }
 
-/// A supplier after a write, with its new ETag.
+/// A supplier after a write, with its new ETag (to send as `If-Match` next).
 pub fn supplier_response(
     mut res: actix_web::HttpResponseBuilder,
     view: SupplierView,
+    revision: i64,
+    private: bool,
 ) -> HttpResponse {
     res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::ETAG, etag(&view, revision, private)))
         .json(view)
 }

@@ -14,7 +14,7 @@ use crate::routes::suppliers::view::SupplierView;
     params(("id" = String, Path, format = Uuid, description = "Supplier id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView),
+        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force, or suspended"),
         AuthErrors,
         NotFoundError,

@@ -43,7 +43,7 @@ pub struct SignRequest {
     request_body = SignRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = SupplierView),
+        (status = 201, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Already signed the current version, or suspended"),
         AuthErrors,
         BodyErrors,
@@ -63,7 +63,7 @@ pub async fn sign(
     let months = state.config.reaffirm_months;
     let actor = caller.actor();
     let who = caller.lifecycle_actor();
-    let view = state
+    let (view, revision) = state
         .tx(move |conn| {
             let mut row = lock_or_404(conn, id)?;
             let current = pledge::current(conn)?
@@ -121,8 +121,14 @@ pub async fn sign(
                 who,
                 months,
             )?;
-            SupplierView::load(conn, row, true)
+            let revision = row.revision;
+            Ok((SupplierView::load(conn, row, true)?, revision))
         })
         .await?;
-    Ok(supplier_response(HttpResponse::Created(), view))
+    Ok(supplier_response(
+        HttpResponse::Created(),
+        view,
+        revision,
+        true,
+    ))
 }
