@@ -164,6 +164,12 @@ fn nul_in(v: &serde_json::Value, at: String) -> Option<String> {
     }
 }
 
+/// The query of a route that takes no parameters: any sent is refused with a 400 naming
+/// it, as routes that take some refuse unknown ones.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// Query parameters of type `T`, with a 400 naming the parameter on failure.
 #[derive(Debug)]
 pub struct Query<T>(pub T);

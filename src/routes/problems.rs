@@ -42,3 +42,12 @@ pub enum NotFoundError {
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
 }
+
+/// A route that reads query parameters (or takes none, and refuses any sent).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum QueryErrors {
+    /// A parameter is unknown, repeated or malformed; `errors` names it.
+    #[response(status = 400, content_type = "application/problem+json")]
+    InvalidQuery(Problem),
+}

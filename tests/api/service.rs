@@ -157,3 +157,27 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(res.status(), 405);
     assert_eq!(res.headers()["allow"], "GET, HEAD");
 }
+
+/// An unknown query parameter is refused, naming it, on routes that take none as on
+/// routes that take some; pages ignore them (shared links carry tracking parameters).
+#[tokio::test]
+async fn unknown_query_parameters_are_refused_on_every_api_route() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Queried Ltd").await;
+    for path in [
+        "/api/v1/pledge?foo=1".to_owned(),
+        "/api/v1/pledge/versions?foo=1".to_owned(),
+        "/api/v1/pledge/versions/2025-09?foo=1".to_owned(),
+        "/api/v1/log/head?foo=1".to_owned(),
+        format!("/api/v1/suppliers/{}?foo=1", s.slug),
+        format!("/api/v1/suppliers/{}/attestation?foo=1", s.slug),
+        "/api/v1/suppliers?foo=1".to_owned(),
+    ] {
+        let p = problem(app.get(&path).await, 400).await;
+        assert_eq!(crate::helpers::fields(&p), ["foo"], "{path}: {p}");
+    }
+    let page = app
+        .get(&format!("/suppliers/{}?utm_source=newsletter", s.slug))
+        .await;
+    assert_eq!(page.status(), 200);
+}

@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 use crate::app::State;
 use crate::db::models::audit;
 use crate::error::ApiResult;
+use crate::extract::{NoParams, Query};
+use crate::routes::problems::QueryErrors;
 use crate::routes::respond::{Visibility, json_cached};
 
 /// The newest audit entry: keep it, and later check that the log still leads to it.
@@ -20,11 +22,16 @@ pub struct LogHead {
 
 /// The latest audit sequence number and hash.
 #[utoipa::path(tag = "log", responses(
+    QueryErrors,
     (status = 200, body = LogHead),
     (status = 304, description = "Not modified (If-None-Match)"),
 ))]
 #[get("/log/head")]
-pub async fn head(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
+pub async fn head(
+    req: HttpRequest,
+    state: State,
+    _query: Query<NoParams>,
+) -> ApiResult<HttpResponse> {
     let head = state.db(|conn| Ok(audit::head(conn)?)).await?;
     let body = match head {
         Some((seq, hash, at)) => LogHead {

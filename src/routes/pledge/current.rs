@@ -4,16 +4,23 @@ use super::PledgeVersion;
 use crate::app::State;
 use crate::db::models::pledge;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{NoParams, Query};
+use crate::routes::problems::QueryErrors;
 use crate::routes::respond::{Visibility, json_cached};
 
 /// The current pledge version with its commitments.
 #[utoipa::path(tag = "pledge", responses(
+    QueryErrors,
     (status = 200, body = PledgeVersion, description = "The version suppliers sign today"),
     (status = 304, description = "Not modified (If-None-Match)"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No version published yet"),
 ))]
 #[get("/pledge")]
-pub async fn current(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
+pub async fn current(
+    req: HttpRequest,
+    state: State,
+    _query: Query<NoParams>,
+) -> ApiResult<HttpResponse> {
     let body = state
         .db(|conn| {
             let v = pledge::current(conn)?

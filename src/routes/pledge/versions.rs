@@ -4,17 +4,23 @@ use super::PledgeVersion;
 use crate::app::State;
 use crate::db::models::pledge;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{NoParams, Query};
 use crate::routes::page::Page;
-use crate::routes::problems::NotFoundError;
+use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::routes::respond::{Visibility, json_cached};
 
 /// Every published pledge version, newest first.
 #[utoipa::path(tag = "pledge", responses(
+    QueryErrors,
     (status = 200, body = Page<PledgeVersion>),
     (status = 304, description = "Not modified (If-None-Match)"),
 ))]
 #[get("/pledge/versions")]
-pub async fn list(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: State,
+    _query: Query<NoParams>,
+) -> ApiResult<HttpResponse> {
     let body = state
         .db(|conn| {
             let versions = pledge::all(conn)?;
@@ -41,6 +47,7 @@ pub async fn list(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
 
 /// One pledge version by its label.
 #[utoipa::path(tag = "pledge", params(("version" = String, Path, description = "Version label, e.g. 2025-09")), responses(
+    QueryErrors,
     (status = 200, body = PledgeVersion),
     (status = 304, description = "Not modified (If-None-Match)"),
     NotFoundError,
@@ -50,6 +57,7 @@ pub async fn read(
     req: HttpRequest,
     state: State,
     path: web::Path<String>,
+    _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let version = path.into_inner();
     let body = state

@@ -7,7 +7,8 @@ use crate::app::State;
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
 use crate::db::models::{audit, pledge};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::problems::NotFoundError;
+use crate::extract::{NoParams, Query};
+use crate::routes::problems::{NotFoundError, QueryErrors};
 
 /// A signed statement of the supplier's status, pledge version and evidence health
 /// now, with the audit log head: a compact JWT (EdDSA) that verifies offline with the
@@ -15,12 +16,17 @@ use crate::routes::problems::NotFoundError;
 #[utoipa::path(tag = "suppliers",
     params(("id_or_slug" = String, Path, description = "Supplier UUID or slug")),
     responses(
+    QueryErrors,
         (status = 200, description = "The attestation: a compact JWT", content_type = "application/jwt", body = String),
         NotFoundError,
     )
 )]
 #[get("/suppliers/{id_or_slug}/attestation")]
-pub async fn attestation(state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn attestation(
+    state: State,
+    path: web::Path<String>,
+    _query: Query<NoParams>,
+) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let issuer = state.config.public_url.clone();
     let ttl = chrono::Duration::from_std(state.config.attestation_ttl)

@@ -6,7 +6,8 @@ use super::{etag, find_or_404, public_etag};
 use crate::app::State;
 use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::routes::problems::NotFoundError;
+use crate::extract::{NoParams, Query};
+use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::routes::respond::{Visibility, json_bytes};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
@@ -15,6 +16,7 @@ use crate::routes::respond::{Visibility, json_bytes};
     params(("id_or_slug" = String, Path, description = "Supplier UUID or slug")),
     security((), ("bearer" = [])),
     responses(
+    QueryErrors,
         (status = 200, body = SupplierView, headers(("ETag" = String, description = "Send as If-Match when updating"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "A token was sent and is not valid"),
@@ -27,6 +29,7 @@ pub async fn read(
     state: State,
     caller: MaybeCaller,
     path: web::Path<String>,
+    _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let cache = state.clone();
