@@ -154,19 +154,13 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
     }
     if identity {
         if !history_written {
-            history::insert(
+            supplier_event(
                 conn,
-                &NewStatusEvent {
-                    supplier_id: &row.id,
-                    signature_id: None,
-                    pledge_version: row.signed_version.as_deref(),
-                    event: req.transition.event(),
-                    from_status: Some(&row.status),
-                    to_status: &row.status,
-                    reason: req.reason.as_deref(),
-                    actor: req.actor,
-                    at,
-                },
+                row,
+                req.transition.event(),
+                req.reason.as_deref(),
+                req.actor,
+                at,
             )?;
         }
         changes::record(
@@ -213,19 +207,13 @@ fn settle_company_number(
              the number was removed from this record",
             holder.name, holder.slug
         );
-        history::insert(
+        supplier_event(
             conn,
-            &NewStatusEvent {
-                supplier_id: &other.id,
-                signature_id: None,
-                pledge_version: other.signed_version.as_deref(),
-                event: "company_number_refused",
-                from_status: Some(&other.status),
-                to_status: &other.status,
-                reason: Some(&reason),
-                actor,
-                at,
-            },
+            &other,
+            "company_number_refused",
+            Some(&reason),
+            actor,
+            at,
         )?;
         changes::record(
             conn,
@@ -241,6 +229,33 @@ fn settle_company_number(
             },
         )?;
     }
+    Ok(())
+}
+
+/// A public history event about the supplier itself, with no signature and no change
+/// of status.
+fn supplier_event(
+    conn: &mut DbConn,
+    row: &SupplierRow,
+    event: &str,
+    reason: Option<&str>,
+    actor: &str,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    history::insert(
+        conn,
+        &NewStatusEvent {
+            supplier_id: &row.id,
+            signature_id: None,
+            pledge_version: row.signed_version.as_deref(),
+            event,
+            from_status: Some(&row.status),
+            to_status: &row.status,
+            reason,
+            actor,
+            at,
+        },
+    )?;
     Ok(())
 }
 
