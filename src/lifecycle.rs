@@ -64,6 +64,17 @@ fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> ApiResult<State> {
     })
 }
 
+/// The supplier's open signature, and the state the lifecycle starts from: that of the
+/// open signature, or else of the latest (withdrawn) one, or unsigned.
+fn current(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<(Option<SignatureRow>, State)> {
+    let open = signature::open(conn, &row.id)?;
+    let from = match &open {
+        Some(sig) => state_of(Some(sig), row)?,
+        None => state_of(signature::latest(conn, &row.id)?.as_ref(), row)?,
+    };
+    Ok((open, from))
+}
+
 /// Runs the table for `t`, mapping a refusal to 403 or 409.
 fn decide(
     from: State,
@@ -88,14 +99,7 @@ pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
 /// Applies `req` to a supplier row the caller has locked.
 pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> ApiResult<()> {
     let at = now();
-    let open = signature::open(conn, &row.id)?;
-    let from = match &open {
-        Some(sig) => state_of(Some(sig), row)?,
-        None => {
-            let latest = signature::latest(conn, &row.id)?;
-            state_of(latest.as_ref(), row)?
-        }
-    };
+    let (open, from) = current(conn, row)?;
     let new_by = match (&open, req.transition) {
         (Some(_), Transition::Reaffirm) => Some(reaffirm_by(at, req.reaffirm_months)),
         (Some(sig), _) => Some(sig.reaffirm_by),
@@ -290,11 +294,7 @@ pub fn sign(
     reaffirm_months: u32,
 ) -> ApiResult<()> {
     let at = now();
-    let open = signature::open(conn, &row.id)?;
-    let from = match &open {
-        Some(sig) => state_of(Some(sig), row)?,
-        None => state_of(signature::latest(conn, &row.id)?.as_ref(), row)?,
-    };
+    let (open, from) = current(conn, row)?;
     if let Some(open) = &open
         && open.pledge_version == new.pledge_version
     {
