@@ -82,20 +82,20 @@ impl AppState {
 }
 
 /// The OpenAPI document of every route, generated from the code.
-pub fn api_doc() -> utoipa::openapi::OpenApi {
+pub fn api_doc(public_url: &str) -> serde_json::Value {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
-    openapi::finish(api)
+    openapi::finish(api, public_url)
 }
 
 /// Starts the HTTP server on an already bound listener.
 pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
     crate::jobs::spawn(state.clone());
-    let doc = Arc::new(api_doc());
+    let doc = Arc::new(api_doc(&state.config.public_url));
     let server =
         HttpServer::new(move || {
             let (app, _) = App::new()
@@ -103,8 +103,12 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .app_data(state.clone())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.route("/docs", web::get().to(docs_redirect))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*doc).clone()))
+            app.route("/docs", web::get().to(docs_ui))
+                .route("/docs/", web::get().to(docs_redirect))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .external_url_unchecked("/openapi.json", (*doc).clone()),
+                )
                 .app_data(
                     web::JsonConfig::default()
                         .error_handler(|e, _| ApiError::MalformedBody(e.to_string()).into()),
@@ -126,10 +130,31 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
     Ok(server)
 }
 
-/// `/docs` is where people type; the UI lives at `/docs/`.
+/// The browsable API reference at `/docs`: Swagger UI's page, told that its scripts and
+/// styles are under `/docs/`.
+async fn docs_ui() -> actix_web::HttpResponse {
+    let config = Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"));
+    match utoipa_swagger_ui::serve("index.html", config) {
+        Ok(Some(file)) => {
+            let page = String::from_utf8_lossy(&file.bytes).replacen(
+                "<head>",
+                "<head>\n<base href=\"/docs/\">",
+                1,
+            );
+            actix_web::HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(page)
+        }
+        _ => actix_web::ResponseError::error_response(&ApiError::NotFound(
+            "the API reference is not built into this binary".into(),
+        )),
+    }
+}
+
+/// `/docs/` is the address the reference had before; it now lives at `/docs`.
 async fn docs_redirect() -> actix_web::HttpResponse {
     actix_web::HttpResponse::PermanentRedirect()
-        .insert_header(("Location", "/docs/"))
+        .insert_header(("Location", "/docs"))
         .finish()
 }
 

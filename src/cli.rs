@@ -218,7 +218,10 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => {
-            println!("{}", serde_json::to_string_pretty(&app::api_doc())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&app::api_doc(&config.public_url))?
+            );
             Ok(())
         }
     }

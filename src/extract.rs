@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
+use crate::domain::SupplierId;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON body of type `T`. Refuses other content types (415), bodies over the
@@ -164,42 +165,107 @@ fn nul_in(v: &serde_json::Value, at: String) -> Option<String> {
     }
 }
 
+/// The query parameters of a route, and which of them a client may repeat to mean
+/// "any of" (`status=active&status=lapsed`). Any other parameter sent twice is refused
+/// with a 400 naming it, rather than one of its values silently winning.
+pub trait QueryParams {
+    const REPEATABLE: &'static [&'static str] = &[];
+}
+
 /// The query of a route that takes no parameters: any sent is refused with a 400 naming
 /// it, as routes that take some refuse unknown ones.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
+impl QueryParams for NoParams {}
+
+/// Joins the values of a repeated parameter on their way to [`AnyOf`]; a NUL never
+/// reaches it from a client (refused first).
+const SEPARATOR: char = '\0';
+
+/// A filter given once or repeated: it matches any of its values. Each value is parsed
+/// on its own, and an error names the value at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnyOf<T>(pub Vec<T>);
+
+impl<T> Default for AnyOf<T> {
+    fn default() -> Self {
+        AnyOf(Vec::new())
+    }
+}
+
+impl<'de, T> Deserialize<'de> for AnyOf<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let joined = String::deserialize(d)?;
+        joined
+            .split(SEPARATOR)
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|e| serde::de::Error::custom(format!("{v:?}: {e}")))
+            })
+            .collect::<Result<Vec<T>, _>>()
+            .map(AnyOf)
+    }
+}
+
 /// Query parameters of type `T`, with a 400 naming the parameter on failure.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+impl<T: DeserializeOwned + QueryParams + 'static> FromRequest for Query<T> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
-        // No parameter reaches the database with a NUL: PostgreSQL refuses it in text.
-        if let Some((name, _)) = pairs
-            .clone()
-            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
-        {
-            return std::future::ready(Err(ApiError::InvalidQuery(vec![FieldError::new(
-                name.replace('\0', "\\0"),
-                "must not contain the NUL character",
-            )])));
-        }
-        let de = serde_urlencoded::Deserializer::new(pairs);
-        let result = serde_path_to_error::deserialize(de)
-            .map(Query)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let message = e.into_inner().to_string();
-                ApiError::InvalidQuery(vec![field_error(&path, &message)])
-            });
-        std::future::ready(result)
+        std::future::ready(parse_query::<T>(req.query_string()))
     }
+}
+
+/// Parses a query string into `T`; see [`Query`] and [`QueryParams`].
+pub fn parse_query<T: DeserializeOwned + QueryParams>(query: &str) -> Result<Query<T>, ApiError> {
+    let pairs = url::form_urlencoded::parse(query.as_bytes());
+    // No parameter reaches the database with a NUL: PostgreSQL refuses it in text.
+    if let Some((name, _)) = pairs
+        .clone()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(ApiError::InvalidQuery(vec![FieldError::new(
+            name.replace('\0', "\\0"),
+            "must not contain the NUL character",
+        )]));
+    }
+    let mut grouped: Vec<(String, String)> = Vec::new();
+    for (k, v) in pairs {
+        match grouped.iter_mut().find(|(name, _)| *name == k) {
+            Some(_) if !T::REPEATABLE.contains(&k.as_ref()) => {
+                return Err(ApiError::InvalidQuery(vec![FieldError::new(
+                    k,
+                    "may be given only once",
+                )]));
+            }
+            Some((_, joined)) => {
+                joined.push(SEPARATOR);
+                joined.push_str(&v);
+            }
+            None => grouped.push((k.into_owned(), v.into_owned())),
+        }
+    }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&grouped)
+        .finish();
+    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(de)
+        .map(Query)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            ApiError::InvalidQuery(vec![field_error(&path, &message)])
+        })
 }
 
 /// Builds a field error from serde's path and message; an unknown or missing field is
@@ -252,6 +318,40 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// The supplier a path names in its `{id_or_slug}` segment: the id when it is one,
+/// else the supplier with that slug (404 when there is none). Every supplier address
+/// takes either, so a path template names one resource.
+#[derive(Debug, Clone, Copy)]
+pub struct SupplierKey(pub SupplierId);
+
+impl FromRequest for SupplierKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = req
+            .match_info()
+            .get("id_or_slug")
+            .unwrap_or_default()
+            .to_owned();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            if let Ok(id) = key.parse::<SupplierId>() {
+                return Ok(SupplierKey(id));
+            }
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no state")))?;
+            state
+                .db(move |conn| {
+                    let row = crate::routes::suppliers::find_or_404(conn, &key)?;
+                    row.supplier_id()
+                        .map(SupplierKey)
+                        .map_err(ApiError::Internal)
+                })
+                .await
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +382,44 @@ mod tests {
                 .map(|f| f.field.clone())
                 .unwrap_or_default(),
         )
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Filters {
+        #[serde(default)]
+        status: AnyOf<crate::domain::Status>,
+        limit: Option<i64>,
+    }
+
+    impl QueryParams for Filters {
+        const REPEATABLE: &'static [&'static str] = &["status"];
+    }
+
+    fn query(q: &str) -> Result<Filters, FieldError> {
+        parse_query::<Filters>(q)
+            .map(|q| q.0)
+            .map_err(|e| e.problem().errors[0].clone())
+    }
+
+    #[test]
+    fn a_repeatable_parameter_means_any_of_and_others_are_refused_twice() {
+        use crate::domain::Status::*;
+        assert_eq!(query("").unwrap().status, AnyOf(vec![]));
+        assert_eq!(query("status=active").unwrap().status, AnyOf(vec![Active]));
+        let both = query("status=active&limit=5&status=lapsed").unwrap();
+        assert_eq!(both.status, AnyOf(vec![Active, Lapsed]));
+        assert_eq!(both.limit, Some(5));
+        let e = query("status=active&status=nonsense").unwrap_err();
+        assert_eq!(e.field, "status");
+        assert!(e.message.contains("\"nonsense\""), "{}", e.message);
+        let e = query("limit=5&limit=6").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("limit", "may be given only once")
+        );
+        assert_eq!(query("nope=1").unwrap_err().field, "nope");
+        assert_eq!(query("status=a%00b").unwrap_err().field, "status");
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub async fn record(
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(tag = "service", responses(
+#[utoipa::path(operation_id = "getMetrics", tag = "service", responses(
     (status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String),
     (status = 503, description = "The database is not reachable", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]

@@ -5,11 +5,17 @@ use crate::str_enum;
 str_enum!(
     /// What a piece of evidence is.
     EvidenceKind {
+        /// A published policy, such as an AI use or data protection policy.
         Policy => "policy",
+        /// A certificate from an external scheme (see `scheme`).
         Certification => "certification",
+        /// A report, such as an audit, impact or transparency report.
         Report => "report",
+        /// An assessment, such as a clinical safety case or a DPIA.
         Assessment => "assessment",
+        /// A model card describing an AI model: what it does, how it was tested, its limits.
         ModelCard => "model_card",
+        /// Anything else.
         Other => "other",
     }
 );
@@ -17,12 +23,19 @@ str_enum!(
 str_enum!(
     /// The scheme behind a certification.
     CertScheme {
+        /// Cyber Essentials (UK government-backed cyber security scheme).
         CyberEssentials => "cyber_essentials",
+        /// Cyber Essentials Plus (Cyber Essentials with an independent technical audit).
         CyberEssentialsPlus => "cyber_essentials_plus",
+        /// ISO/IEC 27001 information security management.
         Iso27001 => "iso_iec_27001",
+        /// The NHS Data Security and Protection Toolkit.
         Dspt => "dspt",
+        /// The NHS Digital Technology Assessment Criteria.
         Dtac => "dtac",
+        /// DCB0129 clinical risk management (the manufacturer's clinical safety standard).
         Dcb0129 => "dcb0129",
+        /// Another scheme; `reference` names it.
         Other => "other",
     }
 );
@@ -32,12 +45,15 @@ str_enum!(
     EvidenceHealth {
         /// Not checked yet.
         Pending => "pending",
+        /// The link answered with the document.
         Ok => "ok",
         /// Resolves, but somewhere else; the final URL is recorded.
         Redirected => "redirected",
         /// The server refuses automated clients; could not be checked automatically.
         Restricted => "restricted",
+        /// The server answered with an error (such as 404 or 410), or its redirects loop.
         Broken => "broken",
+        /// The website could not be reached (DNS, connection or TLS failure, or timeout).
         Unreachable => "unreachable",
         /// Refused by the registry's own safety rules.
         Blocked => "blocked",

@@ -13,7 +13,9 @@ use crate::extract::Query;
 crate::str_enum!(
     /// The export's format.
     FormatParam {
+        /// Newline-delimited JSON: one supplier record per line, as the API reads it.
         Ndjson => "ndjson",
+        /// CSV: a header row, then one row per supplier.
         Csv => "csv",
     }
 );
@@ -26,6 +28,8 @@ pub struct ExportParams {
     #[param(inline)]
     format: Option<FormatParam>,
 }
+
+impl crate::extract::QueryParams for ExportParams {}
 
 fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format> {
     match asked {
@@ -49,12 +53,12 @@ fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format>
 /// (NDJSON, the default) or one CSV row per supplier (`format=csv` or `Accept: text/csv`;
 /// cells that a spreadsheet would run as formulas are prefixed with `'`). Streamed in
 /// slug order, in constant memory.
-#[utoipa::path(tag = "suppliers", params(ExportParams), responses(
+#[utoipa::path(operation_id = "exportSuppliers", tag = "suppliers", params(ExportParams), responses(
     (status = 200, description = "NDJSON (one SupplierView per line), or CSV (a header row, then one row per supplier)", content(
         (String = "application/x-ndjson"),
         (String = "text/csv"),
     )),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
 ))]
 #[get("/export")]
 pub async fn export(

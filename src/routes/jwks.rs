@@ -32,8 +32,8 @@ pub struct Jwks {
 }
 
 /// The keys in use, and retired keys until everything they signed has expired.
-#[utoipa::path(tag = "log", responses(
-    (status = 200, body = Jwks),
+#[utoipa::path(operation_id = "getSigningKeys", tag = "log", responses(
+    (status = 200, body = Jwks, description = "The keys, as a JSON Web Key Set (RFC 7517)"),
     (status = 304, description = "Not modified (If-None-Match)"),
 ))]
 #[get("/.well-known/jwks.json")]

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(crate::web::home)
         .service(crate::web::supplier_page)
         .service(crate::web::badge_svg)
+        .service(crate::web::guides::guide)
         .service(
             scope::scope("/api/v1")
                 .service(pledge::current::current)
@@ -65,7 +66,7 @@ fn methods_for(path: &str) -> Option<Vec<String>> {
     static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
-        let doc = serde_json::to_value(crate::app::api_doc()).unwrap_or_default();
+        let doc = crate::app::api_doc("");
         doc["paths"]
             .as_object()
             .map(|paths| {

@@ -14,15 +14,15 @@ pub struct Health {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "service", responses((status = 200, body = Health)))]
+#[utoipa::path(operation_id = "getHealth", tag = "service", responses((status = 200, body = Health, description = "The process is up")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(tag = "service", responses(
-    (status = 200, body = Health),
+#[utoipa::path(operation_id = "getReadiness", tag = "service", responses(
+    (status = 200, body = Health, description = "Ready: the database answers"),
     (status = 503, body = Health, description = "The database is not reachable"),
 ))]
 #[get("/readyz")]

@@ -2,6 +2,7 @@
 //! Server-rendered from templates compiled into the binary; no JavaScript.
 
 pub mod badge;
+pub mod guides;
 pub mod words;
 
 use actix_web::http::header;
@@ -84,7 +85,7 @@ fn encode(s: &str) -> String {
 }
 
 /// The signatory list with search and filters.
-#[utoipa::path(tag = "pages", params(HomeParams), responses((status = 200, description = "HTML page", content_type = "text/html")))]
+#[utoipa::path(operation_id = "getHomePage", tag = "pages", params(HomeParams), responses((status = 200, description = "HTML page", content_type = "text/html")))]
 #[get("/")]
 pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<HttpResponse> {
     let p = params.into_inner();
@@ -139,9 +140,18 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     commitment.is_empty() || codes.iter().any(|(c, _)| *c == commitment);
                 let filter = supplier::ListFilter {
                     q: (!q.is_empty()).then_some(q),
-                    status: (status_ok && !status.is_empty()).then_some(status),
-                    evidence_health: (health_ok && !health.is_empty()).then_some(health),
-                    commitment: (commitment_ok && !commitment.is_empty()).then_some(commitment),
+                    status: (status_ok && !status.is_empty())
+                        .then_some(status)
+                        .into_iter()
+                        .collect(),
+                    evidence_health: (health_ok && !health.is_empty())
+                        .then_some(health)
+                        .into_iter()
+                        .collect(),
+                    commitment: (commitment_ok && !commitment.is_empty())
+                        .then_some(commitment)
+                        .into_iter()
+                        .collect(),
                     after_slug,
                     limit: PAGE_SIZE + 1,
                     ..Default::default()
@@ -281,7 +291,7 @@ pub fn not_found_page(message: String, search: String) -> HttpResponse {
 }
 
 /// One supplier, in plain English.
-#[utoipa::path(tag = "pages",
+#[utoipa::path(operation_id = "getSupplierPage", tag = "pages",
     params(("slug" = String, Path, description = "Supplier slug (or id)")),
     responses(
         (status = 200, description = "HTML page", content_type = "text/html"),
@@ -457,7 +467,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
 }
 
 /// A small SVG badge with the supplier's current status, for its website.
-#[utoipa::path(tag = "pages",
+#[utoipa::path(operation_id = "getSupplierBadge", tag = "pages",
     params(("slug" = String, Path, description = "Supplier slug")),
     responses(
         (status = 200, description = "SVG image", content_type = "image/svg+xml"),

@@ -17,13 +17,19 @@ async fn unknown_paths_are_problem_documents() {
 #[tokio::test]
 async fn docs_ui_is_served_from_the_binary() {
     let app = TestApp::spawn().await;
-    let res = app.get("/docs").await;
-    assert_eq!(res.status(), 308);
-    assert_eq!(res.headers()["location"], "/docs/");
     let res = app.get("/docs/").await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/docs");
+    let res = app.get("/docs").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "Swagger UI page");
+    assert!(
+        html.contains(r#"<base href="/docs/">"#),
+        "its scripts and styles resolve under /docs/"
+    );
+    let init = app.get("/docs/swagger-initializer.js").await;
+    assert!(init.text().await.unwrap().contains("/openapi.json"));
     assert!(!html.contains("cdn."), "nothing loaded from a CDN");
     let js = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(js.status(), 200);
@@ -31,6 +37,26 @@ async fn docs_ui_is_served_from_the_binary() {
         js.text().await.unwrap().len() > 100_000,
         "the bundle itself is served"
     );
+}
+
+#[tokio::test]
+async fn the_guides_the_document_links_to_are_served() {
+    let app = TestApp::spawn().await;
+    let doc = app.get_json("/openapi.json").await;
+    let guide = doc["externalDocs"]["url"].as_str().unwrap();
+    let path = guide.strip_prefix(&app.config.public_url).unwrap();
+    let res = app.get(path).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<h1"), "{html}");
+    assert!(
+        html.contains(r#"href="/guides/attestations""#),
+        "links between guides lead to served guides"
+    );
+    let res = app.get("/guides/attestations").await;
+    assert!(res.text().await.unwrap().contains("jwks.json"));
+    let res = app.get("/guides/operator-secrets").await;
+    assert_eq!(res.status(), 404);
 }
 
 #[tokio::test]

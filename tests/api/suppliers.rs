@@ -101,6 +101,27 @@ async fn list_filters_narrow_the_results() {
         slugs(&app.get_json("/api/v1/suppliers?status=pending").await),
         [pending.slug.as_str()]
     );
+    // A repeated filter means any of its values; other parameters may not repeat.
+    assert_eq!(
+        slugs(
+            &app.get_json("/api/v1/suppliers?status=pending&status=active&status=lapsed")
+                .await
+        ),
+        [active.slug.as_str(), pending.slug.as_str()]
+    );
+    assert_eq!(
+        slugs(
+            &app.get_json("/api/v1/suppliers?commitment=safety&commitment=transparency")
+                .await
+        ),
+        [active.slug.as_str()]
+    );
+    let res = app
+        .get("/api/v1/suppliers?status=active&status=asleep")
+        .await;
+    assert_eq!(fields(&problem(res, 400).await), ["status"]);
+    let res = app.get("/api/v1/suppliers?limit=2&limit=3").await;
+    assert_eq!(fields(&problem(res, 400).await), ["limit"]);
     assert_eq!(
         slugs(&app.get_json("/api/v1/suppliers?q=HEALTH").await),
         [pending.slug.as_str()]
@@ -520,4 +541,56 @@ async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let view = app.get_json(&path).await;
     assert_eq!(view["signature"]["is_current_version"], false);
+}
+
+/// Every supplier address takes the id or the slug, reads and writes alike, and the
+/// slug names the same supplier for the same rules.
+#[tokio::test]
+async fn writes_take_the_slug_as_reads_do() {
+    let app = TestApp::spawn().await;
+    let a = app.register("Slug Writer Ltd").await;
+    let b = app.register("Someone Else Ltd").await;
+    let path = format!("/api/v1/suppliers/{}", a.slug);
+    let res = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&a.token),
+            Some(json!({ "description": "Written by slug" })),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let by_id = app.get_json(&format!("/api/v1/suppliers/{}", a.id)).await;
+    assert_eq!(by_id["description"], "Written by slug");
+    let res = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&b.token),
+            Some(json!({ "description": "Not mine" })),
+        )
+        .await;
+    problem(res, 403).await;
+    let res = app
+        .post(
+            &format!("{path}/signature"),
+            Some(&a.token),
+            app.signature_body().await,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .admin_post(&format!("/api/v1/admin/suppliers/{}/verify", a.slug), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get_json(&path).await["status"], "active");
+    let res = app
+        .send(
+            Method::PATCH,
+            "/api/v1/suppliers/no-such-supplier",
+            Some(&a.token),
+            Some(json!({ "description": "x" })),
+        )
+        .await;
+    problem(res, 404).await;
 }

@@ -228,10 +228,11 @@ pub fn touch(conn: &mut DbConn, id: &str, updated_at: Option<NaiveDateTime>) -> 
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     pub q: Option<String>,
-    pub status: Option<String>,
-    pub commitment: Option<String>,
-    pub evidence_health: Option<String>,
-    pub pledge_version: Option<String>,
+    /// Each filter below matches any of its values; an empty one matches everyone.
+    pub status: Vec<String>,
+    pub commitment: Vec<String>,
+    pub evidence_health: Vec<String>,
+    pub pledge_version: Vec<String>,
     pub updated_since: Option<NaiveDateTime>,
     /// Only slugs after this one (keyset pagination).
     pub after_slug: Option<String>,
@@ -324,27 +325,27 @@ fn filtered(f: &ListFilter) -> suppliers::BoxedQuery<'static, MultiBackend> {
                 .or(suppliers::company_number.eq(upper)),
         );
     }
-    if let Some(status) = &f.status {
-        q = q.filter(suppliers::status.eq(status.clone()));
+    if !f.status.is_empty() {
+        q = q.filter(suppliers::status.eq_any(f.status.clone()));
     }
-    if let Some(version) = &f.pledge_version {
-        q = q.filter(suppliers::signed_version.eq(version.clone()));
+    if !f.pledge_version.is_empty() {
+        q = q.filter(suppliers::signed_version.eq_any(f.pledge_version.clone()));
     }
     if let Some(since) = f.updated_since {
         q = q.filter(suppliers::updated_at.ge(since));
     }
-    if let Some(code) = &f.commitment {
+    if !f.commitment.is_empty() {
         let with_evidence = evidence::table
             .inner_join(evidence_commitments::table)
             .filter(evidence::retired_at.is_null())
-            .filter(evidence_commitments::commitment_code.eq(code.clone()))
+            .filter(evidence_commitments::commitment_code.eq_any(f.commitment.clone()))
             .select(evidence::supplier_id);
         q = q.filter(suppliers::id.eq_any(with_evidence));
     }
-    if let Some(health) = &f.evidence_health {
+    if !f.evidence_health.is_empty() {
         let with_health = evidence::table
             .filter(evidence::retired_at.is_null())
-            .filter(evidence::health.eq(health.clone()))
+            .filter(evidence::health.eq_any(f.evidence_health.clone()))
             .select(evidence::supplier_id);
         q = q.filter(suppliers::id.eq_any(with_health));
     }

@@ -26,6 +26,8 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
+impl crate::extract::QueryParams for AuditParams {}
+
 /// One audit entry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -43,9 +45,9 @@ pub struct AuditEntry {
 }
 
 /// The full audit log, oldest first.
-#[utoipa::path(tag = "admin", params(AuditParams), security(("bearer" = [])), responses(
-    (status = 200, body = Page<AuditEntry>),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(operation_id = "listAuditEntries", tag = "admin", params(AuditParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<AuditEntry>, description = "Audit entries, oldest first"),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
     AuthErrors,
 ))]
 #[get("/admin/audit")]

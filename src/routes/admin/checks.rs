@@ -30,7 +30,7 @@ pub struct Started {
 /// Check evidence links now: one supplier's (answered when done, with counts per
 /// outcome), or all of them (started in the background: 202). Links another
 /// instance is checking at the moment are left to it.
-#[utoipa::path(tag = "admin", request_body(content = Option<CheckRequest>), security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "runEvidenceChecks", tag = "admin", request_body(content = Option<CheckRequest>), security(("bearer" = [])), responses(
     (status = 200, body = Summary, description = "One supplier's links, checked"),
     (status = 202, body = Started, description = "A round over every link has started"),
     AuthErrors,

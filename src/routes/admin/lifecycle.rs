@@ -1,11 +1,11 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 
 use crate::app::State;
 use crate::auth::Admin;
-use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
+use crate::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::signature::transition;
 use crate::routes::signature::withdraw::Reason;
@@ -13,83 +13,65 @@ use crate::routes::suppliers::view::SupplierView;
 
 /// Record that the operator verified the supplier's identity; a pending signature
 /// becomes active.
-#[utoipa::path(tag = "admin",
-    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+#[utoipa::path(operation_id = "verifySupplier", tag = "admin",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
                     (status = 409, body = Problem, content_type = "application/problem+json", description = "Already verified"),
         AuthErrors,
         NotFoundError,
     )
 )]
-#[post("/admin/suppliers/{id}/verify")]
-pub async fn verify(
-    state: State,
-    admin: Admin,
-    path: web::Path<SupplierId>,
-) -> ApiResult<HttpResponse> {
-    transition(state, admin.0, path.into_inner(), Transition::Verify, None).await
+#[post("/admin/suppliers/{id_or_slug}/verify")]
+pub async fn verify(state: State, admin: Admin, path: SupplierKey) -> ApiResult<HttpResponse> {
+    transition(state, admin.0, path.0, Transition::Verify, None).await
 }
 
 /// Suspend a supplier, with a public reason.
-#[utoipa::path(tag = "admin",
-    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+#[utoipa::path(operation_id = "suspendSupplier", tag = "admin",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
                         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not signed, withdrawn or already suspended"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
             )
 )]
-#[post("/admin/suppliers/{id}/suspend")]
+#[post("/admin/suppliers/{id_or_slug}/suspend")]
 pub async fn suspend(
     state: State,
     admin: Admin,
-    path: web::Path<SupplierId>,
+    path: SupplierKey,
     body: Json<Reason>,
 ) -> ApiResult<HttpResponse> {
     let reason = body.0.parse()?;
-    transition(
-        state,
-        admin.0,
-        path.into_inner(),
-        Transition::Suspend,
-        Some(reason),
-    )
-    .await
+    transition(state, admin.0, path.0, Transition::Suspend, Some(reason)).await
 }
 
 /// Reinstate a suspended supplier to the state it had before, with a public reason.
-#[utoipa::path(tag = "admin",
-    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+#[utoipa::path(operation_id = "reinstateSupplier", tag = "admin",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
                         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not suspended"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
             )
 )]
-#[post("/admin/suppliers/{id}/reinstate")]
+#[post("/admin/suppliers/{id_or_slug}/reinstate")]
 pub async fn reinstate(
     state: State,
     admin: Admin,
-    path: web::Path<SupplierId>,
+    path: SupplierKey,
     body: Json<Reason>,
 ) -> ApiResult<HttpResponse> {
     let reason = body.0.parse()?;
-    transition(
-        state,
-        admin.0,
-        path.into_inner(),
-        Transition::Reinstate,
-        Some(reason),
-    )
-    .await
+    transition(state, admin.0, path.0, Transition::Reinstate, Some(reason)).await
 }

@@ -74,8 +74,8 @@ fn commitment_code(raw: &str) -> Result<String, String> {
 
 /// Publish a new pledge version; it becomes current. Existing signatures keep naming
 /// the version they signed.
-#[utoipa::path(tag = "admin", request_body = NewPledgeVersion, security(("bearer" = [])), responses(
-    (status = 201, body = PledgeVersion, headers(("Location" = String))),
+#[utoipa::path(operation_id = "publishPledgeVersion", tag = "admin", request_body = NewPledgeVersion, security(("bearer" = [])), responses(
+    (status = 201, body = PledgeVersion, description = "Published; it is now the current version", headers(("Location" = String, description = "The new version's address"))),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "The version label exists"),
     AuthErrors,
     BodyErrors,

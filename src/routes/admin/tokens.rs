@@ -28,8 +28,8 @@ pub struct TokenRequest {
 }
 
 /// Issue a token. It is shown only in this response.
-#[utoipa::path(tag = "admin", request_body = TokenRequest, security(("bearer" = [])), responses(
-    (status = 201, body = IssuedToken),
+#[utoipa::path(operation_id = "issueToken", tag = "admin", request_body = TokenRequest, security(("bearer" = [])), responses(
+    (status = 201, body = IssuedToken, description = "The new token; it is shown only once"),
     AuthErrors,
     BodyErrors,
 ))]
@@ -112,7 +112,7 @@ pub async fn issue(
 }
 
 /// Revoke a token by its id. Revoking an already revoked token is not an error.
-#[utoipa::path(tag = "admin",
+#[utoipa::path(operation_id = "revokeToken", tag = "admin",
     params(("jti" = String, Path, description = "Token id")),
     security(("bearer" = [])),
     responses(

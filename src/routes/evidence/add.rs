@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -10,9 +10,10 @@ use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
-use crate::domain::{EvidenceId, SupplierId, Validator, WebUrl};
+use crate::domain::{EvidenceId, Validator, WebUrl};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
+use crate::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::lock_or_404;
 use crate::routes::suppliers::view::EvidenceView;
@@ -36,26 +37,26 @@ pub struct NewEvidence {
 }
 
 /// Add an evidence link. Its health starts as `pending` until the checker visits it.
-#[utoipa::path(tag = "supplier self-service",
-    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+#[utoipa::path(operation_id = "addEvidence", tag = "supplier self-service",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     request_body = NewEvidence,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = EvidenceView),
+        (status = 201, body = EvidenceView, description = "The new evidence link; it is checked soon"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The supplier already has the most live evidence links allowed (type `limit-reached`)"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
     )
 )]
-#[post("/suppliers/{id}/evidence")]
+#[post("/suppliers/{id_or_slug}/evidence")]
 pub async fn add(
     state: State,
     caller: Caller,
-    path: web::Path<SupplierId>,
+    path: SupplierKey,
     body: Json<NewEvidence>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
+    let id = path.0;
     caller.must_be(id)?;
     let r = body.0;
     let actor = caller.actor();

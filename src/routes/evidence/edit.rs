@@ -9,9 +9,9 @@ use crate::changes;
 use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
-use crate::domain::{EvidenceId, SupplierId, Validator, WebUrl};
+use crate::domain::{EvidenceId, Validator, WebUrl};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, nullable};
+use crate::extract::{Json, SupplierKey, nullable};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::get_or_404;
 use crate::routes::suppliers::view::EvidenceView;
@@ -37,28 +37,29 @@ pub struct EvidencePatch {
 }
 
 /// Edit an evidence link.
-#[utoipa::path(tag = "supplier self-service",
+#[utoipa::path(operation_id = "updateEvidence", tag = "supplier self-service",
     params(
-        ("id" = String, Path, format = Uuid, description = "Supplier id"),
+        ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
         ("evidence_id" = String, Path, format = Uuid, description = "Evidence id"),
     ),
     request_body = EvidencePatch,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = EvidenceView),
+        (status = 200, body = EvidenceView, description = "The evidence link as it now stands"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
     )
 )]
-#[patch("/suppliers/{id}/evidence/{evidence_id}")]
+#[patch("/suppliers/{id_or_slug}/evidence/{evidence_id}")]
 pub async fn edit(
     state: State,
     caller: Caller,
-    path: web::Path<(SupplierId, EvidenceId)>,
+    supplier: SupplierKey,
+    path: web::Path<(String, EvidenceId)>,
     body: Json<EvidencePatch>,
 ) -> ApiResult<HttpResponse> {
-    let (id, evidence_id) = path.into_inner();
+    let (id, evidence_id) = (supplier.0, path.into_inner().1);
     caller.must_be(id)?;
     let p = body.0;
     let actor = caller.actor();

@@ -4,15 +4,16 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
 use crate::db::models::{audit, evidence, now, supplier};
-use crate::domain::{EvidenceId, SupplierId};
+use crate::domain::EvidenceId;
 use crate::error::{ApiResult, Problem};
+use crate::extract::SupplierKey;
 use crate::routes::problems::AuthErrors;
 use crate::routes::suppliers::get_or_404;
 
 /// Retire an evidence link. It leaves the public view but stays in the audit history.
-#[utoipa::path(tag = "supplier self-service",
+#[utoipa::path(operation_id = "retireEvidence", tag = "supplier self-service",
     params(
-        ("id" = String, Path, format = Uuid, description = "Supplier id"),
+        ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
         ("evidence_id" = String, Path, format = Uuid, description = "Evidence id"),
     ),
     security(("bearer" = [])),
@@ -22,13 +23,14 @@ use crate::routes::suppliers::get_or_404;
         AuthErrors,
     )
 )]
-#[delete("/suppliers/{id}/evidence/{evidence_id}")]
+#[delete("/suppliers/{id_or_slug}/evidence/{evidence_id}")]
 pub async fn retire(
     state: State,
     caller: Caller,
-    path: web::Path<(SupplierId, EvidenceId)>,
+    supplier: SupplierKey,
+    path: web::Path<(String, EvidenceId)>,
 ) -> ApiResult<HttpResponse> {
-    let (id, evidence_id) = path.into_inner();
+    let (id, evidence_id) = (supplier.0, path.into_inner().1);
     caller.must_be(id)?;
     let actor = caller.actor();
     state

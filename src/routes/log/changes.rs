@@ -23,6 +23,8 @@ pub struct ChangesParams {
     limit: Option<i64>,
 }
 
+impl crate::extract::QueryParams for ChangesParams {}
+
 /// One public change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Change {
@@ -56,10 +58,10 @@ pub struct ChangePage {
 /// The public change feed, in sequence order, for incremental sync: poll with `since`
 /// set to the previous page's `next_since`. Applying every change's `supplier` in order
 /// gives exactly what `GET /api/v1/suppliers` shows. Private fields never appear.
-#[utoipa::path(tag = "log", params(ChangesParams), responses(
-    (status = 200, body = ChangePage),
+#[utoipa::path(operation_id = "listChanges", tag = "log", params(ChangesParams), responses(
+    (status = 200, body = ChangePage, description = "Changes after `since`, oldest first"),
     (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
 ))]
 #[get("/changes")]
 pub async fn changes(

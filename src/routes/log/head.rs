@@ -21,9 +21,9 @@ pub struct LogHead {
 }
 
 /// The latest audit sequence number and hash.
-#[utoipa::path(tag = "log", responses(
+#[utoipa::path(operation_id = "getLogHead", tag = "log", responses(
     QueryErrors,
-    (status = 200, body = LogHead),
+    (status = 200, body = LogHead, description = "The newest entry of the audit log"),
     (status = 304, description = "Not modified (If-None-Match)"),
 ))]
 #[get("/log/head")]

@@ -9,7 +9,7 @@ use crate::routes::problems::QueryErrors;
 use crate::routes::respond::{Visibility, json_cached};
 
 /// The current pledge version with its commitments.
-#[utoipa::path(tag = "pledge", responses(
+#[utoipa::path(operation_id = "getCurrentPledge", tag = "pledge", responses(
     QueryErrors,
     (status = 200, body = PledgeVersion, description = "The version suppliers sign today"),
     (status = 304, description = "Not modified (If-None-Match)"),

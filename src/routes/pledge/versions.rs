@@ -10,9 +10,9 @@ use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::routes::respond::{Visibility, json_cached};
 
 /// Every published pledge version, newest first.
-#[utoipa::path(tag = "pledge", responses(
+#[utoipa::path(operation_id = "listPledgeVersions", tag = "pledge", responses(
     QueryErrors,
-    (status = 200, body = Page<PledgeVersion>),
+    (status = 200, body = Page<PledgeVersion>, description = "Every published version, newest first"),
     (status = 304, description = "Not modified (If-None-Match)"),
 ))]
 #[get("/pledge/versions")]
@@ -46,9 +46,9 @@ pub async fn list(
 }
 
 /// One pledge version by its label.
-#[utoipa::path(tag = "pledge", params(("version" = String, Path, description = "Version label, e.g. 2025-09")), responses(
+#[utoipa::path(operation_id = "getPledgeVersion", tag = "pledge", params(("version" = String, Path, description = "Version label, e.g. 2025-09")), responses(
     QueryErrors,
-    (status = 200, body = PledgeVersion),
+    (status = 200, body = PledgeVersion, description = "The version with its commitments"),
     (status = 304, description = "Not modified (If-None-Match)"),
     NotFoundError,
 ))]

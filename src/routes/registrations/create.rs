@@ -52,8 +52,8 @@ pub struct Registered {
 }
 
 /// Register a supplier. Answers its record and a supplier token, shown only once.
-#[utoipa::path(tag = "supplier self-service", request_body = Registration, responses(
-    (status = 201, body = Registered, headers(("Location" = String))),
+#[utoipa::path(operation_id = "registerSupplier", tag = "supplier self-service", request_body = Registration, responses(
+    (status = 201, body = Registered, description = "Registered: the new supplier and its first token", headers(("Location" = String, description = "The supplier's address"))),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many registrations from this client; see Retry-After"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "The company number belongs to a supplier the registry verified"),
     BodyErrors,

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -9,9 +9,10 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::db::models::pledge;
 use crate::domain::validator::checked;
-use crate::domain::{SupplierId, Validator, text};
+use crate::domain::{Validator, text};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
+use crate::extract::SupplierKey;
 use crate::lifecycle;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::lock_or_404;
@@ -38,26 +39,26 @@ pub struct SignRequest {
 /// Sign the current pledge version, with a statement for every commitment. A supplier
 /// whose signature names an earlier version re-signs this way; that signature is
 /// then superseded.
-#[utoipa::path(tag = "supplier self-service",
-    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+#[utoipa::path(operation_id = "signPledge", tag = "supplier self-service",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     request_body = SignRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        (status = 201, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Already signed the current version, or suspended"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
     )
 )]
-#[post("/suppliers/{id}/signature")]
+#[post("/suppliers/{id_or_slug}/signature")]
 pub async fn sign(
     state: State,
     caller: Caller,
-    path: web::Path<SupplierId>,
+    path: SupplierKey,
     body: Json<SignRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
+    let id = path.0;
     caller.must_be(id)?;
     let r = body.0;
     let months = state.config.reaffirm_months;

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -6,9 +6,10 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::domain::validator::checked;
-use crate::domain::{SupplierId, Validator, text};
+use crate::domain::{Validator, text};
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
+use crate::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::suppliers::view::SupplierView;
 
@@ -32,26 +33,26 @@ impl Reason {
 
 /// Withdraw the signature, with a reason. Final for that signature; the supplier may
 /// sign again later. The operator may also withdraw a signature.
-#[utoipa::path(tag = "supplier self-service",
-    params(("id" = String, Path, format = Uuid, description = "Supplier id")),
+#[utoipa::path(operation_id = "withdrawSignature", tag = "supplier self-service",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
     )
 )]
-#[post("/suppliers/{id}/signature/withdraw")]
+#[post("/suppliers/{id_or_slug}/signature/withdraw")]
 pub async fn withdraw(
     state: State,
     caller: Caller,
-    path: web::Path<SupplierId>,
+    path: SupplierKey,
     body: Json<Reason>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
+    let id = path.0;
     caller.must_be_or_admin(id)?;
     let reason = body.0.parse()?;
     super::transition(state, caller, id, Transition::Withdraw, Some(reason)).await

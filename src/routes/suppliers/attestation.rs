@@ -13,8 +13,8 @@ use crate::routes::problems::{NotFoundError, QueryErrors};
 /// A signed statement of the supplier's status, pledge version and evidence health
 /// now, with the audit log head: a compact JWT (EdDSA) that verifies offline with the
 /// keys at `/.well-known/jwks.json` (see docs/attestations.md).
-#[utoipa::path(tag = "suppliers",
-    params(("id_or_slug" = String, Path, description = "Supplier UUID or slug")),
+#[utoipa::path(operation_id = "getSupplierAttestation", tag = "suppliers",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     responses(
     QueryErrors,
         (status = 200, description = "The attestation: a compact JWT", content_type = "application/jwt", body = String),

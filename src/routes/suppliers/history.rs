@@ -25,6 +25,8 @@ pub struct HistoryParams {
     limit: Option<i64>,
 }
 
+impl crate::extract::QueryParams for HistoryParams {}
+
 /// One change of a supplier's status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusChange {
@@ -41,12 +43,12 @@ pub struct StatusChange {
 }
 
 /// A supplier's status changes, oldest first.
-#[utoipa::path(tag = "suppliers",
-    params(("id_or_slug" = String, Path, description = "Supplier UUID or slug"), HistoryParams),
+#[utoipa::path(operation_id = "getSupplierHistory", tag = "suppliers",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"), HistoryParams),
     responses(
-        (status = 200, body = Page<StatusChange>),
+        (status = 200, body = Page<StatusChange>, description = "Status changes, newest first"),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
         NotFoundError,
     )
 )]

@@ -11,7 +11,7 @@ use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::extract::Query;
+use crate::extract::{AnyOf, Query, QueryParams};
 use crate::routes::page::{self, Page};
 use crate::routes::respond::{Visibility, json_cached};
 
@@ -21,16 +21,24 @@ use crate::routes::respond::{Visibility, json_cached};
 pub struct ListParams {
     /// Text to find in the name or slug (case-insensitive), or an exact company number.
     q: Option<String>,
-    /// Only suppliers with this status.
-    #[param(inline)]
-    status: Option<Status>,
-    /// Only suppliers with live evidence for this commitment code.
-    commitment: Option<String>,
-    /// Only suppliers with at least one live evidence link in this health state.
-    #[param(inline)]
-    evidence_health: Option<EvidenceHealth>,
-    /// Only suppliers whose signature names this pledge version.
-    pledge_version: Option<String>,
+    /// Only suppliers with this status; repeat for any of several
+    /// (`status=active&status=lapsed`).
+    #[serde(default)]
+    #[param(value_type = Option<Vec<Status>>)]
+    status: AnyOf<Status>,
+    /// Only suppliers with live evidence for this commitment code; repeat for any of several.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    commitment: AnyOf<String>,
+    /// Only suppliers with at least one live evidence link in this health state; repeat
+    /// for any of several.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<EvidenceHealth>>)]
+    evidence_health: AnyOf<EvidenceHealth>,
+    /// Only suppliers whose signature names this pledge version; repeat for any of several.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    pledge_version: AnyOf<String>,
     /// Only suppliers changed at or after this time (RFC 3339).
     updated_since: Option<String>,
     /// The `next_cursor` of the previous page.
@@ -40,9 +48,14 @@ pub struct ListParams {
     limit: Option<i64>,
 }
 
+impl QueryParams for ListParams {
+    const REPEATABLE: &'static [&'static str] =
+        &["status", "commitment", "evidence_health", "pledge_version"];
+}
+
 /// Signatories, filtered and paged, ordered by slug.
-#[utoipa::path(tag = "suppliers", params(ListParams), responses(
-    (status = 200, body = Page<SupplierSummary>),
+#[utoipa::path(operation_id = "listSuppliers", tag = "suppliers", params(ListParams), responses(
+    (status = 200, body = Page<SupplierSummary>, description = "One page of suppliers"),
     (status = 304, description = "Not modified (If-None-Match)"),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
 ))]
@@ -74,28 +87,32 @@ pub async fn list(
         Some(Ok(t)) => Some(t.naive_utc()),
         None => None,
     };
-    let mut word = |field: &str, value: Option<String>| match value
-        .as_deref()
-        .map(|v| text::bounded(v, 1, 100))
-    {
-        Some(Err(m)) => {
-            errors.push(FieldError::new(field, m));
-            None
+    let mut words = |field: &str, values: AnyOf<String>| {
+        let mut valid = Vec::new();
+        for v in values.0 {
+            match text::bounded(&v, 1, 100) {
+                Ok(v) => valid.push(v),
+                Err(m) => errors.push(FieldError::new(field, m)),
+            }
         }
-        Some(Ok(v)) => Some(v),
-        None => None,
+        valid
     };
-    let commitment = word("commitment", p.commitment);
-    let pledge_version = word("pledge_version", p.pledge_version);
+    let commitment = words("commitment", p.commitment);
+    let pledge_version = words("pledge_version", p.pledge_version);
     let after_slug = p.cursor.as_deref().map(page::decode).transpose()?;
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
     let filter = ListFilter {
         q,
-        status: p.status.map(|s| s.as_str().to_owned()),
+        status: p.status.0.iter().map(|s| s.as_str().to_owned()).collect(),
         commitment,
-        evidence_health: p.evidence_health.map(|h| h.as_str().to_owned()),
+        evidence_health: p
+            .evidence_health
+            .0
+            .iter()
+            .map(|h| h.as_str().to_owned())
+            .collect(),
         pledge_version,
         updated_since,
         after_slug,

@@ -11,13 +11,13 @@ use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::routes::respond::{Visibility, json_bytes};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
-/// With the supplier's own token or an admin token, contact details are included.
-#[utoipa::path(tag = "suppliers",
-    params(("id_or_slug" = String, Path, description = "Supplier UUID or slug")),
-    security((), ("bearer" = [])),
+/// No token is needed; with the supplier's own token or an admin token (sent as
+/// `Authorization: Bearer`), contact details are included.
+#[utoipa::path(operation_id = "getSupplier", tag = "suppliers",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     responses(
     QueryErrors,
-        (status = 200, body = SupplierView, headers(("ETag" = String, description = "Send as If-Match when updating"))),
+        (status = 200, body = SupplierView, description = "The supplier", headers(("ETag" = String, description = "Send as If-Match when updating"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "A token was sent and is not valid"),
         NotFoundError,

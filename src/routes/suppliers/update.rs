@@ -1,5 +1,5 @@
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, web};
+use actix_web::{HttpRequest, HttpResponse, patch};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -12,9 +12,9 @@ use crate::changes;
 use crate::db::models::{audit, now, supplier};
 use crate::domain::lifecycle::Transition;
 use crate::domain::validator::checked;
-use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
+use crate::domain::{CompanyNumber, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Json, nullable};
+use crate::extract::{Json, SupplierKey, nullable};
 use crate::lifecycle;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 
@@ -35,9 +35,9 @@ pub struct ProfilePatch {
 
 /// Update a supplier's profile. Send the `ETag` of your last read as `If-Match` so that
 /// a change made meanwhile is not overwritten (412 if it was).
-#[utoipa::path(tag = "supplier self-service",
+#[utoipa::path(operation_id = "updateSupplier", tag = "supplier self-service",
     params(
-        ("id" = String, Path, format = Uuid, description = "Supplier id"),
+        ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
         ("If-Match" = Option<String>, Header, description = "ETag from the last read"),
     ),
     request_body = ProfilePatch,
@@ -51,15 +51,15 @@ pub struct ProfilePatch {
         NotFoundError,
     )
 )]
-#[patch("/suppliers/{id}")]
+#[patch("/suppliers/{id_or_slug}")]
 pub async fn update(
     req: HttpRequest,
     state: State,
     caller: Caller,
-    path: web::Path<SupplierId>,
+    path: SupplierKey,
     body: Json<ProfilePatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
+    let id = path.0;
     caller.must_be_or_admin(id)?;
     let if_match = req
         .headers()

@@ -111,30 +111,21 @@ pub struct EvidenceView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The health of a supplier's evidence at a glance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EvidenceSummary {
-    /// No evidence.
-    None,
-    /// Some links not checked yet, none failing.
-    Pending,
-    /// Every link resolves (or could not be checked automatically), none expired.
-    AllOk,
-    /// At least one link broken, unreachable or blocked, or a certification expired.
-    SomeFailing,
-}
+crate::str_enum!(
+    /// The health of a supplier's evidence at a glance.
+    EvidenceSummary {
+        /// No evidence.
+        None => "none",
+        /// Some links not checked yet, none failing.
+        Pending => "pending",
+        /// Every link resolves (or could not be checked automatically), none expired.
+        AllOk => "all_ok",
+        /// At least one link broken, unreachable or blocked, or a certification expired.
+        SomeFailing => "some_failing",
+    }
+);
 
 impl EvidenceSummary {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            EvidenceSummary::None => "none",
-            EvidenceSummary::Pending => "pending",
-            EvidenceSummary::AllOk => "all_ok",
-            EvidenceSummary::SomeFailing => "some_failing",
-        }
-    }
-
     pub fn of(evidence: &[EvidenceView]) -> Self {
         use EvidenceHealth::*;
         if evidence.is_empty() {

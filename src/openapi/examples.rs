@@ -1,0 +1,356 @@
+//! An example for every schema and parameter in the document, drawn from one made-up
+//! supplier so that the examples agree with each other. CI checks each against its
+//! schema (Redocly's `no-invalid-schema-examples` and `no-invalid-parameter-examples`),
+//! and a test checks that none is missing.
+
+use serde_json::{Value, json};
+
+const SUPPLIER_ID: &str = "cee33691-4783-4bbc-99ba-47295029224e";
+const SLUG: &str = "oakleaf-insight-group";
+const EVIDENCE_ID: &str = "5f8b5bbf-8fce-4dc2-9ccb-20b32eb010d4";
+const SIGNATURE_ID: &str = "6fd59144-623c-45ff-84c7-acece57c718c";
+const VERSION: &str = "2025-09";
+const CURSOR: &str = "b2FrbGVhZi1pbnNpZ2h0LWdyb3Vw";
+const HASH: &str = "aa21961fd653dfae4d47d4cc2bca88afcfb29f2134a87f41344b3cd1b019e424";
+
+/// Adds the examples to `doc`; a schema or parameter that already has one keeps it.
+pub fn apply(doc: &mut Value) {
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in schemas.iter_mut() {
+            if schema.get("examples").is_none()
+                && schema.get("example").is_none()
+                && let Some(example) = schema_example(name)
+            {
+                schema["examples"] = json!([example]);
+            }
+        }
+    }
+    super::for_each_operation(doc, |_, _, op| {
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            return;
+        };
+        for param in params {
+            let name = param["name"].as_str().unwrap_or_default();
+            if param.get("example").is_none()
+                && let Some(example) = parameter_example(name)
+            {
+                // A repeatable parameter's example is a list of its values.
+                let repeatable = param["schema"]["type"] == "array"
+                    || param["schema"]["type"]
+                        .as_array()
+                        .is_some_and(|t| t.contains(&json!("array")));
+                param["example"] = if repeatable {
+                    json!([example])
+                } else {
+                    example
+                };
+            }
+        }
+    });
+}
+
+/// The example for a parameter, by name (a name means the same on every route).
+pub fn parameter_example(name: &str) -> Option<Value> {
+    Some(match name {
+        "id_or_slug" | "slug" => json!(SLUG),
+        "id" | "supplier_id" => json!(SUPPLIER_ID),
+        "evidence_id" => json!(EVIDENCE_ID),
+        "version" | "pledge_version" => json!(VERSION),
+        "jti" => json!("7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90"),
+        "q" => json!("oakleaf"),
+        "status" => json!("active"),
+        "commitment" => json!("safety"),
+        "evidence_health" => json!("broken"),
+        "updated_since" => json!("2026-11-01T00:00:00Z"),
+        "cursor" => json!(CURSOR),
+        "limit" => json!(50),
+        "since" => json!(1200),
+        "format" => json!("csv"),
+        "If-Match" => json!("\"r7-3f9a2c41\""),
+        "name" => json!("attestations"),
+        _ => return None,
+    })
+}
+
+fn statement() -> Value {
+    json!({
+        "commitment": "safety",
+        "statement": "We keep a clinical safety case and hazard log (DCB0129), and a carer can review and override every suggestion.",
+    })
+}
+
+fn signature() -> Value {
+    json!({
+        "id": SIGNATURE_ID,
+        "pledge_version": VERSION,
+        "is_current_version": true,
+        "signatory_name": "Alex Morgan",
+        "signatory_role": "Chief Executive",
+        "signed_at": "2025-10-16T15:16:23Z",
+        "reaffirmed_at": null,
+        "reaffirm_by": "2026-10-16T15:16:23Z",
+        "status": "active",
+        "status_reason": null,
+        "status_changed_at": "2026-03-20T15:16:23Z",
+        "statements": [statement()],
+    })
+}
+
+fn check() -> Value {
+    json!({
+        "checked_at": "2026-11-27T03:10:00Z",
+        "outcome": "ok",
+        "http_status": 200,
+        "final_url": null,
+        "detail": "200 OK",
+    })
+}
+
+fn health() -> Value {
+    json!({
+        "status": "ok",
+        "detail": null,
+        "recent_checks": [check()],
+        "http_status": 200,
+        "final_url": null,
+        "checked_at": "2026-11-27T03:10:00Z",
+        "last_ok_at": "2026-11-27T03:10:00Z",
+        "consecutive_failures": 0,
+    })
+}
+
+fn evidence() -> Value {
+    json!({
+        "id": EVIDENCE_ID,
+        "url": "https://www.oakleaf.example/trust/cyber-essentials-plus",
+        "title": "Cyber Essentials Plus certificate",
+        "kind": "certification",
+        "commitments": ["data_protection"],
+        "scheme": "cyber_essentials_plus",
+        "reference": "CEP-743828",
+        "expires_on": "2027-01-03",
+        "expired": false,
+        "health": health(),
+        "created_at": "2025-10-16T15:16:23Z",
+        "updated_at": "2025-10-16T15:16:23Z",
+    })
+}
+
+fn supplier() -> Value {
+    json!({
+        "id": SUPPLIER_ID,
+        "slug": SLUG,
+        "name": "Oakleaf Insight Group",
+        "website": "https://www.oakleaf.example",
+        "company_number": "09689361",
+        "description": "Care planning and eMAR medication management for adult social care providers.",
+        "products": ["Care planning assistant", "eMAR medication management"],
+        "identity_verified": true,
+        "verified_at": "2026-03-20T15:16:23Z",
+        "status": "active",
+        "signature": signature(),
+        "evidence": [evidence()],
+        "evidence_summary": "all_ok",
+        "created_at": "2025-10-10T09:00:00Z",
+        "updated_at": "2026-03-20T15:16:23Z",
+    })
+}
+
+fn summary() -> Value {
+    json!({
+        "id": SUPPLIER_ID,
+        "slug": SLUG,
+        "name": "Oakleaf Insight Group",
+        "website": "https://www.oakleaf.example",
+        "company_number": "09689361",
+        "status": "active",
+        "pledge_version": VERSION,
+        "signed_current_version": true,
+        "identity_verified": true,
+        "updated_at": "2026-03-20T15:16:23Z",
+    })
+}
+
+fn commitment() -> Value {
+    json!({
+        "code": "safety",
+        "title": "Safety",
+        "description": "We assess and reduce the risks our AI poses to people's safety and wellbeing before and after release.",
+    })
+}
+
+fn pledge_version() -> Value {
+    json!({
+        "version": VERSION,
+        "title": "Tech Pledge for the responsible use of AI in social care",
+        "summary": "Technology suppliers commit to developing and offering AI for adult social care responsibly.",
+        "source_url": "https://www.digitalcarehub.co.uk/",
+        "published_on": "2025-09-01",
+        "is_current": true,
+        "commitments": [commitment()],
+    })
+}
+
+fn status_change() -> Value {
+    json!({
+        "event": "verified",
+        "from_status": "pending",
+        "to_status": "active",
+        "reason": null,
+        "actor": "operator",
+        "pledge_version": VERSION,
+        "at": "2026-03-20T15:16:23Z",
+    })
+}
+
+fn audit_entry() -> Value {
+    json!({
+        "seq": 1201,
+        "at": "2026-03-20T15:16:23Z",
+        "actor": "admin:7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90",
+        "action": "supplier.verified",
+        "entity_type": "supplier",
+        "entity_id": SUPPLIER_ID,
+        "supplier_id": SUPPLIER_ID,
+        "before": { "identity_verified": false },
+        "after": { "identity_verified": true },
+    })
+}
+
+fn token() -> Value {
+    json!({
+        "token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjNzNl9ScUIxU0dLRWFGWjIifQ.eyJyb2xlIjoic3VwcGxpZXIifQ.c2lnbmF0dXJl",
+        "jti": "7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90",
+        "role": "supplier",
+        "supplier_id": SUPPLIER_ID,
+        "expires_at": "2027-11-27T15:00:00Z",
+    })
+}
+
+fn new_evidence() -> Value {
+    json!({
+        "url": "https://www.oakleaf.example/trust/cyber-essentials-plus",
+        "title": "Cyber Essentials Plus certificate",
+        "kind": "certification",
+        "commitments": ["data_protection"],
+        "scheme": "cyber_essentials_plus",
+        "reference": "CEP-743828",
+        "expires_on": "2027-01-03",
+    })
+}
+
+fn page(item: Value, next_cursor: Option<&str>) -> Value {
+    json!({ "items": [item], "next_cursor": next_cursor })
+}
+
+/// The example for a component schema, by name.
+pub fn schema_example(name: &str) -> Option<Value> {
+    Some(match name {
+        "SupplierView" => supplier(),
+        "SupplierSummary" => summary(),
+        "SignatureView" => signature(),
+        "StatementView" => statement(),
+        "EvidenceView" => evidence(),
+        "HealthView" => health(),
+        "CheckView" => check(),
+        "Contact" => json!({ "name": "Sam Patel", "email": "sam.patel@oakleaf.example" }),
+        "PledgeVersion" => pledge_version(),
+        "Commitment" => commitment(),
+        "StatusChange" => status_change(),
+        "AuditEntry" => audit_entry(),
+        "Page_SupplierSummary" => page(summary(), Some(CURSOR)),
+        "Page_PledgeVersion" => page(pledge_version(), None),
+        "Page_StatusChange" => page(status_change(), None),
+        "Page_AuditEntry" => page(audit_entry(), Some("MTIwMQ")),
+        "Change" => json!({
+            "seq": 1201,
+            "at": "2026-03-20T15:16:23Z",
+            "type": "supplier.verified",
+            "supplier_id": SUPPLIER_ID,
+            "entity_id": SUPPLIER_ID,
+            "supplier": summary(),
+        }),
+        "ChangePage" => json!({
+            "items": [schema_example("Change")?],
+            "next_since": 1201,
+            "more": false,
+        }),
+        "LogHead" => json!({ "seq": 1201, "hash": HASH, "at": "2026-03-20T15:16:23Z" }),
+        "Jwk" => json!({
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": "T1bUbVDaYctchu6Wnlj2qBw_aZ3cjO3b3CBt3J2R1Bo",
+            "kid": "3s6_RqB1SGKEaFZ2",
+            "alg": "EdDSA",
+            "use": "sig",
+        }),
+        "Jwks" => json!({ "keys": [schema_example("Jwk")?] }),
+        "Problem" => json!({
+            "type": "urn:pledge-registry:problem:validation",
+            "title": "Validation failed",
+            "status": 422,
+            "detail": "website: must be an http or https URL",
+            "errors": [schema_example("FieldError")?],
+        }),
+        "FieldError" => json!({ "field": "website", "message": "must be an http or https URL" }),
+        "Health" => json!({ "status": "ok" }),
+        "Started" => json!({ "status": "started" }),
+        "Summary" => json!({
+            "checked": 12,
+            "outcomes": { "ok": 10, "redirected": 1, "broken": 1 },
+            "changed": 2,
+            "expired": 0,
+        }),
+        "CheckRequest" => json!({ "supplier_id": SUPPLIER_ID }),
+        "IssuedToken" => token(),
+        "TokenRequest" => json!({
+            "role": "supplier",
+            "supplier_id": SUPPLIER_ID,
+            "label": "Oakleaf's procurement integration",
+            "ttl_days": 365,
+        }),
+        "Registration" => json!({
+            "name": "Oakleaf Insight Group",
+            "website": "https://www.oakleaf.example",
+            "company_number": "09689361",
+            "description": "Care planning and eMAR medication management for adult social care providers.",
+            "products": ["Care planning assistant", "eMAR medication management"],
+            "contact_name": "Sam Patel",
+            "contact_email": "sam.patel@oakleaf.example",
+        }),
+        "Registered" => json!({ "supplier": supplier(), "token": token() }),
+        "ProfilePatch" => json!({
+            "description": "Care planning, eMAR and hydration tracking for adult social care providers.",
+            "products": ["Care planning assistant", "eMAR medication management", "Hydration tracking"],
+        }),
+        "SignRequest" => json!({
+            "pledge_version": VERSION,
+            "signatory_name": "Alex Morgan",
+            "signatory_role": "Chief Executive",
+            "statements": { "safety": statement()["statement"] },
+        }),
+        "Reason" => {
+            json!({ "reason": "The certificate named as evidence was revoked by its issuer." })
+        }
+        "NewEvidence" => new_evidence(),
+        "EvidencePatch" => {
+            json!({ "title": "Cyber Essentials Plus certificate (renewed)", "expires_on": "2028-01-03" })
+        }
+        "NewCommitment" => commitment(),
+        "NewPledgeVersion" => json!({
+            "version": "2026-09",
+            "title": "Tech Pledge for the responsible use of AI in social care",
+            "summary": "The second version: adds a commitment on environmental impact.",
+            "source_url": "https://www.digitalcarehub.co.uk/",
+            "published_on": "2026-09-01",
+            "commitments": [commitment()],
+        }),
+        "Status" => json!("active"),
+        "EvidenceHealth" => json!("ok"),
+        "EvidenceKind" => json!("certification"),
+        "CertScheme" => json!("cyber_essentials_plus"),
+        "EvidenceSummary" => json!("all_ok"),
+        "Role" => json!("supplier"),
+        _ => return None,
+    })
+}
