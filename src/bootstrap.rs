@@ -37,17 +37,19 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let sqlite_writer =
         (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
-    let limiter = |raw: &Option<String>, key: &str, default: &str| {
-        crate::ratelimit::Limiter::parse(raw.as_deref(), default)
+    let limiter = |name: &'static str, raw: &Option<String>, key: &str, default: &str| {
+        crate::ratelimit::Limiter::parse(name, raw.as_deref(), default)
             .map_err(|e| anyhow::anyhow!("{key}: {e}"))
     };
     let rate_limits = crate::ratelimit::RateLimits {
         reads: limiter(
+            "reads",
             &config.rate_limit_reads,
             "REGISTRY_RATE_LIMIT_READS",
             "1200/min",
         )?,
         registrations: limiter(
+            "registrations",
             &config.rate_limit_registrations,
             "REGISTRY_RATE_LIMIT_REGISTRATIONS",
             "20/h",

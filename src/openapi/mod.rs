@@ -78,6 +78,7 @@ pub fn finish(api: Doc, public_url: &str) -> Value {
     });
     add_fixed_routes(&mut doc);
     declare_public_operations(&mut doc);
+    declare_rate_limits(&mut doc);
     refer_to_page_items(&mut doc);
     examples::apply(&mut doc);
     doc
@@ -110,6 +111,40 @@ fn add_fixed_routes(doc: &mut Value) {
 /// public operation would read, to some client generators, as "needs a token".)
 fn declare_public_operations(doc: &mut Value) {
     doc["security"] = json!([{}]);
+}
+
+/// Every read but the probes counts against the client's read limit
+/// ([`crate::ratelimit`]), and may answer 429.
+fn declare_rate_limits(doc: &mut Value) {
+    let field = |description: &str, example: &str| json!({ "description": description, "schema": { "type": "string" }, "example": example });
+    doc["components"]["responses"]["TooManyRequests"] = json!({
+        "description": "Too many requests from this client: wait `Retry-After` seconds. \
+            The pages answer a browser with a page (text/html), the API with a problem document.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before asking again",
+                "schema": { "type": "integer" },
+                "example": 42,
+            },
+            "RateLimit-Policy": field(
+                "The limit: quota `q` per window of `w` seconds (IETF httpapi RateLimit fields draft)",
+                "\"reads\";q=1200;w=60",
+            ),
+            "RateLimit": field(
+                "What remains (`r`) and seconds until the window resets (`t`)",
+                "\"reads\";r=0;t=42",
+            ),
+        },
+        "content": {
+            "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } },
+            "text/html": { "schema": { "type": "string" } },
+        },
+    });
+    for_each_operation(doc, |path, method, op| {
+        if method == "get" && !crate::ratelimit::is_probe(path) {
+            op["responses"]["429"] = json!({ "$ref": "#/components/responses/TooManyRequests" });
+        }
+    });
 }
 
 /// A page's items refer to their schema rather than repeating it, so that generated

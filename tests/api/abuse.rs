@@ -145,10 +145,46 @@ async fn reads_and_registrations_are_rate_limited_per_client() {
         ("REGISTRY_RATE_LIMIT_REGISTRATIONS", "2/h"),
     ])
     .await;
-    for _ in 0..5 {
-        assert_eq!(app.get("/api/v1/pledge").await.status(), 200);
+    let header = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let first = app.get("/api/v1/pledge").await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(header(&first, "ratelimit-policy"), r#""reads";q=5;w=60"#);
+    assert!(header(&first, "ratelimit").starts_with(r#""reads";r=4;t="#));
+    // Revalidating with the ETag costs nothing: the 304 is not counted.
+    let etag = header(&first, "etag");
+    for _ in 0..3 {
+        let res = app
+            .req(reqwest::Method::GET, "/api/v1/pledge", None)
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 304);
+        assert!(header(&res, "ratelimit").starts_with(r#""reads";r=4;t="#));
     }
+    for left in (0..4).rev() {
+        let res = app.get("/api/v1/pledge").await;
+        assert_eq!(res.status(), 200);
+        assert!(header(&res, "ratelimit").starts_with(&format!(r#""reads";r={left};"#)));
+    }
+    // A person's browser gets a page; an API client a problem document.
+    let res = app
+        .req(reqwest::Method::GET, "/", None)
+        .header("Accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(header(&res, "content-type").starts_with("text/html"));
+    assert!(!header(&res, "retry-after").is_empty());
+    assert!(res.text().await.unwrap().contains("Try again in"));
     let res = app.get("/api/v1/suppliers").await;
+    assert!(header(&res, "ratelimit").starts_with(r#""reads";r=0;t="#));
     let retry: u64 = res.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -162,13 +198,16 @@ async fn reads_and_registrations_are_rate_limited_per_client() {
         200,
         "health checks are never limited"
     );
-    for name in ["One Ltd", "Two Ltd"] {
+    for (name, left) in [("One Ltd", 1), ("Two Ltd", 0)] {
+        let res = app
+            .post("/api/v1/registrations", None, registration(name))
+            .await;
+        assert_eq!(res.status(), 201);
         assert_eq!(
-            app.post("/api/v1/registrations", None, registration(name))
-                .await
-                .status(),
-            201
+            header(&res, "ratelimit-policy"),
+            r#""registrations";q=2;w=3600"#
         );
+        assert!(header(&res, "ratelimit").starts_with(&format!(r#""registrations";r={left};"#)));
     }
     crate::helpers::problem(
         app.post("/api/v1/registrations", None, registration("Three Ltd"))
