@@ -122,12 +122,39 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .wrap(actix_web::middleware::from_fn(limit_headers))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::record))
+                .wrap(cors())
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
         .run();
     Ok(server)
+}
+
+/// Browser-based tools on any site may read (GET and HEAD, with the revalidation and
+/// rate limit fields), never with credentials and never write: a write needs a bearer
+/// token, and a preflight for one is refused.
+fn cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(["GET", "HEAD"])
+        .allowed_headers([
+            actix_web::http::header::ACCEPT,
+            actix_web::http::header::IF_NONE_MATCH,
+            actix_web::http::header::IF_MODIFIED_SINCE,
+        ])
+        .expose_headers([
+            "ETag",
+            "Last-Modified",
+            "Retry-After",
+            "RateLimit",
+            "RateLimit-Policy",
+            "Deprecation",
+            "Sunset",
+            "Link",
+        ])
+        .max_age(86_400)
 }
 
 /// The browsable API reference at `/docs`: Swagger UI's page, told that its scripts and

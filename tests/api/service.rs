@@ -207,3 +207,54 @@ async fn unknown_query_parameters_are_refused_on_every_api_route() {
         .await;
     assert_eq!(page.status(), 200);
 }
+
+/// Browser-based tools on other sites may read, without credentials, and see the
+/// revalidation and rate limit fields; they may not write.
+#[tokio::test]
+async fn browsers_on_other_sites_may_read_but_not_write() {
+    let app = TestApp::spawn().await;
+    app.active_supplier("Cross Origin Ltd").await;
+    let origin = "https://procurement.example";
+    let res = app
+        .req(reqwest::Method::GET, "/api/v1/suppliers", None)
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert!(
+        res.headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for name in ["etag", "last-modified", "ratelimit", "retry-after"] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
+    let preflight = |method: &'static str, headers: &'static str| {
+        app.req(
+            reqwest::Method::OPTIONS,
+            "/api/v1/suppliers/cross-origin-ltd",
+            None,
+        )
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", method)
+        .header("Access-Control-Request-Headers", headers)
+        .send()
+    };
+    let res = preflight("GET", "if-none-match").await.unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // A write needs a preflight (it sends a token and JSON), which is refused, so a
+    // browser never sends it.
+    let res = preflight("PATCH", "authorization,content-type")
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    let res = preflight("GET", "authorization").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
