@@ -54,5 +54,5 @@ pub async fn jwks(req: HttpRequest, state: State) -> ApiResult<HttpResponse> {
             key_use: "sig",
         })
         .collect();
-    json_cached(&req, &Jwks { keys }, None, Visibility::Public)
+    json_cached(&req, &Jwks { keys }, None, None, Visibility::Public)
 }

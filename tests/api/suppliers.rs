@@ -222,6 +222,8 @@ async fn one_supplier_by_id_or_slug_with_etag() {
         .await
         .unwrap();
     assert_eq!(cached.status(), 304);
+    last_modified_revalidates(&app, &format!("/api/v1/suppliers/{}", s.slug), &s).await;
+    last_modified_revalidates(&app, "/api/v1/suppliers", &s).await;
     problem(app.get("/api/v1/suppliers/no-such-supplier").await, 404).await;
     problem(
         app.get("/api/v1/suppliers/00000000-0000-4000-8000-000000000000")
@@ -593,4 +595,53 @@ async fn writes_take_the_slug_as_reads_do() {
         )
         .await;
     problem(res, 404).await;
+}
+
+/// `Last-Modified` is in the past; `If-Modified-Since` at or after the last change is a
+/// 304, before it a 200; a write moves it on; `If-None-Match`, when sent, decides alone.
+async fn last_modified_revalidates(app: &TestApp, path: &str, s: &crate::helpers::Supplier) {
+    let http_date = |t: std::time::SystemTime| httpdate(t);
+    let ask = |since: String, etag: Option<&str>| {
+        let mut req = app
+            .req(Method::GET, path, None)
+            .header("If-Modified-Since", since);
+        if let Some(etag) = etag {
+            req = req.header("If-None-Match", etag);
+        }
+        req.send()
+    };
+    let res = app.get(path).await;
+    let last_modified = res.headers()["last-modified"].to_str().unwrap().to_owned();
+    let now = http_date(std::time::SystemTime::now());
+    assert_eq!(
+        ask(now.clone(), None).await.unwrap().status(),
+        304,
+        "{path}"
+    );
+    assert_eq!(
+        ask(now.clone(), Some("\"another\""))
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "If-None-Match decides alone"
+    );
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+            Some(json!({ "description": format!("Changed for {path}") })),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = ask(last_modified, None).await.unwrap();
+    assert_eq!(res.status(), 200, "{path} changed since");
+}
+
+/// An HTTP date (RFC 9110), as a client sends it.
+fn httpdate(t: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }

@@ -64,6 +64,21 @@ pub fn current_version_and_expired(
     }
 }
 
+/// The latest expiry date of live evidence that has passed (before `today`).
+pub fn last_expiry_passed(
+    conn: &mut DbConn,
+    today: chrono::NaiveDate,
+) -> QueryResult<Option<chrono::NaiveDate>> {
+    evidence::table
+        .filter(evidence::retired_at.is_null())
+        .filter(evidence::expires_on.lt(today))
+        .order(evidence::expires_on.desc())
+        .select(evidence::expires_on)
+        .first::<Option<chrono::NaiveDate>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
 /// How many links of a supplier are not retired.
 pub fn count_live(conn: &mut DbConn, supplier_id: &str) -> QueryResult<i64> {
     evidence::table

@@ -60,7 +60,7 @@ pub struct ChangePage {
 /// gives exactly what `GET /api/v1/suppliers` shows. Private fields never appear.
 #[utoipa::path(operation_id = "listChanges", tag = "log", params(ChangesParams), responses(
     (status = 200, body = ChangePage, description = "Changes after `since`, oldest first"),
-    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
 ))]
 #[get("/changes")]
@@ -79,6 +79,8 @@ pub async fn changes(
     let limit = page::limit(params.0.limit)?;
     let body = state
         .db(move |conn| {
+            // A page changes only when entries are appended after it.
+            let modified = audit::head(conn)?.map(|(_, _, at)| at);
             let mut rows = audit::public_page(conn, since, limit + 1)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
@@ -97,12 +99,16 @@ pub async fn changes(
                     })
                 })
                 .collect();
-            Ok(ChangePage {
-                items,
-                next_since,
-                more,
-            })
+            Ok((
+                ChangePage {
+                    items,
+                    next_since,
+                    more,
+                },
+                modified,
+            ))
         })
         .await?;
-    json_cached(&req, &body, None, Visibility::Public)
+    let (body, modified) = body;
+    json_cached(&req, &body, None, modified, Visibility::Public)
 }

@@ -24,7 +24,7 @@ pub struct LogHead {
 #[utoipa::path(operation_id = "getLogHead", tag = "log", responses(
     QueryErrors,
     (status = 200, body = LogHead, description = "The newest entry of the audit log"),
-    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
 ))]
 #[get("/log/head")]
 pub async fn head(
@@ -33,6 +33,7 @@ pub async fn head(
     _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let head = state.db(|conn| Ok(audit::head(conn)?)).await?;
+    let modified = head.as_ref().map(|(_, _, at)| *at);
     let body = match head {
         Some((seq, hash, at)) => LogHead {
             seq,
@@ -45,5 +46,5 @@ pub async fn head(
             at: None,
         },
     };
-    json_cached(&req, &body, None, Visibility::Public)
+    json_cached(&req, &body, None, modified, Visibility::Public)
 }

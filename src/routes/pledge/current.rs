@@ -12,7 +12,7 @@ use crate::routes::respond::{Visibility, json_cached};
 #[utoipa::path(operation_id = "getCurrentPledge", tag = "pledge", responses(
     QueryErrors,
     (status = 200, body = PledgeVersion, description = "The version suppliers sign today"),
-    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No version published yet"),
 ))]
 #[get("/pledge")]
@@ -21,13 +21,14 @@ pub async fn current(
     state: State,
     _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
-    let body = state
+    let (body, modified) = state
         .db(|conn| {
             let v = pledge::current(conn)?
                 .ok_or_else(|| ApiError::NotFound("no pledge version is published yet".into()))?;
             let items = pledge::commitments_of(conn, &v.version)?;
-            Ok(PledgeVersion::from_rows(v, items, true))
+            let modified = v.created_at;
+            Ok((PledgeVersion::from_rows(v, items, true), modified))
         })
         .await?;
-    json_cached(&req, &body, None, Visibility::Public)
+    json_cached(&req, &body, None, Some(modified), Visibility::Public)
 }

@@ -13,7 +13,7 @@ use crate::routes::respond::{Visibility, json_cached};
 #[utoipa::path(operation_id = "listPledgeVersions", tag = "pledge", responses(
     QueryErrors,
     (status = 200, body = Page<PledgeVersion>, description = "Every published version, newest first"),
-    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
 ))]
 #[get("/pledge/versions")]
 pub async fn list(
@@ -26,6 +26,8 @@ pub async fn list(
             let versions = pledge::all(conn)?;
             let mut commitments = pledge::all_commitments(conn)?;
             let current = versions.first().map(|v| v.version.clone());
+            // Publishing is the only change, and the newest version is the latest one.
+            let modified = versions.first().map(|v| v.created_at);
             let items = versions
                 .into_iter()
                 .map(|v| {
@@ -36,20 +38,24 @@ pub async fn list(
                     PledgeVersion::from_rows(v, mine, is_current)
                 })
                 .collect();
-            Ok(Page {
-                items,
-                next_cursor: None,
-            })
+            Ok((
+                Page {
+                    items,
+                    next_cursor: None,
+                },
+                modified,
+            ))
         })
         .await?;
-    json_cached(&req, &body, None, Visibility::Public)
+    let (body, modified) = body;
+    json_cached(&req, &body, None, modified, Visibility::Public)
 }
 
 /// One pledge version by its label.
 #[utoipa::path(operation_id = "getPledgeVersion", tag = "pledge", params(("version" = String, Path, description = "Version label, e.g. 2025-09")), responses(
     QueryErrors,
     (status = 200, body = PledgeVersion, description = "The version with its commitments"),
-    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
     NotFoundError,
 ))]
 #[get("/pledge/versions/{version}")]
@@ -65,11 +71,14 @@ pub async fn read(
             let v = pledge::find(conn, &version)?.ok_or_else(|| {
                 ApiError::NotFound(format!("there is no pledge version {version:?}"))
             })?;
-            let current = pledge::current(conn)?.map(|c| c.version);
+            // It stops being current when a newer one is published.
+            let current = pledge::current(conn)?;
+            let modified = current.as_ref().map(|c| c.created_at);
             let items = pledge::commitments_of(conn, &v.version)?;
-            let is_current = current.as_deref() == Some(v.version.as_str());
-            Ok(PledgeVersion::from_rows(v, items, is_current))
+            let is_current = current.map(|c| c.version).as_deref() == Some(v.version.as_str());
+            Ok((PledgeVersion::from_rows(v, items, is_current), modified))
         })
         .await?;
-    json_cached(&req, &body, None, Visibility::Public)
+    let (body, modified) = body;
+    json_cached(&req, &body, None, modified, Visibility::Public)
 }

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::find_or_404;
 use super::view::utc;
 use crate::app::State;
+use crate::db::models::audit;
 use crate::db::models::history as events;
 use crate::domain::Status;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -47,7 +48,7 @@ pub struct StatusChange {
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"), HistoryParams),
     responses(
         (status = 200, body = Page<StatusChange>, description = "Status changes, newest first"),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
         NotFoundError,
     )
@@ -65,6 +66,8 @@ pub async fn history(
     let body = state
         .db(move |conn| {
             let supplier = find_or_404(conn, &key)?;
+            // Every status change is audited in its transaction.
+            let modified = audit::head(conn)?.map(|(_, _, at)| at);
             let rows = events::page(conn, &supplier.id, after, limit + 1)?;
             let mut items = Vec::with_capacity(rows.len());
             let page = Page::from_rows(rows, limit, |r| r.id.to_string(), |r| r);
@@ -83,13 +86,17 @@ pub async fn history(
                     at: utc(r.at),
                 });
             }
-            Ok(Page {
-                items,
-                next_cursor: page.next_cursor,
-            })
+            Ok((
+                Page {
+                    items,
+                    next_cursor: page.next_cursor,
+                },
+                modified,
+            ))
         })
         .await?;
-    json_cached(&req, &body, None, Visibility::Public)
+    let (body, modified) = body;
+    json_cached(&req, &body, None, modified, Visibility::Public)
 }
 
 /// The public name of an actor: which kind of party, never a token id.

@@ -1,12 +1,12 @@
 use actix_web::{HttpRequest, HttpResponse, get};
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::view::SupplierSummary;
 use crate::app::State;
-use crate::db::models::pledge;
 use crate::db::models::supplier::{self, ListFilter};
+use crate::db::models::{pledge, register_modified_at};
 use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
 use crate::domain::text;
@@ -56,7 +56,7 @@ impl QueryParams for ListParams {
 /// Signatories, filtered and paged, ordered by slug.
 #[utoipa::path(operation_id = "listSuppliers", tag = "suppliers", params(ListParams), responses(
     (status = 200, body = Page<SupplierSummary>, description = "One page of suppliers"),
-    (status = 304, description = "Not modified (If-None-Match)"),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
 ))]
 #[get("/suppliers")]
@@ -120,6 +120,7 @@ pub async fn list(
     };
     let body = state
         .db(move |conn| {
+            let modified = register_modified_at(conn, Utc::now().date_naive())?;
             let current = pledge::current(conn)?.map(|v| v.version);
             let rows = supplier::list_summaries(conn, &filter)?;
             let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| r);
@@ -128,11 +129,15 @@ pub async fn list(
                 .into_iter()
                 .map(|r| SupplierSummary::build(r, current.as_deref()))
                 .collect::<ApiResult<Vec<_>>>()?;
-            Ok(Page {
-                items,
-                next_cursor: page.next_cursor,
-            })
+            Ok((
+                Page {
+                    items,
+                    next_cursor: page.next_cursor,
+                },
+                modified,
+            ))
         })
         .await?;
-    json_cached(&req, &body, None, Visibility::Public)
+    let (body, modified) = body;
+    json_cached(&req, &body, None, modified, Visibility::Public)
 }

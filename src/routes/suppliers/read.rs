@@ -3,8 +3,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::view::SupplierView;
 use super::{etag, find_or_404, public_etag};
+use chrono::{NaiveDateTime, Utc};
+
 use crate::app::State;
 use crate::auth::MaybeCaller;
+use crate::db::models::register_modified_at;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{NoParams, Query};
 use crate::routes::problems::{NotFoundError, QueryErrors};
@@ -18,7 +21,7 @@ use crate::routes::respond::{Visibility, json_bytes};
     responses(
     QueryErrors,
         (status = 200, body = SupplierView, description = "The supplier", headers(("ETag" = String, description = "Send as If-Match when updating"))),
-        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "A token was sent and is not valid"),
         NotFoundError,
     )
@@ -36,6 +39,7 @@ pub async fn read(
     let found = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
+            let modified = register_modified_at(conn, Utc::now().date_naive())?;
             let private = match (&caller.0, row.supplier_id()) {
                 (Some(c), Ok(id)) => c.may_see_private(id),
                 _ => false,
@@ -46,7 +50,7 @@ pub async fn read(
             } else {
                 let (tag, current) = public_etag(conn, &row)?;
                 if let Some(body) = cache.records.get(&row.id, &tag) {
-                    return Ok(Found::Cached(tag, body));
+                    return Ok(Found::Cached(tag, body, modified));
                 }
                 Some(current)
             };
@@ -56,26 +60,35 @@ pub async fn read(
                 Some(current) => SupplierView::load_with(conn, row, private, current)?,
                 None => SupplierView::load(conn, row, private)?,
             };
-            Ok(Found::Built(id, Box::new(view), revision, private))
+            Ok(Found::Built(
+                id,
+                Box::new(view),
+                revision,
+                private,
+                modified,
+            ))
         })
         .await?;
     match found {
-        Found::Cached(tag, body) => Ok(json_bytes(&req, body, tag, Visibility::Public)),
-        Found::Built(id, view, revision, private) => {
+        Found::Cached(tag, body, modified) => {
+            Ok(json_bytes(&req, body, tag, modified, Visibility::Public))
+        }
+        Found::Built(id, view, revision, private, modified) => {
             let tag = etag(&view, revision, private);
             let body =
                 Bytes::from(serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.into()))?);
             if private {
-                return Ok(json_bytes(&req, body, tag, Visibility::Private));
+                return Ok(json_bytes(&req, body, tag, modified, Visibility::Private));
             }
             state.records.put(&id, &tag, body.clone());
-            Ok(json_bytes(&req, body, tag, Visibility::Public))
+            Ok(json_bytes(&req, body, tag, modified, Visibility::Public))
         }
     }
 }
 
-/// A record from the cache, or one just built (with its supplier id and revision).
+/// A record from the cache, or one just built (with its supplier id, revision and
+/// whether it is private); either with the time the register last changed.
 enum Found {
-    Cached(String, Bytes),
-    Built(String, Box<SupplierView>, i64, bool),
+    Cached(String, Bytes, Option<NaiveDateTime>),
+    Built(String, Box<SupplierView>, i64, bool, Option<NaiveDateTime>),
 }

@@ -1,0 +1,1 @@
+DROP INDEX evidence_expires_on;
