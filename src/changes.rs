@@ -21,7 +21,9 @@ pub fn record(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> ApiResu
                 ))
             })?;
             let current = pledge::current(conn)?.map(|v| v.version);
-            let summary = SupplierSummary::build(row, current.as_deref())?;
+            let summary = SupplierSummary::load_many(conn, vec![row], current.as_deref())?
+                .pop()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no summary for {id}")))?;
             Some(serde_json::to_value(summary).map_err(|e| ApiError::Internal(e.into()))?)
         }
     };

@@ -66,6 +66,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "limit" => json!(50),
         "since" => json!(1200),
         "format" => json!("csv"),
+        "include_total" => json!(true),
         "If-Match" => json!("\"r7-3f9a2c41\""),
         "name" => json!("attestations"),
         _ => return None,
@@ -167,6 +168,8 @@ fn summary() -> Value {
         "pledge_version": VERSION,
         "signed_current_version": true,
         "identity_verified": true,
+        "reaffirm_by": "2026-10-16T15:16:23Z",
+        "evidence_summary": "all_ok",
         "updated_at": "2026-03-20T15:16:23Z",
     })
 }
@@ -258,7 +261,11 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "Commitment" => commitment(),
         "StatusChange" => status_change(),
         "AuditEntry" => audit_entry(),
-        "Page_SupplierSummary" => page(summary(), Some(CURSOR)),
+        "Page_SupplierSummary" => json!({
+            "items": [summary()],
+            "next_cursor": CURSOR,
+            "total": 214,
+        }),
         "Page_PledgeVersion" => page(pledge_version(), None),
         "Page_StatusChange" => page(status_change(), None),
         "Page_AuditEntry" => page(audit_entry(), Some("MTIwMQ")),

@@ -16,6 +16,10 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// How many match in all, over every page: only when asked for
+    /// (`include_total=true`, where a list offers it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 impl<T> Page<T> {
@@ -36,6 +40,7 @@ impl<T> Page<T> {
         Page {
             items: rows.into_iter().map(item).collect(),
             next_cursor,
+            total: None,
         }
     }
 }

@@ -157,10 +157,8 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     ..Default::default()
                 };
                 let version = view.as_ref().map(|v| v.version.clone());
-                let rows = supplier::list_summaries(conn, &filter)?
-                    .into_iter()
-                    .map(|r| SupplierSummary::build(r, version.as_deref()))
-                    .collect::<ApiResult<Vec<_>>>()?;
+                let rows = supplier::list_summaries(conn, &filter)?;
+                let rows = SupplierSummary::load_many(conn, rows, version.as_deref())?;
                 Ok((view, rows, codes))
             })
             .await?

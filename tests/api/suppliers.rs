@@ -645,3 +645,68 @@ fn httpdate(t: std::time::SystemTime) -> String {
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string()
 }
+
+/// A list item and a change-feed item say what a tool acts on without reading each
+/// record: the reaffirm-by date and the evidence at a glance, as the record says them.
+#[tokio::test]
+async fn list_and_feed_items_carry_reaffirm_by_and_evidence_summary() {
+    let app = TestApp::spawn().await;
+    let active = app.active_supplier("Glance Active Ltd").await;
+    let evidence = json!({"url": "https://example.org/policy", "title": "AI policy", "kind": "policy", "commitments": ["safety"]});
+    let path = format!("/api/v1/suppliers/{}/evidence", active.id);
+    assert_eq!(
+        app.post(&path, Some(&active.token), evidence)
+            .await
+            .status(),
+        201
+    );
+    let unsigned = app.register("Glance Unsigned Ltd").await;
+    app.register("Glance Third Ltd").await;
+
+    let list = app.get_json("/api/v1/suppliers?q=glance").await;
+    assert!(list.get("total").is_none(), "only when asked for");
+    for item in list["items"].as_array().unwrap() {
+        let record = app.supplier(item["slug"].as_str().unwrap()).await;
+        assert_eq!(item["evidence_summary"], record["evidence_summary"]);
+        assert_eq!(item["reaffirm_by"], record["signature"]["reaffirm_by"]);
+    }
+    let find = |slug: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["slug"] == slug)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find(&active.slug)["evidence_summary"], "pending");
+    assert!(find(&active.slug)["reaffirm_by"].is_string());
+    assert_eq!(find(&unsigned.slug)["evidence_summary"], "none");
+    assert!(find(&unsigned.slug)["reaffirm_by"].is_null());
+
+    let page = app
+        .get_json("/api/v1/suppliers?q=glance&limit=1&include_total=true")
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["total"], 3, "over every page");
+    let page = app
+        .get_json("/api/v1/suppliers?status=active&include_total=true")
+        .await;
+    assert_eq!(page["total"], 1);
+
+    let feed = app.get_json("/api/v1/changes?limit=200").await;
+    let last = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|c| c["supplier_id"] == active.id.as_str())
+        .unwrap();
+    assert_eq!(last["type"], "evidence.added");
+    assert_eq!(last["supplier"]["evidence_summary"], "pending");
+    assert_eq!(
+        last["supplier"],
+        find(&active.slug),
+        "the feed's view is the list's"
+    );
+}

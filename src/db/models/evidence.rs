@@ -127,6 +127,23 @@ pub fn active_with_commitments(
         .collect())
 }
 
+/// The health and expiry date of every live link of the given suppliers, as
+/// (supplier id, health, expires on): what a list's evidence summaries need.
+pub fn health_of_many(
+    conn: &mut DbConn,
+    supplier_ids: &[String],
+) -> QueryResult<Vec<(String, String, Option<NaiveDate>)>> {
+    evidence::table
+        .filter(evidence::supplier_id.eq_any(supplier_ids))
+        .filter(evidence::retired_at.is_null())
+        .select((
+            evidence::supplier_id,
+            evidence::health,
+            evidence::expires_on,
+        ))
+        .load(conn)
+}
+
 /// The live evidence of the given suppliers, oldest first.
 pub fn active_of_many(conn: &mut DbConn, supplier_ids: &[String]) -> QueryResult<Vec<EvidenceRow>> {
     evidence::table

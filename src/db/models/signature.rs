@@ -80,6 +80,18 @@ pub fn shown_with_statements(
     Ok(Some((signature, statements)))
 }
 
+/// The reaffirm-by date of each given supplier's signature in force (not withdrawn).
+pub fn reaffirm_by_of_many(
+    conn: &mut DbConn,
+    supplier_ids: &[String],
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    signatures::table
+        .filter(signatures::supplier_id.eq_any(supplier_ids))
+        .filter(signatures::status.ne("withdrawn"))
+        .select((signatures::supplier_id, signatures::reaffirm_by))
+        .load(conn)
+}
+
 /// Every signature of the given suppliers.
 pub fn of_suppliers(conn: &mut DbConn, supplier_ids: &[String]) -> QueryResult<Vec<SignatureRow>> {
     signatures::table

@@ -306,6 +306,15 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<SupplierRow>> 
     page_of!(conn, f, SupplierRow)
 }
 
+/// How many suppliers pass the filters, over every page (the cursor and limit aside).
+pub fn count_matching(conn: &mut DbConn, f: &ListFilter) -> QueryResult<i64> {
+    let all = ListFilter {
+        after_slug: None,
+        ..f.clone()
+    };
+    filtered(&all).count().get_result(conn)
+}
+
 /// One page of suppliers as lists show them, ordered by slug.
 pub fn list_summaries(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<SummaryRow>> {
     page_of!(conn, f, SummaryRow)

@@ -42,6 +42,7 @@ pub async fn list(
                 Page {
                     items,
                     next_cursor: None,
+                    total: None,
                 },
                 modified,
             ))

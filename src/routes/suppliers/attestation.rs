@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use super::find_or_404;
-use super::view::{EvidenceSummary, EvidenceView, SupplierSummary};
+use super::view::SupplierSummary;
 use crate::app::State;
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
 use crate::db::models::{audit, pledge};
@@ -35,10 +35,11 @@ pub async fn attestation(
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
             let current = pledge::current(conn)?.map(|v| v.version);
-            let evidence = EvidenceView::all_of(conn, &row.id)?;
             let (seq, hash, _) =
                 audit::head(conn)?.unwrap_or((0, audit::GENESIS.to_owned(), Default::default()));
-            let summary = SupplierSummary::build(row, current.as_deref())?;
+            let summary = SupplierSummary::load_many(conn, vec![row], current.as_deref())?
+                .pop()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no summary")))?;
             let now = chrono::Utc::now();
             Ok(AttestationClaims {
                 iss: issuer,
@@ -54,7 +55,7 @@ pub async fn attestation(
                 pledge_version: summary.pledge_version,
                 signed_current_version: summary.signed_current_version,
                 identity_verified: summary.identity_verified,
-                evidence_health: EvidenceSummary::of(&evidence),
+                evidence_health: summary.evidence_summary,
                 log_head: LogPoint { seq, hash },
             })
         })

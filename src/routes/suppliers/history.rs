@@ -90,6 +90,7 @@ pub async fn history(
                 Page {
                     items,
                     next_cursor: page.next_cursor,
+                    total: None,
                 },
                 modified,
             ))

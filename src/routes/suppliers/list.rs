@@ -46,6 +46,9 @@ pub struct ListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `true` to also answer `total`, how many suppliers match over every page (one
+    /// more count for the database; leave it off when paging through).
+    include_total: Option<bool>,
 }
 
 impl QueryParams for ListParams {
@@ -100,6 +103,7 @@ pub async fn list(
     let commitment = words("commitment", p.commitment);
     let pledge_version = words("pledge_version", p.pledge_version);
     let after_slug = p.cursor.as_deref().map(page::decode).transpose()?;
+    let include_total = p.include_total.unwrap_or(false);
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
@@ -124,15 +128,17 @@ pub async fn list(
             let current = pledge::current(conn)?.map(|v| v.version);
             let rows = supplier::list_summaries(conn, &filter)?;
             let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| r);
-            let items = page
-                .items
-                .into_iter()
-                .map(|r| SupplierSummary::build(r, current.as_deref()))
-                .collect::<ApiResult<Vec<_>>>()?;
+            let items = SupplierSummary::load_many(conn, page.items, current.as_deref())?;
+            let total = if include_total {
+                Some(supplier::count_matching(conn, &filter)?)
+            } else {
+                None
+            };
             Ok((
                 Page {
                     items,
                     next_cursor: page.next_cursor,
+                    total,
                 },
                 modified,
             ))

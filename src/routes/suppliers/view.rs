@@ -127,18 +127,23 @@ crate::str_enum!(
 
 impl EvidenceSummary {
     pub fn of(evidence: &[EvidenceView]) -> Self {
+        Self::of_links(evidence.iter().map(|e| (e.health.status, e.expired)))
+    }
+
+    /// The summary of live links, each as (health, expired).
+    pub fn of_links(links: impl IntoIterator<Item = (EvidenceHealth, bool)>) -> Self {
         use EvidenceHealth::*;
-        if evidence.is_empty() {
-            EvidenceSummary::None
-        } else if evidence
-            .iter()
-            .any(|e| e.expired || matches!(e.health.status, Broken | Unreachable | Blocked))
-        {
-            EvidenceSummary::SomeFailing
-        } else if evidence.iter().any(|e| e.health.status == Pending) {
-            EvidenceSummary::Pending
-        } else {
-            EvidenceSummary::AllOk
+        let (mut any, mut failing, mut pending) = (false, false, false);
+        for (health, expired) in links {
+            any = true;
+            failing |= expired || matches!(health, Broken | Unreachable | Blocked);
+            pending |= health == Pending;
+        }
+        match (any, failing, pending) {
+            (false, _, _) => EvidenceSummary::None,
+            (_, true, _) => EvidenceSummary::SomeFailing,
+            (_, _, true) => EvidenceSummary::Pending,
+            _ => EvidenceSummary::AllOk,
         }
     }
 }
@@ -396,13 +401,53 @@ pub struct SupplierSummary {
     /// False when it signed an earlier version than the current one.
     pub signed_current_version: bool,
     pub identity_verified: bool,
+    /// When the signature in force must be reaffirmed by; null when none is in force
+    /// (never signed, or withdrawn).
+    pub reaffirm_by: Option<DateTime<Utc>>,
+    /// The health of its evidence at a glance, as on its full record.
+    pub evidence_summary: EvidenceSummary,
     pub updated_at: DateTime<Utc>,
 }
 
 impl SupplierSummary {
-    pub fn build(row: impl Into<SummaryRow>, current_version: Option<&str>) -> ApiResult<Self> {
-        let row: SummaryRow = row.into();
+    /// The summaries of `rows`, in their order, with what a list needs from elsewhere
+    /// (the signature in force, the evidence) read in two queries for all of them.
+    pub fn load_many<R: Into<SummaryRow>>(
+        conn: &mut DbConn,
+        rows: Vec<R>,
+        current_version: Option<&str>,
+    ) -> ApiResult<Vec<Self>> {
+        let rows: Vec<SummaryRow> = rows.into_iter().map(Into::into).collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut reaffirm_by: HashMap<String, NaiveDateTime> =
+            signature::reaffirm_by_of_many(conn, &ids)?
+                .into_iter()
+                .collect();
+        let today = Utc::now().date_naive();
+        let mut links: HashMap<String, Vec<(EvidenceHealth, bool)>> = HashMap::new();
+        for (supplier, health, expires_on) in evidence::health_of_many(conn, &ids)? {
+            let health = parse(&health)?;
+            let expired = expires_on.is_some_and(|d| d < today);
+            links.entry(supplier).or_default().push((health, expired));
+        }
+        rows.into_iter()
+            .map(|row| {
+                let summary = EvidenceSummary::of_links(links.remove(&row.id).unwrap_or_default());
+                let due = reaffirm_by.remove(&row.id).map(utc);
+                Self::build(row, current_version, due, summary)
+            })
+            .collect()
+    }
+
+    fn build(
+        row: SummaryRow,
+        current_version: Option<&str>,
+        reaffirm_by: Option<DateTime<Utc>>,
+        evidence_summary: EvidenceSummary,
+    ) -> ApiResult<Self> {
         Ok(SupplierSummary {
+            reaffirm_by,
+            evidence_summary,
             status: parse(&row.status)?,
             signed_current_version: row.signed_version.is_some()
                 && row.signed_version.as_deref() == current_version,
