@@ -153,6 +153,7 @@ fn cors() -> actix_cors::Cors {
             "Deprecation",
             "Sunset",
             "Link",
+            crate::routes::export::CHANGES_SINCE,
         ])
         .max_age(86_400)
 }

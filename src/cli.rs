@@ -206,8 +206,8 @@ pub fn run() -> anyhow::Result<()> {
             out.write_all(&plan.head().map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
             let mut after = None;
             loop {
-                let (views, next) =
-                    crate::export::page(&mut conn, after).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let (views, next) = crate::export::page(&mut conn, &Default::default(), after)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 out.write_all(&plan.encode(&views).map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
                 match next {
                     Some(n) => after = Some(n),

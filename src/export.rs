@@ -149,9 +149,11 @@ fn csv_line(cells: &[String]) -> ApiResult<Vec<u8>> {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
 }
 
-/// The page after `after_slug`, and the slug to continue from (none when done).
+/// The page of suppliers passing `filter` after `after_slug`, and the slug to
+/// continue from (none when done).
 pub fn page(
     conn: &mut DbConn,
+    filter: &ListFilter,
     after_slug: Option<String>,
 ) -> ApiResult<(Vec<SupplierView>, Option<String>)> {
     let rows = supplier::list(
@@ -159,7 +161,7 @@ pub fn page(
         &ListFilter {
             after_slug,
             limit: PAGE,
-            ..Default::default()
+            ..filter.clone()
         },
     )?;
     let next = (rows.len() as i64 == PAGE)

@@ -6,9 +6,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::State;
+use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export::{self as bulk, Format, Plan};
 use crate::extract::Query;
+use crate::routes::suppliers::filters::with_supplier_filters;
 
 crate::str_enum!(
     /// The export's format.
@@ -20,16 +22,23 @@ crate::str_enum!(
     }
 );
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// `ndjson` (default) or `csv`; overrides `Accept`.
-    #[param(inline)]
-    format: Option<FormatParam>,
+with_supplier_filters! {
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct ExportParams {
+        /// `ndjson` (default) or `csv`; overrides `Accept`.
+        #[param(inline)]
+        format: Option<FormatParam>,
+    }
 }
 
-impl crate::extract::QueryParams for ExportParams {}
+impl crate::extract::QueryParams for ExportParams {
+    const REPEATABLE: &'static [&'static str] = crate::routes::suppliers::filters::REPEATABLE;
+}
+
+/// The response field that names the change-feed position an export starts from.
+pub const CHANGES_SINCE: &str = "Changes-Since";
 
 fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format> {
     match asked {
@@ -49,12 +58,20 @@ fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format>
     })
 }
 
-/// Every supplier with its signature, statements and evidence: one JSON object per line
-/// (NDJSON, the default) or one CSV row per supplier (`format=csv` or `Accept: text/csv`;
-/// cells that a spreadsheet would run as formulas are prefixed with `'`). Streamed in
-/// slug order, in constant memory.
+/// Every supplier passing the list's filters (none: every supplier) with its signature,
+/// statements and evidence: one JSON object per line (NDJSON, the default) or one CSV
+/// row per supplier (`format=csv` or `Accept: text/csv`; cells that a spreadsheet would
+/// run as formulas are prefixed with `'`). Streamed in slug order, in constant memory.
+///
+/// `Changes-Since` names the change feed's position when the export began: every change
+/// up to it is in the export. A mirror loads the export, then follows
+/// `/api/v1/changes?since=<Changes-Since>`: no change is missed, and one that the export
+/// already shows is shown again with the same or a later state, so applying the feed
+/// in order ends at the registry's state.
 #[utoipa::path(operation_id = "exportSuppliers", tag = "suppliers", params(ExportParams), responses(
-    (status = 200, description = "NDJSON (one SupplierView per line), or CSV (a header row, then one row per supplier)", content(
+    (status = 200, description = "NDJSON (one SupplierView per line), or CSV (a header row, then one row per supplier)", headers(
+        ("Changes-Since" = i64, description = "The change feed's `seq` when the export began: follow `/api/v1/changes?since=` it"),
+    ), content(
         (String = "application/x-ndjson"),
         (String = "text/csv"),
     )),
@@ -66,23 +83,33 @@ pub async fn export(
     state: State,
     params: Query<ExportParams>,
 ) -> ApiResult<HttpResponse> {
-    let format = format_of(&req, params.0.format)?;
-    let plan = state.db(move |conn| Plan::new(conn, format)).await?;
+    let mut params = params.0;
+    let format = format_of(&req, params.format)?;
+    let filter = params.take_filter()?;
+    let (plan, since) = state
+        .db(move |conn| {
+            // Read before the first page: everything up to it is in what follows.
+            let since = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
+            Ok((Plan::new(conn, format)?, since))
+        })
+        .await?;
     let head = plan.head()?;
     // Each step reads one page and encodes it; the stream ends after the last page.
-    let pages =
-        futures_util::stream::unfold(Some((state, plan, None::<String>)), |step| async move {
-            let (state, plan, after) = step?;
+    let pages = futures_util::stream::unfold(
+        Some((state, plan, filter, None::<String>)),
+        |step| async move {
+            let (state, plan, filter, after) = step?;
             let page_plan = plan.clone();
+            let page_filter = filter.clone();
             let result = state
                 .db(move |conn| {
-                    let (views, next) = bulk::page(conn, after)?;
+                    let (views, next) = bulk::page(conn, &page_filter, after)?;
                     Ok((page_plan.encode(&views)?, next))
                 })
                 .await;
             match result {
                 Ok((bytes, next)) => {
-                    let following = next.map(|n| (state, plan, Some(n)));
+                    let following = next.map(|n| (state, plan, filter, Some(n)));
                     Some((Ok::<_, ApiError>(web::Bytes::from(bytes)), following))
                 }
                 Err(e) => {
@@ -90,7 +117,8 @@ pub async fn export(
                     Some((Err(e), None))
                 }
             }
-        });
+        },
+    );
     let body = futures_util::stream::once(async move { Ok::<_, ApiError>(web::Bytes::from(head)) });
     let extension = if format == Format::Csv {
         "csv"
@@ -104,5 +132,6 @@ pub async fn export(
             format!("inline; filename=\"tech-pledge-suppliers.{extension}\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((CHANGES_SINCE, since))
         .streaming(futures_util::StreamExt::chain(body, pages)))
 }

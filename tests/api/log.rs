@@ -317,3 +317,78 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let (_, bad) = audit::verify(&mut conn).unwrap();
     assert_eq!(bad, None);
 }
+
+/// A mirror can start from an export and follow the feed from the position the export
+/// names: nothing is missed, and the mirror ends equal to the list.
+#[tokio::test]
+async fn a_mirror_started_from_an_export_resumes_from_the_feed_without_a_gap() {
+    let app = TestApp::spawn().await;
+    let a = app.active_supplier("Exported A Ltd").await;
+    let b = app.register("Exported B Ltd").await;
+    let res = app.get("/api/v1/export").await;
+    assert_eq!(res.status(), 200);
+    let since: i64 = res.headers()["changes-since"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let head = app.get_json("/api/v1/log/head").await;
+    assert_eq!(
+        since,
+        head["seq"].as_i64().unwrap(),
+        "nothing written meanwhile"
+    );
+    let fields = |v: &Value| json!([v["status"], v["evidence_summary"], v["updated_at"]]);
+    let mut mirror: BTreeMap<String, Value> = res
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| (v["id"].as_str().unwrap().to_owned(), fields(&v)))
+        .collect();
+    // Changes after the export: a new supplier, a signature, a withdrawal.
+    let c = app.register("Exported C Ltd").await;
+    assert_eq!(app.sign(&b).await.status(), 201);
+    assert_eq!(app.withdraw(&a, "Leaving").await.status(), 200);
+    let mut feed = BTreeMap::new();
+    sync(&app, &mut feed, since).await;
+    for (id, summary) in feed {
+        mirror.insert(id, fields(&summary));
+    }
+    let list: BTreeMap<String, Value> = listed(&app)
+        .await
+        .into_iter()
+        .map(|(id, s)| (id, fields(&s)))
+        .collect();
+    assert_eq!(mirror, list);
+    assert!(list.contains_key(&c.id));
+}
+
+/// The export takes the list's filters.
+#[tokio::test]
+async fn the_export_takes_the_lists_filters() {
+    let app = TestApp::spawn().await;
+    let active = app.active_supplier("Filtered Active Ltd").await;
+    app.register("Filtered Unsigned Ltd").await;
+    let ids = |body: String| -> Vec<String> {
+        body.lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let res = app.get("/api/v1/export?status=active&status=lapsed").await;
+    assert_eq!(ids(res.text().await.unwrap()), vec![active.id.clone()]);
+    let res = app.get("/api/v1/export?q=filtered&format=csv").await;
+    assert_eq!(
+        res.text().await.unwrap().lines().count(),
+        3,
+        "header and two rows"
+    );
+    let res = app.get("/api/v1/export?status=sleeping").await;
+    assert_eq!(crate::helpers::fields(&problem(res, 400).await), ["status"]);
+}
