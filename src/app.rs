@@ -118,6 +118,9 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 }))
                 .default_service(web::to(routes::not_found))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::routes::deprecation::announce,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::ratelimit::enforce))
                 .wrap(actix_web::middleware::from_fn(limit_headers))
                 .wrap(actix_web::middleware::from_fn(head_as_get))

@@ -238,7 +238,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .next()
         .unwrap_or_else(|| "pledge-registry".into());
     tracing::info!(%addr, backend = ?db::Backend::of_url(&state.config.database_url), "registry listening");
-    eprintln!("\nTech Pledge registry listening on http://{addr}  (API docs: http://{addr}/docs/)");
+    eprintln!("\nTech Pledge registry listening on http://{addr}  (API docs: http://{addr}/docs)");
     eprintln!("Get an admin token with:\n    {exe} token issue --role admin\n");
     app::serve(state, listener)?.await?;
     Ok(())

@@ -81,6 +81,7 @@ pub fn finish(api: Doc, public_url: &str) -> Value {
     declare_rate_limits(&mut doc);
     refer_to_page_items(&mut doc);
     examples::apply(&mut doc);
+    crate::routes::deprecation::mark(&mut doc, crate::routes::deprecation::DEPRECATED);
     doc
 }
 

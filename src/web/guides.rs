@@ -38,7 +38,9 @@ struct GuidePage<'a> {
 pub fn render(name: &str) -> Option<String> {
     let (name, title, source) = GUIDES.iter().find(|(n, _, _)| *n == name)?;
     let options = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
-    let events = Parser::new_ext(source, options).map(|event| match event {
+    let mut events: Vec<Event> = Parser::new_ext(source, options).collect();
+    name_headings(&mut events);
+    let events = events.into_iter().map(|event| match event {
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -62,6 +64,37 @@ pub fn render(name: &str) -> Option<String> {
     }
     .render()
     .ok()
+}
+
+/// Gives every heading the id GitHub gives it (lower case, spaces to hyphens, other
+/// punctuation dropped), so that links into a guide work here as in the repository.
+fn name_headings(events: &mut [Event<'_>]) {
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
+            let mut text = String::new();
+            for e in &events[i + 1..] {
+                match e {
+                    Event::Text(t) | Event::Code(t) => text.push_str(t),
+                    Event::End(pulldown_cmark::TagEnd::Heading(_)) => break,
+                    _ => {}
+                }
+            }
+            let slug: String = text
+                .to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                *id = Some(CowStr::from(slug));
+            }
+        }
+        i += 1;
+    }
 }
 
 /// Where a link to another guide's file is served, if it is one.
@@ -126,6 +159,28 @@ mod tests {
             Some("/guides/attestations#checking")
         );
         assert_eq!(served_address("operator.md"), None);
+        let api = render("api").unwrap();
+        assert!(
+            api.contains(r#"id="versioning-and-deprecation""#),
+            "the deprecation link's target"
+        );
+        assert!(api.contains(r#"id="a-client-generated-from-the-document""#));
         assert!(render("operator").is_none());
+    }
+
+    /// The guide's example is the script CI runs against the service, word for word.
+    #[test]
+    fn the_guides_client_example_is_the_script_ci_runs() {
+        let api_md = include_str!("../../docs/api.md");
+        let script = include_str!("../../examples/procurement_client.py");
+        assert!(
+            api_md.contains(script),
+            "docs/api.md must quote examples/procurement_client.py whole"
+        );
+        assert!(
+            api_md.contains(
+                crate::routes::deprecation::GUIDE_SECTION.trim_start_matches("/guides/api")
+            )
+        );
     }
 }
