@@ -17,6 +17,7 @@ work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export REGISTRY_DATA_DIR="$work" REGISTRY_BIND="127.0.0.1:$port" REGISTRY_CHECK_INTERVAL=off
 export REGISTRY_RATE_LIMIT_READS=off REGISTRY_RATE_LIMIT_REGISTRATIONS=off RUST_LOG=warn
+export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=fuzz_hooks
 "$bin" seed-demo --count 30 >/dev/null
 admin="$("$bin" token issue --role admin 2>/dev/null | tail -n1)"
 "$bin" serve >"$work/service.log" 2>&1 &
