@@ -22,8 +22,10 @@ pub struct TokenRequest {
     #[schema(value_type = Option<String>, format = Uuid)]
     supplier_id: Option<SupplierId>,
     /// Lifetime in days, 1 to 3650 (default: the configured lifetime).
+    #[schema(minimum = 1, maximum = 3650)]
     ttl_days: Option<u32>,
-    /// A note for the operator: who or what the token is for.
+    /// A note for the operator: who or what the token is for (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     label: Option<String>,
 }
 

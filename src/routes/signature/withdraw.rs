@@ -18,6 +18,7 @@ use crate::routes::suppliers::view::SupplierView;
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     /// Why (1 to 1000 characters); public.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 
