@@ -121,57 +121,64 @@ fn health() -> Value {
 }
 
 fn evidence() -> Value {
+    merged(
+        new_evidence(),
+        json!({
+            "id": EVIDENCE_ID,
+            "expired": false,
+            "health": health(),
+            "created_at": "2025-10-16T15:16:23Z",
+            "updated_at": "2025-10-16T15:16:23Z",
+        }),
+    )
+}
+
+/// `base` with the fields of `more` added.
+fn merged(mut base: Value, more: Value) -> Value {
+    if let (Some(base), Value::Object(more)) = (base.as_object_mut(), more) {
+        base.extend(more);
+    }
+    base
+}
+
+/// What a supplier and its list item have in common.
+fn identity() -> Value {
     json!({
-        "id": EVIDENCE_ID,
-        "url": "https://www.oakleaf.example/trust/cyber-essentials-plus",
-        "title": "Cyber Essentials Plus certificate",
-        "kind": "certification",
-        "commitments": ["data_protection"],
-        "scheme": "cyber_essentials_plus",
-        "reference": "CEP-743828",
-        "expires_on": "2027-01-03",
-        "expired": false,
-        "health": health(),
-        "created_at": "2025-10-16T15:16:23Z",
-        "updated_at": "2025-10-16T15:16:23Z",
+        "id": SUPPLIER_ID,
+        "slug": SLUG,
+        "name": "Oakleaf Insight Group",
+        "website": "https://www.oakleaf.example",
+        "company_number": "09689361",
+        "identity_verified": true,
+        "status": "active",
+        "evidence_summary": "all_ok",
+        "updated_at": "2026-03-20T15:16:23Z",
     })
 }
 
 fn supplier() -> Value {
-    json!({
-        "id": SUPPLIER_ID,
-        "slug": SLUG,
-        "name": "Oakleaf Insight Group",
-        "website": "https://www.oakleaf.example",
-        "company_number": "09689361",
-        "description": "Care planning and eMAR medication management for adult social care providers.",
-        "products": ["Care planning assistant", "eMAR medication management"],
-        "identity_verified": true,
-        "verified_at": "2026-03-20T15:16:23Z",
-        "status": "active",
-        "signature": signature(),
-        "evidence": [evidence()],
-        "evidence_summary": "all_ok",
-        "created_at": "2025-10-10T09:00:00Z",
-        "updated_at": "2026-03-20T15:16:23Z",
-    })
+    merged(
+        identity(),
+        json!({
+            "description": "Care planning and eMAR medication management for adult social care providers.",
+            "products": ["Care planning assistant", "eMAR medication management"],
+            "verified_at": "2026-03-20T15:16:23Z",
+            "signature": signature(),
+            "evidence": [evidence()],
+            "created_at": "2025-10-10T09:00:00Z",
+        }),
+    )
 }
 
 fn summary() -> Value {
-    json!({
-        "id": SUPPLIER_ID,
-        "slug": SLUG,
-        "name": "Oakleaf Insight Group",
-        "website": "https://www.oakleaf.example",
-        "company_number": "09689361",
-        "status": "active",
-        "pledge_version": VERSION,
-        "signed_current_version": true,
-        "identity_verified": true,
-        "reaffirm_by": "2026-10-16T15:16:23Z",
-        "evidence_summary": "all_ok",
-        "updated_at": "2026-03-20T15:16:23Z",
-    })
+    merged(
+        identity(),
+        json!({
+            "pledge_version": VERSION,
+            "signed_current_version": true,
+            "reaffirm_by": "2026-10-16T15:16:23Z",
+        }),
+    )
 }
 
 fn commitment() -> Value {
