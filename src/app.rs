@@ -31,7 +31,7 @@ pub struct AppState {
     /// instead of parking a blocking thread per waiting request.
     pub db_slots: tokio::sync::Semaphore,
     /// Per-client request limits.
-    pub rate_limits: crate::ratelimit::RateLimits,
+    pub rate_limits: crate::http::ratelimit::RateLimits,
     /// Request counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     /// Public supplier records as last sent, by ETag.
@@ -119,9 +119,11 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .default_service(web::to(routes::not_found))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(actix_web::middleware::from_fn(
-                    crate::routes::deprecation::announce,
+                    crate::http::deprecation::announce,
                 ))
-                .wrap(actix_web::middleware::from_fn(crate::ratelimit::enforce))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::ratelimit::enforce,
+                ))
                 .wrap(actix_web::middleware::from_fn(limit_headers))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::record))

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Keys;
 use crate::domain::Status;
-use crate::routes::suppliers::view::EvidenceSummary;
+use crate::views::supplier::EvidenceSummary;
 
 /// The audience of attestations; API tokens carry another, so neither passes for the other.
 pub const AUDIENCE: &str = "pledge-registry:attestation";

@@ -38,10 +38,10 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let sqlite_writer =
         (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
     let limiter = |name: &'static str, raw: &Option<String>, key: &str, default: &str| {
-        crate::ratelimit::Limiter::parse(name, raw.as_deref(), default)
+        crate::http::ratelimit::Limiter::parse(name, raw.as_deref(), default)
             .map_err(|e| anyhow::anyhow!("{key}: {e}"))
     };
-    let rate_limits = crate::ratelimit::RateLimits {
+    let rate_limits = crate::http::ratelimit::RateLimits {
         reads: limiter(
             "reads",
             &config.rate_limit_reads,

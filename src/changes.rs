@@ -7,7 +7,7 @@ use crate::db::DbConn;
 use crate::db::models::audit::{self, Entry};
 use crate::db::models::{pledge, supplier};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::suppliers::view::SupplierSummary;
+use crate::views::supplier::SupplierSummary;
 
 /// Records a change about `entry.supplier_id`; call it after the change is written, in
 /// the same transaction, so the public view it carries is the state after the change.

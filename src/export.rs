@@ -6,7 +6,7 @@ use crate::db::DbConn;
 use crate::db::models::pledge;
 use crate::db::models::supplier::{self, ListFilter};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::suppliers::view::SupplierView;
+use crate::views::supplier::SupplierView;
 
 /// Suppliers read and written per step.
 pub const PAGE: i64 = 500;

@@ -81,7 +81,7 @@ pub fn finish(api: Doc, public_url: &str) -> Value {
     declare_rate_limits(&mut doc);
     refer_to_page_items(&mut doc);
     examples::apply(&mut doc);
-    crate::routes::deprecation::mark(&mut doc, crate::routes::deprecation::DEPRECATED);
+    crate::http::deprecation::mark(&mut doc, crate::http::deprecation::DEPRECATED);
     doc
 }
 
@@ -142,7 +142,7 @@ fn declare_rate_limits(doc: &mut Value) {
         },
     });
     for_each_operation(doc, |path, method, op| {
-        if method == "get" && !crate::ratelimit::is_probe(path) {
+        if method == "get" && !crate::http::ratelimit::is_probe(path) {
             op["responses"]["429"] = json!({ "$ref": "#/components/responses/TooManyRequests" });
         }
     });

@@ -9,7 +9,7 @@ use crate::app::State;
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export::{self as bulk, Format, Plan};
-use crate::extract::Query;
+use crate::http::extract::Query;
 use crate::routes::suppliers::filters::with_supplier_filters;
 
 crate::str_enum!(
@@ -33,7 +33,7 @@ with_supplier_filters! {
     }
 }
 
-impl crate::extract::QueryParams for ExportParams {
+impl crate::http::extract::QueryParams for ExportParams {
     const REPEATABLE: &'static [&'static str] = crate::routes::suppliers::filters::REPEATABLE;
 }
 

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::app::State;
 use crate::db::models::{now, signing_keys};
 use crate::error::ApiResult;
-use crate::routes::respond::{Visibility, json_cached};
+use crate::http::respond::{Visibility, json_cached};
 
 /// One Ed25519 public key (RFC 8037).
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,16 +1,13 @@
 //! Every HTTP route, registered in [`configure`]; one handler per file below.
 
 pub mod admin;
-pub mod deprecation;
 pub mod evidence;
 pub mod export;
 pub mod jwks;
 pub mod log;
-pub mod page;
 pub mod pledge;
 pub mod problems;
 pub mod registrations;
-pub mod respond;
 pub mod service;
 pub mod signature;
 pub mod suppliers;

@@ -179,7 +179,7 @@ mod tests {
         );
         assert!(
             api_md.contains(
-                crate::routes::deprecation::GUIDE_SECTION.trim_start_matches("/guides/api")
+                crate::http::deprecation::GUIDE_SECTION.trim_start_matches("/guides/api")
             )
         );
     }

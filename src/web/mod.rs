@@ -16,11 +16,11 @@ use crate::db::models::{history, pledge, supplier};
 use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::page;
-use crate::routes::pledge::PledgeVersion;
-use crate::routes::suppliers::history::public_actor;
-use crate::routes::suppliers::public_etag;
-use crate::routes::suppliers::view::{EvidenceSummary, SupplierSummary, SupplierView, utc};
+use crate::views::history::public_actor;
+use crate::views::page;
+use crate::views::pledge::PledgeVersion;
+use crate::views::supplier::public_etag;
+use crate::views::supplier::{EvidenceSummary, SupplierSummary, SupplierView, utc};
 
 const PAGE_SIZE: i64 = 25;
 const MAX_QUERY: usize = 200;
@@ -529,7 +529,7 @@ pub async fn badge_svg(
             actix_web::http::StatusCode::NOT_FOUND,
         ),
     };
-    let fresh = crate::routes::respond::if_none_match(&req, &etag);
+    let fresh = crate::http::respond::if_none_match(&req, &etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::{evidence, evidence_commitments, suppliers};
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{Slug, SupplierId};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = suppliers, treat_none_as_null = true)]
@@ -374,4 +374,21 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The supplier named in a path, or 404.
+pub fn find_or_404(conn: &mut DbConn, id_or_slug: &str) -> ApiResult<SupplierRow> {
+    find(conn, id_or_slug)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id_or_slug:?}")))
+}
+
+/// The supplier with this id, or 404.
+pub fn get_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> {
+    get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
+}
+
+/// The supplier with this id, locked for the rest of the transaction, or 404.
+pub fn lock_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> {
+    get_for_update(conn, id)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
 }

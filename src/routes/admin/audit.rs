@@ -8,9 +8,9 @@ use crate::auth::Admin;
 use crate::db::models::audit;
 use crate::domain::SupplierId;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Query;
-use crate::routes::page::{self, Page};
+use crate::http::extract::Query;
 use crate::routes::problems::AuthErrors;
+use crate::views::page::{self, Page};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +26,7 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-impl crate::extract::QueryParams for AuditParams {}
+impl crate::http::extract::QueryParams for AuditParams {}
 
 /// One audit entry.
 #[derive(Debug, Serialize, ToSchema)]

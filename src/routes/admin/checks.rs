@@ -5,12 +5,12 @@ use utoipa::ToSchema;
 use crate::app::State;
 use crate::auth::Admin;
 use crate::db::models::now;
+use crate::db::models::supplier::get_or_404;
 use crate::domain::SupplierId;
 use crate::error::ApiResult;
-use crate::extract::JsonOrEmpty;
+use crate::http::extract::JsonOrEmpty;
 use crate::jobs::check_evidence::{self, Summary};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::suppliers::get_or_404;
 
 /// Which evidence to check now. Without a supplier, every live link is checked.
 #[derive(Debug, Default, Deserialize, ToSchema)]

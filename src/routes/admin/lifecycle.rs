@@ -4,12 +4,12 @@ use crate::app::State;
 use crate::auth::Admin;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
-use crate::extract::SupplierKey;
+use crate::http::extract::Json;
+use crate::http::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::routes::signature::transition;
 use crate::routes::signature::withdraw::Reason;
-use crate::routes::suppliers::view::SupplierView;
+use crate::views::supplier::SupplierView;
 
 /// Record that the operator verified the supplier's identity; a pending signature
 /// becomes active.

@@ -11,9 +11,9 @@ use crate::db::models::{audit, now};
 use crate::domain::validator::checked;
 use crate::domain::{Validator, WebUrl, text};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::Json;
-use crate::routes::pledge::PledgeVersion;
+use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors};
+use crate::views::pledge::PledgeVersion;
 
 pub const MAX_COMMITMENTS: usize = 20;
 

@@ -10,7 +10,7 @@ use crate::auth::{Admin, Role};
 use crate::db::models::{audit, now, supplier};
 use crate::domain::{SupplierId, text};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Json;
+use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 
 /// A token to issue.

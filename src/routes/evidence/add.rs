@@ -7,16 +7,16 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
 use crate::db::models::evidence::{self, EvidenceRow};
+use crate::db::models::supplier::lock_or_404;
 use crate::db::models::{audit, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
 use crate::domain::{EvidenceId, Validator, WebUrl};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::Json;
-use crate::extract::SupplierKey;
+use crate::http::extract::Json;
+use crate::http::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::suppliers::lock_or_404;
-use crate::routes::suppliers::view::EvidenceView;
+use crate::views::supplier::EvidenceView;
 
 /// An evidence link backing one or more commitments.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,15 +6,15 @@ use utoipa::ToSchema;
 use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
+use crate::db::models::supplier::get_or_404;
 use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
 use crate::domain::{EvidenceId, Validator, WebUrl};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, SupplierKey, nullable};
+use crate::http::extract::{Json, SupplierKey, nullable};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::suppliers::get_or_404;
-use crate::routes::suppliers::view::EvidenceView;
+use crate::views::supplier::EvidenceView;
 
 /// Fields to change; absent fields stay. Certification fields may be set to null.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,12 +3,12 @@ use actix_web::{HttpResponse, delete, web};
 use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
+use crate::db::models::supplier::get_or_404;
 use crate::db::models::{audit, evidence, now, supplier};
 use crate::domain::EvidenceId;
 use crate::error::{ApiResult, Problem};
-use crate::extract::SupplierKey;
+use crate::http::extract::SupplierKey;
 use crate::routes::problems::AuthErrors;
-use crate::routes::suppliers::get_or_404;
 
 /// Retire an evidence link. It leaves the public view but stays in the audit history.
 #[utoipa::path(operation_id = "retireEvidence", tag = "supplier self-service",

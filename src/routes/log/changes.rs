@@ -6,10 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::State;
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::extract::Query;
-use crate::routes::page;
-use crate::routes::respond::{Visibility, json_cached};
-use crate::routes::suppliers::view::SupplierSummary;
+use crate::http::extract::Query;
+use crate::http::respond::{Visibility, json_cached};
+use crate::views::page;
+use crate::views::supplier::SupplierSummary;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +23,7 @@ pub struct ChangesParams {
     limit: Option<i64>,
 }
 
-impl crate::extract::QueryParams for ChangesParams {}
+impl crate::http::extract::QueryParams for ChangesParams {}
 
 /// One public change.
 #[derive(Debug, Serialize, ToSchema)]

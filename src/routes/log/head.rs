@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 use crate::app::State;
 use crate::db::models::audit;
 use crate::error::ApiResult;
-use crate::extract::{NoParams, Query};
+use crate::http::extract::{NoParams, Query};
+use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::QueryErrors;
-use crate::routes::respond::{Visibility, json_cached};
 
 /// The newest audit entry: keep it, and later check that the log still leads to it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,12 +1,12 @@
 use actix_web::{HttpRequest, HttpResponse, get};
 
-use super::PledgeVersion;
 use crate::app::State;
 use crate::db::models::pledge;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{NoParams, Query};
+use crate::http::extract::{NoParams, Query};
+use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::QueryErrors;
-use crate::routes::respond::{Visibility, json_cached};
+use crate::views::pledge::PledgeVersion;
 
 /// The current pledge version with its commitments.
 #[utoipa::path(operation_id = "getCurrentPledge", tag = "pledge", responses(

@@ -1,13 +1,13 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::PledgeVersion;
 use crate::app::State;
 use crate::db::models::pledge;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{NoParams, Query};
-use crate::routes::page::Page;
+use crate::http::extract::{NoParams, Query};
+use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
-use crate::routes::respond::{Visibility, json_cached};
+use crate::views::page::Page;
+use crate::views::pledge::PledgeVersion;
 
 /// Every published pledge version, newest first.
 #[utoipa::path(operation_id = "listPledgeVersions", tag = "pledge", responses(

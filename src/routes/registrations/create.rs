@@ -15,11 +15,11 @@ use crate::domain::lifecycle::Status;
 use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, SupplierId, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::Json;
-use crate::ratelimit::RegistrationQuota;
+use crate::http::extract::Json;
+use crate::http::ratelimit::RegistrationQuota;
 use crate::routes::problems::BodyErrors;
-use crate::routes::suppliers::etag;
-use crate::routes::suppliers::view::SupplierView;
+use crate::views::supplier::SupplierView;
+use crate::views::supplier::etag;
 
 /// A supplier's registration.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -13,8 +13,8 @@ use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::error::ApiResult;
 use crate::lifecycle;
-use crate::routes::suppliers::etag;
-use crate::routes::suppliers::view::SupplierView;
+use crate::views::supplier::SupplierView;
+use crate::views::supplier::etag;
 
 /// Runs a lifecycle transition for `caller` and answers the supplier as it now stands.
 pub async fn transition(

@@ -4,9 +4,9 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
-use crate::extract::SupplierKey;
+use crate::http::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, NotFoundError};
-use crate::routes::suppliers::view::SupplierView;
+use crate::views::supplier::SupplierView;
 
 /// Reaffirm the signature: its reaffirm-by date moves to a year (the configured
 /// period) from now, and a lapsed signature becomes active again.

@@ -8,10 +8,10 @@ use crate::domain::lifecycle::Transition;
 use crate::domain::validator::checked;
 use crate::domain::{Validator, text};
 use crate::error::{ApiResult, Problem};
-use crate::extract::Json;
-use crate::extract::SupplierKey;
+use crate::http::extract::Json;
+use crate::http::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::suppliers::view::SupplierView;
+use crate::views::supplier::SupplierView;
 
 /// A reason, shown in the supplier's public history.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,14 +1,14 @@
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
-use super::find_or_404;
-use super::view::SupplierSummary;
 use crate::app::State;
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
+use crate::db::models::supplier::find_or_404;
 use crate::db::models::{audit, pledge};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{NoParams, Query};
+use crate::http::extract::{NoParams, Query};
 use crate::routes::problems::{NotFoundError, QueryErrors};
+use crate::views::supplier::SupplierSummary;
 
 /// A signed statement of the supplier's status, pledge version and evidence health
 /// now, with the audit log head: a compact JWT (EdDSA) that verifies offline with the

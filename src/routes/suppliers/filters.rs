@@ -8,7 +8,7 @@ use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::AnyOf;
+use crate::http::extract::AnyOf;
 
 /// The filters that may be repeated to mean "any of".
 pub const REPEATABLE: &[&str] = &["status", "commitment", "evidence_health", "pledge_version"];
@@ -25,22 +25,22 @@ macro_rules! with_supplier_filters {
             /// (`status=active&status=lapsed`).
             #[serde(default)]
             #[param(value_type = Option<Vec<crate::domain::Status>>)]
-            status: crate::extract::AnyOf<crate::domain::Status>,
+            status: crate::http::extract::AnyOf<crate::domain::Status>,
             /// Only suppliers with live evidence for this commitment code; repeat for any
             /// of several.
             #[serde(default)]
             #[param(value_type = Option<Vec<String>>)]
-            commitment: crate::extract::AnyOf<String>,
+            commitment: crate::http::extract::AnyOf<String>,
             /// Only suppliers with at least one live evidence link in this health state;
             /// repeat for any of several.
             #[serde(default)]
             #[param(value_type = Option<Vec<crate::domain::evidence::EvidenceHealth>>)]
-            evidence_health: crate::extract::AnyOf<crate::domain::evidence::EvidenceHealth>,
+            evidence_health: crate::http::extract::AnyOf<crate::domain::evidence::EvidenceHealth>,
             /// Only suppliers whose signature names this pledge version; repeat for any of
             /// several.
             #[serde(default)]
             #[param(value_type = Option<Vec<String>>)]
-            pledge_version: crate::extract::AnyOf<String>,
+            pledge_version: crate::http::extract::AnyOf<String>,
             /// Only suppliers changed at or after this time (RFC 3339).
             updated_since: Option<String>,
             $($extra)*

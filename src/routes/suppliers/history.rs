@@ -1,19 +1,19 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::find_or_404;
-use super::view::utc;
 use crate::app::State;
 use crate::db::models::audit;
 use crate::db::models::history as events;
+use crate::db::models::supplier::find_or_404;
 use crate::domain::Status;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::Query;
-use crate::routes::page::{self, Page};
+use crate::http::extract::Query;
+use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::NotFoundError;
-use crate::routes::respond::{Visibility, json_cached};
+use crate::views::history::{StatusChange, public_actor};
+use crate::views::page::{self, Page};
+use crate::views::supplier::utc;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -26,28 +26,13 @@ pub struct HistoryParams {
     limit: Option<i64>,
 }
 
-impl crate::extract::QueryParams for HistoryParams {}
-
-/// One change of a supplier's status.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusChange {
-    /// What happened: signed, verified, suspended, reinstated, reaffirmed, withdrawn, lapsed, superseded.
-    pub event: String,
-    pub from_status: Option<Status>,
-    pub to_status: Status,
-    /// The reason given, where a person chose the change.
-    pub reason: Option<String>,
-    /// Who made the change: `supplier`, `operator` or `system`.
-    pub actor: String,
-    pub pledge_version: Option<String>,
-    pub at: DateTime<Utc>,
-}
+impl crate::http::extract::QueryParams for HistoryParams {}
 
 /// A supplier's status changes, oldest first.
 #[utoipa::path(operation_id = "getSupplierHistory", tag = "suppliers",
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"), HistoryParams),
     responses(
-        (status = 200, body = Page<StatusChange>, description = "Status changes, newest first"),
+        (status = 200, body = Page<StatusChange>, description = "Status changes, oldest first"),
         (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
         NotFoundError,
@@ -98,13 +83,4 @@ pub async fn history(
         .await?;
     let (body, modified) = body;
     json_cached(&req, &body, None, modified, Visibility::Public)
-}
-
-/// The public name of an actor: which kind of party, never a token id.
-pub fn public_actor(actor: &str) -> &'static str {
-    match actor.split(':').next() {
-        Some("admin") => "operator",
-        Some("supplier") => "supplier",
-        _ => "system",
-    }
 }

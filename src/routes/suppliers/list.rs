@@ -4,14 +4,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::filters::{self, with_supplier_filters};
-use super::view::SupplierSummary;
 use crate::app::State;
 use crate::db::models::supplier::{self, ListFilter};
 use crate::db::models::{pledge, register_modified_at};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Query, QueryParams};
-use crate::routes::page::{self, Page};
-use crate::routes::respond::{Visibility, json_cached};
+use crate::http::extract::{Query, QueryParams};
+use crate::http::respond::{Visibility, json_cached};
+use crate::views::page::{self, Page};
+use crate::views::supplier::SupplierSummary;
 
 with_supplier_filters! {
     #[derive(Debug, Deserialize, IntoParams)]

@@ -1,17 +1,18 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::view::SupplierView;
-use super::{etag, find_or_404, public_etag};
+use crate::db::models::supplier::find_or_404;
+use crate::views::supplier::SupplierView;
+use crate::views::supplier::{etag, public_etag};
 use chrono::{NaiveDateTime, Utc};
 
 use crate::app::State;
 use crate::auth::MaybeCaller;
 use crate::db::models::register_modified_at;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{NoParams, Query};
+use crate::http::extract::{NoParams, Query};
+use crate::http::respond::{Visibility, json_bytes};
 use crate::routes::problems::{NotFoundError, QueryErrors};
-use crate::routes::respond::{Visibility, json_bytes};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
 /// No token is needed; with the supplier's own token or an admin token (sent as

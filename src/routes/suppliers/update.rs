@@ -4,19 +4,20 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::view::SupplierView;
-use super::{etag, lock_or_404, revision_of};
 use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
+use crate::db::models::supplier::lock_or_404;
 use crate::db::models::{audit, now, supplier};
 use crate::domain::lifecycle::Transition;
 use crate::domain::validator::checked;
 use crate::domain::{CompanyNumber, Validator, WebUrl, profile};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Json, SupplierKey, nullable};
+use crate::http::extract::{Json, SupplierKey, nullable};
 use crate::lifecycle;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::views::supplier::SupplierView;
+use crate::views::supplier::{etag, revision_of};
 
 /// Fields to change; absent fields stay as they are. `company_number: null` removes it.
 #[derive(Debug, Deserialize, ToSchema)]

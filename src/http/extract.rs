@@ -342,7 +342,7 @@ impl FromRequest for SupplierKey {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no state")))?;
             state
                 .db(move |conn| {
-                    let row = crate::routes::suppliers::find_or_404(conn, &key)?;
+                    let row = crate::db::models::supplier::find_or_404(conn, &key)?;
                     row.supplier_id()
                         .map(SupplierKey)
                         .map_err(ApiError::Internal)

@@ -1,0 +1,7 @@
+//! Read models: what the API, the pages, the export, the change feed and attestations
+//! show, built from the tables in one place.
+
+pub mod history;
+pub mod page;
+pub mod pledge;
+pub mod supplier;
