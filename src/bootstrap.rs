@@ -22,6 +22,12 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             if load_first_version(conn)? {
                 tracing::info!(version = FIRST.version, "first pledge version loaded");
             }
+            // Records written before the read model existed (an upgrade) are built once.
+            let built = crate::views::records::project_missing(conn)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            if built > 0 {
+                tracing::info!(records = built, "stored records built");
+            }
             Ok(())
         })?;
     }

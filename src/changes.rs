@@ -5,27 +5,16 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
 use crate::db::models::audit::{self, Entry};
-use crate::db::models::{pledge, supplier};
-use crate::error::{ApiError, ApiResult};
-use crate::views::supplier::SupplierSummary;
+use crate::error::ApiResult;
+use crate::views::records;
 
 /// Records a change about `entry.supplier_id`; call it after the change is written, in
-/// the same transaction, so the public view it carries is the state after the change.
+/// the same transaction. The supplier's stored record is projected first, so the change
+/// carries the list item the list serves from then on.
 pub fn record(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> ApiResult<()> {
     let public = match entry.supplier_id.as_deref() {
         None => None,
-        Some(id) => {
-            let row = supplier::find(conn, id)?.ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!(
-                    "change recorded for a missing supplier {id}"
-                ))
-            })?;
-            let current = pledge::current(conn)?.map(|v| v.version);
-            let summary = SupplierSummary::load_many(conn, vec![row], current.as_deref())?
-                .pop()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no summary for {id}")))?;
-            Some(serde_json::to_value(summary).map_err(|e| ApiError::Internal(e.into()))?)
-        }
+        Some(id) => Some(records::project(conn, id, at)?.summary),
     };
     audit::append(conn, at, entry, public)?;
     Ok(())

@@ -61,6 +61,9 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Rebuild every supplier's stored public record and list item from the tables,
+    /// and report how many differed.
+    Reproject,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +218,14 @@ pub fn run() -> anyhow::Result<()> {
                 }
             }
             out.flush()?;
+            Ok(())
+        }
+        Command::Reproject => {
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let (count, differed) = crate::views::records::reproject_all(&mut conn)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("{count} records rebuilt; {differed} differed from what was stored");
             Ok(())
         }
         Command::Openapi => {

@@ -4,7 +4,7 @@
 
 use crate::db::DbConn;
 use crate::db::models::pledge;
-use crate::db::models::supplier::{self, ListFilter};
+use crate::db::models::supplier::{self, ListFilter, Stored};
 use crate::error::{ApiError, ApiResult};
 use crate::views::supplier::SupplierView;
 
@@ -80,16 +80,21 @@ impl Plan {
         }
     }
 
-    /// Encodes one page of suppliers.
-    pub fn encode(&self, views: &[SupplierView]) -> ApiResult<Vec<u8>> {
-        let mut out = Vec::with_capacity(views.len() * 1024);
-        for v in views {
+    /// Encodes one page of stored records (the public JSON of each supplier): as they
+    /// are for NDJSON, read back for CSV.
+    pub fn encode(&self, records: &[String]) -> ApiResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(records.iter().map(|r| r.len() + 1).sum());
+        for record in records {
             match self.format {
                 Format::Ndjson => {
-                    serde_json::to_writer(&mut out, v).map_err(|e| ApiError::Internal(e.into()))?;
+                    out.extend_from_slice(record.as_bytes());
                     out.push(b'\n');
                 }
-                Format::Csv => out.extend(csv_line(&self.row(v))?),
+                Format::Csv => {
+                    let view: SupplierView =
+                        serde_json::from_str(record).map_err(|e| ApiError::Internal(e.into()))?;
+                    out.extend(csv_line(&self.row(&view))?)
+                }
             }
         }
         Ok(out)
@@ -149,25 +154,26 @@ fn csv_line(cells: &[String]) -> ApiResult<Vec<u8>> {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
 }
 
-/// The page of suppliers passing `filter` after `after_slug`, and the slug to
-/// continue from (none when done).
+/// The stored records of the page of suppliers passing `filter` after `after_slug`,
+/// and the slug to continue from (none when done).
 pub fn page(
     conn: &mut DbConn,
     filter: &ListFilter,
     after_slug: Option<String>,
-) -> ApiResult<(Vec<SupplierView>, Option<String>)> {
-    let rows = supplier::list(
+) -> ApiResult<(Vec<String>, Option<String>)> {
+    let rows = supplier::stored_page(
         conn,
         &ListFilter {
             after_slug,
             limit: PAGE,
             ..filter.clone()
         },
+        Stored::Record,
     )?;
     let next = (rows.len() as i64 == PAGE)
-        .then(|| rows.last().map(|r| r.slug.clone()))
+        .then(|| rows.last().map(|(slug, _)| slug.clone()))
         .flatten();
-    Ok((SupplierView::load_page(conn, rows)?, next))
+    Ok((rows.into_iter().map(|(_, record)| record).collect(), next))
 }
 
 #[cfg(test)]

@@ -178,7 +178,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    supplier_records (supplier_id) {
+        supplier_id -> Text,
+        record -> Text,
+        summary -> Text,
+        etag -> Text,
+        expires_next -> Nullable<Date>,
+        projected_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(commitments -> pledge_versions (version));
+diesel::joinable!(supplier_records -> suppliers (supplier_id));
 diesel::joinable!(signatures -> suppliers (supplier_id));
 diesel::joinable!(statements -> signatures (signature_id));
 diesel::joinable!(evidence -> suppliers (supplier_id));
@@ -188,6 +200,7 @@ diesel::joinable!(status_events -> suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     pledge_versions,
+    supplier_records,
     commitments,
     suppliers,
     signatures,

@@ -164,6 +164,10 @@ async fn record(
             )?;
             let changed = next.status != before;
             supplier::touch(conn, &current.supplier_id, changed.then_some(at))?;
+            if !changed {
+                // The record shows the latest checks even when the health stays.
+                crate::views::records::project(conn, &current.supplier_id, at)?;
+            }
             if changed {
                 changes::record(
                     conn,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::app::AppState;
 use crate::db::DbConn;
-use crate::db::models::now;
+use crate::db::models::{now, records};
 use crate::db::schema::{job_leases, signatures};
 use crate::domain::SupplierId;
 use crate::domain::lifecycle::{Actor, Status, Transition};
@@ -51,7 +51,24 @@ fn release(conn: &mut DbConn, holder: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// Lapses every active signature past its date; returns how many this call lapsed.
+/// Records every certification expiry that has passed since its supplier's record was
+/// last written (one transaction per supplier); returns how many links expired.
+pub async fn note_expiries(state: &AppState) -> ApiResult<usize> {
+    let today = chrono::Utc::now().date_naive();
+    let due = state
+        .db(move |conn| Ok(records::expired_by(conn, today)?))
+        .await?;
+    let mut expired = 0;
+    for supplier in due {
+        expired += state
+            .tx(move |conn| crate::views::records::note_expiries(conn, &supplier, today, now()))
+            .await?;
+    }
+    Ok(expired)
+}
+
+/// Lapses every active signature past its date, and records the certification expiries
+/// that have passed; returns how many signatures this call lapsed.
 /// Another instance holding the job's lease makes this a no-op; and each lapse is one
 /// lifecycle transition, which a concurrent change to the same supplier makes fail
 /// rather than happen twice.
@@ -108,9 +125,10 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
             Err(e) => tracing::warn!(supplier_id = %id, error = %e, "lapsing failed"),
         }
     }
+    let expired = note_expiries(state).await?;
     state.tx(move |conn| Ok(release(conn, &holder)?)).await?;
-    if lapsed > 0 {
-        tracing::info!(lapsed, "signatures lapsed");
+    if lapsed > 0 || expired > 0 {
+        tracing::info!(lapsed, expired, "time-caused changes recorded");
     }
     Ok(lapsed)
 }

@@ -4,4 +4,5 @@
 pub mod history;
 pub mod page;
 pub mod pledge;
+pub mod records;
 pub mod supplier;

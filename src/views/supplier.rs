@@ -1,7 +1,7 @@
 //! What the public (and the supplier itself) sees of a supplier.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::checker::outcome::public_detail;
@@ -30,7 +30,7 @@ fn parse<T: std::str::FromStr>(s: &str) -> ApiResult<T> {
 }
 
 /// A supplier with its current signature, statements and evidence.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SupplierView {
     #[schema(format = Uuid)]
     pub id: String,
@@ -58,13 +58,13 @@ pub struct SupplierView {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
     pub name: String,
     pub email: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignatureView {
     #[schema(format = Uuid)]
     pub id: String,
@@ -84,7 +84,7 @@ pub struct SignatureView {
     pub statements: Vec<StatementView>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StatementView {
     /// The commitment code.
     pub commitment: String,
@@ -92,7 +92,7 @@ pub struct StatementView {
     pub statement: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EvidenceView {
     #[schema(format = Uuid)]
     pub id: String,
@@ -149,7 +149,7 @@ impl EvidenceSummary {
 }
 
 /// One check of a link.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CheckView {
     pub checked_at: DateTime<Utc>,
     /// What this check found (the link's status changes only after repeated failures).
@@ -162,7 +162,7 @@ pub struct CheckView {
 }
 
 /// The evidence checker's latest view of a link.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HealthView {
     pub status: EvidenceHealth,
     /// What the latest check found, in words.
@@ -289,61 +289,6 @@ impl SupplierView {
         Self::assemble(row, signature, evidence, private)
     }
 
-    /// Public views of many suppliers in a handful of queries (for bulk export): no
-    /// contact details and no check history.
-    pub fn load_page(conn: &mut DbConn, rows: Vec<SupplierRow>) -> ApiResult<Vec<Self>> {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let current = pledge::current(conn)?.map(|v| v.version);
-        // The signature shown: the open one, or else the most recent (the order
-        // signature::shown_with_statements asks the database for, one supplier at a time).
-        let mut chosen: HashMap<String, SignatureRow> = HashMap::new();
-        for sig in signature::of_suppliers(conn, &ids)? {
-            let better = match chosen.get(&sig.supplier_id) {
-                None => true,
-                Some(have) => {
-                    let open = |s: &SignatureRow| s.status != "withdrawn";
-                    (open(&sig), sig.signed_at, &sig.id) > (open(have), have.signed_at, &have.id)
-                }
-            };
-            if better {
-                chosen.insert(sig.supplier_id.clone(), sig);
-            }
-        }
-        let sig_ids: Vec<String> = chosen.values().map(|s| s.id.clone()).collect();
-        let mut statements: HashMap<String, Vec<StatementView>> = HashMap::new();
-        for s in signature::statements_of_many(conn, &sig_ids)? {
-            statements
-                .entry(s.signature_id.clone())
-                .or_default()
-                .push(StatementView::from(s));
-        }
-        let evidence_rows = evidence::active_of_many(conn, &ids)?;
-        let evidence_ids: Vec<String> = evidence_rows.iter().map(|e| e.id.clone()).collect();
-        let mut codes = evidence::commitments_of(conn, &evidence_ids)?;
-        let today = Utc::now().date_naive();
-        let mut evidence_by: HashMap<String, Vec<EvidenceView>> = HashMap::new();
-        for e in evidence_rows {
-            let c = codes.remove(&e.id).unwrap_or_default();
-            evidence_by
-                .entry(e.supplier_id.clone())
-                .or_default()
-                .push(EvidenceView::build(e, c, today)?);
-        }
-        rows.into_iter()
-            .map(|row| {
-                let signature = match chosen.remove(&row.id) {
-                    None => None,
-                    Some(sig) => {
-                        let items = statements.remove(&sig.id).unwrap_or_default();
-                        Some(SignatureView::from_row(sig, items, current.as_deref())?)
-                    }
-                };
-                let evidence = evidence_by.remove(&row.id).unwrap_or_default();
-                Self::assemble(row, signature, evidence, false)
-            })
-            .collect()
-    }
-
     fn assemble(
         row: SupplierRow,
         signature: Option<SignatureView>,
@@ -410,33 +355,24 @@ pub struct SupplierSummary {
 }
 
 impl SupplierSummary {
-    /// The summaries of `rows`, in their order, with what a list needs from elsewhere
-    /// (the signature in force, the evidence) read in two queries for all of them.
-    pub fn load_many<R: Into<SummaryRow>>(
-        conn: &mut DbConn,
-        rows: Vec<R>,
+    /// The list item of a supplier whose public record is `view`: the record says
+    /// everything the item needs but the row's columns.
+    pub fn of_record(
+        row: impl Into<SummaryRow>,
+        view: &SupplierView,
         current_version: Option<&str>,
-    ) -> ApiResult<Vec<Self>> {
-        let rows: Vec<SummaryRow> = rows.into_iter().map(Into::into).collect();
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut reaffirm_by: HashMap<String, NaiveDateTime> =
-            signature::reaffirm_by_of_many(conn, &ids)?
-                .into_iter()
-                .collect();
-        let today = Utc::now().date_naive();
-        let mut links: HashMap<String, Vec<(EvidenceHealth, bool)>> = HashMap::new();
-        for (supplier, health, expires_on) in evidence::health_of_many(conn, &ids)? {
-            let health = parse(&health)?;
-            let expired = expires_on.is_some_and(|d| d < today);
-            links.entry(supplier).or_default().push((health, expired));
-        }
-        rows.into_iter()
-            .map(|row| {
-                let summary = EvidenceSummary::of_links(links.remove(&row.id).unwrap_or_default());
-                let due = reaffirm_by.remove(&row.id).map(utc);
-                Self::build(row, current_version, due, summary)
-            })
-            .collect()
+    ) -> ApiResult<Self> {
+        let reaffirm_by = view
+            .signature
+            .as_ref()
+            .filter(|s| s.status != Status::Withdrawn)
+            .map(|s| s.reaffirm_by);
+        Self::build(
+            row.into(),
+            current_version,
+            reaffirm_by,
+            view.evidence_summary,
+        )
     }
 
     fn build(
@@ -477,23 +413,11 @@ pub fn etag(view: &SupplierView, revision: i64, private: bool) -> String {
     etag_of(revision, outdated, expired, private)
 }
 
-/// The ETag from its parts, as [`etag`] reads them off a view, or as
-/// [`public_etag`] asks the database for them without building the view.
+/// The ETag from its parts, as [`etag`] reads them off a view.
 fn etag_of(revision: i64, outdated: bool, expired: i64, private: bool) -> String {
     let outdated = u8::from(outdated);
     let private = if private { "-private" } else { "" };
     format!("\"r{revision}.{outdated}.{expired}{private}\"")
-}
-
-/// The public ETag of `row`'s record, in one small query: the record it names may be
-/// served from the record cache without being assembled. Also the current pledge
-/// version, which assembling the record needs.
-pub fn public_etag(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<(String, Option<String>)> {
-    let today = chrono::Utc::now().date_naive();
-    let (current, expired) =
-        crate::db::models::evidence::current_version_and_expired(conn, &row.id, today)?;
-    let outdated = row.signed_version.is_some() && row.signed_version != current;
-    Ok((etag_of(row.revision, outdated, expired, false), current))
 }
 
 /// The revision an `If-Match` value names, if it is one of ours.

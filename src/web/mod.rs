@@ -12,14 +12,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::State;
-use crate::db::models::{history, pledge, supplier};
+use crate::db::models::{history, pledge, records, supplier};
 use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
 use crate::error::{ApiError, ApiResult};
 use crate::views::history::public_actor;
 use crate::views::page;
 use crate::views::pledge::PledgeVersion;
-use crate::views::supplier::public_etag;
 use crate::views::supplier::{EvidenceSummary, SupplierSummary, SupplierView, utc};
 
 const PAGE_SIZE: i64 = 25;
@@ -156,9 +155,11 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     limit: PAGE_SIZE + 1,
                     ..Default::default()
                 };
-                let version = view.as_ref().map(|v| v.version.clone());
-                let rows = supplier::list_summaries(conn, &filter)?;
-                let rows = SupplierSummary::load_many(conn, rows, version.as_deref())?;
+                let rows = supplier::stored_page(conn, &filter, supplier::Stored::Summary)?
+                    .into_iter()
+                    .map(|(_, json)| serde_json::from_str::<SupplierSummary>(&json))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| ApiError::Internal(e.into()))?;
                 Ok((view, rows, codes))
             })
             .await?
@@ -329,22 +330,22 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
     let cache = state.clone();
     let found = state
         .db(move |conn| {
-            let Some(row) = supplier::find(conn, &lookup)? else {
+            let Some(stored) = records::served(conn, &lookup)? else {
                 return Ok(None);
             };
-            // The page shows the public record and nothing else that changes: it is
-            // cached under the record's ETag, as the JSON is.
-            let (tag, current) = public_etag(conn, &row)?;
-            let cache_key = format!("page:{}", row.id);
+            // The page shows the stored public record and nothing else that changes: it
+            // is cached under the record's ETag, as the JSON is.
+            let tag = stored.etag;
+            let view: SupplierView =
+                serde_json::from_str(&stored.record).map_err(|e| ApiError::Internal(e.into()))?;
+            let cache_key = format!("page:{}", view.id);
             if let Some(body) = cache.records.get(&cache_key, &tag) {
                 return Ok(Some(Err(body)));
             }
-            let id = row.id.clone();
-            let view = SupplierView::load_with(conn, row, false, current.clone())?;
-            let current = current.unwrap_or_default();
-            // Kept under the ETag worked out before the record was read. A write in
-            // between makes the page newer than its ETag, and the database names a newer
-            // ETag from then on, so that page is never served.
+            let id = view.id.clone();
+            let current = pledge::current(conn)?
+                .map(|v| v.version)
+                .unwrap_or_default();
             let titles: Vec<(String, String)> = match &view.signature {
                 Some(sig) => pledge::commitments_of(conn, &sig.pledge_version)?
                     .into_iter()

@@ -161,6 +161,7 @@ async fn changing_an_evidence_url_resets_its_health() {
             .execute(&mut *conn)
             .unwrap();
     }
+    app.project(&s.id);
     assert_eq!(
         app.supplier(&s.slug).await["evidence"][0]["health"]["status"],
         "broken"

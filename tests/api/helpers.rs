@@ -237,6 +237,37 @@ impl TestApp {
             .expect("backdate");
     }
 
+    /// Rewrites `supplier_id`'s stored record from the tables, as every write does: for
+    /// a test that changed the tables underneath the service.
+    pub fn project(&self, supplier_id: &str) {
+        let mut conn = self.pool.get().expect("conn");
+        pledge_registry::views::records::project(
+            &mut conn,
+            supplier_id,
+            pledge_registry::db::models::now(),
+        )
+        .expect("project");
+    }
+
+    /// Time passes until `s`'s certifications expired yesterday: their date, and the
+    /// date its stored record awaits, move to yesterday, as if both had been written
+    /// when that day was still to come.
+    pub fn expire_certifications(&self, s: &Supplier) {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use pledge_registry::db::schema::{evidence, supplier_records};
+        let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+        let mut conn = self.pool.get().expect("conn");
+        diesel::update(evidence::table.filter(evidence::supplier_id.eq(&s.id)))
+            .filter(evidence::expires_on.is_not_null())
+            .set(evidence::expires_on.eq(Some(yesterday)))
+            .execute(&mut *conn)
+            .expect("expire");
+        diesel::update(supplier_records::table.find(&s.id))
+            .set(supplier_records::expires_next.eq(Some(yesterday)))
+            .execute(&mut *conn)
+            .expect("await");
+    }
+
     /// An operator lifecycle action (`verify`, `suspend`, `reinstate`) on `s`.
     pub async fn lifecycle(&self, s: &Supplier, action: &str, body: Option<Value>) -> Response {
         self.admin_post(&format!("/api/v1/admin/suppliers/{}/{action}", s.id), body)

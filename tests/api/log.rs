@@ -221,10 +221,32 @@ async fn lapsing_happens_once_even_with_two_instances() {
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "active");
 }
 
-/// Random sequences of every kind of write the lifecycle and identity rules touch, by
-/// the supplier and the operator, legal or not: after each, a mirror fed from the
-/// change feed equals the list, no supplier is active without a verified identity, and
-/// the audit chain verifies.
+/// Every supplier's stored record and list item are what the tables say now.
+fn stored_records_match_the_tables(app: &TestApp, step: usize) {
+    use pledge_registry::db::models::{records, supplier};
+    let mut conn = app.pool.get().unwrap();
+    let at = pledge_registry::db::models::now();
+    for id in supplier::all_ids(&mut conn).unwrap() {
+        let fresh = pledge_registry::views::records::assemble(&mut conn, &id, at).unwrap();
+        let stored = records::get(&mut conn, &id)
+            .unwrap()
+            .expect("a stored record");
+        let stored = records::RecordRow {
+            projected_at: at,
+            ..stored
+        };
+        assert!(
+            stored == fresh,
+            "step {step}: {id}'s stored record is stale:\n{stored:?}\n{fresh:?}"
+        );
+    }
+}
+
+/// Random sequences of every kind of write, by the supplier, the operator and time,
+/// legal or not (the lifecycle and identity rules, evidence, a new pledge version,
+/// lapsing, a certification expiring): after each, every stored record equals the one
+/// assembled from the tables, a mirror fed from the change feed equals the list, no
+/// supplier is active without a verified identity, and the audit chain verifies.
 #[tokio::test]
 async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let app = TestApp::spawn().await;
@@ -241,13 +263,65 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
         let s = app.register(&format!("Random {i} Ltd")).await;
         suppliers.push(s);
     }
+    // Signers from the start, so that whatever changes many records at once has some.
+    assert_eq!(app.sign(&suppliers[0]).await.status(), 201);
+    assert_eq!(app.sign(&suppliers[1]).await.status(), 201);
     let mut mirror = BTreeMap::new();
     let mut since = 0;
-    for step in 0..60 {
+    let mut versions = 0;
+    let instance = app.second_instance().await;
+    for step in 0..80 {
         let s = &suppliers[next(suppliers.len())];
         let reason = Some(json!({"reason": format!("Step {step}")}));
         let path = |tail: &str| format!("/api/v1/suppliers/{}{tail}", s.id);
-        let status = match next(9) {
+        let status = match next(14) {
+            9 if versions < 2 => {
+                versions += 1;
+                publish_version(&app, &format!("2027-0{versions}")).await
+            }
+            10 => {
+                // A certification that expires: added ahead of its date, then the date
+                // passes and the instance's time job records it.
+                let res = app
+                    .post(
+                        &path("/evidence"),
+                        Some(&s.token),
+                        json!({"url": format!("https://example.org/cert-{step}"), "title": "Cert",
+                               "kind": "certification", "scheme": "dspt",
+                               "expires_on": "2099-12-31", "commitments": ["safety"]}),
+                    )
+                    .await;
+                app.expire_certifications(s);
+                pledge_registry::jobs::lapse::note_expiries(&instance)
+                    .await
+                    .unwrap();
+                res.status()
+            }
+            11 => {
+                // Its reaffirm-by date passes (written as if it had been that date all
+                // along), and the instance's time job lapses it if it is due.
+                app.backdate_reaffirm_by(s);
+                app.project(&s.id);
+                pledge_registry::jobs::lapse::run_once(&instance)
+                    .await
+                    .unwrap();
+                reqwest::StatusCode::OK
+            }
+            12 => {
+                let record = app.supplier(&s.id).await;
+                match record["evidence"][0]["id"].as_str() {
+                    Some(e) => app
+                        .send(
+                            Method::DELETE,
+                            &path(&format!("/evidence/{e}")),
+                            Some(&s.token),
+                            None,
+                        )
+                        .await
+                        .status(),
+                    None => reqwest::StatusCode::OK,
+                }
+            }
             0 => app.sign(s).await.status(),
             1 => app.lifecycle(s, "verify", None).await.status(),
             2 => app.lifecycle(s, "suspend", reason).await.status(),
@@ -293,6 +367,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
             status.is_success() || status == 409,
             "step {step}: {status}"
         );
+        stored_records_match_the_tables(&app, step);
         since = sync(&app, &mut mirror, since).await;
         let list = listed(&app).await;
         assert_eq!(mirror, list, "step {step}");
@@ -316,6 +391,23 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let mut conn = app.pool.get().unwrap();
     let (_, bad) = audit::verify(&mut conn).unwrap();
     assert_eq!(bad, None);
+}
+
+/// Publishes a new pledge version with the current one's commitments; its status.
+async fn publish_version(app: &TestApp, version: &str) -> reqwest::StatusCode {
+    let pledge = app.get_json("/api/v1/pledge").await;
+    let mut commitments = pledge["commitments"].clone();
+    for c in commitments.as_array_mut().unwrap() {
+        c.as_object_mut()
+            .unwrap()
+            .retain(|k, _| ["code", "title", "description"].contains(&k.as_str()));
+    }
+    let body = json!({"version": version, "title": "Tech Pledge", "summary": "Next.",
+                      "source_url": "https://example.org/pledge", "published_on": "2027-01-01",
+                      "commitments": commitments});
+    app.admin_post("/api/v1/admin/pledge/versions", Some(body))
+        .await
+        .status()
 }
 
 /// A mirror can start from an export and follow the feed from the position the export

@@ -486,12 +486,11 @@ async fn a_record_held_in_memory_follows_writes_and_never_reaches_private_reader
     assert_eq!(app.supplier(&s.slug).await["status"], "suspended");
 }
 
-/// What time changes without a write (a certification's expiry date passing, a newer
-/// pledge version) still reaches a record held in memory.
+/// What time changes (a certification's expiry date passing) and what changes many
+/// records at once (a newer pledge version) reach the stored record, the page and the
+/// feed.
 #[tokio::test]
-async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
-    use diesel::prelude::*;
-    use pledge_registry::db::schema::evidence;
+async fn stored_records_follow_time_and_new_pledge_versions() {
     let app = TestApp::spawn().await;
     let s = app.active_supplier("Expiring Ltd").await;
     let res = app
@@ -509,19 +508,32 @@ async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
         assert_eq!(view["evidence"][0]["expired"], false);
     }
     let page = app.page(&s).await;
-    // The date passes: no write, the revision stays.
-    {
-        let mut conn = app.pool.get().unwrap();
-        let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
-        diesel::update(evidence::table.filter(evidence::supplier_id.eq(&s.id)))
-            .set(evidence::expires_on.eq(Some(yesterday)))
-            .execute(&mut *conn)
-            .unwrap();
-    }
-    let view = app.get_json(&path).await;
+    let tag = app.get(&path).await.headers()["etag"].clone();
+    // The date passes; the instance's time job records it.
+    app.expire_certifications(&s);
+    let instance = app.second_instance().await;
+    let expired = pledge_registry::jobs::lapse::note_expiries(&instance)
+        .await
+        .unwrap();
+    assert_eq!(expired, 1);
+    let res = app.get(&path).await;
+    assert_ne!(res.headers()["etag"], tag);
+    let view: Value = res.json().await.unwrap();
     assert_eq!(view["evidence"][0]["expired"], true);
+    assert_eq!(view["evidence_summary"], "some_failing");
     let after = app.page(&s).await;
     assert_ne!(page, after, "the page follows too");
+    let feed = app.get_json("/api/v1/changes?limit=200").await;
+    let last = feed["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["type"], "evidence.expired");
+    assert_eq!(last["supplier"]["evidence_summary"], "some_failing");
+    assert_eq!(
+        pledge_registry::jobs::lapse::note_expiries(&instance)
+            .await
+            .unwrap(),
+        0,
+        "recorded once"
+    );
     // A newer pledge version: the record says the signature names an earlier one.
     let pledge = app.get_json("/api/v1/pledge").await;
     let mut commitments = pledge["commitments"].clone();
@@ -543,6 +555,10 @@ async fn a_record_held_in_memory_follows_time_and_new_pledge_versions() {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let view = app.get_json(&path).await;
     assert_eq!(view["signature"]["is_current_version"], false);
+    let feed = app.get_json("/api/v1/changes?limit=200").await;
+    let last = feed["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["type"], "pledge.published");
+    assert_eq!(last["supplier"]["signed_current_version"], false);
 }
 
 /// Every supplier address takes the id or the slug, reads and writes alike, and the

@@ -103,12 +103,13 @@ fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
 }
 
 /// Appends an entry, chained to the newest one; call it inside the transaction that
-/// makes the change. `public` is what the change feed shows, if the change is public.
+/// makes the change. `public` is what the change feed shows (JSON), if the change is
+/// public.
 pub fn append(
     conn: &mut DbConn,
     at: NaiveDateTime,
     e: Entry<'_>,
-    public: Option<Value>,
+    public: Option<String>,
 ) -> QueryResult<()> {
     lock_chain(conn)?;
     let (seq, prev_hash) = match head(conn)? {
@@ -127,7 +128,7 @@ pub fn append(
         after_json: e.after.map(|v| v.to_string()),
         prev_hash: Some(prev_hash),
         hash: None,
-        public_json: public.map(|v| v.to_string()),
+        public_json: public,
     };
     row.hash = Some(hash_of(&row));
     diesel::insert_into(audit_log::table)

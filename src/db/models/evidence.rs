@@ -37,33 +37,6 @@ pub struct EvidenceRow {
     pub check_detail: Option<String>,
 }
 
-/// The current pledge version, and how many live links of a supplier have an expiry
-/// date before `today`, in one round trip (what a supplier's ETag names besides its
-/// revision).
-pub fn current_version_and_expired(
-    conn: &mut DbConn,
-    supplier_id: &str,
-    today: chrono::NaiveDate,
-) -> QueryResult<(Option<String>, i64)> {
-    use crate::db::schema::pledge_versions;
-    let expired = || {
-        evidence::table
-            .filter(evidence::supplier_id.eq(supplier_id))
-            .filter(evidence::retired_at.is_null())
-            .filter(evidence::expires_on.lt(today))
-            .count()
-    };
-    let both: Option<(String, Option<i64>)> = on_backend!(conn, |c| pledge_versions::table
-        .order(pledge_versions::position.desc())
-        .select((pledge_versions::version, expired().single_value()))
-        .first(c)
-        .optional())?;
-    match both {
-        Some((version, n)) => Ok((Some(version), n.unwrap_or(0))),
-        None => Ok((None, on_backend!(conn, |c| expired().get_result(c))?)),
-    }
-}
-
 /// The latest expiry date of live evidence that has passed (before `today`).
 pub fn last_expiry_passed(
     conn: &mut DbConn,
@@ -77,6 +50,24 @@ pub fn last_expiry_passed(
         .first::<Option<chrono::NaiveDate>>(conn)
         .optional()
         .map(Option::flatten)
+}
+
+/// A supplier's live links whose expiry date is on or after `from` and before `to`,
+/// as (id, expires on).
+pub fn expiring_between(
+    conn: &mut DbConn,
+    supplier_id: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> QueryResult<Vec<(String, Option<chrono::NaiveDate>)>> {
+    evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .filter(evidence::expires_on.ge(from))
+        .filter(evidence::expires_on.lt(to))
+        .order(evidence::expires_on.asc())
+        .select((evidence::id, evidence::expires_on))
+        .load(conn)
 }
 
 /// How many links of a supplier are not retired.
@@ -125,33 +116,6 @@ pub fn active_with_commitments(
             (row, codes)
         })
         .collect())
-}
-
-/// The health and expiry date of every live link of the given suppliers, as
-/// (supplier id, health, expires on): what a list's evidence summaries need.
-pub fn health_of_many(
-    conn: &mut DbConn,
-    supplier_ids: &[String],
-) -> QueryResult<Vec<(String, String, Option<NaiveDate>)>> {
-    evidence::table
-        .filter(evidence::supplier_id.eq_any(supplier_ids))
-        .filter(evidence::retired_at.is_null())
-        .select((
-            evidence::supplier_id,
-            evidence::health,
-            evidence::expires_on,
-        ))
-        .load(conn)
-}
-
-/// The live evidence of the given suppliers, oldest first.
-pub fn active_of_many(conn: &mut DbConn, supplier_ids: &[String]) -> QueryResult<Vec<EvidenceRow>> {
-    evidence::table
-        .filter(evidence::supplier_id.eq_any(supplier_ids))
-        .filter(evidence::retired_at.is_null())
-        .order((evidence::created_at.asc(), evidence::id.asc()))
-        .select(EvidenceRow::as_select())
-        .load(conn)
 }
 
 pub fn get(conn: &mut DbConn, supplier_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {

@@ -5,6 +5,7 @@ pub mod checks;
 pub mod evidence;
 pub mod history;
 pub mod pledge;
+pub mod records;
 pub mod signature;
 pub mod signing_keys;
 pub mod supplier;

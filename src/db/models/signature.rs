@@ -80,35 +80,12 @@ pub fn shown_with_statements(
     Ok(Some((signature, statements)))
 }
 
-/// The reaffirm-by date of each given supplier's signature in force (not withdrawn).
-pub fn reaffirm_by_of_many(
-    conn: &mut DbConn,
-    supplier_ids: &[String],
-) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+/// Every supplier that has signed, at any time.
+pub fn signers(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     signatures::table
-        .filter(signatures::supplier_id.eq_any(supplier_ids))
-        .filter(signatures::status.ne("withdrawn"))
-        .select((signatures::supplier_id, signatures::reaffirm_by))
-        .load(conn)
-}
-
-/// Every signature of the given suppliers.
-pub fn of_suppliers(conn: &mut DbConn, supplier_ids: &[String]) -> QueryResult<Vec<SignatureRow>> {
-    signatures::table
-        .filter(signatures::supplier_id.eq_any(supplier_ids))
-        .select(SignatureRow::as_select())
-        .load(conn)
-}
-
-/// The statements of the given signatures, in commitment order.
-pub fn statements_of_many(
-    conn: &mut DbConn,
-    signature_ids: &[String],
-) -> QueryResult<Vec<StatementRow>> {
-    statements::table
-        .filter(statements::signature_id.eq_any(signature_ids))
-        .order((statements::signature_id.asc(), statements::position.asc()))
-        .select(StatementRow::as_select())
+        .select(signatures::supplier_id)
+        .distinct()
+        .order(signatures::supplier_id.asc())
         .load(conn)
 }
 

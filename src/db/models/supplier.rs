@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{evidence, evidence_commitments, suppliers};
+use crate::db::schema::{evidence, evidence_commitments, supplier_records, suppliers};
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{Slug, SupplierId};
 use crate::error::{ApiError, ApiResult};
@@ -273,37 +273,12 @@ impl From<SupplierRow> for SummaryRow {
     }
 }
 
-/// One page of suppliers, ordered by slug, read as `$row`.
-///
-/// A text search finds the page's slugs first, reading only the search index until a
-/// supplier matches, then fetches those suppliers.
-macro_rules! page_of {
-    ($conn:expr, $f:expr, $row:ty) => {{
-        let f: &ListFilter = $f;
-        if f.q.as_deref().is_some_and(|t| !t.trim().is_empty()) {
-            let slugs: Vec<String> = filtered(f)
-                .select(suppliers::slug)
-                .order(suppliers::slug.asc())
-                .limit(f.limit)
-                .load($conn)?;
-            suppliers::table
-                .filter(suppliers::slug.eq_any(slugs))
-                .select(<$row>::as_select())
-                .order(suppliers::slug.asc())
-                .load($conn)
-        } else {
-            filtered(f)
-                .select(<$row>::as_select())
-                .order(suppliers::slug.asc())
-                .limit(f.limit)
-                .load($conn)
-        }
-    }};
-}
-
-/// One page of suppliers, ordered by slug.
-pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<SupplierRow>> {
-    page_of!(conn, f, SupplierRow)
+/// Every supplier's id, in id order.
+pub fn all_ids(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    suppliers::table
+        .select(suppliers::id)
+        .order(suppliers::id.asc())
+        .load(conn)
 }
 
 /// How many suppliers pass the filters, over every page (the cursor and limit aside).
@@ -315,54 +290,105 @@ pub fn count_matching(conn: &mut DbConn, f: &ListFilter) -> QueryResult<i64> {
     filtered(&all).count().get_result(conn)
 }
 
-/// One page of suppliers as lists show them, ordered by slug.
-pub fn list_summaries(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<SummaryRow>> {
-    page_of!(conn, f, SummaryRow)
-}
-
 /// Suppliers that pass every filter given.
 fn filtered(f: &ListFilter) -> suppliers::BoxedQuery<'static, MultiBackend> {
-    let mut q = suppliers::table.into_boxed::<MultiBackend>();
-    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-        let upper = text.to_ascii_uppercase();
-        q = q.filter(
-            suppliers::search_name
-                .like(pattern.clone())
-                .escape('\\')
-                .or(suppliers::slug.like(pattern).escape('\\'))
-                .or(suppliers::company_number.eq(upper)),
-        );
-    }
-    if !f.status.is_empty() {
-        q = q.filter(suppliers::status.eq_any(f.status.clone()));
-    }
-    if !f.pledge_version.is_empty() {
-        q = q.filter(suppliers::signed_version.eq_any(f.pledge_version.clone()));
-    }
-    if let Some(since) = f.updated_since {
-        q = q.filter(suppliers::updated_at.ge(since));
-    }
-    if !f.commitment.is_empty() {
-        let with_evidence = evidence::table
-            .inner_join(evidence_commitments::table)
-            .filter(evidence::retired_at.is_null())
-            .filter(evidence_commitments::commitment_code.eq_any(f.commitment.clone()))
-            .select(evidence::supplier_id);
-        q = q.filter(suppliers::id.eq_any(with_evidence));
-    }
-    if !f.evidence_health.is_empty() {
-        let with_health = evidence::table
-            .filter(evidence::retired_at.is_null())
-            .filter(evidence::health.eq_any(f.evidence_health.clone()))
-            .select(evidence::supplier_id);
-        q = q.filter(suppliers::id.eq_any(with_health));
-    }
-    if let Some(after) = &f.after_slug {
-        q = q.filter(suppliers::slug.gt(after.clone()));
-    }
-    q
+    filter_suppliers!(suppliers::table.into_boxed::<MultiBackend>(), f)
 }
+
+/// Applies a list's filters to a boxed query over `suppliers` (alone, or joined with
+/// the stored records).
+macro_rules! filter_suppliers {
+    ($query:expr, $f:expr) => {{
+        let f: &ListFilter = $f;
+        let mut q = $query;
+        if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let upper = text.to_ascii_uppercase();
+            q = q.filter(
+                suppliers::search_name
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(suppliers::slug.like(pattern).escape('\\'))
+                    .or(suppliers::company_number.eq(upper)),
+            );
+        }
+        if !f.status.is_empty() {
+            q = q.filter(suppliers::status.eq_any(f.status.clone()));
+        }
+        if !f.pledge_version.is_empty() {
+            q = q.filter(suppliers::signed_version.eq_any(f.pledge_version.clone()));
+        }
+        if let Some(since) = f.updated_since {
+            q = q.filter(suppliers::updated_at.ge(since));
+        }
+        if !f.commitment.is_empty() {
+            let with_evidence = evidence::table
+                .inner_join(evidence_commitments::table)
+                .filter(evidence::retired_at.is_null())
+                .filter(evidence_commitments::commitment_code.eq_any(f.commitment.clone()))
+                .select(evidence::supplier_id);
+            q = q.filter(suppliers::id.eq_any(with_evidence));
+        }
+        if !f.evidence_health.is_empty() {
+            let with_health = evidence::table
+                .filter(evidence::retired_at.is_null())
+                .filter(evidence::health.eq_any(f.evidence_health.clone()))
+                .select(evidence::supplier_id);
+            q = q.filter(suppliers::id.eq_any(with_health));
+        }
+        if let Some(after) = &f.after_slug {
+            q = q.filter(suppliers::slug.gt(after.clone()));
+        }
+        q
+    }};
+}
+use filter_suppliers;
+
+/// One page of stored records or list items, as (slug, JSON), ordered by slug: one
+/// query (two for a text search, which finds the page's slugs first).
+pub fn stored_page(
+    conn: &mut DbConn,
+    f: &ListFilter,
+    what: Stored,
+) -> QueryResult<Vec<(String, String)>> {
+    let column = |q: StoredQuery| match what {
+        Stored::Record => q.select((suppliers::slug, supplier_records::record)),
+        Stored::Summary => q.select((suppliers::slug, supplier_records::summary)),
+    };
+    let joined = || {
+        suppliers::table
+            .inner_join(supplier_records::table)
+            .into_boxed::<MultiBackend>()
+    };
+    if f.q.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        let slugs: Vec<String> = filtered(f)
+            .select(suppliers::slug)
+            .order(suppliers::slug.asc())
+            .limit(f.limit)
+            .load(conn)?;
+        column(joined().filter(suppliers::slug.eq_any(slugs)))
+            .order(suppliers::slug.asc())
+            .load(conn)
+    } else {
+        column(filter_suppliers!(joined(), f))
+            .order(suppliers::slug.asc())
+            .limit(f.limit)
+            .load(conn)
+    }
+}
+
+/// Which stored JSON a page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    Record,
+    Summary,
+}
+
+type StoredQuery = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<suppliers::table, supplier_records::table>,
+    MultiBackend,
+>;
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 fn escape_like(s: &str) -> String {

@@ -6,8 +6,9 @@ use utoipa::ToSchema;
 
 use crate::app::State;
 use crate::auth::Admin;
+use crate::changes;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
-use crate::db::models::{audit, now};
+use crate::db::models::{audit, now, signature, supplier};
 use crate::domain::validator::checked;
 use crate::domain::{Validator, WebUrl, text};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -167,6 +168,24 @@ pub async fn publish(
                     ),
                 },
             )?;
+            // Every signature now names an earlier version: each signer's record changes,
+            // and the feed says so, one change per signer.
+            for supplier_id in signature::signers(conn)? {
+                supplier::touch(conn, &supplier_id, Some(at))?;
+                changes::record(
+                    conn,
+                    at,
+                    audit::Entry {
+                        actor: &actor,
+                        action: "pledge.published",
+                        entity_type: "pledge_version",
+                        entity_id: view.version.clone(),
+                        supplier_id: Some(supplier_id),
+                        before: None,
+                        after: None,
+                    },
+                )?;
+            }
             Ok(view)
         })
         .await?;

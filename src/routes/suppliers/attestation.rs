@@ -4,7 +4,7 @@ use uuid::Uuid;
 use crate::app::State;
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
 use crate::db::models::supplier::find_or_404;
-use crate::db::models::{audit, pledge};
+use crate::db::models::{audit, records};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
 use crate::routes::problems::{NotFoundError, QueryErrors};
@@ -12,7 +12,7 @@ use crate::views::supplier::SupplierSummary;
 
 /// A signed statement of the supplier's status, pledge version and evidence health
 /// now, with the audit log head: a compact JWT (EdDSA) that verifies offline with the
-/// keys at `/.well-known/jwks.json` (see docs/attestations.md).
+/// keys at `/.well-known/jwks.json` (see the attestations guide, `/guides/attestations`).
 #[utoipa::path(operation_id = "getSupplierAttestation", tag = "suppliers",
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     responses(
@@ -34,12 +34,13 @@ pub async fn attestation(
     let claims = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
-            let current = pledge::current(conn)?.map(|v| v.version);
+            // What it attests is the stored list item, as the list and the feed show it.
             let (seq, hash, _) =
                 audit::head(conn)?.unwrap_or((0, audit::GENESIS.to_owned(), Default::default()));
-            let summary = SupplierSummary::load_many(conn, vec![row], current.as_deref())?
-                .pop()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no summary")))?;
+            let stored = records::get(conn, &row.id)?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no stored record")))?;
+            let summary: SupplierSummary =
+                serde_json::from_str(&stored.summary).map_err(|e| ApiError::Internal(e.into()))?;
             let now = chrono::Utc::now();
             Ok(AttestationClaims {
                 iss: issuer,

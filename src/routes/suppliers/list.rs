@@ -1,13 +1,14 @@
 use actix_web::{HttpRequest, HttpResponse, get};
 use chrono::Utc;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use utoipa::IntoParams;
 
 use super::filters::{self, with_supplier_filters};
 use crate::app::State;
-use crate::db::models::supplier::{self, ListFilter};
-use crate::db::models::{pledge, register_modified_at};
-use crate::error::{ApiResult, Problem};
+use crate::db::models::register_modified_at;
+use crate::db::models::supplier::{self, ListFilter, Stored};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{Query, QueryParams};
 use crate::http::respond::{Visibility, json_cached};
 use crate::views::page::{self, Page};
@@ -56,10 +57,14 @@ pub async fn list(
     let body = state
         .db(move |conn| {
             let modified = register_modified_at(conn, Utc::now().date_naive())?;
-            let current = pledge::current(conn)?.map(|v| v.version);
-            let rows = supplier::list_summaries(conn, &filter)?;
-            let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| r);
-            let items = SupplierSummary::load_many(conn, page.items, current.as_deref())?;
+            let rows = supplier::stored_page(conn, &filter, Stored::Summary)?;
+            let page = Page::from_rows(rows, limit, |(slug, _)| slug.clone(), |(_, json)| json);
+            let items = page
+                .items
+                .into_iter()
+                .map(RawValue::from_string)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ApiError::Internal(e.into()))?;
             let total = if include_total {
                 Some(supplier::count_matching(conn, &filter)?)
             } else {

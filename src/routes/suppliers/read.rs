@@ -1,18 +1,15 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use crate::db::models::supplier::find_or_404;
-use crate::views::supplier::SupplierView;
-use crate::views::supplier::{etag, public_etag};
-use chrono::{NaiveDateTime, Utc};
-
 use crate::app::State;
 use crate::auth::MaybeCaller;
-use crate::db::models::register_modified_at;
+use crate::db::models::records;
+use crate::db::models::supplier::find_or_404;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_bytes};
 use crate::routes::problems::{NotFoundError, QueryErrors};
+use crate::views::supplier::{SupplierView, etag};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
 /// No token is needed; with the supplier's own token or an admin token (sent as
@@ -36,60 +33,52 @@ pub async fn read(
     _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
-    let cache = state.clone();
-    let found = state
+    // Anyone without a token reads the stored record: one query, served as stored.
+    let Some(caller) = caller.0 else {
+        let stored = state
+            .db(move |conn| {
+                records::served(conn, &key)?
+                    .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {key:?}")))
+            })
+            .await?;
+        return Ok(json_bytes(
+            &req,
+            Bytes::from(stored.record),
+            stored.etag,
+            Some(stored.projected_at),
+            Visibility::Public,
+        ));
+    };
+    // With a token: the owner's and the operator's view, with contact details, is
+    // assembled; anyone else's is the stored record.
+    let (body, tag, modified, private) = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
-            let modified = register_modified_at(conn, Utc::now().date_naive())?;
-            let private = match (&caller.0, row.supplier_id()) {
-                (Some(c), Ok(id)) => c.may_see_private(id),
-                _ => false,
-            };
-            // Only a record held already is worth the queries that name its ETag.
-            let current = if private || !cache.records.holds(&row.id) {
-                None
-            } else {
-                let (tag, current) = public_etag(conn, &row)?;
-                if let Some(body) = cache.records.get(&row.id, &tag) {
-                    return Ok(Found::Cached(tag, body, modified));
-                }
-                Some(current)
-            };
+            let private = row.supplier_id().is_ok_and(|id| caller.may_see_private(id));
+            if !private {
+                let stored = records::served(conn, &row.id)?
+                    .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {key:?}")))?;
+                let modified = Some(stored.projected_at);
+                return Ok((stored.record.into_bytes(), stored.etag, modified, false));
+            }
+            // Assembled now: no stored time says when it last changed, so no date.
             let revision = row.revision;
-            let id = row.id.clone();
-            let view = match current {
-                Some(current) => SupplierView::load_with(conn, row, private, current)?,
-                None => SupplierView::load(conn, row, private)?,
-            };
-            Ok(Found::Built(
-                id,
-                Box::new(view),
-                revision,
-                private,
-                modified,
-            ))
+            let view = SupplierView::load(conn, row, true)?;
+            let tag = etag(&view, revision, true);
+            let body = serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.into()))?;
+            Ok((body, tag, None, true))
         })
         .await?;
-    match found {
-        Found::Cached(tag, body, modified) => {
-            Ok(json_bytes(&req, body, tag, modified, Visibility::Public))
-        }
-        Found::Built(id, view, revision, private, modified) => {
-            let tag = etag(&view, revision, private);
-            let body =
-                Bytes::from(serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.into()))?);
-            if private {
-                return Ok(json_bytes(&req, body, tag, modified, Visibility::Private));
-            }
-            state.records.put(&id, &tag, body.clone());
-            Ok(json_bytes(&req, body, tag, modified, Visibility::Public))
-        }
-    }
-}
-
-/// A record from the cache, or one just built (with its supplier id, revision and
-/// whether it is private); either with the time the register last changed.
-enum Found {
-    Cached(String, Bytes, Option<NaiveDateTime>),
-    Built(String, Box<SupplierView>, i64, bool, Option<NaiveDateTime>),
+    let visibility = if private {
+        Visibility::Private
+    } else {
+        Visibility::Public
+    };
+    Ok(json_bytes(
+        &req,
+        Bytes::from(body),
+        tag,
+        modified,
+        visibility,
+    ))
 }
