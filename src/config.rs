@@ -40,7 +40,7 @@ pub struct Config {
     /// `REGISTRY_ATTESTATION_TTL`: how long an attestation is valid.
     pub attestation_ttl: Duration,
     /// `REGISTRY_LAPSE_INTERVAL`: how often signatures past their reaffirm-by date are
-    /// lapsed; `off` stops it.
+    /// lapsed and certification expiries recorded; `off` stops it.
     pub lapse_interval: Option<Duration>,
 }
 
