@@ -47,7 +47,9 @@ pub struct Checker {
     settings: CheckerSettings,
     /// Requests in flight per host, bounded by `per_host`.
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// Links being checked at once, bounded by `concurrency`.
+    /// Requests in flight in all, bounded by `concurrency`. A request takes its host's
+    /// slot first and a global one after, so links queued behind a slow host hold no
+    /// global slot, and nobody waits between attempts holding one.
     total: Arc<Semaphore>,
 }
 
@@ -89,9 +91,6 @@ impl Checker {
     /// Checks one link: follows up to `max_redirects` redirects, checking every hop
     /// against the address rules, with retries for transient failures.
     pub async fn check(&self, raw: &str) -> Observation {
-        let Ok(_slot) = self.total.acquire().await else {
-            return Observation::new(EvidenceHealth::Unreachable, None, "checker shut down");
-        };
         let start = match Url::parse(raw) {
             Ok(u) => u,
             Err(e) => {
@@ -221,13 +220,13 @@ impl Checker {
         }
     }
 
-    /// HEAD, then GET when HEAD is refused or unsupported.
+    /// HEAD, then GET when HEAD is refused or unsupported; with the host's slot, then a
+    /// global one.
     async fn fetch(&self, url: &Url) -> Result<Answer, NoAnswer> {
+        let shut = |_| NoAnswer::Transport("checker shut down".into());
         let slot = self.host_slot(url);
-        let _permit = slot
-            .acquire()
-            .await
-            .map_err(|_| NoAnswer::Transport("checker shut down".into()))?;
+        let _host = slot.acquire().await.map_err(shut)?;
+        let _any = self.total.acquire().await.map_err(shut)?;
         let head = self.request(Method::HEAD, url).await?;
         if head.status.is_success()
             || head.status.is_redirection()

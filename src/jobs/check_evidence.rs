@@ -1,12 +1,16 @@
-//! A round of evidence checks: claim due links in batches, check them concurrently,
-//! and record each result as soon as it is known, so a crash loses nothing already
-//! checked and leaves nothing claimed beyond its lease.
+//! A round of evidence checks, as a pipeline: links are claimed as others finish, never
+//! in batches that wait for their slowest link, and each result is recorded as soon as
+//! it is known, so a crash loses nothing already checked. The round's claims are
+//! renewed while it runs, and let go when it stops early (the service stopping, or an
+//! error), so no link it will not finish stays claimed until its lease runs out.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::NaiveDateTime;
 use futures_util::StreamExt;
+use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -15,15 +19,17 @@ use crate::app::AppState;
 use crate::changes;
 use crate::checker::Observation;
 use crate::checker::health::{self, Health};
+use crate::db::DbPool;
 use crate::db::models::checks::{self, CheckRow, Scope};
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
 use crate::domain::evidence::EvidenceHealth;
 use crate::error::{ApiError, ApiResult};
 
-/// Links claimed at a time, per link checked at once: small batches finish well
-/// inside their lease, and leave the rest of the round to other instances.
-const BATCH_PER_SLOT: i64 = 4;
+/// Links held at a time, per request the checker makes at once: enough that links
+/// waiting for a busy host's slot leave work for every other host, few enough to
+/// finish well inside their lease and leave the rest of the round to other instances.
+const HELD_PER_SLOT: usize = 4;
 
 /// What a round did.
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
@@ -46,62 +52,125 @@ pub fn scope(supplier_id: Option<String>, due_before: NaiveDateTime) -> Scope {
     }
 }
 
+/// A round's claim on links. Dropped before the round has finished (the task was
+/// stopped, or an error ended it), it lets go of every link it still holds: those not
+/// yet checked, and those whose check was cut short, whose result will never come.
+struct Claim {
+    id: String,
+    pool: DbPool,
+    finished: bool,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        match self.pool.get() {
+            Ok(mut conn) => match checks::release(&mut conn, &self.id) {
+                Ok(n) if n > 0 => tracing::info!(links = n, "round stopped; its claims released"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not release a stopped round's claims"),
+            },
+            Err(e) => tracing::warn!(error = %e, "could not release a stopped round's claims"),
+        }
+    }
+}
+
 /// Runs one round over `scope`; `progress` is told each time a link is done.
 pub async fn run(
     state: &AppState,
     scope: Scope,
     progress: &(dyn Fn(usize) + Sync),
 ) -> ApiResult<Summary> {
-    let claim = format!("{}:{}", instance_name(), uuid::Uuid::new_v4());
+    let mut claim = Claim {
+        id: format!("{}:{}", instance_name(), uuid::Uuid::new_v4()),
+        pool: state.pool.clone(),
+        finished: false,
+    };
     let settings = state.checker.settings().clone();
     let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(10));
+    let held = HELD_PER_SLOT * settings.concurrency.max(1);
+    let mut renew =
+        tokio::time::interval((settings.lease / 3).max(std::time::Duration::from_secs(1)));
+    renew.tick().await;
+    let mut inflight = FuturesUnordered::new();
+    // Claiming and renewing wait for database slots like the checks' own writes, so
+    // they are polled beside the checks, never awaited while the checks stand still
+    // holding slots.
+    let mut claiming: Option<BoxFuture<'_, ApiResult<Vec<EvidenceRow>>>> = None;
+    let mut renewing: Option<BoxFuture<'_, ApiResult<usize>>> = None;
+    let mut exhausted = false;
     let mut summary = Summary::default();
     loop {
-        let (c, s) = (claim.clone(), scope.clone());
-        let batch = BATCH_PER_SLOT * settings.concurrency as i64;
-        let rows = state
-            .tx(move |conn| Ok(checks::claim(conn, &c, now(), now() + lease, &s, batch)?))
-            .await?;
-        if rows.is_empty() {
+        // Refill once half the links held are done: each finished link frees room at
+        // once, and claiming in halves keeps the claims to a few per round trip.
+        if claiming.is_none() && !exhausted && inflight.len() <= held / 2 {
+            let (c, s, want) = (
+                claim.id.clone(),
+                scope.clone(),
+                (held - inflight.len()) as i64,
+            );
+            claiming = Some(
+                state
+                    .tx(move |conn| Ok(checks::claim(conn, &c, now(), now() + lease, &s, want)?))
+                    .boxed(),
+            );
+        }
+        if inflight.is_empty() && claiming.is_none() {
             break;
         }
-        let today = chrono::Utc::now().date_naive();
-        let results: Vec<ApiResult<(Observation, bool, bool)>> = futures_util::stream::iter(rows)
-            .map(|row| {
-                let claim = claim.clone();
-                async move {
-                    let expired = row.expires_on.is_some_and(|d| d < today);
-                    let started = Instant::now();
-                    let obs = state.checker.check(&row.url).await.bounded();
-                    let ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-                    let changed = record(state, row, claim, obs.clone(), ms).await?;
-                    progress(1);
-                    Ok((obs, changed, expired))
+        tokio::select! {
+            Some(done) = inflight.next(), if !inflight.is_empty() => {
+                let (obs, changed, expired): (Observation, bool, bool) = done?;
+                summary.checked += 1;
+                *summary.outcomes.entry(obs.outcome.as_str().to_owned()).or_default() += 1;
+                summary.changed += usize::from(changed);
+                summary.expired += usize::from(expired);
+                progress(1);
+            }
+            rows = async { claiming.as_mut().expect("claiming").await }, if claiming.is_some() => {
+                claiming = None;
+                let rows = rows?;
+                exhausted = rows.is_empty();
+                for row in rows {
+                    inflight.push(check_one(state, row, claim.id.clone()));
                 }
-            })
-            .buffer_unordered(settings.concurrency)
-            .collect()
-            .await;
-        for r in results {
-            match r {
-                Ok((obs, changed, expired)) => {
-                    summary.checked += 1;
-                    *summary
-                        .outcomes
-                        .entry(obs.outcome.as_str().to_owned())
-                        .or_default() += 1;
-                    summary.changed += usize::from(changed);
-                    summary.expired += usize::from(expired);
-                }
-                Err(e) => {
-                    let c = claim.clone();
-                    let _ = state.tx(move |conn| Ok(checks::release(conn, &c)?)).await;
-                    return Err(e);
-                }
+            }
+            _ = renew.tick(), if renewing.is_none() => {
+                // Long checks (slow hosts, Retry-After) keep their links.
+                let c = claim.id.clone();
+                renewing = Some(
+                    state
+                        .tx(move |conn| Ok(checks::extend(conn, &c, now() + lease)?))
+                        .boxed(),
+                );
+            }
+            renewed = async { renewing.as_mut().expect("renewing").await }, if renewing.is_some() => {
+                renewing = None;
+                renewed?;
             }
         }
     }
+    claim.finished = true;
     Ok(summary)
+}
+
+/// Checks one link and records the result: (what it found, whether its public health
+/// changed, whether it is a certification past its expiry date).
+async fn check_one(
+    state: &AppState,
+    row: EvidenceRow,
+    claim: String,
+) -> ApiResult<(Observation, bool, bool)> {
+    let expired = row
+        .expires_on
+        .is_some_and(|d| d < chrono::Utc::now().date_naive());
+    let started = Instant::now();
+    let obs = state.checker.check(&row.url).await.bounded();
+    let ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
+    let changed = record(state, row, claim, obs.clone(), ms).await?;
+    Ok((obs, changed, expired))
 }
 
 /// Writes one result, if the link is still ours and live; true when its public

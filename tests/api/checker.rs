@@ -469,3 +469,116 @@ async fn the_public_sees_the_class_of_a_failure_not_the_networks_words() {
         .to_owned();
     assert!(detail.contains("loopback"), "{detail}");
 }
+
+/// Where each link stands: (checked, still claimed), by evidence id.
+fn standing(app: &TestApp, ids: &[String]) -> Vec<(bool, bool)> {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::evidence;
+    let mut conn = app.pool.get().unwrap();
+    ids.iter()
+        .map(|id| {
+            let (checked, claimed): (Option<chrono::NaiveDateTime>, Option<String>) =
+                evidence::table
+                    .find(id)
+                    .select((evidence::checked_at, evidence::claimed_by))
+                    .first(&mut *conn)
+                    .unwrap();
+            (checked.is_some(), claimed.is_some())
+        })
+        .collect()
+}
+
+/// Waits, polling the database, until `done` holds (or a minute has passed).
+async fn until(app: &TestApp, ids: &[String], done: impl Fn(&[(bool, bool)]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(&standing(app, ids)) {
+        assert!(
+            Instant::now() < deadline,
+            "not reached: {:?}",
+            standing(app, ids)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A round in the background, on its own instance over the test's database.
+async fn round_in_background(app: &TestApp) -> tokio::task::JoinHandle<()> {
+    let instance = app.second_instance().await;
+    tokio::spawn(async move {
+        let scope =
+            pledge_registry::jobs::check_evidence::scope(None, pledge_registry::db::models::now());
+        let _ = pledge_registry::jobs::check_evidence::run(&instance, scope, &|_| {}).await;
+    })
+}
+
+/// A link that hangs does not hold up the others: they are all checked while it is
+/// still waiting. Stopping the round then lets go of every link it held.
+#[tokio::test]
+async fn a_hanging_link_delays_no_other_and_a_stopped_round_holds_nothing() {
+    let fx = Fixture::start().await;
+    let mut settings: Vec<(&str, &str)> = FAST.to_vec();
+    settings.extend([
+        ("REGISTRY_CHECK_TIMEOUT", "120s"),
+        ("REGISTRY_CHECK_CONCURRENCY", "2"),
+        ("REGISTRY_CHECK_PER_HOST", "2"),
+    ]);
+    let app = TestApp::spawn_with(&settings).await;
+    let s = app.register("Patient Ltd").await;
+    let hanging = app.add_evidence(&s, &fx.url("/hang")).await;
+    let mut quick = Vec::new();
+    for i in 0..12 {
+        quick.push(app.add_evidence(&s, &fx.url(&format!("/ok?{i}"))).await);
+    }
+    let round = round_in_background(&app).await;
+    until(&app, &quick, |s| s.iter().all(|(checked, _)| *checked)).await;
+    assert_eq!(
+        standing(&app, std::slice::from_ref(&hanging)),
+        [(false, true)],
+        "the hanging link is still held, unchecked, while all the others are done"
+    );
+    round.abort();
+    assert!(round.await.unwrap_err().is_cancelled());
+    let mut all = quick.clone();
+    all.push(hanging);
+    assert!(
+        standing(&app, &all).iter().all(|(_, claimed)| !claimed),
+        "a stopped round leaves nothing claimed"
+    );
+}
+
+/// A slow host delays only its own links: another host's are checked meanwhile.
+#[tokio::test]
+async fn a_slow_host_delays_only_itself() {
+    let slow = Fixture::start().await;
+    let fast = Fixture::start().await;
+    let mut settings: Vec<(&str, &str)> = FAST.to_vec();
+    settings.extend([
+        ("REGISTRY_CHECK_TIMEOUT", "30s"),
+        ("REGISTRY_CHECK_CONCURRENCY", "2"),
+        ("REGISTRY_CHECK_PER_HOST", "1"),
+    ]);
+    let app = TestApp::spawn_with(&settings).await;
+    let a = app.register("Slow Host Ltd").await;
+    let b = app.register("Fast Host Ltd").await;
+    let mut slow_links = Vec::new();
+    let mut fast_links = Vec::new();
+    for i in 0..6 {
+        slow_links.push(
+            app.add_evidence(&a, &slow.url(&format!("/latency/2000/200?{i}")))
+                .await,
+        );
+        fast_links.push(app.add_evidence(&b, &fast.url(&format!("/ok?{i}"))).await);
+    }
+    let round = round_in_background(&app).await;
+    until(&app, &fast_links, |s| s.iter().all(|(checked, _)| *checked)).await;
+    let slow_done = standing(&app, &slow_links)
+        .iter()
+        .filter(|(checked, _)| *checked)
+        .count();
+    assert!(
+        slow_done <= 2,
+        "the fast host's links waited for {slow_done} of the slow host's"
+    );
+    round.abort();
+    let _ = round.await;
+}

@@ -97,6 +97,13 @@ pub fn count_live(conn: &mut DbConn, supplier_id: Option<&str>) -> QueryResult<u
     q.count().get_result::<i64>(conn).map(|n| n.max(0) as u64)
 }
 
+/// Extends the lease of every link still held by `claim` (a round still running).
+pub fn extend(conn: &mut DbConn, claim: &str, until: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(evidence::table.filter(evidence::claimed_by.eq(claim)))
+        .set(evidence::claimed_until.eq(until))
+        .execute(conn)
+}
+
 /// Lets go of a claim without recording a check (the round stopped early).
 pub fn release(conn: &mut DbConn, claim: &str) -> QueryResult<usize> {
     diesel::update(evidence::table.filter(evidence::claimed_by.eq(claim)))
