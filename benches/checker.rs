@@ -1,9 +1,17 @@
 //! Evidence checker benchmark: checks a few thousand URLs on a local fixture with
 //! realistic per-request latency, and reports URLs per second, peak memory and the
 //! outcome counts against the fixture's known truth. With `--lychee PATH`, runs the
-//! lychee link checker on the same URLs at the same concurrency for comparison.
+//! lychee link checker on the same URLs at the same settings for comparison.
 //!
 //!     cargo bench --bench checker -- --urls 3000 --concurrency 32 [--lychee /path/to/lychee]
+//!     cargo bench --bench checker -- --mix hard --hosts 1 --latency 50 --urls 2000 \
+//!         --concurrency 64 --per-host 64 --retries 1 --timeout 5 --round
+//!
+//! `--mix` is `standard` (the default), `hard` (slow, hanging and refused links, 429s
+//! with Retry-After, 5xx and redirect loops among them) or `ok` (every link answers
+//! 200). `--latency MS` gives every answer the same latency (default: 20 to 120 ms).
+//! `--round` checks the links as the service does, with `check-evidence`'s round: stored
+//! in a fresh SQLite registry, claimed, checked and each result recorded.
 //!
 //! Everything runs on 127.0.0.1: the fixture is a child process listening on `--hosts`
 //! ports, each port standing for one web host.
@@ -17,17 +25,35 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use pledge_registry::checker::Checker;
 use pledge_registry::config::Config;
 
-/// What each fixture path answers, and what the checker must conclude.
-const KINDS: &[(&str, u32, &str)] = &[
-    // (kind, share in 100, expected outcome)
-    ("ok", 64, "ok"),
-    ("notfound", 10, "broken"),
-    ("gone", 4, "broken"),
-    ("redirect", 10, "redirected"),
-    ("forbidden", 5, "restricted"),
-    ("headless", 5, "ok"),
-    ("error", 2, "broken"),
+/// What each fixture path answers, and what the checker must conclude:
+/// (kind, share in 1000, expected outcome).
+const STANDARD: &[(&str, u32, &str)] = &[
+    ("ok", 640, "ok"),
+    ("notfound", 100, "broken"),
+    ("gone", 40, "broken"),
+    ("redirect", 100, "redirected"),
+    ("forbidden", 50, "restricted"),
+    ("headless", 50, "ok"),
+    ("error", 20, "broken"),
 ];
+
+/// The cases that stall a naive checker, in the shares of 2,000 links: 1,490 ok, 200
+/// redirects, 10 loops, 100 404s, 40 410s, 60 500s, 40 429s with `Retry-After` (then
+/// 200), 40 slow (3 s), 10 hanging, 10 refused connections.
+const HARD: &[(&str, u32, &str)] = &[
+    ("ok", 745, "ok"),
+    ("redirect", 100, "redirected"),
+    ("loop", 5, "broken"),
+    ("notfound", 50, "broken"),
+    ("gone", 20, "broken"),
+    ("error", 30, "broken"),
+    ("ratelimited", 20, "ok"),
+    ("slow", 20, "ok"),
+    ("hang", 5, "unreachable"),
+    ("refused", 5, "unreachable"),
+];
+
+const ALL_OK: &[(&str, u32, &str)] = &[("ok", 1000, "ok")];
 
 fn arg(name: &str, default: &str) -> String {
     let args: Vec<String> = std::env::args().collect();
@@ -37,10 +63,12 @@ fn arg(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
-fn kind_of(i: usize) -> (&'static str, &'static str) {
-    let slot = (i * 37 % 100) as u32;
+type Kinds = &'static [(&'static str, u32, &'static str)];
+
+fn kind_of(kinds: Kinds, i: usize) -> (&'static str, &'static str) {
+    let slot = (i * 373 % 1000) as u32;
     let mut acc = 0;
-    for (kind, share, outcome) in KINDS {
+    for (kind, share, outcome) in kinds {
         acc += share;
         if slot < acc {
             return (kind, outcome);
@@ -48,6 +76,10 @@ fn kind_of(i: usize) -> (&'static str, &'static str) {
     }
     ("ok", "ok")
 }
+
+/// Requests seen per path, for answers that change on a retry.
+static SEEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, u32>>> =
+    std::sync::LazyLock::new(Default::default);
 
 async fn serve(req: HttpRequest) -> HttpResponse {
     // /t/{kind}/{latency_ms}/{i}
@@ -59,7 +91,28 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     };
     tokio::time::sleep(Duration::from_millis(ms)).await;
     let head = req.method() == actix_web::http::Method::HEAD;
+    let seen = {
+        let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+        let n = seen.entry(req.path().to_owned()).or_default();
+        *n += 1;
+        *n
+    };
     match kind {
+        "loop" => HttpResponse::Found()
+            .insert_header(("Location", req.path().to_owned()))
+            .finish(),
+        "ratelimited" if seen == 1 => HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", "1"))
+            .finish(),
+        "ratelimited" => HttpResponse::Ok().body("evidence page, at last"),
+        "slow" => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            HttpResponse::Ok().body("evidence page, slowly")
+        }
+        "hang" => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            HttpResponse::Ok().finish()
+        }
         "ok" | "landing" => HttpResponse::Ok().body("evidence page"),
         "notfound" | "missing" => HttpResponse::NotFound().finish(),
         "gone" => HttpResponse::Gone().finish(),
@@ -113,7 +166,21 @@ fn main() -> anyhow::Result<()> {
     }
     let count: usize = arg("--urls", "3000").parse()?;
     let concurrency = arg("--concurrency", "32");
+    let per_host = arg("--per-host", "4");
+    let retries = arg("--retries", "0");
+    let timeout = arg("--timeout", "20");
+    let latency = arg("--latency", "");
+    let round = std::env::args().any(|a| a == "--round");
+    let (mix, kinds): (&str, Kinds) = match arg("--mix", "standard").as_str() {
+        "hard" => ("hard", HARD),
+        "ok" => ("ok", ALL_OK),
+        _ => ("standard", STANDARD),
+    };
     let lychee = arg("--lychee", "");
+    // A port nothing listens on, for refused connections.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
 
     let mut child = Command::new(std::env::current_exe()?)
         .args(["fixture", "--hosts", &hosts.to_string()])
@@ -132,9 +199,13 @@ fn main() -> anyhow::Result<()> {
 
     let mut truth = Vec::with_capacity(count);
     for i in 0..count {
-        let (kind, outcome) = kind_of(i);
-        let latency = 20 + (i * 7919 % 101); // 20..120 ms, spread evenly
-        let port = ports[i % ports.len()];
+        let (kind, outcome) = kind_of(kinds, i);
+        let latency = latency.parse::<usize>().unwrap_or(20 + (i * 7919 % 101)); // 20..120 ms, spread evenly
+        let port = if kind == "refused" {
+            closed.to_string()
+        } else {
+            ports[i % ports.len()].to_owned()
+        };
         truth.push((
             format!("http://127.0.0.1:{port}/t/{kind}/{latency}/{i}"),
             outcome,
@@ -150,32 +221,28 @@ fn main() -> anyhow::Result<()> {
             .join("\n"),
     )?;
 
-    let settings = Config::from_lookup(|k| match k {
+    let data = std::env::temp_dir().join(format!("checker-bench-{}", std::process::id()));
+    let config = Config::from_lookup(|k| match k {
         "REGISTRY_CHECKER_ALLOW_LOOPBACK" => Some("true".into()),
         "REGISTRY_CHECK_CONCURRENCY" => Some(concurrency.clone()),
-        "REGISTRY_CHECK_PER_HOST" => Some("4".into()),
-        "REGISTRY_CHECK_RETRIES" => Some("0".into()),
+        "REGISTRY_CHECK_PER_HOST" => Some(per_host.clone()),
+        "REGISTRY_CHECK_RETRIES" => Some(retries.clone()),
+        "REGISTRY_CHECK_TIMEOUT" => Some(format!("{timeout}s")),
+        "REGISTRY_CHECK_BACKOFF" => Some("200ms".into()),
+        "REGISTRY_CHECK_INTERVAL" => Some("off".into()),
+        "REGISTRY_LAPSE_INTERVAL" => Some("off".into()),
+        "REGISTRY_DATA_DIR" => Some(data.to_string_lossy().into_owned()),
         _ => None,
-    })?
-    .checker;
-    let rss_before = peak_rss_kib();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (elapsed, results) = runtime.block_on(async {
-        use futures_util::StreamExt;
-        let checker = Checker::new(settings)?;
-        let started = Instant::now();
-        let results: Vec<(usize, String)> = futures_util::stream::iter(truth.iter().enumerate())
-            .map(|(i, (u, _))| {
-                let checker = &checker;
-                async move { (i, checker.check(u).await.outcome.as_str().to_owned()) }
-            })
-            .buffer_unordered(1024)
-            .collect()
-            .await;
-        anyhow::Ok((started.elapsed(), results))
     })?;
+    let rss_before = peak_rss_kib();
+    let urls: Vec<String> = truth.iter().map(|(u, _)| u.clone()).collect();
+    let (elapsed, results) = if round {
+        let out = round::run(config, &urls);
+        let _ = std::fs::remove_dir_all(&data);
+        out?
+    } else {
+        direct(config, &urls)?
+    };
     let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, o) in &truth {
         *expected.entry(o).or_default() += 1;
@@ -188,13 +255,25 @@ fn main() -> anyhow::Result<()> {
             wrong += 1;
         }
     }
+    let latency_words = if latency.is_empty() {
+        "20-120 ms".to_owned()
+    } else {
+        format!("{latency} ms")
+    };
     println!(
-        "machine: {} cores; {count} URLs on {hosts} local hosts, 20-120 ms latency each",
+        "machine: {} cores; {count} URLs ({mix} mix) on {hosts} local hosts, {latency_words} latency each",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    println!("registry checker, concurrency {concurrency} (per host 4):");
+    println!(
+        "registry checker{}, concurrency {concurrency}, per host {per_host}, timeout {timeout} s, {retries} retries:",
+        if round {
+            " (check-evidence round, results recorded)"
+        } else {
+            ""
+        }
+    );
     println!(
         "  time {:.2} s, {:.0} URLs/s, peak RSS {} KiB (before: {rss_before} KiB)",
         elapsed.as_secs_f64(),
@@ -213,13 +292,111 @@ fn main() -> anyhow::Result<()> {
     );
 
     if !lychee.is_empty() {
-        let matched = ["--host-concurrency", "4", "--host-request-interval", "0s"];
+        let matched = [
+            "--host-concurrency",
+            per_host.as_str(),
+            "--host-request-interval",
+            "0s",
+            "--max-retries",
+            retries.as_str(),
+            "--timeout",
+            timeout.as_str(),
+        ];
         run_lychee(&lychee, &concurrency, &matched, &list, count)?;
-        run_lychee(&lychee, &concurrency, &[], &list, count)?;
     }
     let _ = child.kill();
     let _ = child.wait();
     Ok(())
+}
+
+/// Checks every URL with the checker alone, as many at once as it allows.
+fn direct(config: Config, urls: &[String]) -> anyhow::Result<(Duration, Vec<(usize, String)>)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        use futures_util::StreamExt;
+        let checker = Checker::new(config.checker)?;
+        let started = Instant::now();
+        let results: Vec<(usize, String)> = futures_util::stream::iter(urls.iter().enumerate())
+            .map(|(i, u)| {
+                let checker = &checker;
+                async move { (i, checker.check(u).await.outcome.as_str().to_owned()) }
+            })
+            .buffer_unordered(urls.len().max(1))
+            .collect()
+            .await;
+        anyhow::Ok((started.elapsed(), results))
+    })
+}
+
+/// The registry's own round over the URLs, stored as evidence links.
+mod round {
+    use std::time::{Duration, Instant};
+
+    use diesel::prelude::*;
+    use pledge_registry::config::Config;
+    use pledge_registry::db::schema::{evidence, evidence_checks};
+
+    pub fn run(
+        config: Config,
+        urls: &[String],
+    ) -> anyhow::Result<(Duration, Vec<(usize, String)>)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let state = pledge_registry::bootstrap::prepare(config)?;
+        let mut conn = state.pool.get()?;
+        // Enough suppliers with enough links, then each link pointed at one URL.
+        pledge_registry::seed::seed_demo(&mut conn, (urls.len() / 2).max(1) as u32, 12)?;
+        let ids: Vec<String> = evidence::table
+            .filter(evidence::retired_at.is_null())
+            .order(evidence::id.asc())
+            .select(evidence::id)
+            .load(&mut conn)?;
+        anyhow::ensure!(ids.len() >= urls.len(), "only {} links seeded", ids.len());
+        diesel::delete(evidence_checks::table).execute(&mut conn)?;
+        for (id, url) in ids.iter().zip(urls) {
+            diesel::update(evidence::table.find(id))
+                .set((
+                    evidence::url.eq(url),
+                    evidence::health.eq("pending"),
+                    evidence::checked_at.eq(None::<chrono::NaiveDateTime>),
+                    evidence::consecutive_failures.eq(0),
+                ))
+                .execute(&mut conn)?;
+        }
+        diesel::update(evidence::table.filter(evidence::id.ne_all(&ids[..urls.len()])))
+            .set(evidence::retired_at.eq(Some(pledge_registry::db::models::now())))
+            .execute(&mut conn)?;
+        drop(conn);
+        let started = Instant::now();
+        let summary = runtime.block_on(async {
+            let scope = pledge_registry::jobs::check_evidence::scope(
+                None,
+                pledge_registry::db::models::now(),
+            );
+            pledge_registry::jobs::check_evidence::run(&state, scope, &|_| {}).await
+        });
+        let elapsed = started.elapsed();
+        summary.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let mut conn = state.pool.get()?;
+        let outcomes: Vec<(String, String)> = evidence_checks::table
+            .inner_join(evidence::table)
+            .select((evidence::url, evidence_checks::outcome))
+            .load(&mut conn)?;
+        let index: std::collections::HashMap<&str, usize> = urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.as_str(), i))
+            .collect();
+        let results = outcomes
+            .into_iter()
+            .filter_map(|(url, outcome)| Some((*index.get(url.as_str())?, outcome)))
+            .collect();
+        Ok((elapsed, results))
+    }
 }
 
 /// Runs lychee on the URL list with `extra` settings and prints time, memory and counts.
@@ -239,8 +416,6 @@ fn run_lychee(
             "--no-progress",
             "--max-concurrency",
             concurrency,
-            "--max-retries",
-            "0",
         ])
         .args(["--cache=false", "--format", "json", "--mode", "plain"])
         .args(extra)
@@ -254,7 +429,7 @@ fn run_lychee(
         .unwrap_or("?");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     println!(
-        "lychee, --max-concurrency {concurrency} --max-retries 0 {}:",
+        "lychee, --max-concurrency {concurrency} {}:",
         extra.join(" ")
     );
     println!(
