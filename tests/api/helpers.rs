@@ -268,6 +268,23 @@ impl TestApp {
             .expect("await");
     }
 
+    /// Publishes a new pledge version with the current one's commitments; its status.
+    pub async fn publish_version(&self, version: &str) -> reqwest::StatusCode {
+        let pledge = self.get_json("/api/v1/pledge").await;
+        let mut commitments = pledge["commitments"].clone();
+        for c in commitments.as_array_mut().expect("commitments") {
+            c.as_object_mut()
+                .expect("a commitment")
+                .retain(|k, _| ["code", "title", "description"].contains(&k.as_str()));
+        }
+        let body = json!({"version": version, "title": "Tech Pledge", "summary": "Next.",
+                          "source_url": "https://example.org/pledge", "published_on": "2027-01-01",
+                          "commitments": commitments});
+        self.admin_post("/api/v1/admin/pledge/versions", Some(body))
+            .await
+            .status()
+    }
+
     /// An operator lifecycle action (`verify`, `suspend`, `reinstate`) on `s`.
     pub async fn lifecycle(&self, s: &Supplier, action: &str, body: Option<Value>) -> Response {
         self.admin_post(&format!("/api/v1/admin/suppliers/{}/{action}", s.id), body)

@@ -277,7 +277,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
         let status = match next(14) {
             9 if versions < 2 => {
                 versions += 1;
-                publish_version(&app, &format!("2027-0{versions}")).await
+                app.publish_version(&format!("2027-0{versions}")).await
             }
             10 => {
                 // A certification that expires: added ahead of its date, then the date
@@ -391,23 +391,6 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let mut conn = app.pool.get().unwrap();
     let (_, bad) = audit::verify(&mut conn).unwrap();
     assert_eq!(bad, None);
-}
-
-/// Publishes a new pledge version with the current one's commitments; its status.
-async fn publish_version(app: &TestApp, version: &str) -> reqwest::StatusCode {
-    let pledge = app.get_json("/api/v1/pledge").await;
-    let mut commitments = pledge["commitments"].clone();
-    for c in commitments.as_array_mut().unwrap() {
-        c.as_object_mut()
-            .unwrap()
-            .retain(|k, _| ["code", "title", "description"].contains(&k.as_str()));
-    }
-    let body = json!({"version": version, "title": "Tech Pledge", "summary": "Next.",
-                      "source_url": "https://example.org/pledge", "published_on": "2027-01-01",
-                      "commitments": commitments});
-    app.admin_post("/api/v1/admin/pledge/versions", Some(body))
-        .await
-        .status()
 }
 
 /// A mirror can start from an export and follow the feed from the position the export

@@ -535,24 +535,7 @@ async fn stored_records_follow_time_and_new_pledge_versions() {
         "recorded once"
     );
     // A newer pledge version: the record says the signature names an earlier one.
-    let pledge = app.get_json("/api/v1/pledge").await;
-    let mut commitments = pledge["commitments"].clone();
-    for c in commitments.as_array_mut().unwrap() {
-        c.as_object_mut()
-            .unwrap()
-            .retain(|k, _| ["code", "title", "description"].contains(&k.as_str()));
-    }
-    let res = app
-        .admin_post(
-            "/api/v1/admin/pledge/versions",
-            Some(
-                json!({"version": "2027-01", "title": "Tech Pledge 2027", "summary": "Next.",
-                        "source_url": "https://example.org/pledge", "published_on": "2027-01-01",
-                        "commitments": commitments}),
-            ),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    assert_eq!(app.publish_version("2027-01").await, 201);
     let view = app.get_json(&path).await;
     assert_eq!(view["signature"]["is_current_version"], false);
     let feed = app.get_json("/api/v1/changes?limit=200").await;
