@@ -158,7 +158,7 @@ fn cors() -> actix_cors::Cors {
             "Deprecation",
             "Sunset",
             "Link",
-            crate::routes::export::CHANGES_SINCE,
+            crate::export::CHANGES_SINCE,
         ])
         .max_age(86_400)
 }

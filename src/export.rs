@@ -8,6 +8,9 @@ use crate::db::models::supplier::{self, ListFilter, Stored};
 use crate::error::{ApiError, ApiResult};
 use crate::views::supplier::SupplierView;
 
+/// The response field that names the change-feed position an export starts from.
+pub const CHANGES_SINCE: &str = "Changes-Since";
+
 /// Suppliers read and written per step.
 pub const PAGE: i64 = 500;
 

@@ -37,9 +37,6 @@ impl crate::http::extract::QueryParams for ExportParams {
     const REPEATABLE: &'static [&'static str] = crate::routes::suppliers::filters::REPEATABLE;
 }
 
-/// The response field that names the change-feed position an export starts from.
-pub const CHANGES_SINCE: &str = "Changes-Since";
-
 fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format> {
     match asked {
         Some(FormatParam::Ndjson) => return Ok(Format::Ndjson),
@@ -132,6 +129,6 @@ pub async fn export(
             format!("inline; filename=\"tech-pledge-suppliers.{extension}\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((CHANGES_SINCE, since))
+        .insert_header((bulk::CHANGES_SINCE, since))
         .streaming(futures_util::StreamExt::chain(body, pages)))
 }
