@@ -36,7 +36,7 @@ pub async fn read(
     // Anyone without a token reads the stored record: one query, served as stored.
     let Some(caller) = caller.0 else {
         let stored = state
-            .db(move |conn| {
+            .db_point_read(move |conn| {
                 records::served(conn, &key)?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {key:?}")))
             })
