@@ -582,3 +582,55 @@ async fn a_slow_host_delays_only_itself() {
     round.abort();
     let _ = round.await;
 }
+
+/// A check that outlasts its lease keeps its link: the round renews its claims, so a
+/// second round finds nothing to take, and the link is fetched once.
+#[tokio::test]
+async fn a_long_check_keeps_its_link_past_the_first_lease() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::evidence;
+    let fx = Fixture::start().await;
+    let mut settings: Vec<(&str, &str)> = FAST.to_vec();
+    settings.extend([
+        ("REGISTRY_CHECK_TIMEOUT", "60s"),
+        ("REGISTRY_CHECK_LEASE", "3s"),
+    ]);
+    let app = TestApp::spawn_with(&settings).await;
+    let s = app.register("Slow Answer Ltd").await;
+    let id = app.add_evidence(&s, &fx.url("/latency/8000/200")).await;
+    let held_until = || -> Option<chrono::NaiveDateTime> {
+        let mut conn = app.pool.get().unwrap();
+        evidence::table
+            .find(&id)
+            .select(evidence::claimed_until)
+            .first(&mut *conn)
+            .unwrap()
+    };
+    let round = round_in_background(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let first = loop {
+        if let Some(t) = held_until() {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "never claimed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // Renewed while the check runs (the first lease would end three seconds in).
+    while held_until().is_some_and(|t| t <= first) {
+        assert!(Instant::now() < deadline, "the claim was never renewed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let other = app.second_instance().await;
+    let scope =
+        pledge_registry::jobs::check_evidence::scope(None, pledge_registry::db::models::now());
+    let second = pledge_registry::jobs::check_evidence::run(&other, scope, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        second.checked, 0,
+        "the link is still held by the first round"
+    );
+    round.await.unwrap();
+    assert_eq!(standing(&app, &[id]), [(true, false)]);
+    assert_eq!(fx.hits("/latency/8000/200"), 1, "fetched once");
+}
