@@ -37,21 +37,6 @@ pub struct EvidenceRow {
     pub check_detail: Option<String>,
 }
 
-/// The latest expiry date of live evidence that has passed (before `today`).
-pub fn last_expiry_passed(
-    conn: &mut DbConn,
-    today: chrono::NaiveDate,
-) -> QueryResult<Option<chrono::NaiveDate>> {
-    evidence::table
-        .filter(evidence::retired_at.is_null())
-        .filter(evidence::expires_on.lt(today))
-        .order(evidence::expires_on.desc())
-        .select(evidence::expires_on)
-        .first::<Option<chrono::NaiveDate>>(conn)
-        .optional()
-        .map(Option::flatten)
-}
-
 /// A supplier's live links whose expiry date is on or after `from` and before `to`,
 /// as (id, expires on).
 pub fn expiring_between(

@@ -16,17 +16,12 @@ pub fn now() -> chrono::NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
-/// When anything a public read shows last changed: the newest audit entry (every
-/// write makes one, in its transaction) or the latest certification expiry already
-/// passed (expiry is worked out at read time, so it writes nothing), whichever is later.
-/// An upper bound for any one record, and so a safe `Last-Modified`.
+/// When anything a public read shows last changed: the newest audit entry. Every write
+/// makes one in its transaction, time-caused changes included (lapsing, and the expiry
+/// job's `evidence.expired`), and stored records change only with writes, so this is an
+/// upper bound for any one of them, and so a safe `Last-Modified`.
 pub fn register_modified_at(
     conn: &mut crate::db::DbConn,
-    today: chrono::NaiveDate,
 ) -> diesel::QueryResult<Option<chrono::NaiveDateTime>> {
-    let logged = audit::head(conn)?.map(|(_, _, at)| at);
-    let expired = evidence::last_expiry_passed(conn, today)?
-        .and_then(|d| d.succ_opt())
-        .and_then(|d| d.and_hms_opt(0, 0, 0));
-    Ok(logged.max(expired))
+    Ok(audit::head(conn)?.map(|(_, _, at)| at))
 }

@@ -1,5 +1,4 @@
 use actix_web::{HttpRequest, HttpResponse, get};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use utoipa::IntoParams;
@@ -56,7 +55,7 @@ pub async fn list(
     let include_total = p.include_total.unwrap_or(false);
     let body = state
         .db(move |conn| {
-            let modified = register_modified_at(conn, Utc::now().date_naive())?;
+            let modified = register_modified_at(conn)?;
             let rows = supplier::stored_page(conn, &filter, Stored::Summary)?;
             let page = Page::from_rows(rows, limit, |(slug, _)| slug.clone(), |(_, json)| json);
             let items = page

@@ -1,1 +1,0 @@
-DROP INDEX evidence_expires_on;
