@@ -181,6 +181,7 @@ diesel::table! {
 diesel::table! {
     supplier_records (supplier_id) {
         supplier_id -> Text,
+        slug -> Text,
         record -> Text,
         summary -> Text,
         etag -> Text,

@@ -21,7 +21,7 @@ pub fn assemble(conn: &mut DbConn, supplier_id: &str, at: NaiveDateTime) -> ApiR
         ApiError::Internal(anyhow::anyhow!("no supplier {supplier_id} to project"))
     })?;
     let current = pledge::current(conn)?.map(|v| v.version);
-    let revision = row.revision;
+    let (revision, slug) = (row.revision, row.slug.clone());
     let view = SupplierView::load_with(conn, row.clone(), false, current.clone())?;
     let summary = SupplierSummary::of_record(row, &view, current.as_deref())?;
     let today = Utc::now().date_naive();
@@ -33,6 +33,7 @@ pub fn assemble(conn: &mut DbConn, supplier_id: &str, at: NaiveDateTime) -> ApiR
         .min();
     Ok(RecordRow {
         supplier_id: supplier_id.to_owned(),
+        slug,
         etag: etag(&view, revision, false),
         record: json(&view)?,
         summary: json(&summary)?,

@@ -11,6 +11,7 @@ use crate::db::schema::{supplier_records, suppliers};
 #[diesel(treat_none_as_null = true)]
 pub struct RecordRow {
     pub supplier_id: String,
+    pub slug: String,
     pub record: String,
     pub summary: String,
     pub etag: String,
@@ -56,8 +57,7 @@ pub fn served(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<Served>
             .first(conn)
             .optional(),
         Err(_) => supplier_records::table
-            .inner_join(suppliers::table)
-            .filter(suppliers::slug.eq(id_or_slug.to_ascii_lowercase()))
+            .filter(supplier_records::slug.eq(id_or_slug.to_ascii_lowercase()))
             .select(columns)
             .first(conn)
             .optional(),
