@@ -31,11 +31,14 @@ pub fn json_cached<T: Serialize>(
     visibility: Visibility,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
-    let etag = etag.unwrap_or_else(|| {
-        let digest = Sha256::digest(&bytes);
-        format!("\"{}\"", &hex(&digest)[..32])
-    });
+    let etag = etag.unwrap_or_else(|| content_etag(&bytes));
     Ok(json_bytes(req, bytes.into(), etag, modified, visibility))
+}
+
+/// A strong ETag naming these exact bytes.
+pub fn content_etag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", &hex(&digest)[..32])
 }
 
 /// JSON already serialized, with its ETag and the time it last changed, or 304 when

@@ -15,13 +15,3 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
 }
-
-/// When anything a public read shows last changed: the newest audit entry. Every write
-/// makes one in its transaction, time-caused changes included (lapsing, and the expiry
-/// job's `evidence.expired`), and stored records change only with writes, so this is an
-/// upper bound for any one of them, and so a safe `Last-Modified`.
-pub fn register_modified_at(
-    conn: &mut crate::db::DbConn,
-) -> diesel::QueryResult<Option<chrono::NaiveDateTime>> {
-    Ok(audit::head(conn)?.map(|(_, _, at)| at))
-}

@@ -1,3 +1,4 @@
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -5,11 +6,11 @@ use utoipa::IntoParams;
 
 use super::filters::{self, with_supplier_filters};
 use crate::app::State;
-use crate::db::models::register_modified_at;
+use crate::db::models::audit;
 use crate::db::models::supplier::{self, ListFilter, Stored};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{Query, QueryParams};
-use crate::http::respond::{Visibility, json_cached};
+use crate::http::respond::{Visibility, content_etag, json_bytes};
 use crate::views::page::{self, Page};
 use crate::views::supplier::SupplierSummary;
 
@@ -53,9 +54,26 @@ pub async fn list(
         ..p.take_filter()?
     };
     let include_total = p.include_total.unwrap_or(false);
+    // A page changes only with a write, and every write moves the audit log's head: a
+    // page built at this head is still the answer. The check is one indexed read; only a
+    // page not held for this head is built.
+    let key = format!("list:{}", req.query_string());
+    let held = state.clone();
+    let (head, at, held_page) = state
+        .db_point_read(move |conn| {
+            let (seq, at) = audit::head(conn)?.map_or((0, None), |(seq, _, at)| (seq, Some(at)));
+            Ok((seq, at, held.records.get(&key, &seq.to_string())))
+        })
+        .await?;
+    if let Some(held_page) = held_page {
+        // Held as the ETag, a newline, then the page.
+        let split = held_page.iter().position(|b| *b == b'\n').unwrap_or(0);
+        let etag = String::from_utf8_lossy(&held_page[..split]).into_owned();
+        let body = held_page.slice((split + 1).min(held_page.len())..);
+        return Ok(json_bytes(&req, body, etag, at, Visibility::Public));
+    }
     let body = state
         .db(move |conn| {
-            let modified = register_modified_at(conn)?;
             let rows = supplier::stored_page(conn, &filter, Stored::Summary)?;
             let page = Page::from_rows(rows, limit, |(slug, _)| slug.clone(), |(_, json)| json);
             let items = page
@@ -69,16 +87,31 @@ pub async fn list(
             } else {
                 None
             };
-            Ok((
-                Page {
-                    items,
-                    next_cursor: page.next_cursor,
-                    total,
-                },
-                modified,
-            ))
+            let page = Page {
+                items,
+                next_cursor: page.next_cursor,
+                total,
+            };
+            serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.into()))
         })
         .await?;
-    let (body, modified) = body;
-    json_cached(&req, &body, None, modified, Visibility::Public)
+    let etag = content_etag(&body);
+    // Held under the head read before the page: a write in between makes the page newer
+    // than its head, and the head from then on is a newer one, so it is never served.
+    let mut held_page = Vec::with_capacity(etag.len() + 1 + body.len());
+    held_page.extend_from_slice(etag.as_bytes());
+    held_page.push(b'\n');
+    held_page.extend_from_slice(&body);
+    state.records.put(
+        &format!("list:{}", req.query_string()),
+        &head.to_string(),
+        Bytes::from(held_page),
+    );
+    Ok(json_bytes(
+        &req,
+        Bytes::from(body),
+        etag,
+        at,
+        Visibility::Public,
+    ))
 }
