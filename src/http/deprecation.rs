@@ -71,6 +71,9 @@ pub async fn announce(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if DEPRECATED.is_empty() {
+        return next.call(req).await;
+    }
     let fields = match req.match_pattern() {
         Some(pattern) => fields_for(DEPRECATED, req.method().as_str(), &pattern),
         None => Vec::new(),

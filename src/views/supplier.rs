@@ -332,7 +332,7 @@ impl SupplierView {
 }
 
 /// A supplier in a list.
-#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SupplierSummary {
     #[schema(format = Uuid)]
     pub id: String,
