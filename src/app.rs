@@ -34,7 +34,7 @@ pub struct AppState {
     pub rate_limits: crate::http::ratelimit::RateLimits,
     /// Request counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
-    /// Public supplier records as last sent, by ETag.
+    /// Supplier pages and list pages as last built, by the version they were built from.
     pub records: crate::record_cache::RecordCache,
 }
 

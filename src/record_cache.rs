@@ -1,9 +1,8 @@
-//! Public records as sent, kept in memory by their ETag so that many readers of one
-//! record do not each assemble it. The ETag names everything the public record depends
-//! on (the supplier's revision, whether its signature names the current pledge
-//! version, how many of its certifications have expired), so a cached record is served
-//! only while its ETag is still the one the database gives. Per instance and bounded in
-//! bytes: nothing here is needed for correctness.
+//! Rendered answers kept in memory under the version of the data they were built
+//! from, so that many readers of one answer do not each build it: a supplier's page
+//! under its stored record's ETag, a list page under the audit log head it was built at.
+//! Each is served only while that version is still the one the database gives. Per
+//! instance and bounded in bytes: nothing here is needed for correctness.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -30,12 +29,6 @@ impl RecordCache {
             budget,
             inner: Mutex::default(),
         }
-    }
-
-    /// Whether some record of `supplier` is held (worth working out its ETag for).
-    pub fn holds(&self, supplier: &str) -> bool {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.records.contains_key(supplier)
     }
 
     /// The body cached for `supplier` under `etag`, if any.
