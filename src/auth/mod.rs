@@ -140,7 +140,12 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
             id,
             jti: claims.jti,
         },
-        _ => Caller::Admin { jti: claims.jti },
+        (Role::Supplier, None) => {
+            return Err(ApiError::Unauthorized(
+                "a supplier token must name its supplier".into(),
+            ));
+        }
+        (Role::Admin, _) => Caller::Admin { jti: claims.jti },
     }))
 }
 

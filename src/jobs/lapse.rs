@@ -88,6 +88,19 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
     if !held {
         return Ok(0);
     }
+    // The lease is let go whatever the round came to, an error included.
+    let round = lapse_and_expire(state).await;
+    state.tx(move |conn| Ok(release(conn, &holder)?)).await?;
+    let (lapsed, expired) = round?;
+    if lapsed > 0 || expired > 0 {
+        tracing::info!(lapsed, expired, "time-caused changes recorded");
+    }
+    Ok(lapsed)
+}
+
+/// One round of the job, under its lease: (signatures lapsed, links expired).
+async fn lapse_and_expire(state: &AppState) -> ApiResult<(usize, usize)> {
+    let reaffirm_months = state.config.reaffirm_months;
     let due: Vec<String> = state
         .db(|conn| {
             Ok(signatures::table
@@ -114,7 +127,7 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
                         reason: Some("not reaffirmed by its reaffirm-by date".into()),
                         actor: "system",
                         who: Actor::System,
-                        reaffirm_months: 12,
+                        reaffirm_months,
                     },
                 )
             })
@@ -126,9 +139,5 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
         }
     }
     let expired = note_expiries(state).await?;
-    state.tx(move |conn| Ok(release(conn, &holder)?)).await?;
-    if lapsed > 0 || expired > 0 {
-        tracing::info!(lapsed, expired, "time-caused changes recorded");
-    }
-    Ok(lapsed)
+    Ok((lapsed, expired))
 }

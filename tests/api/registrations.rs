@@ -237,3 +237,40 @@ async fn concurrent_registrations_of_one_name_get_distinct_slugs() {
     assert_eq!(slugs.len(), 12);
     assert!(slugs.contains(&"twin-care-ltd".to_owned()));
 }
+
+/// The ETag a registration answers is the one the supplier's own read gives, so the
+/// first profile update can send it as `If-Match` straight away.
+#[tokio::test]
+async fn the_registrations_etag_is_the_records() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post("/api/v1/registrations", None, registration("Tagged Ltd"))
+        .await;
+    assert_eq!(res.status(), 201);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = res.json().await.unwrap();
+    let token = body["token"]["token"].as_str().unwrap();
+    let id = body["supplier"]["id"].as_str().unwrap();
+    let own = app
+        .req(
+            reqwest::Method::GET,
+            &format!("/api/v1/suppliers/{id}"),
+            Some(token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.headers()["etag"].to_str().unwrap(), etag);
+    let res = app
+        .req(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/suppliers/{id}"),
+            Some(token),
+        )
+        .header("If-Match", &etag)
+        .json(&serde_json::json!({ "description": "First edit" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

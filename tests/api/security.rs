@@ -680,3 +680,20 @@ async fn long_histories_are_paged_and_the_page_shows_the_newest() {
         .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 2 + 105 - 100);
 }
+
+/// A supplier token that names no supplier is refused, never taken for an operator's.
+#[tokio::test]
+async fn a_supplier_token_without_a_supplier_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.token(
+        pledge_registry::auth::tokens::Role::Supplier,
+        None,
+        chrono::Duration::days(1),
+    );
+    let res = app
+        .req(Method::GET, "/api/v1/admin/audit", Some(&token))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 401).await;
+}

@@ -100,7 +100,7 @@ pub async fn create(
     };
     let token_days = state.config.token_days;
     let state2 = state.clone();
-    let (view, token) = state
+    let (view, token, revision) = state
         .tx(move |conn| {
             if let Some(cn) = &row.company_number {
                 supplier::may_claim(conn, cn, None)?;
@@ -132,13 +132,14 @@ pub async fn create(
                 Some("registration"),
             )
             .map_err(ApiError::Internal)?;
-            Ok((SupplierView::load(conn, row, true)?, token))
+            let revision = row.revision;
+            Ok((SupplierView::load(conn, row, true)?, token, revision))
         })
         .await?;
     tracing::info!(supplier_id = %id, slug = %view.slug, "supplier registered");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/suppliers/{id}")))
-        .insert_header((header::ETAG, etag(&view, 1, true)))
+        .insert_header((header::ETAG, etag(&view, revision, true)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Registered {
             supplier: view,
