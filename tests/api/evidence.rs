@@ -157,11 +157,31 @@ async fn changing_an_evidence_url_resets_its_health() {
                 evidence::health.eq("broken"),
                 evidence::consecutive_failures.eq(3),
                 evidence::http_status.eq(Some(404)),
+                evidence::check_detail.eq(Some("HTTP 404")),
             ))
             .execute(&mut *conn)
             .unwrap();
+        let check = pledge_registry::db::models::checks::CheckRow {
+            id: 0,
+            evidence_id: id.to_owned(),
+            checked_at: pledge_registry::db::models::now(),
+            outcome: "broken".into(),
+            http_status: Some(404),
+            final_url: None,
+            detail: "HTTP 404".into(),
+            duration_ms: 40,
+        };
+        pledge_registry::db::models::checks::append(&mut conn, &check, 20).unwrap();
     }
     app.project(&s.id);
+    let before = app.supplier(&s.id).await;
+    assert_eq!(
+        before["evidence"][0]["health"]["recent_checks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         app.supplier(&s.slug).await["evidence"][0]["health"]["status"],
         "broken"
@@ -178,6 +198,24 @@ async fn changing_an_evidence_url_resets_its_health() {
     assert_eq!(edited["health"]["status"], "pending");
     assert_eq!(edited["health"]["consecutive_failures"], 0);
     assert_eq!(edited["health"]["http_status"], Value::Null);
+    // Nothing found at the old address stays with the new one.
+    let own = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let health = &own["evidence"][0]["health"];
+    assert_eq!(health["detail"], Value::Null);
+    assert_eq!(health["recent_checks"], json!([]));
+    let public = app.supplier(&s.id).await;
+    assert_eq!(public["evidence"][0]["health"]["recent_checks"], json!([]));
 }
 
 #[tokio::test]

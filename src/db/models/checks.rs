@@ -114,6 +114,12 @@ pub fn release(conn: &mut DbConn, claim: &str) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// Forgets a link's check history (its address changed).
+pub fn forget(conn: &mut DbConn, evidence_id: &str) -> QueryResult<usize> {
+    diesel::delete(evidence_checks::table.filter(evidence_checks::evidence_id.eq(evidence_id)))
+        .execute(conn)
+}
+
 /// Appends a check to a link's history and keeps only the newest `keep`.
 pub fn append(conn: &mut DbConn, row: &CheckRow, keep: i64) -> QueryResult<()> {
     diesel::insert_into(evidence_checks::table)

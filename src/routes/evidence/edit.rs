@@ -7,7 +7,7 @@ use crate::app::State;
 use crate::auth::Caller;
 use crate::changes;
 use crate::db::models::supplier::get_or_404;
-use crate::db::models::{audit, evidence, now, supplier};
+use crate::db::models::{audit, checks, evidence, now, supplier};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::validator::checked;
 use crate::domain::{EvidenceId, Validator, WebUrl};
@@ -144,6 +144,9 @@ pub async fn edit(
                 row.checked_at = None;
                 row.last_ok_at = None;
                 row.consecutive_failures = 0;
+                // What was found at the old address says nothing of the new one.
+                row.check_detail = None;
+                checks::forget(conn, &row.id)?;
             }
             if let Some(t) = title {
                 row.title = t;
