@@ -467,3 +467,29 @@ async fn the_export_takes_the_lists_filters() {
     let res = app.get("/api/v1/export?status=sleeping").await;
     assert_eq!(crate::helpers::fields(&problem(res, 400).await), ["status"]);
 }
+
+/// A damaged feed entry is reported, never silently left out: a mirror that skipped it
+/// would differ from the list without knowing.
+#[tokio::test]
+async fn a_damaged_feed_entry_is_an_error_not_a_gap() {
+    let app = TestApp::spawn().await;
+    app.register("Damaged Ltd").await;
+    let page = app.get_json("/api/v1/changes").await;
+    let seq = page["items"][0]["seq"].as_i64().unwrap();
+    {
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(audit_log::table.find(seq))
+            .set(audit_log::public_json.eq(Some("{not json")))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let body = problem(app.get("/api/v1/changes").await, 500).await;
+    assert_eq!(body["type"], "urn:pledge-registry:problem:internal");
+    assert!(
+        !body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not json"),
+        "no internals in the answer"
+    );
+}

@@ -87,18 +87,31 @@ pub async fn changes(
             let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
             let items = rows
                 .into_iter()
-                .filter_map(|r| {
-                    let supplier = serde_json::from_str(r.public_json.as_deref()?).ok()?;
-                    Some(Change {
+                .map(|r| {
+                    // A public entry always carries its supplier: one that does not, or
+                    // cannot be read, is damage to report, never a change to leave out.
+                    let damaged =
+                        |why: &str| ApiError::Internal(anyhow::anyhow!("change {} {why}", r.seq));
+                    let json = r
+                        .public_json
+                        .as_deref()
+                        .ok_or_else(|| damaged("has no view"))?;
+                    let supplier = serde_json::from_str(json)
+                        .map_err(|e| damaged(&format!("has an unreadable view: {e}")))?;
+                    let supplier_id = r
+                        .supplier_id
+                        .clone()
+                        .ok_or_else(|| damaged("names no supplier"))?;
+                    Ok(Change {
                         seq: r.seq,
                         at: r.at.and_utc(),
                         kind: r.action,
-                        supplier_id: r.supplier_id?,
+                        supplier_id,
                         entity_id: r.entity_id,
                         supplier,
                     })
                 })
-                .collect();
+                .collect::<ApiResult<Vec<_>>>()?;
             Ok((
                 ChangePage {
                     items,
