@@ -182,13 +182,25 @@ fn fill(
 ) -> anyhow::Result<(String, String)> {
     let pick =
         |rng: &mut dyn rand::RngCore, list: &[&'static str]| *list.choose(rng).unwrap_or(&"");
-    let name = format!(
-        "{} {} {}",
-        pick(rng, FIRST),
-        pick(rng, SECOND),
-        pick(rng, SUFFIX)
-    );
-    let slug = supplier::free_slug(conn, &Slug::from_name(&name))?;
+    let draw = |rng: &mut dyn rand::RngCore| {
+        format!(
+            "{} {} {}",
+            pick(rng, FIRST),
+            pick(rng, SECOND),
+            pick(rng, SUFFIX)
+        )
+    };
+    // Names another demo supplier has are drawn again (a few times): two suppliers of
+    // one name are real, but they make a poor demonstration of search.
+    let mut name = draw(rng);
+    let mut slug = supplier::free_slug(conn, &Slug::from_name(&name))?;
+    for _ in 0..20 {
+        if slug == Slug::from_name(&name) {
+            break;
+        }
+        name = draw(rng);
+        slug = supplier::free_slug(conn, &Slug::from_name(&name))?;
+    }
     let at = now();
     let created = at - Duration::days(rng.gen_range(1..700));
     let id = SupplierId::new().to_db();
