@@ -447,18 +447,7 @@ async fn the_public_sees_the_class_of_a_failure_not_the_networks_words() {
     let page = app.page(&s).await;
     assert!(!page.contains("resolves to") && !page.contains("loopback"));
     // The supplier itself and the operator see what happened.
-    let private: Value = app
-        .req(
-            reqwest::Method::GET,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let private: Value = app.own_record(&s).await;
     let detail = health_of(&private, &id)["detail"]
         .as_str()
         .unwrap()

@@ -199,18 +199,7 @@ async fn changing_an_evidence_url_resets_its_health() {
     assert_eq!(edited["health"]["consecutive_failures"], 0);
     assert_eq!(edited["health"]["http_status"], Value::Null);
     // Nothing found at the old address stays with the new one.
-    let own = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/suppliers/{}", s.id),
-            Some(&s.token),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let own = app.own_record(&s).await;
     let health = &own["evidence"][0]["health"];
     assert_eq!(health["detail"], Value::Null);
     assert_eq!(health["recent_checks"], json!([]));

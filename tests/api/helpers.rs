@@ -237,6 +237,22 @@ impl TestApp {
             .expect("backdate");
     }
 
+    /// `s`'s record as the supplier itself reads it (with its token: contact details,
+    /// check details).
+    pub async fn own_record(&self, s: &Supplier) -> Value {
+        self.req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{}", s.id),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+    }
+
     /// Rewrites `supplier_id`'s stored record from the tables, as every write does: for
     /// a test that changed the tables underneath the service.
     pub fn project(&self, supplier_id: &str) {

@@ -450,18 +450,7 @@ async fn a_record_held_in_memory_follows_writes_and_never_reaches_private_reader
     assert_eq!(again.json::<Value>().await.unwrap(), first);
     assert!(first.get("contact").is_none_or(Value::is_null));
 
-    let own: Value = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/suppliers/{}", s.slug),
-            Some(&s.token),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let own: Value = app.own_record(&s).await;
     assert!(
         own["contact"]["email"].is_string(),
         "the supplier sees its contact"

@@ -58,11 +58,11 @@ pub async fn list(
     // page built at this head is still the answer. The check is one indexed read; only a
     // page not held for this head is built.
     let key = format!("list:{}", req.query_string());
-    let held = state.clone();
+    let (held, lookup) = (state.clone(), key.clone());
     let (head, at, held_page) = state
         .db_point_read(move |conn| {
             let (seq, at) = audit::head(conn)?.map_or((0, None), |(seq, _, at)| (seq, Some(at)));
-            Ok((seq, at, held.records.get(&key, &seq.to_string())))
+            Ok((seq, at, held.records.get(&lookup, &seq.to_string())))
         })
         .await?;
     if let Some(held_page) = held_page {
@@ -102,11 +102,9 @@ pub async fn list(
     held_page.extend_from_slice(etag.as_bytes());
     held_page.push(b'\n');
     held_page.extend_from_slice(&body);
-    state.records.put(
-        &format!("list:{}", req.query_string()),
-        &head.to_string(),
-        Bytes::from(held_page),
-    );
+    state
+        .records
+        .put(&key, &head.to_string(), Bytes::from(held_page));
     Ok(json_bytes(
         &req,
         Bytes::from(body),
