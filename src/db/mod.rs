@@ -88,9 +88,16 @@ impl ManageConnection for Manager {
         conn.map_err(diesel::r2d2::Error::ConnectionError)
     }
 
+    /// Asked on every checkout. A PostgreSQL connection may have been closed by the
+    /// server since it was last used; an open SQLite file cannot go away, and asking it
+    /// would begin and end a read transaction on every request.
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        match conn {
+            DbConn::Postgres(c) => c
+                .batch_execute("SELECT 1")
+                .map_err(diesel::r2d2::Error::QueryError),
+            DbConn::Sqlite(_) => Ok(()),
+        }
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {

@@ -50,17 +50,19 @@ pub fn served(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<Served>
         supplier_records::etag,
         supplier_records::projected_at,
     );
+    // On each backend's own connection, so the statement is prepared once and found
+    // again by its type, not rebuilt as SQL text on every read to look it up.
     match uuid::Uuid::parse_str(id_or_slug) {
-        Ok(id) => supplier_records::table
+        Ok(id) => on_backend!(conn, |c| supplier_records::table
             .filter(supplier_records::supplier_id.eq(id.to_string()))
             .select(columns)
-            .first(conn)
-            .optional(),
-        Err(_) => supplier_records::table
+            .first(c)
+            .optional()),
+        Err(_) => on_backend!(conn, |c| supplier_records::table
             .filter(supplier_records::slug.eq(id_or_slug.to_ascii_lowercase()))
             .select(columns)
-            .first(conn)
-            .optional(),
+            .first(c)
+            .optional()),
     }
 }
 
