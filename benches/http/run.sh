@@ -6,7 +6,8 @@
 #
 # Builds in release mode, loads `seed-demo --count 10000`, starts the service on
 # 127.0.0.1 and drives it with wrk (Debian's package; installed when missing) at 32
-# connections: the ceiling (/healthz), one supplier over random slugs, a list page, a
+# connections: the ceiling (/healthz), one supplier over random slugs (plain and asked
+# for gzip, as browsers and most clients ask), a list page, a
 # search, the export, and a write mix. Prints requests per second, p50/p99 latency, each
 # read's throughput as a share of the ceiling in the same run, and the service's peak
 # memory; and the peak memory of `pledge-registry export` at 2,500 and at 10,000
@@ -76,10 +77,13 @@ run_backend() { # name database-url
   local ceiling
   ceiling="$(wrk_run healthz "$base/healthz")"; echo "$ceiling"
   local top; top="$(cut -f2 <<<"$ceiling")"
-  for run in supplier list search; do
+  for run in supplier supplier-gzip list search; do
     local line
     case "$run" in
       supplier) line="$(SLUGS="$work/slugs.txt" wrk_run "supplier" -s "$here/random_supplier.lua" "$base")" ;;
+      # As browsers and most HTTP clients ask: compressed.
+      supplier-gzip) line="$(SLUGS="$work/slugs.txt" wrk_run "supplier, gzip" -H 'Accept-Encoding: gzip' \
+        -s "$here/random_supplier.lua" "$base")" ;;
       list) line="$(wrk_run "list" "$base/api/v1/suppliers?status=active&limit=50")" ;;
       search) line="$(wrk_run "search" "$base/api/v1/suppliers?q=care&limit=50")" ;;
     esac

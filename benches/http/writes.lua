@@ -1,5 +1,7 @@
--- A write mix: registrations, and evidence added by one supplier (token in TOKEN,
--- supplier id in SUPPLIER).
+-- A write mix: registrations, and profile updates by one supplier (token in TOKEN,
+-- supplier id in SUPPLIER), half each. Every request is one that succeeds: a mix that
+-- added evidence would reach the limit of live links per supplier within a second and
+-- measure refusals from then on.
 local token = os.getenv("TOKEN")
 local supplier = os.getenv("SUPPLIER")
 local n = 0
@@ -17,8 +19,7 @@ request = function()
     return wrk.format("POST", "/api/v1/registrations", {["Content-Type"] = "application/json"}, body)
   end
   local body = string.format(
-    '{"url":"https://bench.example/doc/%d-%d","title":"Benchmark document %d","kind":"report","commitments":["safety"]}',
-    thread_id, n, n)
-  return wrk.format("POST", "/api/v1/suppliers/" .. supplier .. "/evidence",
+    '{"description":"Benchmark writer, update %d of thread %d."}', n, thread_id)
+  return wrk.format("PATCH", "/api/v1/suppliers/" .. supplier,
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
