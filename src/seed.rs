@@ -17,7 +17,7 @@ use crate::db::models::{audit, now, pledge};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::{EvidenceId, SignatureId, Slug, SupplierId};
-use crate::lifecycle::reaffirm_by;
+use crate::usecases::signature::reaffirm_by;
 
 const FIRST: &[&str] = &[
     "Care",

@@ -36,11 +36,14 @@ impl Caller {
         }
     }
 
-    /// Which of the lifecycle's actors this caller is.
-    pub fn lifecycle_actor(&self) -> crate::domain::lifecycle::Actor {
-        match self {
-            Caller::Admin { .. } => crate::domain::lifecycle::Actor::Operator,
-            Caller::Supplier { .. } => crate::domain::lifecycle::Actor::Supplier,
+    /// Who is writing, for a use case: the audit log's name and the lifecycle's actor.
+    pub fn by(&self) -> crate::usecases::By {
+        crate::usecases::By {
+            actor: self.actor(),
+            who: match self {
+                Caller::Admin { .. } => crate::domain::lifecycle::Actor::Operator,
+                Caller::Supplier { .. } => crate::domain::lifecycle::Actor::Supplier,
+            },
         }
     }
 

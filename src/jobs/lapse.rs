@@ -11,7 +11,7 @@ use crate::db::schema::{job_leases, signatures};
 use crate::domain::SupplierId;
 use crate::domain::lifecycle::{Actor, Status, Transition};
 use crate::error::{ApiError, ApiResult};
-use crate::lifecycle;
+use crate::usecases::{By, signature};
 
 /// Takes the job's lease if it is free (or expired); true when this instance holds it.
 fn claim(
@@ -119,14 +119,17 @@ async fn lapse_and_expire(state: &AppState) -> ApiResult<(usize, usize)> {
         };
         let result = state
             .tx(move |conn| {
-                lifecycle::apply(
+                let by = By {
+                    actor: "system".into(),
+                    who: Actor::System,
+                };
+                signature::apply(
                     conn,
-                    lifecycle::Request {
-                        supplier: id,
+                    id,
+                    signature::Request {
                         transition: Transition::Lapse,
                         reason: Some("not reaffirmed by its reaffirm-by date".into()),
-                        actor: "system",
-                        who: Actor::System,
+                        by: &by,
                         reaffirm_months,
                     },
                 )

@@ -1,6 +1,7 @@
 //! Every HTTP route, registered in [`configure`]; one handler per file below.
 
 pub mod admin;
+pub mod common;
 pub mod evidence;
 pub mod export;
 pub mod jwks;

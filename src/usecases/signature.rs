@@ -1,29 +1,30 @@
-//! Applies lifecycle transitions (the table in `domain::lifecycle`) to the stored record:
-//! the signature, the supplier's status and verification, the public history and the
-//! audit log, together, inside the caller's transaction.
+//! Signing, and every other change of a signature's status or of the supplier's
+//! verification: the lifecycle table (`domain::lifecycle`) decides, and this applies
+//! its answer to the signature, the supplier's status and verification, the public
+//! history and the audit log, together, inside the caller's transaction.
+
+use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDateTime};
 
+use super::{By, audited};
 use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::history::{self, NewStatusEvent};
 use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{self, SupplierRow};
-use crate::db::models::{audit, now};
+use crate::db::models::{audit, now, pledge};
 use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
-use crate::domain::{SignatureId, SupplierId};
+use crate::domain::validator::{self, Validator, field};
+use crate::domain::{SignatureId, SupplierId, text};
 use crate::error::{ApiError, ApiResult};
 
 /// A transition someone asked for.
 #[derive(Debug)]
 pub struct Request<'a> {
-    pub supplier: SupplierId,
     pub transition: Transition,
     pub reason: Option<String>,
-    /// How the audit log names the caller.
-    pub actor: &'a str,
-    /// Which of the lifecycle's actors the caller is.
-    pub who: Actor,
+    pub by: &'a By,
     pub reaffirm_months: u32,
 }
 
@@ -31,10 +32,6 @@ pub struct Request<'a> {
 pub fn reaffirm_by(at: NaiveDateTime, months: u32) -> NaiveDateTime {
     at.checked_add_months(Months::new(months))
         .unwrap_or(NaiveDateTime::MAX)
-}
-
-fn json<T: serde::Serialize>(v: &T) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
 }
 
 fn stored_status(s: &str) -> ApiResult<Status> {
@@ -89,9 +86,9 @@ fn decide(
 
 /// Applies the transition inside the caller's transaction; 404 for an unknown supplier,
 /// 409 when the lifecycle does not allow it from the current state.
-pub fn apply(conn: &mut DbConn, req: Request<'_>) -> ApiResult<SupplierRow> {
-    let mut row = supplier::get_for_update(conn, req.supplier)?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {}", req.supplier)))?;
+pub fn apply(conn: &mut DbConn, supplier: SupplierId, req: Request<'_>) -> ApiResult<SupplierRow> {
+    let mut row = supplier::get_for_update(conn, supplier)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {supplier}")))?;
     change(conn, &mut row, &req)?;
     Ok(row)
 }
@@ -105,7 +102,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
         (Some(sig), _) => Some(sig.reaffirm_by),
         (None, _) => None,
     };
-    let to = decide(from, req.transition, req.who, at, new_by)?;
+    let to = decide(from, req.transition, req.by.who, at, new_by)?;
     if req.transition == Transition::Verify
         && let Some(number) = &row.company_number
     {
@@ -120,7 +117,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
     if let Some(mut sig) = open {
         let moved = to.status != from.status || to.suspended_from != from.suspended_from;
         if moved || !identity {
-            let before = json(&sig)?;
+            let before = audited(&sig)?;
             match req.transition {
                 Transition::Reaffirm => sig.reaffirmed_at = Some(at),
                 Transition::Withdraw => sig.withdrawn_at = Some(at),
@@ -146,7 +143,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
                 Some(from.status),
                 to.status,
                 req.reason.as_deref(),
-                req.actor,
+                &req.by.actor,
                 at,
                 Some(before),
             )?;
@@ -163,7 +160,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
                 row,
                 req.transition.event(),
                 req.reason.as_deref(),
-                req.actor,
+                &req.by.actor,
                 at,
             )?;
         }
@@ -171,7 +168,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
             conn,
             at,
             audit::Entry {
-                actor: req.actor,
+                actor: &req.by.actor,
                 action: if to.verified {
                     "supplier.verified"
                 } else {
@@ -185,7 +182,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
             },
         )?;
         if to.verified {
-            settle_company_number(conn, row, req.actor, at)?;
+            settle_company_number(conn, row, &req.by.actor, at)?;
         }
     }
     Ok(())
@@ -273,24 +270,108 @@ fn identity_json(row: &SupplierRow) -> serde_json::Value {
     })
 }
 
-/// A new signature, its statements checked against the current version.
+pub const MIN_STATEMENT: usize = 10;
+pub const MAX_STATEMENT: usize = 4000;
+
+/// A signature as the supplier sends it.
 #[derive(Debug)]
-pub struct NewSignature {
-    pub pledge_version: String,
+pub struct Signing {
     pub signatory_name: String,
     pub signatory_role: String,
-    /// (commitment code, position, statement), in commitment order.
-    pub statements: Vec<(String, i32, String)>,
+    /// The version the supplier means to sign; when given it must be the current one.
+    pub pledge_version: Option<String>,
+    /// A statement for every commitment of the current version, by commitment code.
+    pub statements: BTreeMap<String, String>,
 }
 
-/// Signs `new` for a supplier the caller has locked: supersedes an open signature of
-/// an earlier version, then records the new one in the status the table gives.
+/// A new signature, its statements checked against the current version.
+#[derive(Debug)]
+struct NewSignature {
+    pledge_version: String,
+    signatory_name: String,
+    signatory_role: String,
+    /// (commitment code, position, statement), in commitment order.
+    statements: Vec<(String, i32, String)>,
+}
+
+/// Signs the current pledge version for `supplier`: 404 for an unknown supplier, 409
+/// when nothing is published or the lifecycle does not allow it, 422 naming every field
+/// that is wrong (a statement is needed for each commitment of the current version).
 pub fn sign(
+    conn: &mut DbConn,
+    by: &By,
+    supplier: SupplierId,
+    signing: Signing,
+    reaffirm_months: u32,
+) -> ApiResult<SupplierRow> {
+    let mut row = supplier::lock_or_404(conn, supplier)?;
+    let current = pledge::current(conn)?
+        .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
+    let commitments = pledge::commitments_of(conn, &current.version)?;
+    let mut v = Validator::default();
+    let name = field(
+        "signatory_name",
+        text::bounded(&signing.signatory_name, 1, 200),
+    );
+    let role = field(
+        "signatory_role",
+        text::bounded(&signing.signatory_role, 1, 200),
+    );
+    if let Some(version) = &signing.pledge_version
+        && *version != current.version
+    {
+        v.error(
+            "pledge_version",
+            format!(
+                "is not the current version; the current version is {}",
+                current.version
+            ),
+        );
+    }
+    let statements = validator::all(commitments.iter().map(|c| {
+        let name = format!("statements.{}", c.code);
+        match signing.statements.get(&c.code) {
+            None => field(
+                &name,
+                Err("is required: every commitment needs a statement".into()),
+            ),
+            Some(body) => field(&name, text::bounded(body, MIN_STATEMENT, MAX_STATEMENT))
+                .map(|body| (c.code.clone(), c.position, body)),
+        }
+    }));
+    for code in signing
+        .statements
+        .keys()
+        .filter(|k| !commitments.iter().any(|c| &c.code == *k))
+    {
+        v.error(
+            format!("statements.{code}"),
+            format!("is not a commitment of version {}", current.version),
+        );
+    }
+    let (signatory_name, signatory_role, statements) = v.finish((name, role, statements))?;
+    record_signature(
+        conn,
+        &mut row,
+        NewSignature {
+            pledge_version: current.version,
+            signatory_name,
+            signatory_role,
+            statements,
+        },
+        by,
+        reaffirm_months,
+    )?;
+    Ok(row)
+}
+
+/// Records `new` for a supplier the caller has locked: supersedes an open signature of
+/// an earlier version, then records the new one in the status the table gives.
+fn record_signature(
     conn: &mut DbConn,
     row: &mut SupplierRow,
     new: NewSignature,
-    actor: &str,
-    who: Actor,
+    by: &By,
     reaffirm_months: u32,
 ) -> ApiResult<()> {
     let at = now();
@@ -304,7 +385,7 @@ pub fn sign(
         )));
     }
     let new_by = reaffirm_by(at, reaffirm_months);
-    let signed = decide(from, Transition::Sign, who, at, Some(new_by))?;
+    let signed = decide(from, Transition::Sign, by.who, at, Some(new_by))?;
     // A signature made after withdrawing from a suspension carries the suspension's reason.
     let carried_reason = match signed.status {
         Status::Suspended => {
@@ -317,8 +398,14 @@ pub fn sign(
         _ => None,
     };
     if let Some(mut open) = open {
-        let superseded = decide(from, Transition::Supersede, who, at, Some(open.reaffirm_by))?;
-        let before = json(&open)?;
+        let superseded = decide(
+            from,
+            Transition::Supersede,
+            by.who,
+            at,
+            Some(open.reaffirm_by),
+        )?;
+        let before = audited(&open)?;
         let reason = format!(
             "superseded by a signature of version {}",
             new.pledge_version
@@ -337,7 +424,7 @@ pub fn sign(
             Some(from.status),
             superseded.status,
             Some(&reason),
-            actor,
+            &by.actor,
             at,
             Some(before),
         )?;
@@ -380,7 +467,7 @@ pub fn sign(
         Some(previous),
         signed.status,
         carried_reason.as_deref(),
-        actor,
+        &by.actor,
         at,
         None,
     )
@@ -424,7 +511,7 @@ pub fn record(
             entity_id: sig.id.clone(),
             supplier_id: Some(row.id.clone()),
             before,
-            after: Some(json(sig)?),
+            after: Some(audited(sig)?),
         },
     )?;
     Ok(())

@@ -6,9 +6,8 @@ use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
+use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
-use crate::routes::signature::transition;
-use crate::routes::signature::withdraw::Reason;
 use crate::views::supplier::SupplierView;
 
 /// Record that the operator verified the supplier's identity; a pending signature

@@ -5,6 +5,7 @@ use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::SupplierKey;
+use crate::routes::common::transition;
 use crate::routes::problems::{AuthErrors, NotFoundError};
 use crate::views::supplier::SupplierView;
 
@@ -24,5 +25,5 @@ use crate::views::supplier::SupplierView;
 pub async fn reaffirm(state: State, caller: Caller, path: SupplierKey) -> ApiResult<HttpResponse> {
     let id = path.0;
     caller.must_be(id)?;
-    super::transition(state, caller, id, Transition::Reaffirm, None).await
+    transition(state, caller, id, Transition::Reaffirm, None).await
 }

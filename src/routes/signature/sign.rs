@@ -4,22 +4,15 @@ use actix_web::{HttpResponse, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::supplier_response;
 use crate::app::State;
 use crate::auth::Caller;
-use crate::db::models::pledge;
-use crate::db::models::supplier::lock_or_404;
-use crate::domain::validator::checked;
-use crate::domain::{Validator, text};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
-use crate::lifecycle;
+use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::usecases::signature;
 use crate::views::supplier::SupplierView;
-
-pub const MIN_STATEMENT: usize = 10;
-pub const MAX_STATEMENT: usize = 4000;
 
 /// Signing the current pledge version.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,75 +54,19 @@ pub async fn sign(
     let id = path.0;
     caller.must_be(id)?;
     let r = body.0;
-    let months = state.config.reaffirm_months;
-    let actor = caller.actor();
-    let who = caller.lifecycle_actor();
-    let (view, revision) = state
+    let signing = signature::Signing {
+        signatory_name: r.signatory_name,
+        signatory_role: r.signatory_role,
+        pledge_version: r.pledge_version,
+        statements: r.statements,
+    };
+    let reaffirm_months = state.config.reaffirm_months;
+    let by = caller.by();
+    let written = state
         .tx(move |conn| {
-            let mut row = lock_or_404(conn, id)?;
-            let current = pledge::current(conn)?
-                .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
-            let commitments = pledge::commitments_of(conn, &current.version)?;
-            let mut v = Validator::default();
-            let name = v.check("signatory_name", text::bounded(&r.signatory_name, 1, 200));
-            let role = v.check("signatory_role", text::bounded(&r.signatory_role, 1, 200));
-            if let Some(version) = &r.pledge_version
-                && *version != current.version
-            {
-                v.error(
-                    "pledge_version",
-                    format!(
-                        "is not the current version; the current version is {}",
-                        current.version
-                    ),
-                );
-            }
-            let mut statements = Vec::with_capacity(commitments.len());
-            for c in &commitments {
-                let field = format!("statements.{}", c.code);
-                match r.statements.get(&c.code) {
-                    None => v.error(field, "is required: every commitment needs a statement"),
-                    Some(body) => {
-                        if let Some(body) =
-                            v.check(&field, text::bounded(body, MIN_STATEMENT, MAX_STATEMENT))
-                        {
-                            statements.push((c.code.clone(), c.position, body));
-                        }
-                    }
-                }
-            }
-            for code in r
-                .statements
-                .keys()
-                .filter(|k| !commitments.iter().any(|c| &c.code == *k))
-            {
-                v.error(
-                    format!("statements.{code}"),
-                    format!("is not a commitment of version {}", current.version),
-                );
-            }
-            v.finish()?;
-            lifecycle::sign(
-                conn,
-                &mut row,
-                lifecycle::NewSignature {
-                    pledge_version: current.version.clone(),
-                    signatory_name: checked(name)?,
-                    signatory_role: checked(role)?,
-                    statements,
-                },
-                &actor,
-                who,
-                months,
-            )?;
-            let revision = row.revision;
-            Ok((SupplierView::load(conn, row, true)?, revision))
+            let row = signature::sign(conn, &by, id, signing, reaffirm_months)?;
+            Written::load(conn, row, true)
         })
         .await?;
-    Ok(supplier_response(
-        HttpResponse::Created(),
-        view,
-        revision,
-        true,
-    ))
+    Ok(written.answer(HttpResponse::Created()))
 }

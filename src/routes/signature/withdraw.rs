@@ -1,36 +1,14 @@
 use actix_web::{HttpResponse, post};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
-use crate::domain::validator::checked;
-use crate::domain::{Validator, text};
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
+use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::views::supplier::SupplierView;
-
-/// A reason, shown in the supplier's public history.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Reason {
-    /// Why (1 to 1000 characters); public.
-    #[schema(min_length = 1, max_length = 1000)]
-    pub reason: String,
-}
-
-impl Reason {
-    /// The trimmed reason, or a 422 naming `reason`.
-    pub fn parse(&self) -> ApiResult<String> {
-        let mut v = Validator::default();
-        let reason = v.check("reason", text::bounded(&self.reason, 1, 1000));
-        v.finish()?;
-        checked(reason)
-    }
-}
 
 /// Withdraw the signature, with a reason. Final for that signature; the supplier may
 /// sign again later. The operator may also withdraw a signature.
@@ -56,5 +34,5 @@ pub async fn withdraw(
     let id = path.0;
     caller.must_be_or_admin(id)?;
     let reason = body.0.parse()?;
-    super::transition(state, caller, id, Transition::Withdraw, Some(reason)).await
+    transition(state, caller, id, Transition::Withdraw, Some(reason)).await
 }

@@ -1,0 +1,352 @@
+//! A supplier's evidence links: add, edit, retire.
+
+use chrono::{NaiveDate, Utc};
+
+use super::{By, audited};
+use crate::changes;
+use crate::db::DbConn;
+use crate::db::models::evidence::{self, EvidenceRow};
+use crate::db::models::supplier::{self, SupplierRow, get_or_404, lock_or_404};
+use crate::db::models::{audit, checks, now, pledge, signature};
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::validator::{Field, Validator, field, optional};
+use crate::domain::{EvidenceId, SupplierId, WebUrl, text};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::views::supplier::EvidenceView;
+
+pub const MAX_TITLE: usize = 300;
+/// Live (not retired) evidence links per supplier: what one record can make every read
+/// of it carry stays bounded (docs/benchmarks.md measures the largest record allowed).
+pub const MAX_LIVE_EVIDENCE: i64 = 50;
+pub const MAX_REFERENCE: usize = 100;
+
+/// A new evidence link, as the supplier sends it.
+#[derive(Debug)]
+pub struct NewEvidence {
+    pub url: String,
+    pub title: String,
+    pub kind: EvidenceKind,
+    pub commitments: Vec<String>,
+    pub scheme: Option<CertScheme>,
+    pub reference: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// Changes to an evidence link; `None` leaves a field as it is, and `Some(None)` clears
+/// a certification field.
+#[derive(Debug)]
+pub struct EvidenceChange {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub kind: Option<EvidenceKind>,
+    pub commitments: Option<Vec<String>>,
+    pub scheme: Option<Option<CertScheme>>,
+    pub reference: Option<Option<String>>,
+    pub expires_on: Option<Option<NaiveDate>>,
+}
+
+/// Adds a link: 409 when the supplier has as many live links as allowed, 422 naming
+/// every field that is wrong. Its health is `pending` until the checker visits it.
+pub fn add(
+    conn: &mut DbConn,
+    by: &By,
+    supplier: SupplierId,
+    new: NewEvidence,
+) -> ApiResult<EvidenceView> {
+    // Locked, so that two adds at once cannot both take the last place.
+    let supplier_row = lock_or_404(conn, supplier)?;
+    if evidence::count_live(conn, &supplier_row.id)? >= MAX_LIVE_EVIDENCE {
+        return Err(ApiError::LimitReached(format!(
+            "a supplier may have at most {MAX_LIVE_EVIDENCE} live evidence links; retire one first"
+        )));
+    }
+    let known = known_codes(conn, &supplier_row.id)?;
+    let mut v = Validator::default();
+    let url = field("url", WebUrl::try_from(new.url.as_str()));
+    let title = field("title", title(&new.title));
+    let codes = commitments(&new.commitments, &known);
+    let reference = optional("reference", new.reference.as_deref().map(reference));
+    certification_fields(
+        &mut v,
+        new.kind,
+        new.scheme,
+        new.reference.as_deref(),
+        new.expires_on,
+    );
+    let (url, title, codes, reference) = v.finish((url, title, codes, reference))?;
+    let at = now();
+    let row = EvidenceRow {
+        id: EvidenceId::new().to_db(),
+        supplier_id: supplier_row.id.clone(),
+        url: url.to_string(),
+        title,
+        kind: new.kind.as_str().to_owned(),
+        scheme: new.scheme.map(|s| s.as_str().to_owned()),
+        reference,
+        expires_on: new.expires_on,
+        health: EvidenceHealth::Pending.as_str().to_owned(),
+        http_status: None,
+        final_url: None,
+        checked_at: None,
+        last_ok_at: None,
+        consecutive_failures: 0,
+        created_at: at,
+        updated_at: at,
+        retired_at: None,
+        claimed_by: None,
+        claimed_until: None,
+        check_detail: None,
+    };
+    evidence::insert(conn, &row, &codes)?;
+    supplier::touch(conn, &supplier_row.id, Some(at))?;
+    let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
+    changes::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action: "evidence.added",
+            entity_type: "evidence",
+            entity_id: view.id.clone(),
+            supplier_id: Some(supplier_row.id.clone()),
+            before: None,
+            after: Some(audited(&view)?),
+        },
+    )?;
+    Ok(view)
+}
+
+/// Edits a live link: 404 when the supplier has none with this id, 422 naming every
+/// field that is wrong or when nothing is to change. A new address starts with no
+/// check history: what was found at the old one says nothing of the new.
+pub fn edit(
+    conn: &mut DbConn,
+    by: &By,
+    supplier: SupplierId,
+    id: EvidenceId,
+    change: EvidenceChange,
+) -> ApiResult<EvidenceView> {
+    let supplier_row = get_or_404(conn, supplier)?;
+    let mut row = live_or_404(conn, &supplier_row, id)?;
+    let codes_before = evidence::commitments_of(conn, std::slice::from_ref(&row.id))?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let before = EvidenceView::build(row.clone(), codes_before.clone(), Utc::now().date_naive())?;
+    let mut v = Validator::default();
+    let url = optional("url", change.url.as_deref().map(WebUrl::try_from));
+    let title = optional("title", change.title.as_deref().map(title));
+    let codes = match &change.commitments {
+        None => Ok(None),
+        Some(raw) => commitments(raw, &known_codes(conn, &supplier_row.id)?).map(Some),
+    };
+    let reference = match &change.reference {
+        Some(Some(r)) => field("reference", reference(r)).map(|r| Some(Some(r))),
+        other => Ok(other.clone()),
+    };
+    let kind = match change.kind {
+        Some(k) => k,
+        None => stored(&row.kind)?,
+    };
+    let scheme = match change.scheme {
+        Some(s) => s,
+        None => row.scheme.as_deref().map(stored).transpose()?,
+    };
+    let merged_reference = match &change.reference {
+        Some(Some(r)) => Some(r.clone()),
+        Some(None) => None,
+        None => row.reference.clone(),
+    };
+    let expires_on = change.expires_on.unwrap_or(row.expires_on);
+    certification_fields(
+        &mut v,
+        kind,
+        scheme,
+        merged_reference.as_deref(),
+        expires_on,
+    );
+    let nothing = change.kind.is_none()
+        && change.url.is_none()
+        && change.title.is_none()
+        && change.commitments.is_none()
+        && change.reference.is_none()
+        && change.scheme.is_none()
+        && change.expires_on.is_none();
+    if nothing {
+        v.error("body", "names no field to change");
+    }
+    let (url, title, codes, reference) = v.finish((url, title, codes, reference))?;
+    let at = now();
+    if let Some(url) = url
+        && url.as_str() != row.url
+    {
+        row.url = url.to_string();
+        row.health = EvidenceHealth::Pending.as_str().to_owned();
+        row.http_status = None;
+        row.final_url = None;
+        row.checked_at = None;
+        row.last_ok_at = None;
+        row.consecutive_failures = 0;
+        // What was found at the old address says nothing of the new one.
+        row.check_detail = None;
+        checks::forget(conn, &row.id)?;
+    }
+    if let Some(t) = title {
+        row.title = t;
+    }
+    row.kind = kind.as_str().to_owned();
+    row.scheme = scheme.map(|s| s.as_str().to_owned());
+    if let Some(reference) = reference {
+        row.reference = reference;
+    }
+    row.expires_on = expires_on;
+    row.updated_at = at;
+    evidence::save(conn, &row)?;
+    let codes = match codes {
+        Some(c) => {
+            evidence::set_commitments(conn, &row.id, &c)?;
+            c
+        }
+        None => codes_before,
+    };
+    supplier::touch(conn, &supplier_row.id, Some(at))?;
+    let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
+    changes::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action: "evidence.updated",
+            entity_type: "evidence",
+            entity_id: view.id.clone(),
+            supplier_id: Some(supplier_row.id.clone()),
+            before: Some(audited(&before)?),
+            after: Some(audited(&view)?),
+        },
+    )?;
+    Ok(view)
+}
+
+/// Retires a live link: it leaves the public view and stays in the audit history.
+pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) -> ApiResult<()> {
+    let supplier_row = get_or_404(conn, supplier)?;
+    let mut row = live_or_404(conn, &supplier_row, id)?;
+    let at = now();
+    row.retired_at = Some(at);
+    row.updated_at = at;
+    evidence::save(conn, &row)?;
+    supplier::touch(conn, &supplier_row.id, Some(at))?;
+    changes::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action: "evidence.retired",
+            entity_type: "evidence",
+            entity_id: row.id.clone(),
+            supplier_id: Some(supplier_row.id.clone()),
+            before: Some(serde_json::json!({ "url": row.url, "title": row.title })),
+            after: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// A kind or scheme as stored.
+fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> ApiResult<T> {
+    raw.parse()
+        .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))
+}
+
+/// Commitment codes evidence may name: those of the current version and of the version
+/// the supplier signed.
+fn known_codes(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<String>> {
+    let mut versions = Vec::new();
+    if let Some(v) = pledge::current(conn)? {
+        versions.push(v.version);
+    }
+    if let Some(s) = signature::open(conn, supplier_id)?
+        && !versions.contains(&s.pledge_version)
+    {
+        versions.push(s.pledge_version);
+    }
+    let mut codes = Vec::new();
+    for v in versions {
+        for c in pledge::commitments_of(conn, &v)? {
+            if !codes.contains(&c.code) {
+                codes.push(c.code);
+            }
+        }
+    }
+    Ok(codes)
+}
+
+/// A supplier's evidence that is not retired, or 404.
+fn live_or_404(
+    conn: &mut DbConn,
+    supplier: &SupplierRow,
+    id: EvidenceId,
+) -> ApiResult<EvidenceRow> {
+    evidence::get(conn, &supplier.id, &id.to_db())?
+        .filter(|e| e.retired_at.is_none())
+        .ok_or_else(|| ApiError::NotFound(format!("supplier {} has no evidence {id}", supplier.id)))
+}
+
+fn title(raw: &str) -> Result<String, String> {
+    text::bounded(raw, 1, MAX_TITLE)
+}
+
+fn reference(raw: &str) -> Result<String, String> {
+    text::bounded(raw, 1, MAX_REFERENCE)
+}
+
+/// Checks the commitment list: 1 to 20 known codes, each once; sorted.
+fn commitments(raw: &[String], known: &[String]) -> Field<Vec<String>> {
+    if raw.is_empty() || raw.len() > 20 {
+        return field(
+            "commitments",
+            Err("must list 1 to 20 commitment codes".into()),
+        );
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, code) in raw.iter().enumerate() {
+        let name = format!("commitments[{i}]");
+        if !known.contains(code) {
+            errors.push(FieldError::new(
+                name,
+                format!("{code:?} is not a commitment; known: {}", known.join(", ")),
+            ));
+        } else if out.contains(code) {
+            errors.push(FieldError::new(name, format!("{code:?} appears twice")));
+        } else {
+            out.push(code.clone());
+        }
+    }
+    out.sort();
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Certification details are only for certifications.
+fn certification_fields(
+    v: &mut Validator,
+    kind: EvidenceKind,
+    scheme: Option<CertScheme>,
+    reference: Option<&str>,
+    expires_on: Option<NaiveDate>,
+) {
+    if kind != EvidenceKind::Certification {
+        for (field, present) in [
+            ("scheme", scheme.is_some()),
+            ("reference", reference.is_some()),
+            ("expires_on", expires_on.is_some()),
+        ] {
+            if present {
+                v.error(field, "is only for evidence of kind certification");
+            }
+        }
+    }
+}

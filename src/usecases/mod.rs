@@ -1,0 +1,28 @@
+//! The write side: one function per use case. Each runs inside the caller's
+//! transaction, takes who is acting and a command whose fields are already parsed,
+//! checks what needs the database, applies the lifecycle table to every change of
+//! status, and writes the rows, the public history and the public change (which
+//! appends the audit entry and rewrites the supplier's stored record) together.
+//!
+//! Handlers parse, authorise, call one of these, and answer; jobs call them too.
+
+pub mod evidence;
+pub mod profile;
+pub mod publish;
+pub mod register;
+pub mod signature;
+
+use crate::domain::lifecycle::Actor;
+use crate::error::{ApiError, ApiResult};
+
+/// Who is writing: as the audit log names them, and as the lifecycle table knows them.
+#[derive(Debug, Clone)]
+pub struct By {
+    pub actor: String,
+    pub who: Actor,
+}
+
+/// A value as the audit log stores it.
+fn audited<T: serde::Serialize>(v: &T) -> ApiResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
+}

@@ -1,0 +1,161 @@
+//! Publishing a pledge version.
+
+use chrono::NaiveDate;
+
+use super::{By, audited};
+use crate::changes;
+use crate::db::DbConn;
+use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
+use crate::db::models::{audit, now, signature, supplier};
+use crate::domain::validator::{self, Validator, field};
+use crate::domain::{WebUrl, text};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::views::pledge::PledgeVersion;
+
+pub const MAX_COMMITMENTS: usize = 20;
+
+/// A pledge version to publish, as the operator sends it.
+#[derive(Debug)]
+pub struct NewVersion {
+    pub version: String,
+    pub title: String,
+    pub summary: String,
+    pub source_url: String,
+    pub published_on: NaiveDate,
+    pub commitments: Vec<NewCommitment>,
+}
+
+#[derive(Debug)]
+pub struct NewCommitment {
+    pub code: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// Publishes `new` as the current version: 422 naming every field that is wrong, 409
+/// when the version exists (versions are immutable). Every signer's record changes (its
+/// signature now names an earlier version), and the change feed says so for each.
+pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> ApiResult<PledgeVersion> {
+    let mut v = Validator::default();
+    if new.commitments.is_empty() || new.commitments.len() > MAX_COMMITMENTS {
+        v.error(
+            "commitments",
+            format!("must list 1 to {MAX_COMMITMENTS} commitments"),
+        );
+    }
+    let items = validator::all(new.commitments.iter().enumerate().map(|(i, c)| {
+        let at = |name: &str| format!("commitments[{i}].{name}");
+        let code = field(&at("code"), commitment_code(&c.code)).and_then(|code| {
+            let earlier = new.commitments[..i]
+                .iter()
+                .any(|e| commitment_code(&e.code).as_ref() == Ok(&code));
+            if earlier {
+                Err(vec![FieldError::new(at("code"), "appears twice")])
+            } else {
+                Ok(code)
+            }
+        });
+        validator::together((
+            code,
+            field(&at("title"), text::bounded(&c.title, 1, 300)),
+            field(&at("description"), text::bounded(&c.description, 1, 4000)),
+        ))
+    }));
+    let (version, title, summary, source_url, items) = v.finish((
+        field("version", version_label(&new.version)),
+        field("title", text::bounded(&new.title, 1, 300)),
+        field("summary", text::bounded(&new.summary, 1, 4000)),
+        field("source_url", WebUrl::try_from(new.source_url.as_str())),
+        items,
+    ))?;
+    if pledge::find(conn, &version)?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "pledge version {version} already exists; versions are immutable"
+        )));
+    }
+    let at = now();
+    let row = PledgeVersionRow {
+        version: version.clone(),
+        position: 0,
+        title,
+        summary,
+        source_url: source_url.to_string(),
+        published_on: new.published_on,
+        created_at: at,
+    };
+    let commitments: Vec<CommitmentRow> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (code, title, description))| CommitmentRow {
+            version: version.clone(),
+            code,
+            position: i as i32 + 1,
+            title,
+            description,
+        })
+        .collect();
+    let stored = pledge::insert(conn, row, &commitments)?;
+    let view = PledgeVersion::from_rows(stored, commitments, true);
+    audit::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action: "pledge.published",
+            entity_type: "pledge_version",
+            entity_id: view.version.clone(),
+            supplier_id: None,
+            before: None,
+            after: Some(audited(&view)?),
+        },
+    )?;
+    // Every signature now names an earlier version: each signer's record changes, and
+    // the feed says so, one change per signer.
+    for supplier_id in signature::signers(conn)? {
+        supplier::touch(conn, &supplier_id, Some(at))?;
+        changes::record(
+            conn,
+            at,
+            audit::Entry {
+                actor: &by.actor,
+                action: "pledge.published",
+                entity_type: "pledge_version",
+                entity_id: view.version.clone(),
+                supplier_id: Some(supplier_id),
+                before: None,
+                after: None,
+            },
+        )?;
+    }
+    Ok(view)
+}
+
+fn version_label(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("must be 1 to 32 letters, digits, dots or dashes, e.g. 2026-09".into())
+    }
+}
+
+fn commitment_code(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let ok = (2..=40).contains(&s.len())
+        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(
+            "must be 2 to 40 lower-case letters, digits or underscores, starting with a letter"
+                .into(),
+        )
+    }
+}
