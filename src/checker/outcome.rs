@@ -52,14 +52,6 @@ impl Observation {
         }
         self
     }
-
-    /// Broken and unreachable count towards the failure threshold; nothing else does.
-    pub fn is_failure(&self) -> bool {
-        matches!(
-            self.outcome,
-            EvidenceHealth::Broken | EvidenceHealth::Unreachable
-        )
-    }
 }
 
 /// What the public may read of a check: the class of what happened, never the

@@ -37,10 +37,11 @@ impl crate::http::extract::QueryParams for ExportParams {
     const REPEATABLE: &'static [&'static str] = crate::routes::suppliers::filters::REPEATABLE;
 }
 
-fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format> {
+/// The format asked for: the `format` parameter, else `Accept`, else NDJSON.
+fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> Format {
     match asked {
-        Some(FormatParam::Ndjson) => return Ok(Format::Ndjson),
-        Some(FormatParam::Csv) => return Ok(Format::Csv),
+        Some(FormatParam::Ndjson) => return Format::Ndjson,
+        Some(FormatParam::Csv) => return Format::Csv,
         None => {}
     }
     let accept = req
@@ -48,11 +49,11 @@ fn format_of(req: &HttpRequest, asked: Option<FormatParam>) -> ApiResult<Format>
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    Ok(if accept.contains("text/csv") {
+    if accept.contains("text/csv") {
         Format::Csv
     } else {
         Format::Ndjson
-    })
+    }
 }
 
 /// Every supplier passing the list's filters (none: every supplier) with its signature,
@@ -81,7 +82,7 @@ pub async fn export(
     params: Query<ExportParams>,
 ) -> ApiResult<HttpResponse> {
     let mut params = params.0;
-    let format = format_of(&req, params.format)?;
+    let format = format_of(&req, params.format);
     let filter = params.take_filter()?;
     let (plan, since) = state
         .db(move |conn| {
