@@ -347,7 +347,7 @@ mod round {
             .enable_all()
             .build()?;
         let state = pledge_registry::bootstrap::prepare(config)?;
-        let mut conn = state.pool.get()?;
+        let mut conn = state.database.pool().get()?;
         // Enough suppliers with enough links, then each link pointed at one URL.
         pledge_registry::seed::seed_demo(&mut conn, (urls.len() / 2).max(1) as u32, 12)?;
         let ids: Vec<String> = evidence::table
@@ -377,11 +377,17 @@ mod round {
                 None,
                 pledge_registry::db::models::now(),
             );
-            pledge_registry::jobs::check_evidence::run(&state, scope, &|_| {}).await
+            pledge_registry::jobs::check_evidence::run(
+                &state.database,
+                &state.checker,
+                scope,
+                &|_| {},
+            )
+            .await
         });
         let elapsed = started.elapsed();
         summary.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let mut conn = state.pool.get()?;
+        let mut conn = state.database.pool().get()?;
         let outcomes: Vec<(String, String)> = evidence_checks::table
             .inner_join(evidence::table)
             .select((evidence::url, evidence_checks::outcome))

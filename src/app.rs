@@ -1,123 +1,24 @@
-//! Builds the service: state, middleware and every route, in one place.
+//! Builds the service: middleware and every route around the state, in one place.
+//! It imports everything it wires; nothing imports it but the command line.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::Keys;
-use crate::config::Config;
-use crate::db::{DbConn, DbPool};
-use crate::error::{ApiError, ApiResult};
-use crate::{openapi, routes};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Config,
-    pub keys: Keys,
-    /// On SQLite, write transactions take turns here: one writer at a time, so a
-    /// transaction never has to upgrade a read lock while another writes (which SQLite
-    /// answers with "database is locked" at once). Readers are not held up (WAL).
-    pub sqlite_writer: Option<Arc<Mutex<()>>>,
-    /// The evidence checker, shared by the schedule and on-demand checks.
-    pub checker: Arc<crate::checker::Checker>,
-    /// One permit per pooled connection: database work waits here, on the async side,
-    /// instead of parking a blocking thread per waiting request.
-    pub db_slots: tokio::sync::Semaphore,
-    /// Per-client request limits.
-    pub rate_limits: crate::http::ratelimit::RateLimits,
-    /// Request counters for `/metrics`.
-    pub metrics: crate::metrics::Metrics,
-    /// Supplier pages and list pages as last built, by the version they were built from.
-    pub records: crate::record_cache::RecordCache,
-}
-
-pub type State = web::Data<AppState>;
-
-impl AppState {
-    /// Runs blocking database work on the blocking thread pool.
-    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-    {
-        let _slot = self
-            .db_slots
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Unavailable)?;
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-
-    /// One indexed read that answers in microseconds (a stored record by key). On
-    /// SQLite it runs on the calling thread: the hand-off to the blocking pool and back
-    /// costs more than the read, and a WAL reader never waits for a writer. On
-    /// PostgreSQL, a network round trip, it goes to the blocking pool as all else does.
-    pub async fn db_point_read<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-    {
-        if self.sqlite_writer.is_none() {
-            return self.db(f).await;
-        }
-        // A permit means a pooled connection is free, so taking it does not wait.
-        let _slot = self
-            .db_slots
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Unavailable)?;
-        let mut conn = self.pool.get()?;
-        f(&mut conn)
-    }
-
-    /// Like [`AppState::db`], inside one transaction: all of `f`'s writes or none.
-    pub async fn tx<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-    {
-        use diesel::Connection;
-        let writer = self.sqlite_writer.clone();
-        self.db(move |conn| {
-            let _turn = writer
-                .as_ref()
-                .map(|w| w.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            conn.transaction::<T, ApiError, _>(|conn| {
-                crate::db::take_write_lock(conn)?;
-                f(conn)
-            })
-        })
-        .await
-    }
-}
-
-/// The OpenAPI document of every route, generated from the code.
-pub fn api_doc(public_url: &str) -> serde_json::Value {
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .openapi(openapi::ApiDoc::openapi())
-        .configure(routes::configure)
-        .split_for_parts();
-    openapi::finish(api, public_url)
-}
+use crate::error::ApiError;
+use crate::routes;
+use crate::state::{AppState, State};
 
 /// Starts the HTTP server on an already bound listener.
 pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
-    crate::jobs::spawn(state.clone());
-    let doc = Arc::new(api_doc(&state.config.public_url));
+    crate::jobs::spawn(state.database.clone(), state.checker.clone(), &state.config);
+    let doc = Arc::new(routes::api_doc(&state.config.public_url));
     let server =
         HttpServer::new(move || {
             let (app, _) = App::new()

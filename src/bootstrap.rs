@@ -1,12 +1,12 @@
 //! Getting a registry ready: database, migrations, first pledge version, signing key.
 
-use crate::app::AppState;
 use crate::auth::Keys;
 use crate::config::Config;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signing_keys};
 use crate::db::{self, DbConn};
 use crate::pledge_text::FIRST;
+use crate::state::AppState;
 
 /// Opens the database, applies migrations, loads the first pledge version into an empty
 /// registry and loads (or creates) the signing key.
@@ -41,8 +41,6 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             signing_keys::register_current(conn, &keys.kid, &keys.public_x, now())
         })?;
     }
-    let sqlite_writer =
-        (db::Backend::of_url(&config.database_url) == db::Backend::Sqlite).then(Default::default);
     let limiter = |name: &'static str, raw: &Option<String>, key: &str, default: &str| {
         crate::http::ratelimit::Limiter::parse(name, raw.as_deref(), default)
             .map_err(|e| anyhow::anyhow!("{key}: {e}"))
@@ -63,15 +61,16 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         trust_forwarded_for: config.trust_forwarded_for,
     };
     Ok(AppState {
-        db_slots: tokio::sync::Semaphore::new(config.db_pool_size as usize),
+        database: std::sync::Arc::new(db::Database::new(
+            pool,
+            db::Backend::of_url(&config.database_url),
+        )),
         rate_limits,
         metrics: Default::default(),
         records: crate::record_cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
-        pool,
         config,
         keys,
-        sqlite_writer,
     })
 }
 

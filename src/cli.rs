@@ -126,7 +126,7 @@ pub fn run() -> anyhow::Result<()> {
                 );
             }
             let days = days.unwrap_or(state.config.token_days);
-            let mut conn = state.pool.get()?;
+            let mut conn = state.database.pool().get()?;
             let issued = tokens::issue(
                 &mut conn,
                 &state.keys,
@@ -171,8 +171,11 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::SeedDemo { count } => {
             let state = bootstrap::prepare(config)?;
-            let made =
-                seed::seed_demo(&mut *state.pool.get()?, count, state.config.reaffirm_months)?;
+            let made = seed::seed_demo(
+                &mut *state.database.pool().get()?,
+                count,
+                state.config.reaffirm_months,
+            )?;
             println!("added {made} demo suppliers");
             Ok(())
         }
@@ -231,7 +234,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Openapi => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&app::api_doc(&config.public_url))?
+                serde_json::to_string_pretty(&crate::routes::api_doc(&config.public_url))?
             );
             Ok(())
         }
@@ -267,14 +270,14 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
     let supplier_id = match supplier {
         None => None,
         Some(key) => {
-            let mut conn = state.pool.get()?;
+            let mut conn = state.database.pool().get()?;
             let row = suppliers::find(&mut conn, &key)?
                 .ok_or_else(|| anyhow::anyhow!("there is no supplier {key:?}"))?;
             Some(row.id)
         }
     };
     let total = {
-        let mut conn = state.pool.get()?;
+        let mut conn = state.database.pool().get()?;
         checks::count_live(&mut conn, supplier_id.as_deref())?
     };
     let bar = if std::io::stderr().is_terminal() {
@@ -290,7 +293,8 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
         indicatif::ProgressBar::hidden()
     };
     let summary = check_evidence::run(
-        &state,
+        &state.database,
+        &state.checker,
         check_evidence::scope(supplier_id, started_at),
         &|n| bar.inc(n as u64),
     )

@@ -193,6 +193,19 @@ impl From<diesel::r2d2::PoolError> for ApiError {
     }
 }
 
+impl From<crate::db::Unavailable> for ApiError {
+    fn from(e: crate::db::Unavailable) -> Self {
+        use crate::db::Unavailable;
+        match e {
+            Unavailable::Pool(e) => e.into(),
+            Unavailable::Closed => ApiError::Unavailable,
+            Unavailable::Task(why) => {
+                ApiError::Internal(anyhow::anyhow!("database work failed: {why}"))
+            }
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))

@@ -21,6 +21,7 @@ pub mod pledge_text;
 pub mod record_cache;
 pub mod routes;
 pub mod seed;
+pub mod state;
 pub mod usecases;
 pub mod views;
 pub mod web;

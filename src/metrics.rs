@@ -12,9 +12,9 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, get};
 use diesel::prelude::*;
 
-use crate::app::State;
 use crate::db::schema::{evidence, suppliers};
 use crate::error::ApiResult;
+use crate::state::State;
 
 /// Method, route pattern and status of a request.
 type Series = (String, String, u16);

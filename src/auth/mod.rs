@@ -13,10 +13,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::app::AppState;
 use crate::db::models::signing_keys;
 use crate::domain::SupplierId;
 use crate::error::ApiError;
+use crate::state::AppState;
 pub use keys::Keys;
 pub use tokens::Role;
 

@@ -15,8 +15,11 @@ macro_rules! on_backend {
     };
 }
 
+pub mod database;
 pub mod models;
 pub mod schema;
+
+pub use database::{Database, Unavailable, take_write_lock};
 
 use std::path::Path;
 use std::time::Duration;
@@ -182,17 +185,6 @@ pub fn with_setup_lock<T>(
         c.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"))?;
     }
     result
-}
-
-/// Call first in a write transaction. On SQLite it takes the write lock at once (a
-/// deferred transaction that reads first cannot wait for it later and fails with
-/// "database is locked" when another process writes); waiting here honours the busy
-/// timeout. PostgreSQL needs nothing.
-pub fn take_write_lock(conn: &mut DbConn) -> diesel::QueryResult<()> {
-    if let DbConn::Sqlite(c) = conn {
-        c.batch_execute("UPDATE pledge_versions SET position = position WHERE 0")?;
-    }
-    Ok(())
 }
 
 /// Whether the database is in a state that accepts queries.

@@ -10,9 +10,9 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::app::AppState;
 use crate::domain::SupplierId;
 use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
 
 /// A JSON body of type `T`. Refuses other content types (415), bodies over the
 /// configured size (413), malformed JSON (400), and unknown fields, missing fields or

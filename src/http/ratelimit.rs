@@ -19,8 +19,8 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
-use crate::app::State;
 use crate::error::ApiError;
+use crate::state::State;
 
 /// At most `max` requests per client in each `window`.
 #[derive(Debug)]

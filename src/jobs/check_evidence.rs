@@ -15,10 +15,12 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
+use super::transaction;
 use crate::changes;
+use crate::checker::Checker;
 use crate::checker::Observation;
 use crate::checker::health::{self, Health};
+use crate::db::Database;
 use crate::db::DbPool;
 use crate::db::models::checks::{self, CheckRow, Scope};
 use crate::db::models::evidence::{self, EvidenceRow};
@@ -79,16 +81,17 @@ impl Drop for Claim {
 
 /// Runs one round over `scope`; `progress` is told each time a link is done.
 pub async fn run(
-    state: &AppState,
+    db: &Database,
+    checker: &Checker,
     scope: Scope,
     progress: &(dyn Fn(usize) + Sync),
 ) -> ApiResult<Summary> {
     let mut claim = Claim {
         id: format!("{}:{}", instance_name(), uuid::Uuid::new_v4()),
-        pool: state.pool.clone(),
+        pool: db.pool().clone(),
         finished: false,
     };
-    let settings = state.checker.settings().clone();
+    let settings = checker.settings().clone();
     let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(10));
     let held = HELD_PER_SLOT * settings.concurrency.max(1);
     let mut renew =
@@ -112,9 +115,10 @@ pub async fn run(
                 (held - inflight.len()) as i64,
             );
             claiming = Some(
-                state
-                    .tx(move |conn| Ok(checks::claim(conn, &c, now(), now() + lease, &s, want)?))
-                    .boxed(),
+                transaction(db, move |conn| {
+                    Ok(checks::claim(conn, &c, now(), now() + lease, &s, want)?)
+                })
+                .boxed(),
             );
         }
         if inflight.is_empty() && claiming.is_none() {
@@ -134,15 +138,14 @@ pub async fn run(
                 let rows = rows?;
                 exhausted = rows.is_empty();
                 for row in rows {
-                    inflight.push(check_one(state, row, claim.id.clone()));
+                    inflight.push(check_one(db, checker, row, claim.id.clone()));
                 }
             }
             _ = renew.tick(), if renewing.is_none() => {
                 // Long checks (slow hosts, Retry-After) keep their links.
                 let c = claim.id.clone();
                 renewing = Some(
-                    state
-                        .tx(move |conn| Ok(checks::extend(conn, &c, now() + lease)?))
+                    transaction(db, move |conn| Ok(checks::extend(conn, &c, now() + lease)?))
                         .boxed(),
                 );
             }
@@ -159,7 +162,8 @@ pub async fn run(
 /// Checks one link and records the result: (what it found, whether its public health
 /// changed, whether it is a certification past its expiry date).
 async fn check_one(
-    state: &AppState,
+    db: &Database,
+    checker: &Checker,
     row: EvidenceRow,
     claim: String,
 ) -> ApiResult<(Observation, bool, bool)> {
@@ -167,100 +171,100 @@ async fn check_one(
         .expires_on
         .is_some_and(|d| d < chrono::Utc::now().date_naive());
     let started = Instant::now();
-    let obs = state.checker.check(&row.url).await.bounded();
+    let obs = checker.check(&row.url).await.bounded();
     let ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-    let changed = record(state, row, claim, obs.clone(), ms).await?;
+    let changed = record(db, checker, row, claim, obs.clone(), ms).await?;
     Ok((obs, changed, expired))
 }
 
 /// Writes one result, if the link is still ours and live; true when its public
 /// health changed.
 async fn record(
-    state: &AppState,
+    db: &Database,
+    checker: &Checker,
     row: EvidenceRow,
     claim: String,
     obs: Observation,
     ms: i32,
 ) -> ApiResult<bool> {
-    let threshold = state.checker.settings().failure_threshold;
-    let keep = i64::from(state.checker.settings().history);
-    state
-        .tx(move |conn| {
-            let Some(mut current) = evidence::get(conn, &row.supplier_id, &row.id)? else {
-                return Ok(false);
-            };
-            if current.claimed_by.as_deref() != Some(claim.as_str()) {
-                return Ok(false); // the lease ran out and another round took the link
-            }
-            current.claimed_by = None;
-            current.claimed_until = None;
-            if current.retired_at.is_some() || current.url != row.url {
-                evidence::save(conn, &current)?; // retired or moved meanwhile: this result is moot
-                return Ok(false);
-            }
-            let at = now();
-            let before: EvidenceHealth = current
-                .health
-                .parse()
-                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
-            let prev = Health {
-                status: before,
-                consecutive_failures: current.consecutive_failures,
-                last_ok_at: current.last_ok_at,
-            };
-            let next = health::apply(prev, &obs, threshold, at);
-            current.health = next.status.as_str().to_owned();
-            current.consecutive_failures = next.consecutive_failures;
-            current.last_ok_at = next.last_ok_at;
-            current.http_status = obs.http_status.map(i32::from);
-            current.final_url = obs.final_url.clone();
-            current.checked_at = Some(at);
-            current.check_detail = Some(obs.detail.clone());
-            evidence::save(conn, &current)?;
-            checks::append(
+    let threshold = checker.settings().failure_threshold;
+    let keep = i64::from(checker.settings().history);
+    transaction(db, move |conn| {
+        let Some(mut current) = evidence::get(conn, &row.supplier_id, &row.id)? else {
+            return Ok(false);
+        };
+        if current.claimed_by.as_deref() != Some(claim.as_str()) {
+            return Ok(false); // the lease ran out and another round took the link
+        }
+        current.claimed_by = None;
+        current.claimed_until = None;
+        if current.retired_at.is_some() || current.url != row.url {
+            evidence::save(conn, &current)?; // retired or moved meanwhile: this result is moot
+            return Ok(false);
+        }
+        let at = now();
+        let before: EvidenceHealth = current
+            .health
+            .parse()
+            .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+        let prev = Health {
+            status: before,
+            consecutive_failures: current.consecutive_failures,
+            last_ok_at: current.last_ok_at,
+        };
+        let next = health::apply(prev, &obs, threshold, at);
+        current.health = next.status.as_str().to_owned();
+        current.consecutive_failures = next.consecutive_failures;
+        current.last_ok_at = next.last_ok_at;
+        current.http_status = obs.http_status.map(i32::from);
+        current.final_url = obs.final_url.clone();
+        current.checked_at = Some(at);
+        current.check_detail = Some(obs.detail.clone());
+        evidence::save(conn, &current)?;
+        checks::append(
+            conn,
+            &CheckRow {
+                id: 0,
+                evidence_id: current.id.clone(),
+                checked_at: at,
+                outcome: obs.outcome.as_str().to_owned(),
+                http_status: current.http_status,
+                final_url: obs.final_url.clone(),
+                detail: obs.detail.clone(),
+                duration_ms: ms,
+            },
+            keep,
+        )?;
+        let changed = next.status != before;
+        supplier::touch(conn, &current.supplier_id, changed.then_some(at))?;
+        if !changed {
+            // The record shows the latest checks even when the health stays.
+            crate::views::records::project(conn, &current.supplier_id, at)?;
+        }
+        if changed {
+            changes::record(
                 conn,
-                &CheckRow {
-                    id: 0,
-                    evidence_id: current.id.clone(),
-                    checked_at: at,
-                    outcome: obs.outcome.as_str().to_owned(),
-                    http_status: current.http_status,
-                    final_url: obs.final_url.clone(),
-                    detail: obs.detail.clone(),
-                    duration_ms: ms,
+                at,
+                audit::Entry {
+                    actor: "system",
+                    action: "evidence.health_changed",
+                    entity_type: "evidence",
+                    entity_id: current.id.clone(),
+                    supplier_id: Some(current.supplier_id.clone()),
+                    before: Some(json!({ "health": before, "url": current.url })),
+                    after: Some(json!({
+                        "health": next.status,
+                        "http_status": current.http_status,
+                        "final_url": current.final_url,
+                        "detail": obs.detail,
+                        "consecutive_failures": next.consecutive_failures,
+                    })),
                 },
-                keep,
             )?;
-            let changed = next.status != before;
-            supplier::touch(conn, &current.supplier_id, changed.then_some(at))?;
-            if !changed {
-                // The record shows the latest checks even when the health stays.
-                crate::views::records::project(conn, &current.supplier_id, at)?;
-            }
-            if changed {
-                changes::record(
-                    conn,
-                    at,
-                    audit::Entry {
-                        actor: "system",
-                        action: "evidence.health_changed",
-                        entity_type: "evidence",
-                        entity_id: current.id.clone(),
-                        supplier_id: Some(current.supplier_id.clone()),
-                        before: Some(json!({ "health": before, "url": current.url })),
-                        after: Some(json!({
-                            "health": next.status,
-                            "http_status": current.http_status,
-                            "final_url": current.final_url,
-                            "detail": obs.detail,
-                            "consecutive_failures": next.consecutive_failures,
-                        })),
-                    },
-                )?;
-            }
-            Ok(changed)
-        })
-        .await
+        }
+        Ok(changed)
+    })
+    .await
 }
 
 fn instance_name() -> String {

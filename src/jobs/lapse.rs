@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::app::AppState;
+use super::{run, transaction};
+use crate::db::Database;
 use crate::db::DbConn;
 use crate::db::models::{now, records};
 use crate::db::schema::{job_leases, signatures};
@@ -53,16 +54,15 @@ fn release(conn: &mut DbConn, holder: &str) -> QueryResult<()> {
 
 /// Records every certification expiry that has passed since its supplier's record was
 /// last written (one transaction per supplier); returns how many links expired.
-pub async fn note_expiries(state: &AppState) -> ApiResult<usize> {
+pub async fn note_expiries(db: &Database) -> ApiResult<usize> {
     let today = chrono::Utc::now().date_naive();
-    let due = state
-        .db(move |conn| Ok(records::expired_by(conn, today)?))
-        .await?;
+    let due = run(db, move |conn| Ok(records::expired_by(conn, today)?)).await?;
     let mut expired = 0;
     for supplier in due {
-        expired += state
-            .tx(move |conn| crate::views::records::note_expiries(conn, &supplier, today, now()))
-            .await?;
+        expired += transaction(db, move |conn| {
+            crate::views::records::note_expiries(conn, &supplier, today, now())
+        })
+        .await?;
     }
     Ok(expired)
 }
@@ -72,25 +72,24 @@ pub async fn note_expiries(state: &AppState) -> ApiResult<usize> {
 /// Another instance holding the job's lease makes this a no-op; and each lapse is one
 /// lifecycle transition, which a concurrent change to the same supplier makes fail
 /// rather than happen twice.
-pub async fn run_once(state: &AppState) -> ApiResult<usize> {
+pub async fn run_once(db: &Database, reaffirm_months: u32) -> ApiResult<usize> {
     let holder = format!("lapse:{}", uuid::Uuid::new_v4());
     let h = holder.clone();
-    let held = state
-        .tx(move |conn| {
-            Ok(claim(
-                conn,
-                &h,
-                now(),
-                now() + chrono::Duration::minutes(5),
-            )?)
-        })
-        .await?;
+    let held = transaction(db, move |conn| {
+        Ok(claim(
+            conn,
+            &h,
+            now(),
+            now() + chrono::Duration::minutes(5),
+        )?)
+    })
+    .await?;
     if !held {
         return Ok(0);
     }
     // The lease is let go whatever the round came to, an error included.
-    let round = lapse_and_expire(state).await;
-    state.tx(move |conn| Ok(release(conn, &holder)?)).await?;
+    let round = lapse_and_expire(db, reaffirm_months).await;
+    transaction(db, move |conn| Ok(release(conn, &holder)?)).await?;
     let (lapsed, expired) = round?;
     if lapsed > 0 || expired > 0 {
         tracing::info!(lapsed, expired, "time-caused changes recorded");
@@ -99,48 +98,43 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
 }
 
 /// One round of the job, under its lease: (signatures lapsed, links expired).
-async fn lapse_and_expire(state: &AppState) -> ApiResult<(usize, usize)> {
-    let reaffirm_months = state.config.reaffirm_months;
-    let due: Vec<String> = state
-        .db(|conn| {
-            Ok(signatures::table
-                .filter(
-                    signatures::status.eq_any([Status::Active.as_str(), Status::Pending.as_str()]),
-                )
-                .filter(signatures::reaffirm_by.le(now()))
-                .select(signatures::supplier_id)
-                .load(conn)?)
-        })
-        .await?;
+async fn lapse_and_expire(db: &Database, reaffirm_months: u32) -> ApiResult<(usize, usize)> {
+    let due: Vec<String> = run(db, |conn| {
+        Ok(signatures::table
+            .filter(signatures::status.eq_any([Status::Active.as_str(), Status::Pending.as_str()]))
+            .filter(signatures::reaffirm_by.le(now()))
+            .select(signatures::supplier_id)
+            .load(conn)?)
+    })
+    .await?;
     let mut lapsed = 0;
     for supplier in due {
         let Ok(id) = supplier.parse::<SupplierId>() else {
             continue;
         };
-        let result = state
-            .tx(move |conn| {
-                let by = By {
-                    actor: "system".into(),
-                    who: Actor::System,
-                };
-                signature::apply(
-                    conn,
-                    id,
-                    signature::Request {
-                        transition: Transition::Lapse,
-                        reason: Some("not reaffirmed by its reaffirm-by date".into()),
-                        by: &by,
-                        reaffirm_months,
-                    },
-                )
-            })
-            .await;
+        let result = transaction(db, move |conn| {
+            let by = By {
+                actor: "system".into(),
+                who: Actor::System,
+            };
+            signature::apply(
+                conn,
+                id,
+                signature::Request {
+                    transition: Transition::Lapse,
+                    reason: Some("not reaffirmed by its reaffirm-by date".into()),
+                    by: &by,
+                    reaffirm_months,
+                },
+            )
+        })
+        .await;
         match result {
             Ok(_) => lapsed += 1,
             Err(ApiError::Conflict(why)) => tracing::debug!(supplier_id = %id, why, "not lapsed"),
             Err(e) => tracing::warn!(supplier_id = %id, error = %e, "lapsing failed"),
         }
     }
-    let expired = note_expiries(state).await?;
+    let expired = note_expiries(db).await?;
     Ok((lapsed, expired))
 }

@@ -6,24 +6,29 @@ pub mod lapse;
 
 use std::time::Duration;
 
-use actix_web::web;
+use std::sync::Arc;
 
-use crate::app::AppState;
+use crate::checker::Checker;
+use crate::config::Config;
+use crate::db::{Database, DbConn};
+use crate::error::ApiResult;
 
-/// Starts the scheduled jobs of a serving instance.
-pub fn spawn(state: web::Data<AppState>) {
-    if let Some(every) = state.config.lapse_interval {
-        let state = state.clone();
+/// Starts the scheduled jobs of a serving instance: they are given the database, the
+/// checker and their settings, never the service.
+pub fn spawn(db: Arc<Database>, checker: Arc<Checker>, config: &Config) {
+    if let Some(every) = config.lapse_interval {
+        let db = db.clone();
+        let reaffirm_months = config.reaffirm_months;
         tokio::spawn(async move {
             loop {
-                if let Err(e) = lapse::run_once(&state).await {
+                if let Err(e) = lapse::run_once(&db, reaffirm_months).await {
                     tracing::warn!(error = %e, "lapsing round failed");
                 }
                 tokio::time::sleep(every).await;
             }
         });
     }
-    if let Some(interval) = state.config.checker.interval {
+    if let Some(interval) = config.checker.interval {
         tokio::spawn(async move {
             // Let the instance finish starting before the first round.
             let tick = interval.min(Duration::from_secs(60));
@@ -31,8 +36,13 @@ pub fn spawn(state: web::Data<AppState>) {
             loop {
                 let due_before = crate::db::models::now()
                     - chrono::Duration::from_std(interval).unwrap_or_default();
-                match check_evidence::run(&state, check_evidence::scope(None, due_before), &|_| {})
-                    .await
+                match check_evidence::run(
+                    &db,
+                    &checker,
+                    check_evidence::scope(None, due_before),
+                    &|_| {},
+                )
+                .await
                 {
                     Ok(s) if s.checked > 0 => {
                         tracing::info!(checked = s.checked, outcomes = ?s.outcomes, "evidence check round")
@@ -44,4 +54,22 @@ pub fn spawn(state: web::Data<AppState>) {
             }
         });
     }
+}
+
+/// A job's database work, with its errors as the service reports them.
+async fn run<T, F>(db: &Database, f: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+{
+    db.run(f).await
+}
+
+/// Like [`run`], in one transaction.
+async fn transaction<T, F>(db: &Database, f: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+{
+    db.transaction(f).await
 }

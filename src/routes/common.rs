@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::db::DbConn;
 use crate::db::models::supplier::SupplierRow;
@@ -15,6 +14,7 @@ use crate::domain::lifecycle::Transition;
 use crate::domain::text;
 use crate::domain::validator::{Validator, field};
 use crate::error::ApiResult;
+use crate::state::State;
 use crate::usecases::signature;
 use crate::views::supplier::{SupplierView, etag};
 

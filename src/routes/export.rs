@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::State;
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::export::{self as bulk, Format, Plan};
 use crate::http::extract::Query;
 use crate::routes::suppliers::filters::with_supplier_filters;
+use crate::state::State;
 
 crate::str_enum!(
     /// The export's format.

@@ -4,10 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::db::models::{now, signing_keys};
 use crate::error::ApiResult;
 use crate::http::respond::{Visibility, json_cached};
+use crate::state::State;
 
 /// One Ed25519 public key (RFC 8037).
 #[derive(Debug, Serialize, ToSchema)]

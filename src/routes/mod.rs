@@ -60,12 +60,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
+/// The OpenAPI document of every route, generated from the code.
+pub fn api_doc(public_url: &str) -> serde_json::Value {
+    use utoipa::OpenApi;
+    use utoipa_actix_web::AppExt;
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(crate::openapi::ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    crate::openapi::finish(api, public_url)
+}
+
 /// The methods the OpenAPI document lists for a concrete path, if any route has it.
 fn methods_for(path: &str) -> Option<Vec<String>> {
     static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
-        let doc = crate::app::api_doc("");
+        let doc = api_doc("");
         doc["paths"]
             .as_object()
             .map(|paths| {

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::db;
+use crate::state::State;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {

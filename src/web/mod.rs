@@ -11,11 +11,11 @@ use askama::Template;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::State;
 use crate::db::models::{history, pledge, records, supplier};
 use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
 use crate::error::{ApiError, ApiResult};
+use crate::state::State;
 use crate::views::history::public_actor;
 use crate::views::page;
 use crate::views::pledge::PledgeVersion;

@@ -110,7 +110,7 @@ async fn a_rotated_key_stays_published_and_old_tokens_keep_working() {
     );
     // A token signed by the new key is accepted by an instance still on the old one.
     let token = {
-        let mut conn = rotated.pool.get().unwrap();
+        let mut conn = rotated.database.pool().get().unwrap();
         pledge_registry::auth::tokens::issue(
             &mut conn,
             &rotated.keys,

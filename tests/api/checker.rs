@@ -492,7 +492,13 @@ async fn round_in_background(app: &TestApp) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let scope =
             pledge_registry::jobs::check_evidence::scope(None, pledge_registry::db::models::now());
-        let _ = pledge_registry::jobs::check_evidence::run(&instance, scope, &|_| {}).await;
+        let _ = pledge_registry::jobs::check_evidence::run(
+            &instance.database,
+            &instance.checker,
+            scope,
+            &|_| {},
+        )
+        .await;
     })
 }
 
@@ -608,9 +614,10 @@ async fn a_long_check_keeps_its_link_past_the_first_lease() {
     let other = app.second_instance().await;
     let scope =
         pledge_registry::jobs::check_evidence::scope(None, pledge_registry::db::models::now());
-    let second = pledge_registry::jobs::check_evidence::run(&other, scope, &|_| {})
-        .await
-        .unwrap();
+    let second =
+        pledge_registry::jobs::check_evidence::run(&other.database, &other.checker, scope, &|_| {})
+            .await
+            .unwrap();
     assert_eq!(
         second.checked, 0,
         "the link is still held by the first round"

@@ -234,7 +234,7 @@ async fn reproject_rebuilds_stored_records_and_startup_builds_missing_ones() {
             .unwrap();
     }
     let again = app.second_instance().await;
-    let mut conn = again.pool.get().unwrap();
+    let mut conn = again.database.pool().get().unwrap();
     let stored: i64 = supplier_records::table
         .count()
         .get_result(&mut *conn)

@@ -79,7 +79,7 @@ impl TestApp {
         .await
         .expect("join")
         .expect("prepare");
-        let pool = state.pool.clone();
+        let pool = state.database.pool().clone();
         let (keys, _) = Keys::load_or_generate(&config.signing_key_file).expect("keys");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -168,7 +168,7 @@ impl TestApp {
 
     /// Another instance of the service's state on the same database and key, as a second
     /// server behind a load balancer would have.
-    pub async fn second_instance(&self) -> pledge_registry::app::AppState {
+    pub async fn second_instance(&self) -> pledge_registry::state::AppState {
         let config = self.config.clone();
         tokio::task::spawn_blocking(move || bootstrap::prepare(config))
             .await

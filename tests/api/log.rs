@@ -193,8 +193,8 @@ async fn lapsing_happens_once_even_with_two_instances() {
         .unwrap();
     let this = app.second_instance().await;
     let (x, y) = tokio::join!(
-        pledge_registry::jobs::lapse::run_once(&this),
-        pledge_registry::jobs::lapse::run_once(&other)
+        pledge_registry::jobs::lapse::run_once(&this.database, this.config.reaffirm_months),
+        pledge_registry::jobs::lapse::run_once(&other.database, other.config.reaffirm_months)
     );
     assert_eq!(x.unwrap() + y.unwrap(), 1);
     let view = app.supplier(&s.slug).await;
@@ -212,7 +212,9 @@ async fn lapsing_happens_once_even_with_two_instances() {
     assert_eq!(lapses[0]["actor"], "system");
     assert!(lapses[0]["reason"].as_str().unwrap().contains("reaffirm"));
     assert_eq!(
-        pledge_registry::jobs::lapse::run_once(&this).await.unwrap(),
+        pledge_registry::jobs::lapse::run_once(&this.database, this.config.reaffirm_months)
+            .await
+            .unwrap(),
         0,
         "nothing left to lapse"
     );
@@ -292,7 +294,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                     )
                     .await;
                 app.expire_certifications(s);
-                pledge_registry::jobs::lapse::note_expiries(&instance)
+                pledge_registry::jobs::lapse::note_expiries(&instance.database)
                     .await
                     .unwrap();
                 res.status()
@@ -302,9 +304,12 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                 // along), and the instance's time job lapses it if it is due.
                 app.backdate_reaffirm_by(s);
                 app.project(&s.id);
-                pledge_registry::jobs::lapse::run_once(&instance)
-                    .await
-                    .unwrap();
+                pledge_registry::jobs::lapse::run_once(
+                    &instance.database,
+                    instance.config.reaffirm_months,
+                )
+                .await
+                .unwrap();
                 reqwest::StatusCode::OK
             }
             12 => {

@@ -501,7 +501,7 @@ async fn stored_records_follow_time_and_new_pledge_versions() {
     // The date passes; the instance's time job records it.
     app.expire_certifications(&s);
     let instance = app.second_instance().await;
-    let expired = pledge_registry::jobs::lapse::note_expiries(&instance)
+    let expired = pledge_registry::jobs::lapse::note_expiries(&instance.database)
         .await
         .unwrap();
     assert_eq!(expired, 1);
@@ -517,7 +517,7 @@ async fn stored_records_follow_time_and_new_pledge_versions() {
     assert_eq!(last["type"], "evidence.expired");
     assert_eq!(last["supplier"]["evidence_summary"], "some_failing");
     assert_eq!(
-        pledge_registry::jobs::lapse::note_expiries(&instance)
+        pledge_registry::jobs::lapse::note_expiries(&instance.database)
             .await
             .unwrap(),
         0,

@@ -3,13 +3,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::State;
 use crate::auth::Admin;
 use crate::db::models::audit;
 use crate::domain::SupplierId;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::Query;
 use crate::routes::problems::AuthErrors;
+use crate::state::State;
 use crate::views::page::{self, Page};
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Admin;
 use crate::db::models::now;
 use crate::db::models::supplier::get_or_404;
@@ -11,6 +10,7 @@ use crate::error::ApiResult;
 use crate::http::extract::JsonOrEmpty;
 use crate::jobs::check_evidence::{self, Summary};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 
 /// Which evidence to check now. Without a supplier, every live link is checked.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -51,7 +51,8 @@ pub async fn run(
                 Some(supplier.id),
                 started_at + chrono::Duration::microseconds(1),
             );
-            let summary = check_evidence::run(&state, scope, &|_| {}).await?;
+            let summary =
+                check_evidence::run(&state.database, &state.checker, scope, &|_| {}).await?;
             Ok(HttpResponse::Ok().json(summary))
         }
         None => {
@@ -59,7 +60,7 @@ pub async fn run(
             tokio::spawn(async move {
                 let scope =
                     check_evidence::scope(None, started_at + chrono::Duration::microseconds(1));
-                match check_evidence::run(&state, scope, &|_| {}).await {
+                match check_evidence::run(&state.database, &state.checker, scope, &|_| {}).await {
                     Ok(s) => {
                         tracing::info!(checked = s.checked, outcomes = ?s.outcomes, "on-demand evidence check done")
                     }

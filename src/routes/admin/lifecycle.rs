@@ -1,6 +1,5 @@
 use actix_web::{HttpResponse, post};
 
-use crate::app::State;
 use crate::auth::Admin;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
@@ -8,6 +7,7 @@ use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
 use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 use crate::views::supplier::SupplierView;
 
 /// Record that the operator verified the supplier's identity; a pending signature

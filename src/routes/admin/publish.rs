@@ -4,11 +4,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Admin;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors};
+use crate::state::State;
 use crate::usecases::publish as usecase;
 use crate::views::pledge::PledgeVersion;
 

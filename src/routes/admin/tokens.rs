@@ -4,7 +4,6 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::tokens::{self, IssuedToken};
 use crate::auth::{Admin, Role};
 use crate::db::models::{audit, now, supplier};
@@ -12,6 +11,7 @@ use crate::domain::{SupplierId, text};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 
 /// A token to issue.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,13 +3,13 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::EvidenceId;
 use crate::domain::evidence::{CertScheme, EvidenceKind};
 use crate::error::ApiResult;
 use crate::http::extract::{Json, SupplierKey, nullable};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 use crate::usecases::evidence;
 use crate::views::supplier::EvidenceView;
 

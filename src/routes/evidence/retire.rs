@@ -1,11 +1,11 @@
 use actix_web::{HttpResponse, delete, web};
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::EvidenceId;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::SupplierKey;
 use crate::routes::problems::AuthErrors;
+use crate::state::State;
 use crate::usecases::evidence;
 
 /// Retire an evidence link. It leaves the public view but stays in the audit history.

@@ -3,11 +3,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::State;
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
+use crate::state::State;
 use crate::views::page;
 use crate::views::supplier::SupplierSummary;
 

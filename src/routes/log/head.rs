@@ -3,12 +3,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::db::models::audit;
 use crate::error::ApiResult;
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::QueryErrors;
+use crate::state::State;
 
 /// The newest audit entry: keep it, and later check that the log still leads to it.
 #[derive(Debug, Serialize, ToSchema)]

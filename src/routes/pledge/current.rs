@@ -1,11 +1,11 @@
 use actix_web::{HttpRequest, HttpResponse, get};
 
-use crate::app::State;
 use crate::db::models::pledge;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::QueryErrors;
+use crate::state::State;
 use crate::views::pledge::PledgeVersion;
 
 /// The current pledge version with its commitments.

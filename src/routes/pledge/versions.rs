@@ -1,11 +1,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use crate::app::State;
 use crate::db::models::pledge;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
+use crate::state::State;
 use crate::views::page::Page;
 use crate::views::pledge::PledgeVersion;
 

@@ -4,7 +4,6 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Role;
 use crate::auth::tokens::{self, IssuedToken};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -12,6 +11,7 @@ use crate::http::extract::Json;
 use crate::http::ratelimit::RegistrationQuota;
 use crate::routes::common::Written;
 use crate::routes::problems::BodyErrors;
+use crate::state::State;
 use crate::usecases::register;
 use crate::views::supplier::SupplierView;
 

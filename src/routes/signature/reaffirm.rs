@@ -1,12 +1,12 @@
 use actix_web::{HttpResponse, post};
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::SupplierKey;
 use crate::routes::common::transition;
 use crate::routes::problems::{AuthErrors, NotFoundError};
+use crate::state::State;
 use crate::views::supplier::SupplierView;
 
 /// Reaffirm the signature: its reaffirm-by date moves to a year (the configured

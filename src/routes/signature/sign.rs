@@ -4,13 +4,13 @@ use actix_web::{HttpResponse, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
 use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 use crate::usecases::signature;
 use crate::views::supplier::SupplierView;
 

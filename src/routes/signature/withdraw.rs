@@ -1,6 +1,5 @@
 use actix_web::{HttpResponse, post};
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
@@ -8,6 +7,7 @@ use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
 use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 use crate::views::supplier::SupplierView;
 
 /// Withdraw the signature, with a reason. Final for that signature; the supplier may

@@ -1,13 +1,13 @@
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
-use crate::app::State;
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
 use crate::db::models::supplier::find_or_404;
 use crate::db::models::{audit, records};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
 use crate::routes::problems::{NotFoundError, QueryErrors};
+use crate::state::State;
 use crate::views::supplier::SupplierSummary;
 
 /// A signed statement of the supplier's status, pledge version and evidence health

@@ -2,7 +2,6 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::State;
 use crate::db::models::audit;
 use crate::db::models::history as events;
 use crate::db::models::supplier::find_or_404;
@@ -11,6 +10,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::NotFoundError;
+use crate::state::State;
 use crate::views::history::{StatusChange, public_actor};
 use crate::views::page::{self, Page};
 use crate::views::supplier::utc;

@@ -5,12 +5,12 @@ use serde_json::value::RawValue;
 use utoipa::IntoParams;
 
 use super::filters::{self, with_supplier_filters};
-use crate::app::State;
 use crate::db::models::audit;
 use crate::db::models::supplier::{self, ListFilter, Stored};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{Query, QueryParams};
 use crate::http::respond::{Visibility, content_etag, json_bytes};
+use crate::state::State;
 use crate::views::page::{self, Page};
 use crate::views::supplier::SupplierSummary;
 

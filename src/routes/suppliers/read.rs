@@ -1,7 +1,6 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use crate::app::State;
 use crate::auth::MaybeCaller;
 use crate::db::models::records;
 use crate::db::models::supplier::find_or_404;
@@ -9,6 +8,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_bytes};
 use crate::routes::problems::{NotFoundError, QueryErrors};
+use crate::state::State;
 use crate::views::supplier::{SupplierView, etag};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.

@@ -3,12 +3,12 @@ use actix_web::{HttpRequest, HttpResponse, patch};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::State;
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::http::extract::{Json, SupplierKey, nullable};
 use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
 use crate::usecases::profile;
 use crate::views::supplier::{SupplierView, revision_of};
 

@@ -1,0 +1,128 @@
+//! The database as the service uses it: the pool, one slot per pooled connection, and
+//! on SQLite the writers' turn. Work runs on the blocking thread pool; callers await it.
+
+use std::sync::{Arc, Mutex};
+
+use diesel::Connection;
+
+use super::{Backend, DbConn, DbPool};
+
+/// Why database work could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    #[error("no database connection: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("the database is shutting down")]
+    Closed,
+    #[error("database work failed to finish: {0}")]
+    Task(String),
+}
+
+pub struct Database {
+    pool: DbPool,
+    backend: Backend,
+    /// One permit per pooled connection: database work waits here, on the async side,
+    /// instead of parking a blocking thread per waiting request.
+    slots: tokio::sync::Semaphore,
+    /// On SQLite, write transactions take turns here: one writer at a time, so a
+    /// transaction never has to upgrade a read lock while another writes (which SQLite
+    /// answers with "database is locked" at once). Readers are not held up (WAL).
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+impl Database {
+    pub fn new(pool: DbPool, backend: Backend) -> Database {
+        Database {
+            slots: tokio::sync::Semaphore::new(pool.max_size() as usize),
+            writer: (backend == Backend::Sqlite).then(Default::default),
+            pool,
+            backend,
+        }
+    }
+
+    /// The pool itself, for work outside a request (commands, set-up, tests).
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` with a connection on the blocking thread pool.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Unavailable> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Unavailable::Closed)?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(Unavailable::Pool)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| Unavailable::Task(e.to_string()))?
+    }
+
+    /// Like [`Database::run`], inside one transaction: all of `f`'s writes or none. On
+    /// SQLite writers take turns, and each takes the write lock as it begins.
+    pub async fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Unavailable> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        self.run(move |conn| {
+            let _turn = writer
+                .as_ref()
+                .map(|w| w.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            conn.transaction::<T, E, _>(|conn| {
+                take_write_lock(conn)?;
+                f(conn)
+            })
+        })
+        .await
+    }
+
+    /// One indexed read that answers in microseconds (a stored record by key). On
+    /// SQLite it runs on the calling thread: the hand-off to the blocking pool and back
+    /// costs more than the read, and a WAL reader never waits for a writer. On
+    /// PostgreSQL, a network round trip, it goes to the blocking pool as all else does.
+    pub async fn point_read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Unavailable> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        if self.backend != Backend::Sqlite {
+            return self.run(f).await;
+        }
+        // A permit means a pooled connection is free, so taking it does not wait.
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Unavailable::Closed)?;
+        let mut conn = self.pool.get().map_err(Unavailable::Pool)?;
+        f(&mut conn)
+    }
+}
+
+/// Call first in a write transaction. On SQLite it takes the write lock at once (a
+/// deferred transaction that reads first cannot wait for it later and fails with
+/// "database is locked" when another process writes); waiting here honours the busy
+/// timeout. PostgreSQL needs nothing.
+pub fn take_write_lock(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("UPDATE pledge_versions SET position = position WHERE 0")?;
+    }
+    Ok(())
+}

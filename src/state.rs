@@ -1,0 +1,58 @@
+//! What every handler can reach: the database, the configuration, the signing keys,
+//! the checker, the request limits and counters, and the records kept in memory.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::Keys;
+use crate::checker::Checker;
+use crate::config::Config;
+use crate::db::{Database, DbConn};
+use crate::error::ApiResult;
+
+pub struct AppState {
+    pub database: Arc<Database>,
+    pub config: Config,
+    pub keys: Keys,
+    /// The evidence checker, shared by the schedule and on-demand checks.
+    pub checker: Arc<Checker>,
+    /// Per-client request limits.
+    pub rate_limits: crate::http::ratelimit::RateLimits,
+    /// Request counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// Supplier pages and list pages as last built, by the version they were built from.
+    pub records: crate::record_cache::RecordCache,
+}
+
+pub type State = web::Data<AppState>;
+
+/// A handler's database work, answered as the API answers errors.
+impl AppState {
+    /// [`Database::run`].
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        self.database.run(f).await
+    }
+
+    /// [`Database::transaction`].
+    pub async fn tx<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        self.database.transaction(f).await
+    }
+
+    /// [`Database::point_read`].
+    pub async fn db_point_read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        self.database.point_read(f).await
+    }
+}
