@@ -10,8 +10,11 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::Issuer;
 use crate::error::ApiError;
+use crate::http::extract::BodyLimit;
 use crate::routes;
+pub use crate::routes::api_doc;
 use crate::state::{AppState, State};
 
 /// Starts the HTTP server on an already bound listener.
@@ -24,6 +27,13 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
+                // What the extractors and middleware read, each on its own.
+                .app_data(web::Data::from(state.keys.clone()))
+                .app_data(web::Data::new(Issuer(state.config.public_url.clone())))
+                .app_data(web::Data::from(state.database.clone()))
+                .app_data(web::Data::from(state.rate_limits.clone()))
+                .app_data(web::Data::from(state.metrics.clone()))
+                .app_data(web::Data::new(BodyLimit(state.config.max_body_bytes)))
                 .configure(routes::configure)
                 .split_for_parts();
             app.route("/docs", web::get().to(docs_ui))

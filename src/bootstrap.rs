@@ -59,18 +59,19 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             "20/h",
         )?,
         trust_forwarded_for: config.trust_forwarded_for,
+        refusal_page: crate::web::too_many_requests_page,
     };
     Ok(AppState {
         database: std::sync::Arc::new(db::Database::new(
             pool,
             db::Backend::of_url(&config.database_url),
         )),
-        rate_limits,
+        rate_limits: std::sync::Arc::new(rate_limits),
         metrics: Default::default(),
         records: crate::record_cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         config,
-        keys,
+        keys: std::sync::Arc::new(keys),
     })
 }
 

@@ -234,7 +234,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Openapi => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&crate::routes::api_doc(&config.public_url))?
+                serde_json::to_string_pretty(&app::api_doc(&config.public_url))?
             );
             Ok(())
         }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod jobs;
+pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod pledge_text;

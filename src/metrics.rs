@@ -9,12 +9,9 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, get};
-use diesel::prelude::*;
+use actix_web::web;
 
-use crate::db::schema::{evidence, suppliers};
-use crate::error::ApiResult;
-use crate::state::State;
+use crate::db::models::counts::RegistryCounts;
 
 /// Method, route pattern and status of a request.
 type Series = (String, String, u16);
@@ -35,7 +32,16 @@ impl Metrics {
         entry.1 += seconds;
     }
 
-    fn render(&self, out: &mut String) {
+    /// Every series in the text exposition format, after the registry's `counts`.
+    pub fn render(&self, out: &mut String, counts: &RegistryCounts) {
+        out.push_str("# HELP registry_suppliers Suppliers in the registry, by status.\n# TYPE registry_suppliers gauge\n");
+        for (status, n) in &counts.suppliers_by_status {
+            let _ = writeln!(out, "registry_suppliers{{status=\"{status}\"}} {n}");
+        }
+        out.push_str("# HELP registry_evidence Live evidence links, by health.\n# TYPE registry_evidence gauge\n");
+        for (health, n) in &counts.evidence_by_health {
+            let _ = writeln!(out, "registry_evidence{{health=\"{health}\"}} {n}");
+        }
         let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str("# HELP registry_http_requests_total HTTP requests answered, by method, route and status.\n");
         out.push_str("# TYPE registry_http_requests_total counter\n");
@@ -65,10 +71,10 @@ pub async fn record(
     let started = Instant::now();
     let method = req.method().to_string();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let state = req.app_data::<State>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let res = next.call(req).await?;
-    if let Some(state) = state {
-        state.metrics.observe(
+    if let Some(metrics) = metrics {
+        metrics.observe(
             &method,
             &route,
             res.status().as_u16(),
@@ -76,40 +82,4 @@ pub async fn record(
         );
     }
     Ok(res)
-}
-
-/// Prometheus metrics in the text exposition format.
-#[utoipa::path(operation_id = "getMetrics", tag = "service", responses(
-    (status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String),
-    (status = 503, description = "The database is not reachable", body = crate::error::Problem, content_type = "application/problem+json"),
-))]
-#[get("/metrics")]
-pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
-    let (by_status, by_health) = state
-        .db(|conn| {
-            let s: Vec<(String, i64)> = suppliers::table
-                .group_by(suppliers::status)
-                .select((suppliers::status, diesel::dsl::count_star()))
-                .load(conn)?;
-            let h: Vec<(String, i64)> = evidence::table
-                .filter(evidence::retired_at.is_null())
-                .group_by(evidence::health)
-                .select((evidence::health, diesel::dsl::count_star()))
-                .load(conn)?;
-            Ok((s, h))
-        })
-        .await?;
-    let mut out = String::new();
-    out.push_str("# HELP registry_suppliers Suppliers in the registry, by status.\n# TYPE registry_suppliers gauge\n");
-    for (status, n) in by_status {
-        let _ = writeln!(out, "registry_suppliers{{status=\"{status}\"}} {n}");
-    }
-    out.push_str("# HELP registry_evidence Live evidence links, by health.\n# TYPE registry_evidence gauge\n");
-    for (health, n) in by_health {
-        let _ = writeln!(out, "registry_evidence{{health=\"{health}\"}} {n}");
-    }
-    state.metrics.render(&mut out);
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(out))
 }

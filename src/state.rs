@@ -14,13 +14,13 @@ use crate::error::ApiResult;
 pub struct AppState {
     pub database: Arc<Database>,
     pub config: Config,
-    pub keys: Keys,
+    pub keys: Arc<Keys>,
     /// The evidence checker, shared by the schedule and on-demand checks.
     pub checker: Arc<Checker>,
     /// Per-client request limits.
-    pub rate_limits: crate::http::ratelimit::RateLimits,
+    pub rate_limits: Arc<crate::http::ratelimit::RateLimits>,
     /// Request counters for `/metrics`.
-    pub metrics: crate::metrics::Metrics,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Supplier pages and list pages as last built, by the version they were built from.
     pub records: crate::record_cache::RecordCache,
 }

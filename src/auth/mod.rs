@@ -13,10 +13,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use crate::db::Database;
 use crate::db::models::signing_keys;
 use crate::domain::SupplierId;
 use crate::error::ApiError;
-use crate::state::AppState;
 pub use keys::Keys;
 pub use tokens::Role;
 
@@ -98,24 +98,38 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The address tokens are issued for (`REGISTRY_PUBLIC_URL`): a token issued for
+/// another is not accepted.
+#[derive(Debug, Clone)]
+pub struct Issuer(pub String);
+
 async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
     let Some(token) = bearer(&req)? else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
+    let missing = || ApiError::Internal(anyhow::anyhow!("the token verifier is not set up"));
+    let keys = req
+        .app_data::<web::Data<Keys>>()
+        .ok_or_else(missing)?
+        .clone();
+    let issuer = req
+        .app_data::<web::Data<Issuer>>()
+        .ok_or_else(missing)?
+        .clone();
+    let database = req
+        .app_data::<web::Data<Database>>()
+        .ok_or_else(missing)?
         .clone();
     // Only a key in use verifies a bearer token: the instance's own, or the newer key
     // another instance started with. Retired keys verify attestations only.
     let kid = tokens::kid_of(&token)
         .ok_or_else(|| ApiError::Unauthorized("the token names no signing key".into()))?;
-    let other_key = if kid == state.keys.kid {
+    let other_key = if kid == keys.kid {
         None
     } else {
         let k = kid.clone();
-        let row = state
-            .db(move |conn| Ok(signing_keys::find(conn, &k)?))
+        let row = database
+            .run(move |conn| -> Result<_, ApiError> { Ok(signing_keys::find(conn, &k)?) })
             .await?
             .filter(|row| row.retired_at.is_none())
             .ok_or_else(|| {
@@ -128,15 +142,15 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
         })?;
         Some(key)
     };
-    let key = other_key.as_ref().unwrap_or(&state.keys.decoding);
+    let key = other_key.as_ref().unwrap_or(&keys.decoding);
     let claims = tokens::decode(key, &token).map_err(ApiError::Unauthorized)?;
     let jti = claims.jti.clone();
-    let (record, key_in_use) = state
-        .db(move |conn| Ok(tokens::find_with_key(conn, &jti)?))
+    let (record, key_in_use) = database
+        .run(move |conn| -> Result<_, ApiError> { Ok(tokens::find_with_key(conn, &jti)?) })
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the registry did not issue this token".into()))?;
     record
-        .admits(&claims, &kid, key_in_use, &state.config.public_url)
+        .admits(&claims, &kid, key_in_use, &issuer.0)
         .map_err(ApiError::Unauthorized)?;
     Ok(Some(match (claims.role, claims.supplier_id) {
         (Role::Supplier, Some(id)) => Caller::Supplier {

@@ -10,9 +10,19 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::db::Database;
 use crate::domain::SupplierId;
 use crate::error::{ApiError, FieldError};
-use crate::state::AppState;
+
+/// The largest request body accepted (`REGISTRY_MAX_BODY_BYTES`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl Default for BodyLimit {
+    fn default() -> Self {
+        BodyLimit(64 * 1024)
+    }
+}
 
 /// A JSON body of type `T`. Refuses other content types (415), bodies over the
 /// configured size (413), malformed JSON (400), and unknown fields, missing fields or
@@ -26,9 +36,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.config.max_body_bytes)
-            .unwrap_or(64 * 1024);
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or(BodyLimit::default().0, |l| l.0);
         let content_type_ok = is_json(req);
         let declared = req
             .headers()
@@ -334,15 +343,16 @@ impl FromRequest for SupplierKey {
             .get("id_or_slug")
             .unwrap_or_default()
             .to_owned();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let database = req.app_data::<web::Data<Database>>().cloned();
         Box::pin(async move {
             if let Ok(id) = key.parse::<SupplierId>() {
                 return Ok(SupplierKey(id));
             }
-            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no state")))?;
-            state
-                .db(move |conn| {
-                    let row = crate::db::models::supplier::find_or_404(conn, &key)?;
+            let database =
+                database.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no database")))?;
+            database
+                .run(move |conn| {
+                    let row = crate::lookup::find_or_404(conn, &key)?;
                     row.supplier_id()
                         .map(SupplierKey)
                         .map_err(ApiError::Internal)

@@ -17,10 +17,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::state::State;
 
 /// At most `max` requests per client in each `window`.
 #[derive(Debug)]
@@ -154,6 +153,9 @@ pub struct RateLimits {
     pub registrations: Option<Limiter>,
     /// Take the client's address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// The page a person's browser is shown, over the limit on the site's pages, given
+    /// the seconds to wait.
+    pub refusal_page: fn(u64) -> HttpResponse,
 }
 
 fn client_of(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
@@ -178,12 +180,10 @@ fn client_of(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
 fn count(
     limiter: Option<&Limiter>,
     req: &HttpRequest,
-    state: &State,
+    limits: &RateLimits,
 ) -> Result<Option<Standing>, ApiError> {
-    let (Some(limiter), Some(client)) = (
-        limiter,
-        client_of(req, state.rate_limits.trust_forwarded_for),
-    ) else {
+    let (Some(limiter), Some(client)) = (limiter, client_of(req, limits.trust_forwarded_for))
+    else {
         return Ok(None);
     };
     let result = limiter.hit(client, Instant::now());
@@ -204,24 +204,24 @@ pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let state = req.app_data::<State>().cloned();
+    let limits = req.app_data::<web::Data<RateLimits>>().cloned();
     let mut counted = None;
-    if let Some(state) = &state
+    if let Some(limits) = &limits
         && matches!(*req.method(), Method::GET | Method::HEAD)
         && !is_probe(req.path())
     {
-        match count(state.rate_limits.reads.as_ref(), req.request(), state) {
+        match count(limits.reads.as_ref(), req.request(), limits) {
             Ok(standing) => counted = standing,
             Err(e) => {
-                let res = refusal(req.request(), &e);
+                let res = refusal(req.request(), &e, limits.refusal_page);
                 return Ok(with_standing(req.into_response(res)));
             }
         }
     }
     let res = next.call(req).await?.map_into_boxed_body();
-    if let (Some(counted), Some(state)) = (counted, &state)
+    if let (Some(counted), Some(limits)) = (counted, &limits)
         && res.status() == StatusCode::NOT_MODIFIED
-        && let Some(limiter) = state.rate_limits.reads.as_ref()
+        && let Some(limiter) = limits.reads.as_ref()
     {
         res.request()
             .extensions_mut()
@@ -236,7 +236,7 @@ pub fn is_probe(path: &str) -> bool {
 }
 
 /// A 429: a page for a person's browser on the site's pages, else a problem document.
-fn refusal(req: &HttpRequest, e: &ApiError) -> HttpResponse {
+fn refusal(req: &HttpRequest, e: &ApiError, page: fn(u64) -> HttpResponse) -> HttpResponse {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
@@ -244,7 +244,7 @@ fn refusal(req: &HttpRequest, e: &ApiError) -> HttpResponse {
         .is_some_and(|a| a.contains("text/html"));
     match e {
         ApiError::TooManyRequests(wait) if wants_html && !req.path().starts_with("/api/") => {
-            crate::web::too_many_requests_page(*wait)
+            page(*wait)
         }
         _ => actix_web::ResponseError::error_response(e),
     }
@@ -273,9 +273,10 @@ impl FromRequest for RegistrationQuota {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(match req.app_data::<State>() {
-            Some(state) => count(state.rate_limits.registrations.as_ref(), req, state)
-                .map(|_| RegistrationQuota),
+        std::future::ready(match req.app_data::<web::Data<RateLimits>>() {
+            Some(limits) => {
+                count(limits.registrations.as_ref(), req, limits).map(|_| RegistrationQuota)
+            }
             None => Ok(RegistrationQuota),
         })
     }

@@ -60,7 +60,7 @@ pub async fn note_expiries(db: &Database) -> ApiResult<usize> {
     let mut expired = 0;
     for supplier in due {
         expired += transaction(db, move |conn| {
-            crate::views::records::note_expiries(conn, &supplier, today, now())
+            crate::usecases::expiry::note(conn, &supplier, today, now())
         })
         .await?;
     }

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(service::healthz)
         .service(service::readyz)
-        .service(crate::metrics::metrics)
+        .service(service::metrics)
         .service(jwks::jwks)
         .service(crate::web::home)
         .service(crate::web::supplier_page)

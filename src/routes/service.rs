@@ -1,10 +1,12 @@
-//! Liveness and readiness.
+//! Liveness, readiness and metrics.
 
 use actix_web::{HttpResponse, get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
+use crate::db::models::counts;
+use crate::error::ApiResult;
 use crate::state::State;
 
 #[derive(Serialize, ToSchema)]
@@ -35,4 +37,19 @@ pub async fn readyz(state: State) -> HttpResponse {
             status: "unavailable",
         })
     }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(operation_id = "getMetrics", tag = "service", responses(
+    (status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String),
+    (status = 503, description = "The database is not reachable", body = crate::error::Problem, content_type = "application/problem+json"),
+))]
+#[get("/metrics")]
+pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
+    let counts = state.db(|conn| Ok(counts::registry(conn)?)).await?;
+    let mut out = String::new();
+    state.metrics.render(&mut out, &counts);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(out))
 }

@@ -7,6 +7,7 @@
 //! Handlers parse, authorise, call one of these, and answer; jobs call them too.
 
 pub mod evidence;
+pub mod expiry;
 pub mod profile;
 pub mod publish;
 pub mod register;

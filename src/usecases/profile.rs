@@ -6,12 +6,13 @@ use super::signature::{self, Request};
 use super::{By, audited};
 use crate::changes;
 use crate::db::DbConn;
-use crate::db::models::supplier::{self, SupplierRow, lock_or_404};
+use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Transition;
 use crate::domain::validator::{Validator, field, optional};
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::{ApiError, ApiResult};
+use crate::lookup::lock_or_404;
 
 /// Changes to a profile, as sent; `None` leaves a field as it is, and
 /// `company_number: Some(None)` removes the number.
@@ -101,7 +102,7 @@ pub fn update(
     }
     if let Some(cn) = company_number {
         if let Some(cn) = &cn {
-            supplier::may_claim(conn, cn.as_str(), Some(&row.id))?;
+            crate::lookup::may_claim(conn, cn.as_str(), Some(&row.id))?;
         }
         row.company_number = cn.map(|c| c.to_string());
     }

@@ -60,7 +60,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         updated_at: at,
     };
     if let Some(cn) = &row.company_number {
-        supplier::may_claim(conn, cn, None)?;
+        crate::lookup::may_claim(conn, cn, None)?;
     }
     supplier::insert_with_free_slug(conn, &mut row)?;
     let actor = format!("supplier:{}", row.id);

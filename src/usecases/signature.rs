@@ -106,7 +106,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
     if req.transition == Transition::Verify
         && let Some(number) = &row.company_number
     {
-        supplier::may_claim(conn, number, Some(&row.id))?;
+        crate::lookup::may_claim(conn, number, Some(&row.id))?;
     }
     let identity = matches!(req.transition, Transition::Verify | Transition::Unverify);
     let before_supplier = identity.then(|| identity_json(row));
@@ -304,7 +304,7 @@ pub fn sign(
     signing: Signing,
     reaffirm_months: u32,
 ) -> ApiResult<SupplierRow> {
-    let mut row = supplier::lock_or_404(conn, supplier)?;
+    let mut row = crate::lookup::lock_or_404(conn, supplier)?;
     let current = pledge::current(conn)?
         .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
     let commitments = pledge::commitments_of(conn, &current.version)?;

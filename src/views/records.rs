@@ -2,16 +2,16 @@
 //! with the record's ETag, and rewritten in the transaction of every write that
 //! changes them: [`crate::changes::record`] projects before it appends the change, so
 //! the feed carries the very list item the list serves. Time changes records too: a
-//! certification passing its expiry date ([`expire_due`]), and lapsing, which is a
+//! certification passing its expiry date (`usecases::expiry`), and lapsing, which is a
 //! lifecycle write. Reads serve the stored bytes; the owner's and the operator's
 //! private view is still assembled on demand.
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::db::models::records::{self, RecordRow};
-use crate::db::models::{audit, evidence, pledge, supplier};
+use crate::db::models::{pledge, supplier};
 use crate::error::{ApiError, ApiResult};
 use crate::views::supplier::{SupplierSummary, SupplierView, etag};
 
@@ -86,46 +86,6 @@ pub fn reproject_all(conn: &mut DbConn) -> ApiResult<(usize, usize)> {
         differed += usize::from(changed);
     }
     Ok((ids.len(), differed))
-}
-
-/// Records a certification expiry that time has brought about for one supplier, if
-/// its stored record still predates it: an `evidence.expired` change for each link
-/// that expired, which rewrites the record. Call it in a transaction; it does nothing
-/// when another instance got there first.
-pub fn note_expiries(
-    conn: &mut DbConn,
-    supplier_id: &str,
-    today: NaiveDate,
-    at: NaiveDateTime,
-) -> ApiResult<usize> {
-    let Some(stored) = records::get(conn, supplier_id)? else {
-        return Ok(0);
-    };
-    let Some(from) = stored.expires_next.filter(|d| *d < today) else {
-        return Ok(0);
-    };
-    let expired = evidence::expiring_between(conn, supplier_id, from, today)?;
-    supplier::touch(conn, supplier_id, Some(at))?;
-    for (id, expires_on) in &expired {
-        crate::changes::record(
-            conn,
-            at,
-            audit::Entry {
-                actor: "system",
-                action: "evidence.expired",
-                entity_type: "evidence",
-                entity_id: id.clone(),
-                supplier_id: Some(supplier_id.to_owned()),
-                before: None,
-                after: Some(serde_json::json!({ "expires_on": expires_on })),
-            },
-        )?;
-    }
-    if expired.is_empty() {
-        // Retired or edited since: the record is only out of date.
-        project(conn, supplier_id, at)?;
-    }
-    Ok(expired.len())
 }
 
 fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use crate::db::schema::{evidence, evidence_commitments, supplier_records, suppliers};
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{Slug, SupplierId};
-use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = suppliers, treat_none_as_null = true)]
@@ -142,18 +141,6 @@ pub fn company_number_holder(
         .find(|s| s.verified_at.is_some()))
 }
 
-/// The 409 for a number a verified supplier holds, or `Ok` when it is free to claim.
-pub fn may_claim(conn: &mut DbConn, number: &str, except: Option<&str>) -> Result<(), ApiError> {
-    match company_number_holder(conn, number, except)? {
-        None => Ok(()),
-        Some(holder) => Err(ApiError::Conflict(format!(
-            "company number {number} belongs to {} (/suppliers/{}), as the registry \
-             verified; if that is wrong, tell the registry operator",
-            holder.name, holder.slug
-        ))),
-    }
-}
-
 /// Inserts with the first free slug for its name. Another registration of the same
 /// name committing meanwhile takes a slug; then the next free one is tried, inside a
 /// savepoint so the caller's transaction carries on.
@@ -186,7 +173,7 @@ pub fn insert(conn: &mut DbConn, row: &SupplierRow) -> QueryResult<()> {
 /// Writes the whole row back, bumping its revision. A row changed underneath (its
 /// revision is no longer `row.revision`) is a conflict: the caller's transaction rolls
 /// back and the client retries.
-pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> QueryResult<()> {
     let expected = row.revision;
     row.revision += 1;
     row.updated_at = now;
@@ -200,8 +187,9 @@ pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> Res
     if n == 1 {
         Ok(())
     } else {
-        Err(ApiError::Conflict(
-            "the supplier changed while this request ran; read it again and retry".into(),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::SerializationFailure,
+            Box::new(format!("supplier {} changed while this write ran", row.id)),
         ))
     }
 }
@@ -400,21 +388,4 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// The supplier named in a path, or 404.
-pub fn find_or_404(conn: &mut DbConn, id_or_slug: &str) -> ApiResult<SupplierRow> {
-    find(conn, id_or_slug)?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id_or_slug:?}")))
-}
-
-/// The supplier with this id, or 404.
-pub fn get_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> {
-    get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
-}
-
-/// The supplier with this id, locked for the rest of the transaction, or 404.
-pub fn lock_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> {
-    get_for_update(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {id}")))
 }

@@ -4,11 +4,11 @@ use utoipa::ToSchema;
 
 use crate::auth::Admin;
 use crate::db::models::now;
-use crate::db::models::supplier::get_or_404;
 use crate::domain::SupplierId;
 use crate::error::ApiResult;
 use crate::http::extract::JsonOrEmpty;
 use crate::jobs::check_evidence::{self, Summary};
+use crate::lookup::get_or_404;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 

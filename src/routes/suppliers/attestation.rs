@@ -2,10 +2,10 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
-use crate::db::models::supplier::find_or_404;
 use crate::db::models::{audit, records};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
+use crate::lookup::find_or_404;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::views::supplier::SupplierSummary;

@@ -4,11 +4,11 @@ use utoipa::IntoParams;
 
 use crate::db::models::audit;
 use crate::db::models::history as events;
-use crate::db::models::supplier::find_or_404;
 use crate::domain::Status;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
+use crate::lookup::find_or_404;
 use crate::routes::problems::NotFoundError;
 use crate::state::State;
 use crate::views::history::{StatusChange, public_actor};

@@ -3,10 +3,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::auth::MaybeCaller;
 use crate::db::models::records;
-use crate::db::models::supplier::find_or_404;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_bytes};
+use crate::lookup::find_or_404;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::views::supplier::{SupplierView, etag};

@@ -1,0 +1,27 @@
+//! How many suppliers and evidence links the registry holds, for `/metrics`.
+
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{evidence, suppliers};
+
+#[derive(Debug, Default)]
+pub struct RegistryCounts {
+    pub suppliers_by_status: Vec<(String, i64)>,
+    /// Live links only.
+    pub evidence_by_health: Vec<(String, i64)>,
+}
+
+pub fn registry(conn: &mut DbConn) -> QueryResult<RegistryCounts> {
+    Ok(RegistryCounts {
+        suppliers_by_status: suppliers::table
+            .group_by(suppliers::status)
+            .select((suppliers::status, diesel::dsl::count_star()))
+            .load(conn)?,
+        evidence_by_health: evidence::table
+            .filter(evidence::retired_at.is_null())
+            .group_by(evidence::health)
+            .select((evidence::health, diesel::dsl::count_star()))
+            .load(conn)?,
+    })
+}
