@@ -1,7 +1,6 @@
 //! API tokens: EdDSA JWTs issued by the registry, recorded so they can be revoked.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,7 +8,8 @@ use uuid::Uuid;
 
 use super::keys::Keys;
 use crate::db::DbConn;
-use crate::db::schema::{signing_keys, tokens};
+use crate::db::models::tokens as stored;
+pub use crate::db::models::tokens::{Record, find, find_with_key, revoke};
 use crate::domain::SupplierId;
 use crate::str_enum;
 
@@ -85,18 +85,19 @@ pub fn issue(
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.kid.clone());
     let token = jsonwebtoken::encode(&header, &claims, &keys.encoding)?;
-    diesel::insert_into(tokens::table)
-        .values((
-            tokens::jti.eq(&jti),
-            tokens::role.eq(role.as_str()),
-            tokens::supplier_id.eq(supplier_id.map(|s| s.to_db())),
-            tokens::label.eq(label),
-            tokens::issued_at.eq(now.naive_utc()),
-            tokens::expires_at.eq(expires_at.naive_utc()),
-            tokens::kid.eq(&keys.kid),
-            tokens::issuer.eq(issuer),
-        ))
-        .execute(conn)?;
+    stored::insert(
+        conn,
+        &stored::NewToken {
+            jti: &jti,
+            role: role.as_str(),
+            supplier_id: supplier_id.map(|s| s.to_db()),
+            label,
+            issued_at: now.naive_utc(),
+            expires_at: expires_at.naive_utc(),
+            kid: &keys.kid,
+            issuer,
+        },
+    )?;
     Ok(IssuedToken {
         token,
         jti,
@@ -141,42 +142,6 @@ pub fn decode(key: &jsonwebtoken::DecodingKey, token: &str) -> Result<Claims, St
     Ok(claims)
 }
 
-/// What the registry recorded when it issued a token.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tokens)]
-pub struct Record {
-    pub jti: String,
-    pub role: String,
-    pub supplier_id: Option<String>,
-    pub expires_at: chrono::NaiveDateTime,
-    pub revoked_at: Option<chrono::NaiveDateTime>,
-    pub kid: Option<String>,
-    pub issuer: Option<String>,
-}
-
-/// The record of token `jti`, if the registry issued one.
-pub fn find(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Record>> {
-    Ok(find_with_key(conn, jti)?.map(|(r, _)| r))
-}
-
-/// The record of token `jti` and whether the key it was issued with is still in use.
-pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<(Record, bool)>> {
-    if jti.contains('\0') {
-        return Ok(None);
-    }
-    let row: Option<(Record, Option<String>, Option<chrono::NaiveDateTime>)> = tokens::table
-        .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
-        .filter(tokens::jti.eq(jti))
-        .select((
-            Record::as_select(),
-            signing_keys::kid.nullable(),
-            signing_keys::retired_at.nullable(),
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(record, key, retired)| (record, key.is_some() && retired.is_none())))
-}
-
 impl Record {
     /// Whether a token whose signature checked out with key `kid` is this record's
     /// token, unrevoked, with every claim as issued. `issuer` stands in for records
@@ -210,19 +175,5 @@ impl Record {
             return Err("the token has expired".into());
         }
         Ok(())
-    }
-}
-
-/// Marks a token revoked; false when there is no such token.
-pub fn revoke(conn: &mut DbConn, jti: &str) -> QueryResult<Option<bool>> {
-    match find(conn, jti)?.map(|r| r.revoked_at) {
-        None => Ok(None),
-        Some(Some(_)) => Ok(Some(false)),
-        Some(None) => {
-            diesel::update(tokens::table.find(jti))
-                .set(tokens::revoked_at.eq(Utc::now().naive_utc()))
-                .execute(conn)?;
-            Ok(Some(true))
-        }
     }
 }

@@ -121,8 +121,8 @@ impl Database {
 /// timeout. PostgreSQL needs nothing.
 pub fn take_write_lock(conn: &mut DbConn) -> diesel::QueryResult<()> {
     use diesel::connection::SimpleConnection;
-    if let DbConn::Sqlite(c) = conn {
-        c.batch_execute("UPDATE pledge_versions SET position = position WHERE 0")?;
-    }
-    Ok(())
+    on_backend!(conn,
+        postgres: |_| Ok(()),
+        sqlite: |c| c.batch_execute("UPDATE pledge_versions SET position = position WHERE 0"),
+    )
 }

@@ -1,16 +1,27 @@
 //! Database access: one connection type over SQLite or PostgreSQL, chosen by URL scheme.
 
-/// Runs one query, written once, on whichever concrete connection a [`DbConn`] holds.
+/// The one way to write SQL that depends on the backend: on the concrete connection a
+/// [`DbConn`] holds.
 ///
-/// Through the `DbConn` wrapper diesel renders a query's SQL text again on every call,
-/// even for a statement it has prepared before: that was a sixth of the CPU of a
-/// supplier read. On the concrete connection a query of fixed shape goes straight to
-/// its cached prepared statement. Use it for the queries that public reads run.
+/// `on_backend!(conn, |c| query)` runs one query, written once, on either. Through the
+/// `DbConn` wrapper diesel renders a query's SQL text again on every call, even for a
+/// statement it has prepared before: that was a sixth of the CPU of a supplier read. On
+/// the concrete connection a query of fixed shape goes straight to its cached prepared
+/// statement. Use it for the queries that public reads run.
+///
+/// `on_backend!(conn, postgres: |c| ..., sqlite: |c| ...)` runs what differs: row
+/// locks and advisory locks on PostgreSQL, pragmas and the write lock on SQLite.
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $query:expr) => {
         match $conn {
             $crate::db::DbConn::Sqlite($c) => $query,
             $crate::db::DbConn::Postgres($c) => $query,
+        }
+    };
+    ($conn:expr, postgres: |$p:pat_param| $pg:expr, sqlite: |$s:pat_param| $lite:expr $(,)?) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($p) => $pg,
+            $crate::db::DbConn::Sqlite($s) => $lite,
         }
     };
 }
@@ -95,12 +106,12 @@ impl ManageConnection for Manager {
     /// server since it was last used; an open SQLite file cannot go away, and asking it
     /// would begin and end a read transaction on every request.
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        match conn {
-            DbConn::Postgres(c) => c
+        on_backend!(conn,
+            postgres: |c| c
                 .batch_execute("SELECT 1")
                 .map_err(diesel::r2d2::Error::QueryError),
-            DbConn::Sqlite(_) => Ok(()),
-        }
+            sqlite: |_| Ok(()),
+        )
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -115,13 +126,14 @@ struct SqlitePragmas;
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        if let DbConn::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            )
-            .map_err(diesel::r2d2::Error::QueryError)?;
-        }
-        Ok(())
+        on_backend!(conn,
+            postgres: |_| Ok(()),
+            sqlite: |c| c
+                .batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError),
+        )
     }
 }
 
@@ -143,9 +155,10 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
     let mut first = manager
         .connect()
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-    if let DbConn::Sqlite(c) = &mut first {
-        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
-    }
+    on_backend!(&mut first,
+        postgres: |_| {},
+        sqlite: |c| c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?,
+    );
     drop(first);
     // Connections open as requests need them (none in advance, none re-opened in the
     // background), and stay open while in use.
@@ -160,12 +173,10 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
 
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
-    let ran = match conn {
-        DbConn::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|r| r.len()),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|r| r.len()),
-    }
+    let ran = on_backend!(conn,
+        postgres: |c| c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|r| r.len()),
+        sqlite: |c| c.run_pending_migrations(SQLITE_MIGRATIONS).map(|r| r.len()),
+    )
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     Ok(ran)
 }
@@ -177,13 +188,15 @@ pub fn with_setup_lock<T>(
     f: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     const SETUP_LOCK: i64 = 0x7e_c4_91_ed;
-    if let DbConn::Postgres(c) = conn {
-        c.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))?;
-    }
+    on_backend!(&mut *conn,
+        postgres: |c| c.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))?,
+        sqlite: |_| {},
+    );
     let result = f(conn);
-    if let DbConn::Postgres(c) = conn {
-        c.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"))?;
-    }
+    on_backend!(&mut *conn,
+        postgres: |c| c.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"))?,
+        sqlite: |_| {},
+    );
     result
 }
 

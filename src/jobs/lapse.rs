@@ -1,56 +1,16 @@
 //! Lapsing: signatures past their reaffirm-by date turn `lapsed`, with a reason in
 //! their history, exactly once even with several instances.
 
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
-
 use super::{run, transaction};
 use crate::db::Database;
-use crate::db::DbConn;
-use crate::db::models::{now, records};
-use crate::db::schema::{job_leases, signatures};
+use crate::db::models::{leases, now, records, signature as signatures};
 use crate::domain::SupplierId;
-use crate::domain::lifecycle::{Actor, Status, Transition};
+use crate::domain::lifecycle::{Actor, Transition};
 use crate::error::{ApiError, ApiResult};
 use crate::usecases::{By, signature};
 
-/// Takes the job's lease if it is free (or expired); true when this instance holds it.
-fn claim(
-    conn: &mut DbConn,
-    holder: &str,
-    now: NaiveDateTime,
-    until: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        job_leases::table
-            .filter(job_leases::name.eq("lapse"))
-            .filter(
-                job_leases::lease_until
-                    .is_null()
-                    .or(job_leases::lease_until.lt(now)),
-            ),
-    )
-    .set((
-        job_leases::holder.eq(holder),
-        job_leases::lease_until.eq(until),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-fn release(conn: &mut DbConn, holder: &str) -> QueryResult<()> {
-    diesel::update(
-        job_leases::table
-            .filter(job_leases::name.eq("lapse"))
-            .filter(job_leases::holder.eq(holder)),
-    )
-    .set((
-        job_leases::holder.eq(None::<String>),
-        job_leases::lease_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?;
-    Ok(())
-}
+/// The job's name in `job_leases`.
+const LAPSE: &str = "lapse";
 
 /// Records every certification expiry that has passed since its supplier's record was
 /// last written (one transaction per supplier); returns how many links expired.
@@ -76,8 +36,9 @@ pub async fn run_once(db: &Database, reaffirm_months: u32) -> ApiResult<usize> {
     let holder = format!("lapse:{}", uuid::Uuid::new_v4());
     let h = holder.clone();
     let held = transaction(db, move |conn| {
-        Ok(claim(
+        Ok(leases::claim(
             conn,
+            LAPSE,
             &h,
             now(),
             now() + chrono::Duration::minutes(5),
@@ -89,7 +50,7 @@ pub async fn run_once(db: &Database, reaffirm_months: u32) -> ApiResult<usize> {
     }
     // The lease is let go whatever the round came to, an error included.
     let round = lapse_and_expire(db, reaffirm_months).await;
-    transaction(db, move |conn| Ok(release(conn, &holder)?)).await?;
+    transaction(db, move |conn| Ok(leases::release(conn, LAPSE, &holder)?)).await?;
     let (lapsed, expired) = round?;
     if lapsed > 0 || expired > 0 {
         tracing::info!(lapsed, expired, "time-caused changes recorded");
@@ -99,14 +60,7 @@ pub async fn run_once(db: &Database, reaffirm_months: u32) -> ApiResult<usize> {
 
 /// One round of the job, under its lease: (signatures lapsed, links expired).
 async fn lapse_and_expire(db: &Database, reaffirm_months: u32) -> ApiResult<(usize, usize)> {
-    let due: Vec<String> = run(db, |conn| {
-        Ok(signatures::table
-            .filter(signatures::status.eq_any([Status::Active.as_str(), Status::Pending.as_str()]))
-            .filter(signatures::reaffirm_by.le(now()))
-            .select(signatures::supplier_id)
-            .load(conn)?)
-    })
-    .await?;
+    let due = run(db, |conn| Ok(signatures::due_to_lapse(conn, now())?)).await?;
     let mut lapsed = 0;
     for supplier in due {
         let Ok(id) = supplier.parse::<SupplierId>() else {

@@ -25,9 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(service::readyz)
         .service(service::metrics)
         .service(jwks::jwks)
-        .service(crate::web::home)
-        .service(crate::web::supplier_page)
-        .service(crate::web::badge_svg)
+        .service(crate::web::home::home)
+        .service(crate::web::supplier::supplier_page)
+        .service(crate::web::badge::badge_svg)
         .service(crate::web::guides::guide)
         .service(
             scope::scope("/api/v1")

@@ -2,7 +2,7 @@
 //! show, built from the tables in one place.
 
 pub mod history;
-pub mod page;
+pub mod pagination;
 pub mod pledge;
 pub mod records;
 pub mod supplier;

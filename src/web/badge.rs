@@ -1,6 +1,12 @@
-//! The embeddable SVG badge: "Tech Pledge | <status>".
+//! The embeddable SVG badge, "Tech Pledge | <status>", and its route.
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use crate::db::models::supplier;
 use crate::domain::Status;
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
 
 /// Background of the status half; white text on each meets WCAG AA, and the halves
 /// differ in lightness so the badge also reads in greyscale.
@@ -63,4 +69,57 @@ pub fn svg(name: &str, status: Status, href: &str) -> String {
         lx = lw / 2,
         rx = lw + rw / 2,
     )
+}
+
+/// A small SVG badge with the supplier's current status, for its website.
+#[utoipa::path(operation_id = "getSupplierBadge", tag = "pages",
+    params(("slug" = String, Path, description = "Supplier slug")),
+    responses(
+        (status = 200, description = "SVG image", content_type = "image/svg+xml"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No such supplier", content_type = "image/svg+xml"),
+    )
+)]
+#[get("/badge/{slug}.svg")]
+pub async fn badge_svg(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let key = path.into_inner();
+    let row = state
+        .db(move |conn| Ok(supplier::find(conn, &key)?))
+        .await?;
+    let base = state.config.public_url.clone();
+    let (body, etag, status) = match row {
+        Some(r) => {
+            let status: Status = r
+                .status
+                .parse()
+                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+            let svg = svg(&r.name, status, &format!("{base}/suppliers/{}", r.slug));
+            (
+                svg,
+                format!("\"b{}-{}\"", r.revision, status.as_str()),
+                actix_web::http::StatusCode::OK,
+            )
+        }
+        None => (
+            svg("Unknown supplier", Status::Unsigned, &format!("{base}/")),
+            "\"b-unknown\"".to_owned(),
+            actix_web::http::StatusCode::NOT_FOUND,
+        ),
+    };
+    let fresh = crate::http::respond::if_none_match(&req, &etag);
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(status)
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    if fresh {
+        return Ok(res.finish());
+    }
+    Ok(res.content_type("image/svg+xml").body(body))
 }

@@ -96,10 +96,10 @@ pub fn head(conn: &mut DbConn) -> QueryResult<Option<(i64, String, NaiveDateTime
 /// Serialises appends: on PostgreSQL a transaction-scoped advisory lock, released at
 /// commit; SQLite writers already hold the database's write lock.
 fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
-    if let DbConn::Postgres(c) = conn {
-        c.batch_execute("SELECT pg_advisory_xact_lock(7216843)")?;
-    }
-    Ok(())
+    on_backend!(conn,
+        postgres: |c| c.batch_execute("SELECT pg_advisory_xact_lock(7216843)"),
+        sqlite: |_| Ok(()),
+    )
 }
 
 /// Appends an entry, chained to the newest one; call it inside the transaction that

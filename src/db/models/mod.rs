@@ -5,11 +5,13 @@ pub mod checks;
 pub mod counts;
 pub mod evidence;
 pub mod history;
+pub mod leases;
 pub mod pledge;
 pub mod records;
 pub mod signature;
 pub mod signing_keys;
 pub mod supplier;
+pub mod tokens;
 
 /// The current time as stored: UTC, whole microseconds (what both backends keep).
 pub fn now() -> chrono::NaiveDateTime {

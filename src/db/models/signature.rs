@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{signatures, statements};
+use crate::domain::lifecycle::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = signatures, treat_none_as_null = true)]
@@ -106,4 +107,13 @@ pub fn save(conn: &mut DbConn, row: &SignatureRow) -> QueryResult<()> {
         .set(row)
         .execute(conn)
         .map(|_| ())
+}
+
+/// Suppliers whose signature is active or pending and past its reaffirm-by date.
+pub fn due_to_lapse(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+    signatures::table
+        .filter(signatures::status.eq_any([Status::Active.as_str(), Status::Pending.as_str()]))
+        .filter(signatures::reaffirm_by.le(now))
+        .select(signatures::supplier_id)
+        .load(conn)
 }

@@ -79,12 +79,20 @@ pub fn get(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>
 /// changes to one supplier queue instead of conflicting (PostgreSQL; SQLite writers
 /// already hold the database's write lock).
 pub fn get_for_update(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>> {
-    if let DbConn::Postgres(c) = conn {
-        diesel::sql_query("SELECT id FROM suppliers WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::Text, _>(id.to_db())
-            .execute(c)?;
-    }
-    get(conn, id)
+    let id = id.to_db();
+    on_backend!(conn,
+        postgres: |c| suppliers::table
+            .find(id)
+            .select(SupplierRow::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        sqlite: |c| suppliers::table
+            .find(id)
+            .select(SupplierRow::as_select())
+            .first(c)
+            .optional(),
+    )
 }
 
 /// The first free slug among `base`, `base-2`, `base-3`, ...

@@ -10,7 +10,7 @@ use crate::error::{ApiResult, Problem};
 use crate::http::extract::Query;
 use crate::routes::problems::AuthErrors;
 use crate::state::State;
-use crate::views::page::{self, Page};
+use crate::views::pagination::{self, Page};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -56,8 +56,8 @@ pub async fn list(
     _admin: Admin,
     params: Query<AuditParams>,
 ) -> ApiResult<HttpResponse> {
-    let limit = page::limit(params.0.limit)?;
-    let after = page::decode_number(params.0.cursor.as_deref())?;
+    let limit = pagination::limit(params.0.limit)?;
+    let after = pagination::decode_number(params.0.cursor.as_deref())?;
     let supplier = params.0.supplier_id.map(|s| s.to_db());
     let body = state
         .db(move |conn| {

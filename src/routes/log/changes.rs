@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
 use crate::state::State;
-use crate::views::page;
+use crate::views::pagination;
 use crate::views::supplier::SupplierSummary;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,7 +76,7 @@ pub async fn changes(
             "must be 0 or more",
         )]));
     }
-    let limit = page::limit(params.0.limit)?;
+    let limit = pagination::limit(params.0.limit)?;
     let body = state
         .db(move |conn| {
             // A page changes only when entries are appended after it.

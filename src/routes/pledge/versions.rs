@@ -6,7 +6,7 @@ use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
-use crate::views::page::Page;
+use crate::views::pagination::Page;
 use crate::views::pledge::PledgeVersion;
 
 /// Every published pledge version, newest first.

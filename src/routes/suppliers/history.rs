@@ -12,7 +12,7 @@ use crate::lookup::find_or_404;
 use crate::routes::problems::NotFoundError;
 use crate::state::State;
 use crate::views::history::{StatusChange, public_actor};
-use crate::views::page::{self, Page};
+use crate::views::pagination::{self, Page};
 use crate::views::supplier::utc;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -45,8 +45,8 @@ pub async fn history(
     path: web::Path<String>,
     params: Query<HistoryParams>,
 ) -> ApiResult<HttpResponse> {
-    let limit = page::limit(params.0.limit)?;
-    let after = page::decode_number(params.0.cursor.as_deref())?;
+    let limit = pagination::limit(params.0.limit)?;
+    let after = pagination::decode_number(params.0.cursor.as_deref())?;
     let key = path.into_inner();
     let body = state
         .db(move |conn| {

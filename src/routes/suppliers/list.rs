@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{Query, QueryParams};
 use crate::http::respond::{Visibility, content_etag, json_bytes};
 use crate::state::State;
-use crate::views::page::{self, Page};
+use crate::views::pagination::{self, Page};
 use crate::views::supplier::SupplierSummary;
 
 with_supplier_filters! {
@@ -47,9 +47,9 @@ pub async fn list(
     params: Query<ListParams>,
 ) -> ApiResult<HttpResponse> {
     let mut p = params.0;
-    let limit = page::limit(p.limit)?;
+    let limit = pagination::limit(p.limit)?;
     let filter = ListFilter {
-        after_slug: p.cursor.as_deref().map(page::decode).transpose()?,
+        after_slug: p.cursor.as_deref().map(pagination::decode).transpose()?,
         limit: limit + 1,
         ..p.take_filter()?
     };

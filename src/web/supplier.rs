@@ -1,0 +1,252 @@
+//! One supplier's page, in plain English.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+
+use super::refusals::not_found_page;
+use super::{MAX_QUERY, html_bytes, render, words};
+use crate::db::models::{history, pledge, records};
+use crate::domain::Status;
+use crate::domain::evidence::EvidenceHealth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+use crate::views::history::public_actor;
+use crate::views::supplier::{EvidenceSummary, SupplierView, utc};
+
+/// Status changes the supplier page lists, newest last; the API pages through all.
+const HISTORY_SHOWN: i64 = 100;
+
+struct SupplierFacts {
+    slug: String,
+    name: String,
+    website: String,
+    company_number: Option<String>,
+    description: String,
+    identity_verified: bool,
+    status: &'static str,
+    status_label: &'static str,
+    status_words: &'static str,
+    status_reason: Option<String>,
+    evidence_words: &'static str,
+}
+
+struct SignatureFacts {
+    version: String,
+    is_current: bool,
+    signed_on: String,
+    signatory: String,
+    reaffirm_by: String,
+    statements: Vec<StatementFacts>,
+}
+
+struct StatementFacts {
+    title: String,
+    text: String,
+}
+
+struct EvidenceFacts {
+    url: String,
+    title: String,
+    kind: String,
+    supports: String,
+    health: &'static str,
+    health_words: String,
+    checked: String,
+    expiry: Option<String>,
+    expired: bool,
+}
+
+struct HistoryFacts {
+    when: String,
+    what: String,
+    reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "supplier.html")]
+struct SupplierPage {
+    s: SupplierFacts,
+    signature: Option<SignatureFacts>,
+    current_version: String,
+    evidence: Vec<EvidenceFacts>,
+    history: Vec<HistoryFacts>,
+    /// Older changes exist than the page shows.
+    history_cut: bool,
+    badge_snippet: String,
+}
+
+/// One supplier, in plain English.
+#[utoipa::path(operation_id = "getSupplierPage", tag = "pages",
+    params(("slug" = String, Path, description = "Supplier slug (or id)")),
+    responses(
+        (status = 200, description = "HTML page", content_type = "text/html"),
+        (status = 404, description = "HTML page: no such supplier", content_type = "text/html"),
+    )
+)]
+#[get("/suppliers/{slug}")]
+pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let key = path.into_inner();
+    let lookup = key.clone();
+    let cache = state.clone();
+    let found = state
+        .db(move |conn| {
+            let Some(stored) = records::served(conn, &lookup)? else {
+                return Ok(None);
+            };
+            // The page shows the stored public record and nothing else that changes: it
+            // is cached under the record's ETag, as the JSON is.
+            let tag = stored.etag;
+            let view: SupplierView =
+                serde_json::from_str(&stored.record).map_err(|e| ApiError::Internal(e.into()))?;
+            let cache_key = format!("page:{}", view.id);
+            if let Some(body) = cache.records.get(&cache_key, &tag) {
+                return Ok(Some(Err(body)));
+            }
+            let id = view.id.clone();
+            let current = pledge::current(conn)?
+                .map(|v| v.version)
+                .unwrap_or_default();
+            let titles: Vec<(String, String)> = match &view.signature {
+                Some(sig) => pledge::commitments_of(conn, &sig.pledge_version)?
+                    .into_iter()
+                    .map(|c| (c.code, c.title))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let events = history::latest(conn, &id, HISTORY_SHOWN + 1)?;
+            Ok(Some(Ok((view, current, titles, events, cache_key, tag))))
+        })
+        .await?;
+    let found = match found {
+        Some(Err(cached)) => {
+            return Ok(html_bytes(actix_web::http::StatusCode::OK, cached));
+        }
+        Some(Ok(built)) => Some(built),
+        None => None,
+    };
+    let Some((view, current_version, titles, events, cache_key, tag)) = found else {
+        let words = key.replace(['-', '_'], " ");
+        let search: String = words
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_QUERY)
+            .collect();
+        return Ok(not_found_page(
+            format!("There is no supplier at “{}” in the registry.", search),
+            search,
+        ));
+    };
+    let title_of = |code: &str| {
+        titles
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| code.replace('_', " "))
+    };
+    let reason = view
+        .signature
+        .as_ref()
+        .filter(|s| matches!(s.status, Status::Suspended | Status::Withdrawn))
+        .and_then(|s| s.status_reason.clone());
+    let signature = view.signature.as_ref().map(|sig| SignatureFacts {
+        version: sig.pledge_version.clone(),
+        is_current: sig.is_current_version,
+        signed_on: words::date(sig.signed_at),
+        signatory: format!("{}, {}", sig.signatory_name, sig.signatory_role),
+        reaffirm_by: words::date(sig.reaffirm_by),
+        statements: sig
+            .statements
+            .iter()
+            .map(|st| StatementFacts {
+                title: title_of(&st.commitment),
+                text: st.statement.clone(),
+            })
+            .collect(),
+    });
+    let evidence = view
+        .evidence
+        .iter()
+        .map(|e| EvidenceFacts {
+            url: e.url.clone(),
+            title: e.title.clone(),
+            kind: e.kind.as_str().replace('_', " "),
+            supports: e
+                .commitments
+                .iter()
+                .map(|c| title_of(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            health: e.health.status.as_str(),
+            health_words: match (&e.health.final_url, e.health.status) {
+                (Some(to), EvidenceHealth::Redirected) => {
+                    format!("Link works (it now leads to {to})")
+                }
+                _ => words::health_words(e.health.status).to_owned(),
+            },
+            checked: e
+                .health
+                .checked_at
+                .map(|t| format!("Last checked {}", words::date(t)))
+                .unwrap_or_else(|| "Never checked".into()),
+            expiry: e.expires_on.map(|d| {
+                let when = words::date(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+                if e.expired {
+                    format!("Expired on {when}")
+                } else {
+                    format!("Valid until {when}")
+                }
+            }),
+            expired: e.expired,
+        })
+        .collect();
+    let history_cut = events.len() as i64 > HISTORY_SHOWN;
+    let history = events
+        .into_iter()
+        .skip(usize::from(history_cut))
+        .map(|h| {
+            let actor = public_actor(&h.actor);
+            HistoryFacts {
+                when: words::date(utc(h.at)),
+                what: words::event_words(&h.event, actor, h.pledge_version.as_deref()),
+                reason: h.reason,
+            }
+        })
+        .collect();
+    let base = state.config.public_url.clone();
+    let badge_snippet = format!(
+        "<a href=\"{base}/suppliers/{slug}\"><img src=\"{base}/badge/{slug}.svg\" alt=\"Tech Pledge status of {name}\"></a>",
+        slug = view.slug,
+        name = view.name.replace('"', "&quot;"),
+    );
+    let page = SupplierPage {
+        s: SupplierFacts {
+            status: view.status.as_str(),
+            status_label: words::status_label(view.status),
+            status_words: words::status_words(view.status),
+            status_reason: reason,
+            evidence_words: match view.evidence_summary {
+                EvidenceSummary::None => "No evidence links yet",
+                EvidenceSummary::Pending => "Some links not checked yet; none failing",
+                EvidenceSummary::AllOk => "Every link works, or could not be checked automatically",
+                EvidenceSummary::SomeFailing => {
+                    "Some links are broken or unreachable, or a certification has expired"
+                }
+            },
+            slug: view.slug,
+            name: view.name,
+            website: view.website,
+            company_number: view.company_number,
+            description: view.description,
+            identity_verified: view.identity_verified,
+        },
+        signature,
+        current_version,
+        evidence,
+        history,
+        history_cut,
+        badge_snippet,
+    };
+    let body = actix_web::web::Bytes::from(render(&page)?);
+    state.records.put(&cache_key, &tag, body.clone());
+    Ok(html_bytes(actix_web::http::StatusCode::OK, body))
+}
