@@ -243,7 +243,7 @@ fn fill(
         contact_name: "Demo Contact".into(),
         contact_email: format!("governance@{website_host}.example"),
         verified_at: verified.then_some(created + Duration::days(3)),
-        status: status.as_str().into(),
+        status,
         signed_version: None,
         revision: 1,
         created_at: created,
@@ -271,13 +271,13 @@ fn fill(
         signed_at,
         reaffirmed_at: None,
         reaffirm_by: reaffirm_by(signed_at, reaffirm_months),
-        status: status.as_str().into(),
+        status,
         status_reason: match status {
             Status::Suspended => Some("Evidence under review following a complaint".into()),
             Status::Withdrawn => Some("Product line discontinued".into()),
             _ => None,
         },
-        suspended_from: (status == Status::Suspended).then(|| Status::Active.as_str().into()),
+        suspended_from: (status == Status::Suspended).then_some(Status::Active),
         status_changed_at: signed_at,
         withdrawn_at: (status == Status::Withdrawn).then_some(at),
     };
@@ -335,18 +335,13 @@ fn fill(
                 kind.as_str().replace('_', "-")
             ),
             title: format!("{} {}", name, kind.as_str().replace('_', " ")),
-            kind: kind.as_str().into(),
-            scheme: certification.then(|| {
-                CertScheme::ALL
-                    .choose(rng)
-                    .unwrap_or(&CertScheme::Other)
-                    .as_str()
-                    .into()
-            }),
+            kind,
+            scheme: certification
+                .then(|| *CertScheme::ALL.choose(rng).unwrap_or(&CertScheme::Other)),
             reference: certification.then(|| format!("CERT-{:06}", rng.gen_range(0..1_000_000))),
             expires_on: certification
                 .then(|| (at + Duration::days(rng.gen_range(-60..400))).date()),
-            health: health.as_str().into(),
+            health,
             http_status: (health != EvidenceHealth::Pending).then_some(
                 if health == EvidenceHealth::Broken {
                     404

@@ -29,6 +29,7 @@ macro_rules! on_backend {
 pub mod database;
 pub mod models;
 pub mod schema;
+mod types;
 
 pub use database::{Database, Unavailable, take_write_lock};
 

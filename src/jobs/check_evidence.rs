@@ -25,8 +25,7 @@ use crate::db::DbPool;
 use crate::db::models::checks::{self, CheckRow, Scope};
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
-use crate::domain::evidence::EvidenceHealth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// Links held at a time, per request the checker makes at once: enough that links
 /// waiting for a busy host's slot leave work for every other host, few enough to
@@ -203,17 +202,14 @@ async fn record(
             return Ok(false);
         }
         let at = now();
-        let before: EvidenceHealth = current
-            .health
-            .parse()
-            .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+        let before = current.health;
         let prev = Health {
             status: before,
             consecutive_failures: current.consecutive_failures,
             last_ok_at: current.last_ok_at,
         };
         let next = health::apply(prev, &obs, threshold, at);
-        current.health = next.status.as_str().to_owned();
+        current.health = next.status;
         current.consecutive_failures = next.consecutive_failures;
         current.last_ok_at = next.last_ok_at;
         current.http_status = obs.http_status.map(i32::from);

@@ -81,11 +81,11 @@ pub fn add(
         supplier_id: supplier_row.id.clone(),
         url: url.to_string(),
         title,
-        kind: new.kind.as_str().to_owned(),
-        scheme: new.scheme.map(|s| s.as_str().to_owned()),
+        kind: new.kind,
+        scheme: new.scheme,
         reference,
         expires_on: new.expires_on,
-        health: EvidenceHealth::Pending.as_str().to_owned(),
+        health: EvidenceHealth::Pending,
         http_status: None,
         final_url: None,
         checked_at: None,
@@ -144,14 +144,8 @@ pub fn edit(
         Some(Some(r)) => field("reference", reference(r)).map(|r| Some(Some(r))),
         other => Ok(other.clone()),
     };
-    let kind = match change.kind {
-        Some(k) => k,
-        None => stored(&row.kind)?,
-    };
-    let scheme = match change.scheme {
-        Some(s) => s,
-        None => row.scheme.as_deref().map(stored).transpose()?,
-    };
+    let kind = change.kind.unwrap_or(row.kind);
+    let scheme = change.scheme.unwrap_or(row.scheme);
     let merged_reference = match &change.reference {
         Some(Some(r)) => Some(r.clone()),
         Some(None) => None,
@@ -181,7 +175,7 @@ pub fn edit(
         && url.as_str() != row.url
     {
         row.url = url.to_string();
-        row.health = EvidenceHealth::Pending.as_str().to_owned();
+        row.health = EvidenceHealth::Pending;
         row.http_status = None;
         row.final_url = None;
         row.checked_at = None;
@@ -194,8 +188,8 @@ pub fn edit(
     if let Some(t) = title {
         row.title = t;
     }
-    row.kind = kind.as_str().to_owned();
-    row.scheme = scheme.map(|s| s.as_str().to_owned());
+    row.kind = kind;
+    row.scheme = scheme;
     if let Some(reference) = reference {
         row.reference = reference;
     }
@@ -250,12 +244,6 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
         },
     )?;
     Ok(())
-}
-
-/// A kind or scheme as stored.
-fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> ApiResult<T> {
-    raw.parse()
-        .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))
 }
 
 /// Commitment codes evidence may name: those of the current version and of the version

@@ -53,7 +53,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         contact_name,
         contact_email,
         verified_at: None,
-        status: Status::Unsigned.as_str().to_owned(),
+        status: Status::Unsigned,
         signed_version: None,
         revision: 1,
         created_at: at,

@@ -34,11 +34,6 @@ pub fn reaffirm_by(at: NaiveDateTime, months: u32) -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MAX)
 }
 
-fn stored_status(s: &str) -> ApiResult<Status> {
-    s.parse()
-        .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))
-}
-
 fn refused(r: Refusal) -> ApiError {
     match r {
         Refusal::NotYours(why) => ApiError::Forbidden(why),
@@ -47,18 +42,12 @@ fn refused(r: Refusal) -> ApiError {
 }
 
 /// The lifecycle state of a signature row and the supplier's verification.
-fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> ApiResult<State> {
-    Ok(State {
-        status: match sig {
-            Some(s) => stored_status(&s.status)?,
-            None => Status::Unsigned,
-        },
-        suspended_from: sig
-            .and_then(|s| s.suspended_from.as_deref())
-            .map(stored_status)
-            .transpose()?,
+fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> State {
+    State {
+        status: sig.map_or(Status::Unsigned, |s| s.status),
+        suspended_from: sig.and_then(|s| s.suspended_from),
         verified: row.verified_at.is_some(),
-    })
+    }
 }
 
 /// The supplier's open signature, and the state the lifecycle starts from: that of the
@@ -66,8 +55,8 @@ fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> ApiResult<State> {
 fn current(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<(Option<SignatureRow>, State)> {
     let open = signature::open(conn, &row.id)?;
     let from = match &open {
-        Some(sig) => state_of(Some(sig), row)?,
-        None => state_of(signature::latest(conn, &row.id)?.as_ref(), row)?,
+        Some(sig) => state_of(Some(sig), row),
+        None => state_of(signature::latest(conn, &row.id)?.as_ref(), row),
     };
     Ok((open, from))
 }
@@ -126,14 +115,14 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
             if let Some(by) = new_by {
                 sig.reaffirm_by = by;
             }
-            sig.status = to.status.as_str().to_owned();
-            sig.suspended_from = to.suspended_from.map(|s| s.as_str().to_owned());
+            sig.status = to.status;
+            sig.suspended_from = to.suspended_from;
             if to.status != from.status || !identity {
                 sig.status_reason = req.reason.clone();
                 sig.status_changed_at = at;
             }
             signature::save(conn, &sig)?;
-            row.status = to.status.as_str().to_owned();
+            row.status = to.status;
             supplier::save(conn, row, at)?;
             record(
                 conn,
@@ -250,8 +239,8 @@ fn supplier_event(
             signature_id: None,
             pledge_version: row.signed_version.as_deref(),
             event,
-            from_status: Some(&row.status),
-            to_status: &row.status,
+            from_status: Some(row.status.as_str()),
+            to_status: row.status.as_str(),
             reason,
             actor,
             at,
@@ -410,8 +399,8 @@ fn record_signature(
             "superseded by a signature of version {}",
             new.pledge_version
         );
-        open.status = superseded.status.as_str().to_owned();
-        open.suspended_from = superseded.suspended_from.map(|s| s.as_str().to_owned());
+        open.status = superseded.status;
+        open.suspended_from = superseded.suspended_from;
         open.status_reason = Some(reason.clone());
         open.withdrawn_at = Some(at);
         open.status_changed_at = at;
@@ -438,9 +427,9 @@ fn record_signature(
         signed_at: at,
         reaffirmed_at: None,
         reaffirm_by: new_by,
-        status: signed.status.as_str().to_owned(),
+        status: signed.status,
         status_reason: carried_reason.clone(),
-        suspended_from: signed.suspended_from.map(|s| s.as_str().to_owned()),
+        suspended_from: signed.suspended_from,
         status_changed_at: at,
         withdrawn_at: None,
     };
@@ -455,8 +444,8 @@ fn record_signature(
         })
         .collect();
     signature::insert(conn, &sig, &items)?;
-    let previous = stored_status(&row.status)?;
-    row.status = signed.status.as_str().to_owned();
+    let previous = row.status;
+    row.status = signed.status;
     row.signed_version = Some(new.pledge_version);
     supplier::save(conn, row, at)?;
     record(

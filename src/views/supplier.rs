@@ -193,7 +193,7 @@ impl SignatureView {
     ) -> ApiResult<Self> {
         Ok(SignatureView {
             is_current_version: current_version == Some(sig.pledge_version.as_str()),
-            status: parse(&sig.status)?,
+            status: sig.status,
             id: sig.id,
             pledge_version: sig.pledge_version,
             signatory_name: sig.signatory_name,
@@ -211,11 +211,11 @@ impl SignatureView {
 impl EvidenceView {
     pub fn build(row: EvidenceRow, commitments: Vec<String>, today: NaiveDate) -> ApiResult<Self> {
         Ok(EvidenceView {
-            kind: parse(&row.kind)?,
-            scheme: row.scheme.as_deref().map(parse).transpose()?,
+            kind: row.kind,
+            scheme: row.scheme,
             expired: row.expires_on.is_some_and(|d| d < today),
             health: HealthView {
-                status: parse(&row.health)?,
+                status: row.health,
                 detail: row.check_detail,
                 recent_checks: Vec::new(),
                 http_status: row.http_status,
@@ -308,7 +308,7 @@ impl SupplierView {
         }
         let evidence_summary = EvidenceSummary::of(&evidence);
         Ok(SupplierView {
-            status: parse(&row.status)?,
+            status: row.status,
             products: row.products(),
             identity_verified: row.verified_at.is_some(),
             verified_at: row.verified_at.map(utc),
@@ -384,7 +384,7 @@ impl SupplierSummary {
         Ok(SupplierSummary {
             reaffirm_by,
             evidence_summary,
-            status: parse(&row.status)?,
+            status: row.status,
             signed_current_version: row.signed_version.is_some()
                 && row.signed_version.as_deref() == current_version,
             identity_verified: row.verified,

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::db::models::supplier;
 use crate::domain::Status;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::State;
 
 /// Background of the status half; white text on each meets WCAG AA, and the halves
@@ -93,10 +93,7 @@ pub async fn badge_svg(
     let base = state.config.public_url.clone();
     let (body, etag, status) = match row {
         Some(r) => {
-            let status: Status = r
-                .status
-                .parse()
-                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+            let status = r.status;
             let svg = svg(&r.name, status, &format!("{base}/suppliers/{}", r.slug));
             (
                 svg,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{evidence, evidence_commitments};
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = evidence, treat_none_as_null = true)]
@@ -15,11 +16,11 @@ pub struct EvidenceRow {
     pub supplier_id: String,
     pub url: String,
     pub title: String,
-    pub kind: String,
-    pub scheme: Option<String>,
+    pub kind: EvidenceKind,
+    pub scheme: Option<CertScheme>,
     pub reference: Option<String>,
     pub expires_on: Option<NaiveDate>,
-    pub health: String,
+    pub health: EvidenceHealth,
     pub http_status: Option<i32>,
     pub final_url: Option<String>,
     pub checked_at: Option<NaiveDateTime>,

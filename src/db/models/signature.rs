@@ -18,9 +18,9 @@ pub struct SignatureRow {
     pub signed_at: NaiveDateTime,
     pub reaffirmed_at: Option<NaiveDateTime>,
     pub reaffirm_by: NaiveDateTime,
-    pub status: String,
+    pub status: Status,
     pub status_reason: Option<String>,
-    pub suspended_from: Option<String>,
+    pub suspended_from: Option<Status>,
     pub status_changed_at: NaiveDateTime,
     pub withdrawn_at: Option<NaiveDateTime>,
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{evidence, evidence_commitments, supplier_records, suppliers};
 use crate::db::{DbConn, MultiBackend};
-use crate::domain::{Slug, SupplierId};
+use crate::domain::{Slug, Status, SupplierId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = suppliers, treat_none_as_null = true)]
@@ -21,7 +21,7 @@ pub struct SupplierRow {
     pub contact_name: String,
     pub contact_email: String,
     pub verified_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: Status,
     pub signed_version: Option<String>,
     pub revision: i64,
     pub created_at: NaiveDateTime,
@@ -245,7 +245,7 @@ pub struct SummaryRow {
     pub name: String,
     pub website: String,
     pub company_number: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub signed_version: Option<String>,
     #[diesel(select_expression = suppliers::verified_at.is_not_null())]
     #[diesel(select_expression_type = diesel::dsl::IsNotNull<suppliers::verified_at>)]
