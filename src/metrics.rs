@@ -1,8 +1,7 @@
-//! Prometheus metrics: requests per route and status, time spent, and the registry's
-//! size by status. Counters are per instance; Prometheus scrapes each one.
+//! Prometheus metrics (prometheus-client, OpenMetrics text): requests per route and
+//! status, time spent, and the registry's size by status and by evidence health.
+//! Counters are per instance; Prometheus scrapes each one.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -10,55 +9,123 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 
 use crate::db::models::counts::RegistryCounts;
 
-/// Method, route pattern and status of a request.
-type Series = (String, String, u16);
+/// The content type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-#[derive(Debug, Default)]
+/// Method, route pattern and status of a request.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Request {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByStatus {
+    status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByHealth {
+    health: String,
+}
+
 pub struct Metrics {
-    /// Per series: how many requests, and the seconds they took.
-    requests: Mutex<BTreeMap<Series, (u64, f64)>>,
+    registry: Registry,
+    requests: Family<Request, Counter>,
+    seconds: Family<Request, Counter<f64>>,
+    suppliers: Family<ByStatus, Gauge>,
+    evidence: Family<ByHealth, Gauge>,
+    /// One scrape at a time sets the registry's counts and encodes them.
+    scrape: Mutex<()>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<Request, Counter>::default();
+        let seconds = Family::<Request, Counter<f64>>::default();
+        let suppliers = Family::<ByStatus, Gauge>::default();
+        let evidence = Family::<ByHealth, Gauge>::default();
+        registry.register(
+            "registry_suppliers",
+            "Suppliers in the registry, by status",
+            suppliers.clone(),
+        );
+        registry.register(
+            "registry_evidence",
+            "Live evidence links, by health",
+            evidence.clone(),
+        );
+        registry.register(
+            "registry_http_requests",
+            "HTTP requests answered, by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "registry_http_request_seconds",
+            "Time spent answering, by method, route and status",
+            seconds.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            seconds,
+            suppliers,
+            evidence,
+            scrape: Mutex::new(()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default();
-        entry.0 += 1;
-        entry.1 += seconds;
+        let series = Request {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            status,
+        };
+        self.requests.get_or_create(&series).inc();
+        self.seconds.get_or_create(&series).inc_by(seconds);
     }
 
-    /// Every series in the text exposition format, after the registry's `counts`.
-    pub fn render(&self, out: &mut String, counts: &RegistryCounts) {
-        out.push_str("# HELP registry_suppliers Suppliers in the registry, by status.\n# TYPE registry_suppliers gauge\n");
+    /// Every series in the OpenMetrics text format, with the registry's `counts`.
+    pub fn render(&self, counts: &RegistryCounts) -> String {
+        let _turn = self.scrape.lock().unwrap_or_else(|p| p.into_inner());
+        self.suppliers.clear();
         for (status, n) in &counts.suppliers_by_status {
-            let _ = writeln!(out, "registry_suppliers{{status=\"{status}\"}} {n}");
+            self.suppliers
+                .get_or_create(&ByStatus {
+                    status: status.clone(),
+                })
+                .set(*n);
         }
-        out.push_str("# HELP registry_evidence Live evidence links, by health.\n# TYPE registry_evidence gauge\n");
+        self.evidence.clear();
         for (health, n) in &counts.evidence_by_health {
-            let _ = writeln!(out, "registry_evidence{{health=\"{health}\"}} {n}");
+            self.evidence
+                .get_or_create(&ByHealth {
+                    health: health.clone(),
+                })
+                .set(*n);
         }
-        let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        out.push_str("# HELP registry_http_requests_total HTTP requests answered, by method, route and status.\n");
-        out.push_str("# TYPE registry_http_requests_total counter\n");
-        for ((m, r, s), (n, _)) in map.iter() {
-            let _ = writeln!(
-                out,
-                "registry_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}"
-            );
-        }
-        out.push_str("# HELP registry_http_request_seconds_total Time spent answering, by method, route and status.\n");
-        out.push_str("# TYPE registry_http_request_seconds_total counter\n");
-        for ((m, r, s), (_, secs)) in map.iter() {
-            let _ = writeln!(
-                out,
-                "registry_http_request_seconds_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {secs:.6}"
-            );
-        }
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
     }
 }
 

@@ -7,6 +7,10 @@
 //! `RateLimit-Policy: "reads";q=1200;w=60` (the quota and its window in seconds) and
 //! `RateLimit: "reads";r=1187;t=42` (what remains, and seconds until the window
 //! resets). A `304 Not Modified` is not counted: revalidating costs nothing.
+//!
+//! The counting is written here rather than taken from `governor`: a request is counted
+//! before its answer is known and given back when the answer is a `304`, and governor's
+//! limiters have no way to give a cell back.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

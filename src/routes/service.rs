@@ -41,15 +41,13 @@ pub async fn readyz(state: State) -> HttpResponse {
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(operation_id = "getMetrics", tag = "service", responses(
-    (status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String),
+    (status = 200, description = "OpenMetrics text format, as Prometheus scrapes it", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
     (status = 503, description = "The database is not reachable", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/metrics")]
 pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
     let counts = state.db(|conn| Ok(counts::registry(conn)?)).await?;
-    let mut out = String::new();
-    state.metrics.render(&mut out, &counts);
     Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(out))
+        .content_type(crate::metrics::CONTENT_TYPE)
+        .body(state.metrics.render(&counts)))
 }

@@ -71,7 +71,7 @@ async fn metrics_count_requests_by_route_and_the_registry_by_status() {
         res.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain")
+            .starts_with("application/openmetrics-text")
     );
     let text = res.text().await.unwrap();
     assert!(
@@ -85,6 +85,10 @@ async fn metrics_count_requests_by_route_and_the_registry_by_status() {
     assert!(
         !text.contains("counted-ltd"),
         "raw paths never become labels"
+    );
+    assert!(
+        text.contains("# TYPE registry_http_requests counter") && text.ends_with("# EOF\n"),
+        "OpenMetrics, as Prometheus scrapes it: {text}"
     );
 }
 
