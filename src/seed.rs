@@ -16,7 +16,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now, pledge};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::lifecycle::Status;
-use crate::domain::{EvidenceId, SignatureId, Slug, SupplierId};
+use crate::domain::{CompanyNumber, EvidenceId, SignatureId, Slug, SupplierId, WebUrl};
 use crate::usecases::signature::reaffirm_by;
 
 const FIRST: &[&str] = &[
@@ -173,6 +173,10 @@ fn one(
     Ok(())
 }
 
+fn web_url(raw: &str) -> anyhow::Result<WebUrl> {
+    WebUrl::try_from(raw).map_err(|e| anyhow::anyhow!("{raw}: {e}"))
+}
+
 fn fill(
     conn: &mut DbConn,
     rng: &mut impl Rng,
@@ -209,7 +213,10 @@ fn fill(
         1 => Some(format!("SC{:06}", rng.gen_range(0..1_000_000))),
         _ => Some(format!("{:08}", rng.gen_range(0..100_000_000))),
     }
-    .filter(|cn| !supplier::company_number_taken(conn, cn, None).unwrap_or(true));
+    .filter(|cn| !supplier::company_number_taken(conn, cn, None).unwrap_or(true))
+    .map(|cn| CompanyNumber::try_from(cn.as_str()))
+    .transpose()
+    .map_err(anyhow::Error::msg)?;
     let mut products: Vec<&str> = {
         let n = rng.gen_range(1..4);
         PRODUCTS.choose_multiple(rng, n)
@@ -233,7 +240,7 @@ fn fill(
         slug: slug.to_string(),
         search_name: supplier::search_name(&name),
         name: name.clone(),
-        website: format!("https://www.{website_host}.example"),
+        website: web_url(&format!("https://www.{website_host}.example"))?,
         company_number,
         description: format!(
             "{name} builds {} for adult social care providers.",
@@ -330,10 +337,10 @@ fn fill(
         let e = EvidenceRow {
             id: EvidenceId::new().to_db(),
             supplier_id: id.clone(),
-            url: format!(
+            url: web_url(&format!(
                 "https://www.{website_host}.example/trust/{}",
                 kind.as_str().replace('_', "-")
-            ),
+            ))?,
             title: format!("{} {}", name, kind.as_str().replace('_', " ")),
             kind,
             scheme: certification

@@ -1,7 +1,8 @@
 //! Domain values as columns: each of the domain's words (a status, a health, a kind of
-//! evidence, a certification scheme) is read and written as its type, stored as the
-//! word in a text column on both backends. A stored word the domain does not know
-//! fails the query that reads it, as any damaged row does; no caller parses strings.
+//! evidence, a certification scheme), web addresses and company numbers are read and
+//! written as their types, stored as text on both backends. A stored value the domain
+//! does not accept fails the query that reads it, as any damaged row does; no caller
+//! parses strings.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
@@ -11,11 +12,11 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
-use crate::domain::Status;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::{CompanyNumber, Status, WebUrl};
 
-macro_rules! word_column {
-    ($($ty:ident as $proxy:ident),+ $(,)?) => {$(
+macro_rules! text_column {
+    ($($ty:ident as $proxy:ident, read by $read:expr);+ $(;)?) => {$(
         // diesel's derives, for a type of the domain, which knows no storage.
         #[derive(diesel::AsExpression, diesel::FromSqlRow)]
         #[diesel(foreign_derive, sql_type = Text)]
@@ -48,19 +49,20 @@ macro_rules! word_column {
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
                 let word = String::from_sql(bytes)?;
-                word.parse().map_err(|e: String| {
-                    format!("stored {} {word:?}: {e}", stringify!($ty)).into()
-                })
+                let read: fn(&str) -> Result<$ty, String> = $read;
+                read(&word).map_err(|e| format!("stored {} {word:?}: {e}", stringify!($ty)).into())
             }
         }
     )+};
 }
 
-word_column!(
-    Status as StatusColumn,
-    EvidenceHealth as HealthColumn,
-    EvidenceKind as KindColumn,
-    CertScheme as SchemeColumn,
+text_column!(
+    Status as StatusColumn, read by str::parse;
+    EvidenceHealth as HealthColumn, read by str::parse;
+    EvidenceKind as KindColumn, read by str::parse;
+    CertScheme as SchemeColumn, read by str::parse;
+    WebUrl as UrlColumn, read by |s| WebUrl::try_from(s);
+    CompanyNumber as CompanyNumberColumn, read by |s| CompanyNumber::try_from(s);
 );
 
 #[cfg(test)]

@@ -42,6 +42,12 @@ impl TryFrom<&str> for CompanyNumber {
     }
 }
 
+impl serde::Serialize for CompanyNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for CompanyNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -28,6 +28,14 @@ impl TryFrom<&str> for WebUrl {
             return Err(format!("must be at most {MAX_URL_LEN} characters"));
         }
         let url = Url::parse(raw).map_err(|e| format!("is not a valid absolute URL ({e})"))?;
+        // As written out (spaces and other characters escaped), which is how it is
+        // stored and read back.
+        if url.as_str().len() > MAX_URL_LEN {
+            return Err(format!(
+                "must be at most {MAX_URL_LEN} characters once escaped ({} here)",
+                url.as_str().len()
+            ));
+        }
         if !matches!(url.scheme(), "http" | "https") {
             return Err("must use http or https".into());
         }
@@ -38,6 +46,12 @@ impl TryFrom<&str> for WebUrl {
             return Err("must not carry a user name or password".into());
         }
         Ok(WebUrl(url))
+    }
+}
+
+impl serde::Serialize for WebUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -60,6 +74,23 @@ mod tests {
             "https://example.org/ai"
         );
         assert!(WebUrl::try_from("http://example.org").is_ok());
+    }
+
+    #[test]
+    fn what_it_accepts_reads_back_as_itself() {
+        // Escaping can lengthen an address: the escaped form is the one kept, so it is
+        // the one held to the limit, and every kept address parses again unchanged.
+        let spaced = format!("https://example.org/{}", "a b ".repeat(500));
+        assert!(spaced.len() <= super::MAX_URL_LEN);
+        assert!(WebUrl::try_from(spaced.as_str()).is_err());
+        for raw in [
+            "https://example.org/a b?c=d e#f",
+            "HTTPS://Example.ORG:443/./x/../y",
+            "http://xn--bcher-kva.example/ü",
+        ] {
+            let once = WebUrl::try_from(raw).unwrap();
+            assert_eq!(WebUrl::try_from(once.as_str()).unwrap(), once, "{raw}");
+        }
     }
 
     #[test]

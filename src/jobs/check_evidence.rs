@@ -170,7 +170,7 @@ async fn check_one(
         .expires_on
         .is_some_and(|d| d < chrono::Utc::now().date_naive());
     let started = Instant::now();
-    let obs = checker.check(&row.url).await.bounded();
+    let obs = checker.check(row.url.as_str()).await.bounded();
     let ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
     let changed = record(db, checker, row, claim, obs.clone(), ms).await?;
     Ok((obs, changed, expired))

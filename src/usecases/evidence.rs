@@ -79,7 +79,7 @@ pub fn add(
     let row = EvidenceRow {
         id: EvidenceId::new().to_db(),
         supplier_id: supplier_row.id.clone(),
-        url: url.to_string(),
+        url,
         title,
         kind: new.kind,
         scheme: new.scheme,
@@ -172,9 +172,9 @@ pub fn edit(
     let (url, title, codes, reference) = v.finish((url, title, codes, reference))?;
     let at = now();
     if let Some(url) = url
-        && url.as_str() != row.url
+        && url != row.url
     {
-        row.url = url.to_string();
+        row.url = url;
         row.health = EvidenceHealth::Pending;
         row.http_status = None;
         row.final_url = None;

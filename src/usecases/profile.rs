@@ -98,13 +98,13 @@ pub fn update(
         row.name = name;
     }
     if let Some(w) = website {
-        row.website = w.to_string();
+        row.website = w;
     }
     if let Some(cn) = company_number {
         if let Some(cn) = &cn {
             crate::lookup::may_claim(conn, cn.as_str(), Some(&row.id))?;
         }
-        row.company_number = cn.map(|c| c.to_string());
+        row.company_number = cn;
     }
     if let Some(d) = description {
         row.description = d;
@@ -139,7 +139,8 @@ pub fn update(
         changed.push(format!("name changed from {old_name:?} to {:?}", row.name));
     }
     if old_number != row.company_number {
-        let shown = |n: &Option<String>| n.clone().unwrap_or_else(|| "none".into());
+        let shown =
+            |n: &Option<CompanyNumber>| n.as_ref().map_or("none", CompanyNumber::as_str).to_owned();
         changed.push(format!(
             "company number changed from {} to {}",
             shown(&old_number),

@@ -46,8 +46,8 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         slug: String::new(),
         search_name: supplier::search_name(&name),
         name,
-        website: website.to_string(),
-        company_number: company_number.map(|c| c.to_string()),
+        website,
+        company_number,
         description,
         products: json!(products).to_string(),
         contact_name,
@@ -60,7 +60,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         updated_at: at,
     };
     if let Some(cn) = &row.company_number {
-        crate::lookup::may_claim(conn, cn, None)?;
+        crate::lookup::may_claim(conn, cn.as_str(), None)?;
     }
     supplier::insert_with_free_slug(conn, &mut row)?;
     let actor = format!("supplier:{}", row.id);

@@ -95,7 +95,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
     if req.transition == Transition::Verify
         && let Some(number) = &row.company_number
     {
-        crate::lookup::may_claim(conn, number, Some(&row.id))?;
+        crate::lookup::may_claim(conn, number.as_str(), Some(&row.id))?;
     }
     let identity = matches!(req.transition, Transition::Verify | Transition::Unverify);
     let before_supplier = identity.then(|| identity_json(row));
@@ -188,7 +188,7 @@ fn settle_company_number(
     let Some(number) = &holder.company_number else {
         return Ok(());
     };
-    for mut other in supplier::claimants(conn, number, Some(&holder.id))? {
+    for mut other in supplier::claimants(conn, number.as_str(), Some(&holder.id))? {
         let before = serde_json::json!({ "company_number": other.company_number });
         other.company_number = None;
         supplier::save(conn, &mut other, at)?;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{evidence, evidence_commitments};
+use crate::domain::WebUrl;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -14,7 +15,7 @@ use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 pub struct EvidenceRow {
     pub id: String,
     pub supplier_id: String,
-    pub url: String,
+    pub url: WebUrl,
     pub title: String,
     pub kind: EvidenceKind,
     pub scheme: Option<CertScheme>,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{evidence, evidence_commitments, supplier_records, suppliers};
 use crate::db::{DbConn, MultiBackend};
-use crate::domain::{Slug, Status, SupplierId};
+use crate::domain::{CompanyNumber, Slug, Status, SupplierId, WebUrl};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = suppliers, treat_none_as_null = true)]
@@ -14,8 +14,8 @@ pub struct SupplierRow {
     pub slug: String,
     pub name: String,
     pub search_name: String,
-    pub website: String,
-    pub company_number: Option<String>,
+    pub website: WebUrl,
+    pub company_number: Option<CompanyNumber>,
     pub description: String,
     pub products: String,
     pub contact_name: String,
@@ -243,8 +243,8 @@ pub struct SummaryRow {
     pub id: String,
     pub slug: String,
     pub name: String,
-    pub website: String,
-    pub company_number: Option<String>,
+    pub website: WebUrl,
+    pub company_number: Option<CompanyNumber>,
     pub status: Status,
     pub signed_version: Option<String>,
     #[diesel(select_expression = suppliers::verified_at.is_not_null())]
