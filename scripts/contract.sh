@@ -41,9 +41,20 @@ openapi-python-client generate --url "http://127.0.0.1:$port/openapi.json" \
   --config openapi/python-client.yaml --meta none \
   --output-path "$work/client/pledge_registry_client" >"$work/generate.log" 2>&1 ||
   { cat "$work/generate.log"; exit 1; }
-if grep -q "WARNING" "$work/generate.log"; then
-  cat "$work/generate.log"
-  echo "openapi-python-client left part of the document out (above)" >&2
-  exit 1
-fi
+# Any warning fails, but one: /metrics answers in OpenMetrics text, for Prometheus; the
+# generator has no model for that content type and leaves that body out, which no
+# procurement tool reads.
+python3 - "$work/generate.log" <<'PY'
+import re, sys
+log = open(sys.argv[1]).read()
+blocks = re.split(r"\n(?=WARNING )", log)
+left = [
+    b for b in blocks
+    if b.lstrip().startswith("WARNING")
+    and not (b.lstrip().startswith("WARNING parsing GET /metrics") and "application/openmetrics-text" in b)
+]
+if left:
+    print(log)
+    sys.exit("openapi-python-client left part of the document out (above)")
+PY
 PYTHONPATH="$work/client" python3 examples/procurement_client.py "http://127.0.0.1:$port"

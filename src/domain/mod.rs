@@ -9,12 +9,10 @@ pub mod slug;
 pub mod str_enum;
 pub mod strict_json;
 pub mod text;
-pub mod validator;
 pub mod web_url;
 
 pub use company_number::CompanyNumber;
 pub use ids::{EvidenceId, SignatureId, SupplierId};
 pub use lifecycle::Status;
 pub use slug::Slug;
-pub use validator::Validator;
 pub use web_url::WebUrl;

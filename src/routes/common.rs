@@ -12,10 +12,10 @@ use crate::db::models::supplier::SupplierRow;
 use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::domain::text;
-use crate::domain::validator::{Validator, field};
 use crate::error::ApiResult;
 use crate::state::State;
 use crate::usecases::signature;
+use crate::usecases::validator::{Validator, field};
 use crate::views::supplier::{SupplierView, etag};
 
 /// A reason, shown in the supplier's public history.

@@ -9,10 +9,10 @@ use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, checks, now, pledge, signature};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
-use crate::domain::validator::{Field, Validator, field, optional};
 use crate::domain::{EvidenceId, SupplierId, WebUrl, text};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::lookup::{get_or_404, lock_or_404};
+use crate::usecases::validator::{Field, Validator, field, optional};
 use crate::views::supplier::EvidenceView;
 
 pub const MAX_TITLE: usize = 300;

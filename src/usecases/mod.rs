@@ -12,6 +12,7 @@ pub mod profile;
 pub mod publish;
 pub mod register;
 pub mod signature;
+pub mod validator;
 
 use crate::domain::lifecycle::Actor;
 use crate::error::{ApiError, ApiResult};

@@ -9,10 +9,10 @@ use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Transition;
-use crate::domain::validator::{Validator, field, optional};
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::{ApiError, ApiResult};
 use crate::lookup::lock_or_404;
+use crate::usecases::validator::{Validator, field, optional};
 
 /// Changes to a profile, as sent; `None` leaves a field as it is, and
 /// `company_number: Some(None)` removes the number.

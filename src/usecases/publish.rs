@@ -7,9 +7,9 @@ use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signature, supplier};
-use crate::domain::validator::{self, Validator, field};
 use crate::domain::{WebUrl, text};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::usecases::validator::{self, Validator, field};
 use crate::views::pledge::PledgeVersion;
 
 pub const MAX_COMMITMENTS: usize = 20;

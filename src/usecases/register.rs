@@ -8,9 +8,9 @@ use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Status;
-use crate::domain::validator::{Validator, field, optional};
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::ApiResult;
+use crate::usecases::validator::{Validator, field, optional};
 
 /// A registration, as the supplier sends it.
 #[derive(Debug)]

@@ -15,9 +15,9 @@ use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now, pledge};
 use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
-use crate::domain::validator::{self, Validator, field};
 use crate::domain::{SignatureId, SupplierId, text};
 use crate::error::{ApiError, ApiResult};
+use crate::usecases::validator::{self, Validator, field};
 
 /// A transition someone asked for.
 #[derive(Debug)]

@@ -1,4 +1,5 @@
-//! Collects every field error of a request before answering, so a client fixes all at once.
+//! Checks a command's fields, collecting every error before answering, so a client
+//! fixes all at once.
 //!
 //! Each field is checked into a [`Field`]: its value, or the errors against it. A
 //! [`Validator`] holds the errors that belong to no one value (one field that is only
