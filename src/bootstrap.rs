@@ -93,7 +93,8 @@ pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {
             position: 0,
             title: FIRST.title.into(),
             summary: FIRST.summary.into(),
-            source_url: FIRST.source_url.into(),
+            source_url: crate::domain::WebUrl::try_from(FIRST.source_url)
+                .map_err(|e| anyhow::anyhow!("the first version's source: {e}"))?,
             published_on: FIRST.published_on(),
             created_at: at,
         };

@@ -223,7 +223,7 @@ async fn record(
                 id: 0,
                 evidence_id: current.id.clone(),
                 checked_at: at,
-                outcome: obs.outcome.as_str().to_owned(),
+                outcome: obs.outcome,
                 http_status: current.http_status,
                 final_url: obs.final_url.clone(),
                 detail: obs.detail.clone(),

@@ -79,7 +79,7 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> ApiResult<PledgeV
         position: 0,
         title,
         summary,
-        source_url: source_url.to_string(),
+        source_url,
         published_on: new.published_on,
         created_at: at,
     };

@@ -39,7 +39,7 @@ impl PledgeVersion {
             version: v.version,
             title: v.title,
             summary: v.summary,
-            source_url: v.source_url,
+            source_url: v.source_url.to_string(),
             published_on: v.published_on,
             is_current,
             commitments: commitments

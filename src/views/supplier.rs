@@ -15,18 +15,13 @@ use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{SummaryRow, SupplierRow};
 use crate::domain::Status;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// Checks shown per link in the public view.
 pub const RECENT_CHECKS: usize = 3;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
-}
-
-fn parse<T: std::str::FromStr>(s: &str) -> ApiResult<T> {
-    s.parse()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("stored value {s:?} is not recognised")))
 }
 
 /// A supplier with its current signature, statements and evidence.
@@ -242,7 +237,7 @@ impl EvidenceView {
         for c in checks::recent_of_supplier(conn, supplier_id, RECENT_CHECKS)? {
             recent.entry(c.evidence_id).or_default().push(CheckView {
                 checked_at: utc(c.checked_at),
-                outcome: parse(&c.outcome)?,
+                outcome: c.outcome,
                 http_status: c.http_status,
                 final_url: c.final_url,
                 detail: c.detail,

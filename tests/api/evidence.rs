@@ -165,7 +165,7 @@ async fn changing_an_evidence_url_resets_its_health() {
             id: 0,
             evidence_id: id.to_owned(),
             checked_at: pledge_registry::db::models::now(),
-            outcome: "broken".into(),
+            outcome: pledge_registry::domain::evidence::EvidenceHealth::Broken,
             http_status: Some(404),
             final_url: None,
             detail: "HTTP 404".into(),

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::evidence::EvidenceRow;
 use crate::db::DbConn;
 use crate::db::schema::{evidence, evidence_checks};
+use crate::domain::evidence::EvidenceHealth;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = evidence_checks)]
@@ -14,7 +15,7 @@ pub struct CheckRow {
     pub id: i64,
     pub evidence_id: String,
     pub checked_at: NaiveDateTime,
-    pub outcome: String,
+    pub outcome: EvidenceHealth,
     pub http_status: Option<i32>,
     pub final_url: Option<String>,
     pub detail: String,

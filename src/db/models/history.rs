@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::status_events;
+use crate::domain::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = status_events)]
@@ -14,8 +15,8 @@ pub struct StatusEventRow {
     pub signature_id: Option<String>,
     pub pledge_version: Option<String>,
     pub event: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
     pub reason: Option<String>,
     pub actor: String,
     pub at: NaiveDateTime,
@@ -28,8 +29,8 @@ pub struct NewStatusEvent<'a> {
     pub signature_id: Option<&'a str>,
     pub pledge_version: Option<&'a str>,
     pub event: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
     pub reason: Option<&'a str>,
     pub actor: &'a str,
     pub at: NaiveDateTime,

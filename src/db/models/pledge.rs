@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{commitments, pledge_versions};
+use crate::domain::WebUrl;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pledge_versions)]
@@ -13,7 +14,7 @@ pub struct PledgeVersionRow {
     pub position: i32,
     pub title: String,
     pub summary: String,
-    pub source_url: String,
+    pub source_url: WebUrl,
     pub published_on: NaiveDate,
     pub created_at: NaiveDateTime,
 }

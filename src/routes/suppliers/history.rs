@@ -4,8 +4,7 @@ use utoipa::IntoParams;
 
 use crate::db::models::audit;
 use crate::db::models::history as events;
-use crate::domain::Status;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
 use crate::lookup::find_or_404;
@@ -57,13 +56,9 @@ pub async fn history(
             let mut items = Vec::with_capacity(rows.len());
             let page = Page::from_rows(rows, limit, |r| r.id.to_string(), |r| r);
             for r in page.items {
-                let status = |s: &str| {
-                    s.parse::<Status>()
-                        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
-                };
                 items.push(StatusChange {
-                    from_status: r.from_status.as_deref().map(status).transpose()?,
-                    to_status: status(&r.to_status)?,
+                    from_status: r.from_status,
+                    to_status: r.to_status,
                     event: r.event,
                     reason: r.reason,
                     actor: public_actor(&r.actor).to_owned(),
