@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn the_document_marks_it_and_names_the_replacement() {
-        let mut doc = crate::routes::api_doc("https://registry.example");
+        let mut doc = crate::app::api_doc("https://registry.example");
         mark(&mut doc, TABLE);
         let op = &doc["paths"]["/api/v1/pledge/versions"]["get"];
         assert_eq!(op["deprecated"], true);
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn every_deprecation_names_a_documented_operation_and_gives_six_months() {
-        let doc = crate::routes::api_doc("https://registry.example");
+        let doc = crate::app::api_doc("https://registry.example");
         for d in DEPRECATED {
             assert!(
                 doc["paths"][d.path][d.method.to_lowercase()].is_object(),

@@ -5,7 +5,7 @@ use serde_json::Value;
 const PUBLIC: &str = "https://registry.example";
 
 fn doc() -> Value {
-    crate::routes::api_doc(PUBLIC)
+    crate::app::api_doc(PUBLIC)
 }
 
 /// Every operation as (method path, operation).
