@@ -12,7 +12,7 @@ use crate::views::records;
 /// the same transaction. The supplier's stored record is projected first, so the change
 /// carries the list item the list serves from then on.
 pub fn record(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> ApiResult<()> {
-    let public = match entry.supplier_id.as_deref() {
+    let public = match entry.supplier_id {
         None => None,
         Some(id) => Some(records::project(conn, id, at)?.summary),
     };

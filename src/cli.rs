@@ -278,7 +278,7 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
     };
     let total = {
         let mut conn = state.database.pool().get()?;
-        checks::count_live(&mut conn, supplier_id.as_deref())?
+        checks::count_live(&mut conn, supplier_id)?
     };
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total);

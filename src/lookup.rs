@@ -24,7 +24,11 @@ pub fn lock_or_404(conn: &mut DbConn, id: SupplierId) -> ApiResult<SupplierRow> 
 }
 
 /// The 409 for a number a verified supplier holds, or `Ok` when it is free to claim.
-pub fn may_claim(conn: &mut DbConn, number: &str, except: Option<&str>) -> Result<(), ApiError> {
+pub fn may_claim(
+    conn: &mut DbConn,
+    number: &str,
+    except: Option<SupplierId>,
+) -> Result<(), ApiError> {
     match supplier::company_number_holder(conn, number, except)? {
         None => Ok(()),
         Some(holder) => Err(ApiError::Conflict(format!(

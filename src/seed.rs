@@ -164,7 +164,7 @@ fn one(
             actor: "system",
             action: "supplier.registered",
             entity_type: "supplier",
-            entity_id: id.clone(),
+            entity_id: id.to_string(),
             supplier_id: Some(id),
             before: None,
             after: Some(json!({ "name": name, "seed": true })),
@@ -183,7 +183,7 @@ fn fill(
     version: &str,
     commitments: &[pledge::CommitmentRow],
     reaffirm_months: u32,
-) -> anyhow::Result<(String, String)> {
+) -> anyhow::Result<(SupplierId, String)> {
     let pick =
         |rng: &mut dyn rand::RngCore, list: &[&'static str]| *list.choose(rng).unwrap_or(&"");
     let draw = |rng: &mut dyn rand::RngCore| {
@@ -207,7 +207,7 @@ fn fill(
     }
     let at = now();
     let created = at - Duration::days(rng.gen_range(1..700));
-    let id = SupplierId::new().to_db();
+    let id = SupplierId::new();
     let company_number = match rng.gen_range(0..10) {
         0 => None,
         1 => Some(format!("SC{:06}", rng.gen_range(0..1_000_000))),
@@ -236,7 +236,7 @@ fn fill(
     let verified = !matches!(status, Status::Unsigned | Status::Pending);
     let website_host = slug.as_str().replace('-', "");
     let mut row = SupplierRow {
-        id: id.clone(),
+        id,
         slug: slug.to_string(),
         search_name: supplier::search_name(&name),
         name: name.clone(),
@@ -270,8 +270,8 @@ fn fill(
         created + Duration::days(1)
     };
     let sig = SignatureRow {
-        id: SignatureId::new().to_db(),
-        supplier_id: id.clone(),
+        id: SignatureId::new(),
+        supplier_id: id,
         pledge_version: version.to_owned(),
         signatory_name: "Alex Morgan".into(),
         signatory_role: "Chief Executive".into(),
@@ -291,7 +291,7 @@ fn fill(
     let statements: Vec<StatementRow> = commitments
         .iter()
         .map(|c| StatementRow {
-            signature_id: sig.id.clone(),
+            signature_id: sig.id,
             commitment_code: c.code.clone(),
             position: c.position,
             body: STATEMENTS
@@ -311,8 +311,8 @@ fn fill(
     history::insert(
         conn,
         &NewStatusEvent {
-            supplier_id: &id,
-            signature_id: Some(&sig.id),
+            supplier_id: id,
+            signature_id: Some(sig.id),
             pledge_version: Some(version),
             event: "signed",
             from_status: Some(Status::Unsigned),
@@ -335,8 +335,8 @@ fn fill(
             _ => EvidenceHealth::Ok,
         };
         let e = EvidenceRow {
-            id: EvidenceId::new().to_db(),
-            supplier_id: id.clone(),
+            id: EvidenceId::new(),
+            supplier_id: id,
             url: web_url(&format!(
                 "https://www.{website_host}.example/trust/{}",
                 kind.as_str().replace('_', "-")

@@ -90,7 +90,7 @@ pub fn issue(
         &stored::NewToken {
             jti: &jti,
             role: role.as_str(),
-            supplier_id: supplier_id.map(|s| s.to_db()),
+            supplier_id,
             label,
             issued_at: now.naive_utc(),
             expires_at: expires_at.naive_utc(),
@@ -162,9 +162,8 @@ impl Record {
         if !key_in_use {
             return Err("the key that signed the token is retired; ask for a new token".into());
         }
-        let supplier = claims.supplier_id.map(|s| s.to_db());
         let same = self.role == claims.role.as_str()
-            && self.supplier_id == supplier
+            && self.supplier_id == claims.supplier_id
             && self.expires_at.and_utc().timestamp() == claims.exp
             && self.issuer.as_deref().unwrap_or(issuer) == claims.iss
             && claims.aud == API_AUDIENCE;

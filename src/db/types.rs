@@ -1,5 +1,5 @@
 //! Domain values as columns: each of the domain's words (a status, a health, a kind of
-//! evidence, a certification scheme), web addresses and company numbers are read and
+//! evidence, a certification scheme), ids, web addresses and company numbers are read and
 //! written as their types, stored as text on both backends. A stored value the domain
 //! does not accept fails the query that reads it, as any damaged row does; no caller
 //! parses strings.
@@ -13,28 +13,17 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
-use crate::domain::{CompanyNumber, Status, WebUrl};
+use crate::domain::{CompanyNumber, EvidenceId, SignatureId, Status, SupplierId, WebUrl};
 
 macro_rules! text_column {
-    ($($ty:ident as $proxy:ident, read by $read:expr);+ $(;)?) => {$(
+    ($($ty:ident as $proxy:ident, written as $form:ident, read by $read:expr);+ $(;)?) => {$(
         // diesel's derives, for a type of the domain, which knows no storage.
         #[derive(diesel::AsExpression, diesel::FromSqlRow)]
         #[diesel(foreign_derive, sql_type = Text)]
         #[allow(dead_code)]
         struct $proxy($ty);
 
-        impl ToSql<Text, Sqlite> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
-                Ok(serialize::IsNull::No)
-            }
-        }
-
-        impl ToSql<Text, Pg> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
-            }
-        }
+        text_column!(@write $form $ty);
 
         impl ToSql<Text, MultiBackend> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
@@ -54,15 +43,58 @@ macro_rules! text_column {
             }
         }
     )+};
+
+    // A value that holds its stored text: bound without a copy.
+    (@write its_text $ty:ident) => {
+        impl ToSql<Text, Sqlite> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+                out.set_value(self.as_str());
+                Ok(serialize::IsNull::No)
+            }
+        }
+
+        impl ToSql<Text, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+    };
+
+    // An id: its hyphenated text, formatted when bound.
+    (@write hyphenated $ty:ident) => {
+        impl ToSql<Text, Sqlite> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+                out.set_value(self.to_db());
+                Ok(serialize::IsNull::No)
+            }
+        }
+
+        impl ToSql<Text, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                use std::io::Write;
+                write!(out, "{}", self.0.hyphenated())?;
+                Ok(serialize::IsNull::No)
+            }
+        }
+    };
+}
+
+/// Ids are each their own type, so a supplier id cannot be written where an evidence
+/// id belongs.
+fn id<T: std::str::FromStr<Err = uuid::Error>>(text: &str) -> Result<T, String> {
+    text.parse().map_err(|e: uuid::Error| e.to_string())
 }
 
 text_column!(
-    Status as StatusColumn, read by str::parse;
-    EvidenceHealth as HealthColumn, read by str::parse;
-    EvidenceKind as KindColumn, read by str::parse;
-    CertScheme as SchemeColumn, read by str::parse;
-    WebUrl as UrlColumn, read by |s| WebUrl::try_from(s);
-    CompanyNumber as CompanyNumberColumn, read by |s| CompanyNumber::try_from(s);
+    Status as StatusColumn, written as its_text, read by str::parse;
+    EvidenceHealth as HealthColumn, written as its_text, read by str::parse;
+    EvidenceKind as KindColumn, written as its_text, read by str::parse;
+    CertScheme as SchemeColumn, written as its_text, read by str::parse;
+    WebUrl as UrlColumn, written as its_text, read by |s| WebUrl::try_from(s);
+    CompanyNumber as CompanyNumberColumn, written as its_text, read by |s| CompanyNumber::try_from(s);
+    SupplierId as SupplierIdColumn, written as hyphenated, read by id;
+    SignatureId as SignatureIdColumn, written as hyphenated, read by id;
+    EvidenceId as EvidenceIdColumn, written as hyphenated, read by id;
 );
 
 #[cfg(test)]
@@ -89,6 +121,23 @@ mod tests {
                 .get_result(&mut c)
                 .unwrap();
         assert_eq!(scheme, None);
+    }
+
+    #[test]
+    fn ids_are_stored_as_hyphenated_text_and_a_damaged_one_fails_the_read() {
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        let id = SupplierId::new();
+        let text: String = select(id.into_sql::<Text>()).get_result(&mut c).unwrap();
+        assert_eq!(text, id.0.hyphenated().to_string());
+        let back: EvidenceId = select(text.into_sql::<Text>()).get_result(&mut c).unwrap();
+        assert_eq!(back.0, id.0);
+        let damaged: QueryResult<SignatureId> =
+            select("not-an-id".into_sql::<Text>()).get_result(&mut c);
+        let err = format!("{:?}", damaged.unwrap_err());
+        assert!(
+            err.contains("SignatureId") && err.contains("not-an-id"),
+            "{err}"
+        );
     }
 
     #[test]

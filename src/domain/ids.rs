@@ -22,11 +22,6 @@ macro_rules! id_type {
             pub fn to_db(&self) -> String {
                 self.0.to_string()
             }
-
-            /// Reads a stored id; a malformed one means the database is damaged.
-            pub fn from_db(s: &str) -> anyhow::Result<Self> {
-                Ok($name(Uuid::parse_str(s)?))
-            }
         }
 
         impl Default for $name {

@@ -352,10 +352,7 @@ impl FromRequest for SupplierKey {
                 database.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no database")))?;
             database
                 .run(move |conn| {
-                    let row = crate::lookup::find_or_404(conn, &key)?;
-                    row.supplier_id()
-                        .map(SupplierKey)
-                        .map_err(ApiError::Internal)
+                    crate::lookup::find_or_404(conn, &key).map(|row| SupplierKey(row.id))
                 })
                 .await
         })

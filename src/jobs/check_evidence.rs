@@ -25,6 +25,7 @@ use crate::db::DbPool;
 use crate::db::models::checks::{self, CheckRow, Scope};
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
+use crate::domain::SupplierId;
 use crate::error::ApiResult;
 
 /// Links held at a time, per request the checker makes at once: enough that links
@@ -46,7 +47,7 @@ pub struct Summary {
 }
 
 /// The links of one supplier (or all), checked before `due_before` or never.
-pub fn scope(supplier_id: Option<String>, due_before: NaiveDateTime) -> Scope {
+pub fn scope(supplier_id: Option<SupplierId>, due_before: NaiveDateTime) -> Scope {
     Scope {
         supplier_id,
         due_before: Some(due_before),
@@ -189,7 +190,7 @@ async fn record(
     let threshold = checker.settings().failure_threshold;
     let keep = i64::from(checker.settings().history);
     transaction(db, move |conn| {
-        let Some(mut current) = evidence::get(conn, &row.supplier_id, &row.id)? else {
+        let Some(mut current) = evidence::get(conn, row.supplier_id, row.id)? else {
             return Ok(false);
         };
         if current.claimed_by.as_deref() != Some(claim.as_str()) {
@@ -221,7 +222,7 @@ async fn record(
             conn,
             &CheckRow {
                 id: 0,
-                evidence_id: current.id.clone(),
+                evidence_id: current.id,
                 checked_at: at,
                 outcome: obs.outcome,
                 http_status: current.http_status,
@@ -232,10 +233,10 @@ async fn record(
             keep,
         )?;
         let changed = next.status != before;
-        supplier::touch(conn, &current.supplier_id, changed.then_some(at))?;
+        supplier::touch(conn, current.supplier_id, changed.then_some(at))?;
         if !changed {
             // The record shows the latest checks even when the health stays.
-            crate::views::records::project(conn, &current.supplier_id, at)?;
+            crate::views::records::project(conn, current.supplier_id, at)?;
         }
         if changed {
             changes::record(
@@ -245,8 +246,8 @@ async fn record(
                     actor: "system",
                     action: "evidence.health_changed",
                     entity_type: "evidence",
-                    entity_id: current.id.clone(),
-                    supplier_id: Some(current.supplier_id.clone()),
+                    entity_id: current.id.to_string(),
+                    supplier_id: Some(current.supplier_id),
                     before: Some(json!({ "health": before, "url": current.url })),
                     after: Some(json!({
                         "health": next.status,

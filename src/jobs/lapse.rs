@@ -20,7 +20,7 @@ pub async fn note_expiries(db: &Database) -> ApiResult<usize> {
     let mut expired = 0;
     for supplier in due {
         expired += transaction(db, move |conn| {
-            crate::usecases::expiry::note(conn, &supplier, today, now())
+            crate::usecases::expiry::note(conn, supplier, today, now())
         })
         .await?;
     }

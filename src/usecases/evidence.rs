@@ -56,12 +56,12 @@ pub fn add(
 ) -> ApiResult<EvidenceView> {
     // Locked, so that two adds at once cannot both take the last place.
     let supplier_row = lock_or_404(conn, supplier)?;
-    if evidence::count_live(conn, &supplier_row.id)? >= MAX_LIVE_EVIDENCE {
+    if evidence::count_live(conn, supplier_row.id)? >= MAX_LIVE_EVIDENCE {
         return Err(ApiError::LimitReached(format!(
             "a supplier may have at most {MAX_LIVE_EVIDENCE} live evidence links; retire one first"
         )));
     }
-    let known = known_codes(conn, &supplier_row.id)?;
+    let known = known_codes(conn, supplier_row.id)?;
     let mut v = Validator::default();
     let url = field("url", WebUrl::try_from(new.url.as_str()));
     let title = field("title", title(&new.title));
@@ -77,8 +77,8 @@ pub fn add(
     let (url, title, codes, reference) = v.finish((url, title, codes, reference))?;
     let at = now();
     let row = EvidenceRow {
-        id: EvidenceId::new().to_db(),
-        supplier_id: supplier_row.id.clone(),
+        id: EvidenceId::new(),
+        supplier_id: supplier_row.id,
         url,
         title,
         kind: new.kind,
@@ -99,7 +99,7 @@ pub fn add(
         check_detail: None,
     };
     evidence::insert(conn, &row, &codes)?;
-    supplier::touch(conn, &supplier_row.id, Some(at))?;
+    supplier::touch(conn, supplier_row.id, Some(at))?;
     let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
     changes::record(
         conn,
@@ -109,7 +109,7 @@ pub fn add(
             action: "evidence.added",
             entity_type: "evidence",
             entity_id: view.id.clone(),
-            supplier_id: Some(supplier_row.id.clone()),
+            supplier_id: Some(supplier_row.id),
             before: None,
             after: Some(audited(&view)?),
         },
@@ -138,7 +138,7 @@ pub fn edit(
     let title = optional("title", change.title.as_deref().map(title));
     let codes = match &change.commitments {
         None => Ok(None),
-        Some(raw) => commitments(raw, &known_codes(conn, &supplier_row.id)?).map(Some),
+        Some(raw) => commitments(raw, &known_codes(conn, supplier_row.id)?).map(Some),
     };
     let reference = match &change.reference {
         Some(Some(r)) => field("reference", reference(r)).map(|r| Some(Some(r))),
@@ -183,7 +183,7 @@ pub fn edit(
         row.consecutive_failures = 0;
         // What was found at the old address says nothing of the new one.
         row.check_detail = None;
-        checks::forget(conn, &row.id)?;
+        checks::forget(conn, row.id)?;
     }
     if let Some(t) = title {
         row.title = t;
@@ -198,12 +198,12 @@ pub fn edit(
     evidence::save(conn, &row)?;
     let codes = match codes {
         Some(c) => {
-            evidence::set_commitments(conn, &row.id, &c)?;
+            evidence::set_commitments(conn, row.id, &c)?;
             c
         }
         None => codes_before,
     };
-    supplier::touch(conn, &supplier_row.id, Some(at))?;
+    supplier::touch(conn, supplier_row.id, Some(at))?;
     let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
     changes::record(
         conn,
@@ -213,7 +213,7 @@ pub fn edit(
             action: "evidence.updated",
             entity_type: "evidence",
             entity_id: view.id.clone(),
-            supplier_id: Some(supplier_row.id.clone()),
+            supplier_id: Some(supplier_row.id),
             before: Some(audited(&before)?),
             after: Some(audited(&view)?),
         },
@@ -229,7 +229,7 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
     row.retired_at = Some(at);
     row.updated_at = at;
     evidence::save(conn, &row)?;
-    supplier::touch(conn, &supplier_row.id, Some(at))?;
+    supplier::touch(conn, supplier_row.id, Some(at))?;
     changes::record(
         conn,
         at,
@@ -237,8 +237,8 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
             actor: &by.actor,
             action: "evidence.retired",
             entity_type: "evidence",
-            entity_id: row.id.clone(),
-            supplier_id: Some(supplier_row.id.clone()),
+            entity_id: row.id.to_string(),
+            supplier_id: Some(supplier_row.id),
             before: Some(serde_json::json!({ "url": row.url, "title": row.title })),
             after: None,
         },
@@ -248,7 +248,7 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
 
 /// Commitment codes evidence may name: those of the current version and of the version
 /// the supplier signed.
-fn known_codes(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<String>> {
+fn known_codes(conn: &mut DbConn, supplier_id: SupplierId) -> ApiResult<Vec<String>> {
     let mut versions = Vec::new();
     if let Some(v) = pledge::current(conn)? {
         versions.push(v.version);
@@ -275,7 +275,7 @@ fn live_or_404(
     supplier: &SupplierRow,
     id: EvidenceId,
 ) -> ApiResult<EvidenceRow> {
-    evidence::get(conn, &supplier.id, &id.to_db())?
+    evidence::get(conn, supplier.id, id)?
         .filter(|e| e.retired_at.is_none())
         .ok_or_else(|| ApiError::NotFound(format!("supplier {} has no evidence {id}", supplier.id)))
 }

@@ -6,6 +6,7 @@ use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::records as stored;
 use crate::db::models::{audit, evidence, supplier};
+use crate::domain::SupplierId;
 use crate::error::ApiResult;
 use crate::views::records;
 
@@ -15,7 +16,7 @@ use crate::views::records;
 /// when another instance got there first.
 pub fn note(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
     today: NaiveDate,
     at: NaiveDateTime,
 ) -> ApiResult<usize> {
@@ -35,7 +36,7 @@ pub fn note(
                 actor: "system",
                 action: "evidence.expired",
                 entity_type: "evidence",
-                entity_id: id.clone(),
+                entity_id: id.to_string(),
                 supplier_id: Some(supplier_id.to_owned()),
                 before: None,
                 after: Some(serde_json::json!({ "expires_on": expires_on })),

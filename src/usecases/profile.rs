@@ -102,7 +102,7 @@ pub fn update(
     }
     if let Some(cn) = company_number {
         if let Some(cn) = &cn {
-            crate::lookup::may_claim(conn, cn.as_str(), Some(&row.id))?;
+            crate::lookup::may_claim(conn, cn.as_str(), Some(row.id))?;
         }
         row.company_number = cn;
     }
@@ -127,8 +127,8 @@ pub fn update(
             actor: &by.actor,
             action: "supplier.profile_updated",
             entity_type: "supplier",
-            entity_id: row.id.clone(),
-            supplier_id: Some(row.id.clone()),
+            entity_id: row.id.to_string(),
+            supplier_id: Some(row.id),
             before: Some(before),
             after: Some(audited(&row)?),
         },

@@ -112,7 +112,7 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> ApiResult<PledgeV
     // Every signature now names an earlier version: each signer's record changes, and
     // the feed says so, one change per signer.
     for supplier_id in signature::signers(conn)? {
-        supplier::touch(conn, &supplier_id, Some(at))?;
+        supplier::touch(conn, supplier_id, Some(at))?;
         changes::record(
             conn,
             at,

@@ -42,7 +42,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         ))?;
     let at = now();
     let mut row = SupplierRow {
-        id: SupplierId::new().to_db(),
+        id: SupplierId::new(),
         slug: String::new(),
         search_name: supplier::search_name(&name),
         name,
@@ -71,8 +71,8 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
             actor: &actor,
             action: "supplier.registered",
             entity_type: "supplier",
-            entity_id: row.id.clone(),
-            supplier_id: Some(row.id.clone()),
+            entity_id: row.id.to_string(),
+            supplier_id: Some(row.id),
             before: None,
             after: Some(audited(&row)?),
         },

@@ -53,10 +53,10 @@ fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> State {
 /// The supplier's open signature, and the state the lifecycle starts from: that of the
 /// open signature, or else of the latest (withdrawn) one, or unsigned.
 fn current(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<(Option<SignatureRow>, State)> {
-    let open = signature::open(conn, &row.id)?;
+    let open = signature::open(conn, row.id)?;
     let from = match &open {
         Some(sig) => state_of(Some(sig), row),
-        None => state_of(signature::latest(conn, &row.id)?.as_ref(), row),
+        None => state_of(signature::latest(conn, row.id)?.as_ref(), row),
     };
     Ok((open, from))
 }
@@ -95,7 +95,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
     if req.transition == Transition::Verify
         && let Some(number) = &row.company_number
     {
-        crate::lookup::may_claim(conn, number.as_str(), Some(&row.id))?;
+        crate::lookup::may_claim(conn, number.as_str(), Some(row.id))?;
     }
     let identity = matches!(req.transition, Transition::Verify | Transition::Unverify);
     let before_supplier = identity.then(|| identity_json(row));
@@ -164,8 +164,8 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
                     "supplier.verification_ended"
                 },
                 entity_type: "supplier",
-                entity_id: row.id.clone(),
-                supplier_id: Some(row.id.clone()),
+                entity_id: row.id.to_string(),
+                supplier_id: Some(row.id),
                 before: before_supplier,
                 after: Some(identity_json(row)),
             },
@@ -188,7 +188,7 @@ fn settle_company_number(
     let Some(number) = &holder.company_number else {
         return Ok(());
     };
-    for mut other in supplier::claimants(conn, number.as_str(), Some(&holder.id))? {
+    for mut other in supplier::claimants(conn, number.as_str(), Some(holder.id))? {
         let before = serde_json::json!({ "company_number": other.company_number });
         other.company_number = None;
         supplier::save(conn, &mut other, at)?;
@@ -212,8 +212,8 @@ fn settle_company_number(
                 actor,
                 action: "supplier.company_number_refused",
                 entity_type: "supplier",
-                entity_id: other.id.clone(),
-                supplier_id: Some(other.id.clone()),
+                entity_id: other.id.to_string(),
+                supplier_id: Some(other.id),
                 before: Some(before),
                 after: Some(serde_json::json!({ "company_number": null, "reason": reason })),
             },
@@ -235,7 +235,7 @@ fn supplier_event(
     history::insert(
         conn,
         &NewStatusEvent {
-            supplier_id: &row.id,
+            supplier_id: row.id,
             signature_id: None,
             pledge_version: row.signed_version.as_deref(),
             event,
@@ -378,7 +378,7 @@ fn record_signature(
     // A signature made after withdrawing from a suspension carries the suspension's reason.
     let carried_reason = match signed.status {
         Status::Suspended => {
-            let why = history::last_reason(conn, &row.id, Transition::Suspend.event())?;
+            let why = history::last_reason(conn, row.id, Transition::Suspend.event())?;
             Some(match why {
                 Some(why) => format!("suspension carried over from the withdrawn signature: {why}"),
                 None => "suspension carried over from the withdrawn signature".to_owned(),
@@ -419,8 +419,8 @@ fn record_signature(
         )?;
     }
     let sig = SignatureRow {
-        id: SignatureId::new().to_db(),
-        supplier_id: row.id.clone(),
+        id: SignatureId::new(),
+        supplier_id: row.id,
         pledge_version: new.pledge_version.clone(),
         signatory_name: new.signatory_name,
         signatory_role: new.signatory_role,
@@ -437,7 +437,7 @@ fn record_signature(
         .statements
         .into_iter()
         .map(|(code, position, body)| StatementRow {
-            signature_id: sig.id.clone(),
+            signature_id: sig.id,
             commitment_code: code,
             position,
             body,
@@ -479,8 +479,8 @@ pub fn record(
     history::insert(
         conn,
         &NewStatusEvent {
-            supplier_id: &row.id,
-            signature_id: Some(&sig.id),
+            supplier_id: row.id,
+            signature_id: Some(sig.id),
             pledge_version: Some(&sig.pledge_version),
             event,
             from_status: from,
@@ -497,8 +497,8 @@ pub fn record(
             actor,
             action: &format!("signature.{event}"),
             entity_type: "signature",
-            entity_id: sig.id.clone(),
-            supplier_id: Some(row.id.clone()),
+            entity_id: sig.id.to_string(),
+            supplier_id: Some(row.id),
             before,
             after: Some(audited(sig)?),
         },

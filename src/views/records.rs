@@ -12,12 +12,17 @@ use diesel::Connection;
 use crate::db::DbConn;
 use crate::db::models::records::{self, RecordRow};
 use crate::db::models::{pledge, supplier};
+use crate::domain::SupplierId;
 use crate::error::{ApiError, ApiResult};
 use crate::views::supplier::{SupplierSummary, SupplierView, etag};
 
 /// What a supplier's stored record should be, assembled from the tables now.
-pub fn assemble(conn: &mut DbConn, supplier_id: &str, at: NaiveDateTime) -> ApiResult<RecordRow> {
-    let row = supplier::find(conn, supplier_id)?.ok_or_else(|| {
+pub fn assemble(
+    conn: &mut DbConn,
+    supplier_id: SupplierId,
+    at: NaiveDateTime,
+) -> ApiResult<RecordRow> {
+    let row = supplier::get(conn, supplier_id)?.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("no supplier {supplier_id} to project"))
     })?;
     let current = pledge::current(conn)?.map(|v| v.version);
@@ -44,7 +49,11 @@ pub fn assemble(conn: &mut DbConn, supplier_id: &str, at: NaiveDateTime) -> ApiR
 
 /// Rewrites a supplier's stored record from the tables; call it in the transaction of
 /// the write, after the write.
-pub fn project(conn: &mut DbConn, supplier_id: &str, at: NaiveDateTime) -> ApiResult<RecordRow> {
+pub fn project(
+    conn: &mut DbConn,
+    supplier_id: SupplierId,
+    at: NaiveDateTime,
+) -> ApiResult<RecordRow> {
     let row = assemble(conn, supplier_id, at)?;
     records::put(conn, &row)?;
     Ok(row)
@@ -54,7 +63,7 @@ pub fn project(conn: &mut DbConn, supplier_id: &str, at: NaiveDateTime) -> ApiRe
 pub fn project_missing(conn: &mut DbConn) -> ApiResult<usize> {
     let missing = records::missing(conn)?;
     let at = crate::db::models::now();
-    for id in &missing {
+    for &id in &missing {
         project(conn, id, at)?;
     }
     Ok(missing.len())
@@ -66,7 +75,7 @@ pub fn project_missing(conn: &mut DbConn) -> ApiResult<usize> {
 pub fn reproject_all(conn: &mut DbConn) -> ApiResult<(usize, usize)> {
     let ids = supplier::all_ids(conn)?;
     let mut differed = 0;
-    for id in &ids {
+    for &id in &ids {
         let changed = conn.transaction::<_, ApiError, _>(|conn| {
             crate::db::take_write_lock(conn)?;
             let at = crate::db::models::now();

@@ -13,8 +13,8 @@ use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::pledge;
 use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{SummaryRow, SupplierRow};
-use crate::domain::Status;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::{Status, SupplierId};
 use crate::error::ApiResult;
 
 /// Checks shown per link in the public view.
@@ -189,7 +189,7 @@ impl SignatureView {
         Ok(SignatureView {
             is_current_version: current_version == Some(sig.pledge_version.as_str()),
             status: sig.status,
-            id: sig.id,
+            id: sig.id.to_string(),
             pledge_version: sig.pledge_version,
             signatory_name: sig.signatory_name,
             signatory_role: sig.signatory_role,
@@ -219,7 +219,7 @@ impl EvidenceView {
                 last_ok_at: row.last_ok_at.map(utc),
                 consecutive_failures: row.consecutive_failures,
             },
-            id: row.id,
+            id: row.id.to_string(),
             url: row.url.to_string(),
             title: row.title,
             commitments,
@@ -231,22 +231,25 @@ impl EvidenceView {
     }
 
     /// Every active piece of evidence of a supplier, with its recent checks.
-    pub fn all_of(conn: &mut DbConn, supplier_id: &str) -> ApiResult<Vec<Self>> {
+    pub fn all_of(conn: &mut DbConn, supplier_id: SupplierId) -> ApiResult<Vec<Self>> {
         let rows = evidence::active_with_commitments(conn, supplier_id)?;
         let mut recent: HashMap<String, Vec<CheckView>> = HashMap::new();
         for c in checks::recent_of_supplier(conn, supplier_id, RECENT_CHECKS)? {
-            recent.entry(c.evidence_id).or_default().push(CheckView {
-                checked_at: utc(c.checked_at),
-                outcome: c.outcome,
-                http_status: c.http_status,
-                final_url: c.final_url,
-                detail: c.detail,
-            });
+            recent
+                .entry(c.evidence_id.to_string())
+                .or_default()
+                .push(CheckView {
+                    checked_at: utc(c.checked_at),
+                    outcome: c.outcome,
+                    http_status: c.http_status,
+                    final_url: c.final_url,
+                    detail: c.detail,
+                });
         }
         let today = Utc::now().date_naive();
         rows.into_iter()
             .map(|(r, c)| {
-                let mut checks = recent.remove(&r.id).unwrap_or_default();
+                let mut checks = recent.remove(&r.id.to_string()).unwrap_or_default();
                 for check in &mut checks {
                     if check.final_url == r.final_url {
                         check.final_url = None;
@@ -274,13 +277,13 @@ impl SupplierView {
         private: bool,
         current: Option<String>,
     ) -> ApiResult<Self> {
-        let signature = signature::shown_with_statements(conn, &row.id)?
+        let signature = signature::shown_with_statements(conn, row.id)?
             .map(|(s, statements)| {
                 let statements = statements.into_iter().map(StatementView::from).collect();
                 SignatureView::from_row(s, statements, current.as_deref())
             })
             .transpose()?;
-        let evidence = EvidenceView::all_of(conn, &row.id)?;
+        let evidence = EvidenceView::all_of(conn, row.id)?;
         Self::assemble(row, signature, evidence, private)
     }
 
@@ -314,7 +317,7 @@ impl SupplierView {
             signature,
             evidence,
             evidence_summary,
-            id: row.id,
+            id: row.id.to_string(),
             slug: row.slug,
             name: row.name,
             website: row.website.to_string(),
@@ -384,7 +387,7 @@ impl SupplierSummary {
                 && row.signed_version.as_deref() == current_version,
             identity_verified: row.verified,
             pledge_version: row.signed_version,
-            id: row.id,
+            id: row.id.to_string(),
             slug: row.slug,
             name: row.name,
             website: row.website.to_string(),

@@ -6,8 +6,8 @@ use askama::Template;
 use super::refusals::not_found_page;
 use super::{MAX_QUERY, html_bytes, render, words};
 use crate::db::models::{history, pledge, records};
-use crate::domain::Status;
 use crate::domain::evidence::EvidenceHealth;
+use crate::domain::{Status, SupplierId};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 use crate::views::history::public_actor;
@@ -102,7 +102,10 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             if let Some(body) = cache.records.get(&cache_key, &tag) {
                 return Ok(Some(Err(body)));
             }
-            let id = view.id.clone();
+            let id: SupplierId = view
+                .id
+                .parse()
+                .map_err(|e: uuid::Error| ApiError::Internal(e.into()))?;
             let current = pledge::current(conn)?
                 .map(|v| v.version)
                 .unwrap_or_default();
@@ -113,7 +116,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                     .collect(),
                 None => Vec::new(),
             };
-            let events = history::latest(conn, &id, HISTORY_SHOWN + 1)?;
+            let events = history::latest(conn, id, HISTORY_SHOWN + 1)?;
             Ok(Some(Ok((view, current, titles, events, cache_key, tag))))
         })
         .await?;

@@ -163,7 +163,7 @@ async fn changing_an_evidence_url_resets_its_health() {
             .unwrap();
         let check = pledge_registry::db::models::checks::CheckRow {
             id: 0,
-            evidence_id: id.to_owned(),
+            evidence_id: id.parse().unwrap(),
             checked_at: pledge_registry::db::models::now(),
             outcome: pledge_registry::domain::evidence::EvidenceHealth::Broken,
             http_status: Some(404),

@@ -259,7 +259,7 @@ impl TestApp {
         let mut conn = self.pool.get().expect("conn");
         pledge_registry::views::records::project(
             &mut conn,
-            supplier_id,
+            supplier_id.parse().expect("a supplier id"),
             pledge_registry::db::models::now(),
         )
         .expect("project");

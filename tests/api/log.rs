@@ -229,8 +229,8 @@ fn stored_records_match_the_tables(app: &TestApp, step: usize) {
     let mut conn = app.pool.get().unwrap();
     let at = pledge_registry::db::models::now();
     for id in supplier::all_ids(&mut conn).unwrap() {
-        let fresh = pledge_registry::views::records::assemble(&mut conn, &id, at).unwrap();
-        let stored = records::get(&mut conn, &id)
+        let fresh = pledge_registry::views::records::assemble(&mut conn, id, at).unwrap();
+        let stored = records::get(&mut conn, id)
             .unwrap()
             .expect("a stored record");
         let stored = records::RecordRow {

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
-use crate::domain::strict_json;
+use crate::domain::{SupplierId, strict_json};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -39,7 +39,7 @@ pub struct Entry<'a> {
     pub action: &'a str,
     pub entity_type: &'a str,
     pub entity_id: String,
-    pub supplier_id: Option<String>,
+    pub supplier_id: Option<SupplierId>,
     pub before: Option<Value>,
     pub after: Option<Value>,
 }
@@ -123,7 +123,7 @@ pub fn append(
         action: e.action.to_owned(),
         entity_type: e.entity_type.to_owned(),
         entity_id: e.entity_id,
-        supplier_id: e.supplier_id,
+        supplier_id: e.supplier_id.map(|s| s.to_db()),
         before_json: e.before.map(|v| v.to_string()),
         after_json: e.after.map(|v| v.to_string()),
         prev_hash: Some(prev_hash),
@@ -160,7 +160,7 @@ pub fn page(
     conn: &mut DbConn,
     after_seq: i64,
     limit: i64,
-    supplier_id: Option<&str>,
+    supplier_id: Option<SupplierId>,
 ) -> QueryResult<Vec<AuditRow>> {
     let mut q = audit_log::table
         .filter(audit_log::seq.gt(after_seq))

@@ -7,13 +7,14 @@ use super::evidence::EvidenceRow;
 use crate::db::DbConn;
 use crate::db::schema::{evidence, evidence_checks};
 use crate::domain::evidence::EvidenceHealth;
+use crate::domain::{EvidenceId, SupplierId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = evidence_checks)]
 pub struct CheckRow {
     #[diesel(skip_insertion)]
     pub id: i64,
-    pub evidence_id: String,
+    pub evidence_id: EvidenceId,
     pub checked_at: NaiveDateTime,
     pub outcome: EvidenceHealth,
     pub http_status: Option<i32>,
@@ -26,7 +27,7 @@ pub struct CheckRow {
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     /// Only this supplier's links.
-    pub supplier_id: Option<String>,
+    pub supplier_id: Option<SupplierId>,
     /// Only links last checked before this time (or never).
     pub due_before: Option<NaiveDateTime>,
 }
@@ -57,7 +58,7 @@ pub fn claim(
         .limit(limit)
         .into_boxed();
     if let Some(s) = &scope.supplier_id {
-        candidates = candidates.filter(evidence::supplier_id.eq(s.clone()));
+        candidates = candidates.filter(evidence::supplier_id.eq(*s));
     }
     if let Some(due) = scope.due_before {
         candidates = candidates.filter(
@@ -88,12 +89,12 @@ pub fn claim(
 }
 
 /// How many live links there are (of one supplier, or all).
-pub fn count_live(conn: &mut DbConn, supplier_id: Option<&str>) -> QueryResult<u64> {
+pub fn count_live(conn: &mut DbConn, supplier_id: Option<SupplierId>) -> QueryResult<u64> {
     let mut q = evidence::table
         .filter(evidence::retired_at.is_null())
         .into_boxed();
     if let Some(s) = supplier_id {
-        q = q.filter(evidence::supplier_id.eq(s.to_owned()));
+        q = q.filter(evidence::supplier_id.eq(s));
     }
     q.count().get_result::<i64>(conn).map(|n| n.max(0) as u64)
 }
@@ -116,7 +117,7 @@ pub fn release(conn: &mut DbConn, claim: &str) -> QueryResult<usize> {
 }
 
 /// Forgets a link's check history (its address changed).
-pub fn forget(conn: &mut DbConn, evidence_id: &str) -> QueryResult<usize> {
+pub fn forget(conn: &mut DbConn, evidence_id: EvidenceId) -> QueryResult<usize> {
     diesel::delete(evidence_checks::table.filter(evidence_checks::evidence_id.eq(evidence_id)))
         .execute(conn)
 }
@@ -149,10 +150,10 @@ pub fn append(conn: &mut DbConn, row: &CheckRow, keep: i64) -> QueryResult<()> {
 /// newest ones only, however long each link's stored history is.
 pub fn recent_of_supplier(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
     per_link: usize,
 ) -> QueryResult<Vec<CheckRow>> {
-    let ids: Vec<(String, i64)> = on_backend!(conn, |c| evidence_checks::table
+    let ids: Vec<(EvidenceId, i64)> = on_backend!(conn, |c| evidence_checks::table
         .inner_join(evidence::table)
         .filter(evidence::supplier_id.eq(supplier_id))
         .filter(evidence::retired_at.is_null())
@@ -163,11 +164,11 @@ pub fn recent_of_supplier(
         .select((evidence_checks::evidence_id, evidence_checks::id))
         .load(c))?;
     let mut keep = Vec::new();
-    let mut current = "";
+    let mut current = None;
     let mut n = 0;
     for (evidence_id, id) in &ids {
-        if evidence_id != current {
-            current = evidence_id;
+        if current != Some(evidence_id) {
+            current = Some(evidence_id);
             n = 0;
         }
         if n < per_link {

@@ -7,14 +7,14 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{evidence, evidence_commitments};
-use crate::domain::WebUrl;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::{EvidenceId, SupplierId, WebUrl};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = evidence, treat_none_as_null = true)]
 pub struct EvidenceRow {
-    pub id: String,
-    pub supplier_id: String,
+    pub id: EvidenceId,
+    pub supplier_id: SupplierId,
     pub url: WebUrl,
     pub title: String,
     pub kind: EvidenceKind,
@@ -43,10 +43,10 @@ pub struct EvidenceRow {
 /// as (id, expires on).
 pub fn expiring_between(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
-) -> QueryResult<Vec<(String, Option<chrono::NaiveDate>)>> {
+) -> QueryResult<Vec<(EvidenceId, Option<chrono::NaiveDate>)>> {
     evidence::table
         .filter(evidence::supplier_id.eq(supplier_id))
         .filter(evidence::retired_at.is_null())
@@ -58,7 +58,7 @@ pub fn expiring_between(
 }
 
 /// How many links of a supplier are not retired.
-pub fn count_live(conn: &mut DbConn, supplier_id: &str) -> QueryResult<i64> {
+pub fn count_live(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<i64> {
     evidence::table
         .filter(evidence::supplier_id.eq(supplier_id))
         .filter(evidence::retired_at.is_null())
@@ -71,7 +71,7 @@ pub fn count_live(conn: &mut DbConn, supplier_id: &str) -> QueryResult<i64> {
 /// would come back once per commitment, its long URLs with it.
 pub fn active_with_commitments(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
 ) -> QueryResult<Vec<(EvidenceRow, Vec<String>)>> {
     let rows: Vec<EvidenceRow> = on_backend!(conn, |c| evidence::table
         .filter(evidence::supplier_id.eq(supplier_id))
@@ -79,7 +79,7 @@ pub fn active_with_commitments(
         .order((evidence::created_at.asc(), evidence::id.asc()))
         .select(EvidenceRow::as_select())
         .load(c))?;
-    let codes: Vec<(String, String)> = on_backend!(conn, |c| evidence_commitments::table
+    let codes: Vec<(EvidenceId, String)> = on_backend!(conn, |c| evidence_commitments::table
         .inner_join(evidence::table)
         .filter(evidence::supplier_id.eq(supplier_id))
         .filter(evidence::retired_at.is_null())
@@ -92,7 +92,7 @@ pub fn active_with_commitments(
             evidence_commitments::commitment_code,
         ))
         .load(c))?;
-    let mut by_id: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_id: HashMap<EvidenceId, Vec<String>> = HashMap::new();
     for (id, code) in codes {
         by_id.entry(id).or_default().push(code);
     }
@@ -105,7 +105,11 @@ pub fn active_with_commitments(
         .collect())
 }
 
-pub fn get(conn: &mut DbConn, supplier_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
+pub fn get(
+    conn: &mut DbConn,
+    supplier_id: SupplierId,
+    id: EvidenceId,
+) -> QueryResult<Option<EvidenceRow>> {
     evidence::table
         .filter(evidence::supplier_id.eq(supplier_id))
         .find(id)
@@ -117,9 +121,9 @@ pub fn get(conn: &mut DbConn, supplier_id: &str, id: &str) -> QueryResult<Option
 /// The commitment codes of each evidence id given, in code order.
 pub fn commitments_of(
     conn: &mut DbConn,
-    ids: &[String],
-) -> QueryResult<HashMap<String, Vec<String>>> {
-    let rows: Vec<(String, String)> = evidence_commitments::table
+    ids: &[EvidenceId],
+) -> QueryResult<HashMap<EvidenceId, Vec<String>>> {
+    let rows: Vec<(EvidenceId, String)> = evidence_commitments::table
         .filter(evidence_commitments::evidence_id.eq_any(ids))
         .order((
             evidence_commitments::evidence_id.asc(),
@@ -130,7 +134,7 @@ pub fn commitments_of(
             evidence_commitments::commitment_code,
         ))
         .load(conn)?;
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    let mut map: HashMap<EvidenceId, Vec<String>> = HashMap::new();
     for (id, code) in rows {
         map.entry(id).or_default().push(code);
     }
@@ -141,18 +145,18 @@ pub fn insert(conn: &mut DbConn, row: &EvidenceRow, codes: &[String]) -> QueryRe
     diesel::insert_into(evidence::table)
         .values(row)
         .execute(conn)?;
-    set_commitments(conn, &row.id, codes)
+    set_commitments(conn, row.id, codes)
 }
 
 pub fn save(conn: &mut DbConn, row: &EvidenceRow) -> QueryResult<()> {
-    diesel::update(evidence::table.find(&row.id))
+    diesel::update(evidence::table.find(row.id))
         .set(row)
         .execute(conn)
         .map(|_| ())
 }
 
 /// Replaces the commitment codes of one piece of evidence.
-pub fn set_commitments(conn: &mut DbConn, id: &str, codes: &[String]) -> QueryResult<()> {
+pub fn set_commitments(conn: &mut DbConn, id: EvidenceId, codes: &[String]) -> QueryResult<()> {
     diesel::delete(evidence_commitments::table.filter(evidence_commitments::evidence_id.eq(id)))
         .execute(conn)?;
     for code in codes {

@@ -5,14 +5,14 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::status_events;
-use crate::domain::Status;
+use crate::domain::{SignatureId, Status, SupplierId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = status_events)]
 pub struct StatusEventRow {
     pub id: i64,
-    pub supplier_id: String,
-    pub signature_id: Option<String>,
+    pub supplier_id: SupplierId,
+    pub signature_id: Option<SignatureId>,
     pub pledge_version: Option<String>,
     pub event: String,
     pub from_status: Option<Status>,
@@ -25,8 +25,8 @@ pub struct StatusEventRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = status_events)]
 pub struct NewStatusEvent<'a> {
-    pub supplier_id: &'a str,
-    pub signature_id: Option<&'a str>,
+    pub supplier_id: SupplierId,
+    pub signature_id: Option<SignatureId>,
     pub pledge_version: Option<&'a str>,
     pub event: &'a str,
     pub from_status: Option<Status>,
@@ -46,7 +46,7 @@ pub fn insert(conn: &mut DbConn, e: &NewStatusEvent<'_>) -> QueryResult<()> {
 /// A page of a supplier's history, oldest first, after event `after_id`.
 pub fn page(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
     after_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<StatusEventRow>> {
@@ -62,7 +62,7 @@ pub fn page(
 /// A supplier's newest `limit` events, oldest first.
 pub fn latest(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
     limit: i64,
 ) -> QueryResult<Vec<StatusEventRow>> {
     let mut rows: Vec<StatusEventRow> = status_events::table
@@ -78,7 +78,7 @@ pub fn latest(
 /// The reason given with a supplier's latest `event`.
 pub fn last_reason(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
     event: &str,
 ) -> QueryResult<Option<String>> {
     Ok(status_events::table

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{supplier_records, suppliers};
+use crate::domain::SupplierId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = supplier_records)]
 #[diesel(treat_none_as_null = true)]
 pub struct RecordRow {
-    pub supplier_id: String,
+    pub supplier_id: SupplierId,
     pub slug: String,
     pub record: String,
     pub summary: String,
@@ -21,7 +22,7 @@ pub struct RecordRow {
 
 /// Writes a supplier's stored record, replacing the one it had.
 pub fn put(conn: &mut DbConn, row: &RecordRow) -> QueryResult<()> {
-    let n = diesel::update(supplier_records::table.find(&row.supplier_id))
+    let n = diesel::update(supplier_records::table.find(row.supplier_id))
         .set(row)
         .execute(conn)?;
     if n == 0 {
@@ -54,7 +55,7 @@ pub fn served(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<Served>
     // again by its type, not rebuilt as SQL text on every read to look it up.
     match uuid::Uuid::parse_str(id_or_slug) {
         Ok(id) => on_backend!(conn, |c| supplier_records::table
-            .filter(supplier_records::supplier_id.eq(id.to_string()))
+            .filter(supplier_records::supplier_id.eq(SupplierId(id)))
             .select(columns)
             .first(c)
             .optional()),
@@ -67,7 +68,7 @@ pub fn served(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<Served>
 }
 
 /// The stored row of one supplier.
-pub fn get(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<RecordRow>> {
+pub fn get(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Option<RecordRow>> {
     supplier_records::table
         .find(supplier_id)
         .select(RecordRow::as_select())
@@ -76,7 +77,7 @@ pub fn get(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<RecordRow
 }
 
 /// Suppliers whose stored record a passed certification expiry has made out of date.
-pub fn expired_by(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<String>> {
+pub fn expired_by(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<SupplierId>> {
     supplier_records::table
         .filter(supplier_records::expires_next.lt(today))
         .select(supplier_records::supplier_id)
@@ -85,7 +86,7 @@ pub fn expired_by(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<String
 }
 
 /// Suppliers with no stored record yet (after an upgrade, before the first projection).
-pub fn missing(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+pub fn missing(conn: &mut DbConn) -> QueryResult<Vec<SupplierId>> {
     suppliers::table
         .left_join(supplier_records::table)
         .filter(supplier_records::supplier_id.is_null())

@@ -6,12 +6,13 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{signatures, statements};
 use crate::domain::lifecycle::Status;
+use crate::domain::{SignatureId, SupplierId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = signatures, treat_none_as_null = true)]
 pub struct SignatureRow {
-    pub id: String,
-    pub supplier_id: String,
+    pub id: SignatureId,
+    pub supplier_id: SupplierId,
     pub pledge_version: String,
     pub signatory_name: String,
     pub signatory_role: String,
@@ -28,24 +29,24 @@ pub struct SignatureRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = statements)]
 pub struct StatementRow {
-    pub signature_id: String,
+    pub signature_id: SignatureId,
     pub commitment_code: String,
     pub position: i32,
     pub body: String,
 }
 
 /// The signature that is not withdrawn, if any.
-pub fn open(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<SignatureRow>> {
+pub fn open(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Option<SignatureRow>> {
     signatures::table
         .filter(signatures::supplier_id.eq(supplier_id))
-        .filter(signatures::status.ne("withdrawn"))
+        .filter(signatures::status.ne(Status::Withdrawn))
         .select(SignatureRow::as_select())
         .first(conn)
         .optional()
 }
 
 /// The most recent signature, withdrawn or not.
-pub fn latest(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<SignatureRow>> {
+pub fn latest(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Option<SignatureRow>> {
     signatures::table
         .filter(signatures::supplier_id.eq(supplier_id))
         .order((signatures::signed_at.desc(), signatures::id.desc()))
@@ -58,12 +59,12 @@ pub fn latest(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<Signat
 /// with its statements in order.
 pub fn shown_with_statements(
     conn: &mut DbConn,
-    supplier_id: &str,
+    supplier_id: SupplierId,
 ) -> QueryResult<Option<(SignatureRow, Vec<StatementRow>)>> {
     let shown: Option<SignatureRow> = on_backend!(conn, |c| signatures::table
         .filter(signatures::supplier_id.eq(supplier_id))
         .order((
-            signatures::status.eq("withdrawn").asc(),
+            signatures::status.eq(Status::Withdrawn).asc(),
             signatures::signed_at.desc(),
             signatures::id.desc(),
         ))
@@ -74,7 +75,7 @@ pub fn shown_with_statements(
         return Ok(None);
     };
     let statements = on_backend!(conn, |c| statements::table
-        .filter(statements::signature_id.eq(&signature.id))
+        .filter(statements::signature_id.eq(signature.id))
         .order(statements::position.asc())
         .select(StatementRow::as_select())
         .load(c))?;
@@ -82,7 +83,7 @@ pub fn shown_with_statements(
 }
 
 /// Every supplier that has signed, at any time.
-pub fn signers(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+pub fn signers(conn: &mut DbConn) -> QueryResult<Vec<SupplierId>> {
     signatures::table
         .select(signatures::supplier_id)
         .distinct()

@@ -10,7 +10,7 @@ use crate::domain::{CompanyNumber, Slug, Status, SupplierId, WebUrl};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = suppliers, treat_none_as_null = true)]
 pub struct SupplierRow {
-    pub id: String,
+    pub id: SupplierId,
     pub slug: String,
     pub name: String,
     pub search_name: String,
@@ -29,10 +29,6 @@ pub struct SupplierRow {
 }
 
 impl SupplierRow {
-    pub fn supplier_id(&self) -> anyhow::Result<SupplierId> {
-        SupplierId::from_db(&self.id)
-    }
-
     pub fn products(&self) -> Vec<String> {
         serde_json::from_str(&self.products).unwrap_or_default()
     }
@@ -51,7 +47,7 @@ pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierR
     // Two arms, not one boxed filter: a query of fixed shape stays prepared.
     match uuid::Uuid::parse_str(id_or_slug) {
         Ok(id) => {
-            let q = suppliers::table.filter(suppliers::id.eq(id.to_string()));
+            let q = suppliers::table.filter(suppliers::id.eq(SupplierId(id)));
             on_backend!(conn, |c| q
                 .select(SupplierRow::as_select())
                 .first(c)
@@ -69,7 +65,7 @@ pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierR
 
 pub fn get(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>> {
     suppliers::table
-        .find(id.to_db())
+        .find(id)
         .select(SupplierRow::as_select())
         .first(conn)
         .optional()
@@ -79,7 +75,6 @@ pub fn get(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>
 /// changes to one supplier queue instead of conflicting (PostgreSQL; SQLite writers
 /// already hold the database's write lock).
 pub fn get_for_update(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>> {
-    let id = id.to_db();
     on_backend!(conn,
         postgres: |c| suppliers::table
             .find(id)
@@ -115,7 +110,7 @@ pub fn free_slug(conn: &mut DbConn, base: &Slug) -> QueryResult<Slug> {
 pub fn company_number_taken(
     conn: &mut DbConn,
     number: &str,
-    except: Option<&str>,
+    except: Option<SupplierId>,
 ) -> QueryResult<bool> {
     Ok(!claimants(conn, number, except)?.is_empty())
 }
@@ -124,7 +119,7 @@ pub fn company_number_taken(
 pub fn claimants(
     conn: &mut DbConn,
     number: &str,
-    except: Option<&str>,
+    except: Option<SupplierId>,
 ) -> QueryResult<Vec<SupplierRow>> {
     let mut q = suppliers::table
         .filter(suppliers::company_number.eq(number))
@@ -142,7 +137,7 @@ pub fn claimants(
 pub fn company_number_holder(
     conn: &mut DbConn,
     number: &str,
-    except: Option<&str>,
+    except: Option<SupplierId>,
 ) -> QueryResult<Option<SupplierRow>> {
     Ok(claimants(conn, number, except)?
         .into_iter()
@@ -204,7 +199,11 @@ pub fn save(conn: &mut DbConn, row: &mut SupplierRow, now: NaiveDateTime) -> Que
 
 /// Marks a supplier's public view as changed (new ETag) without a full write; with
 /// `updated_at`, also as updated for `updated_since`.
-pub fn touch(conn: &mut DbConn, id: &str, updated_at: Option<NaiveDateTime>) -> QueryResult<()> {
+pub fn touch(
+    conn: &mut DbConn,
+    id: SupplierId,
+    updated_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
     let target = suppliers::table.find(id);
     match updated_at {
         Some(at) => diesel::update(target)
@@ -240,7 +239,7 @@ pub struct ListFilter {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = suppliers)]
 pub struct SummaryRow {
-    pub id: String,
+    pub id: SupplierId,
     pub slug: String,
     pub name: String,
     pub website: WebUrl,
@@ -270,7 +269,7 @@ impl From<SupplierRow> for SummaryRow {
 }
 
 /// Every supplier's id, in id order.
-pub fn all_ids(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+pub fn all_ids(conn: &mut DbConn) -> QueryResult<Vec<SupplierId>> {
     suppliers::table
         .select(suppliers::id)
         .order(suppliers::id.asc())

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{signing_keys, tokens};
+use crate::domain::SupplierId;
 
 /// A token as it is recorded when issued.
 #[derive(Debug, Insertable)]
@@ -12,7 +13,7 @@ use crate::db::schema::{signing_keys, tokens};
 pub struct NewToken<'a> {
     pub jti: &'a str,
     pub role: &'a str,
-    pub supplier_id: Option<String>,
+    pub supplier_id: Option<SupplierId>,
     pub label: Option<&'a str>,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -33,7 +34,7 @@ pub fn insert(conn: &mut DbConn, token: &NewToken<'_>) -> QueryResult<()> {
 pub struct Record {
     pub jti: String,
     pub role: String,
-    pub supplier_id: Option<String>,
+    pub supplier_id: Option<SupplierId>,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
     pub kid: Option<String>,

@@ -58,10 +58,9 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let limit = pagination::limit(params.0.limit)?;
     let after = pagination::decode_number(params.0.cursor.as_deref())?;
-    let supplier = params.0.supplier_id.map(|s| s.to_db());
     let body = state
         .db(move |conn| {
-            let rows = audit::page(conn, after, limit + 1, supplier.as_deref())?;
+            let rows = audit::page(conn, after, limit + 1, params.0.supplier_id)?;
             Ok(Page::from_rows(
                 rows,
                 limit,

@@ -97,7 +97,7 @@ pub async fn issue(
                     action: "token.issued",
                     entity_type: "token",
                     entity_id: issued.jti.clone(),
-                    supplier_id: r.supplier_id.map(|s| s.to_db()),
+                    supplier_id: r.supplier_id,
                     before: None,
                     after: Some(
                         json!({"role": r.role, "expires_at": issued.expires_at, "label": label}),

@@ -73,7 +73,7 @@ pub async fn create(
     let (written, token, id) = state
         .tx(move |conn| {
             let row = register::register(conn, registration)?;
-            let id = row.supplier_id().map_err(ApiError::Internal)?;
+            let id = row.id;
             let token = tokens::issue(
                 conn,
                 &state2.keys,

@@ -37,7 +37,7 @@ pub async fn attestation(
             // What it attests is the stored list item, as the list and the feed show it.
             let (seq, hash, _) =
                 audit::head(conn)?.unwrap_or((0, audit::GENESIS.to_owned(), Default::default()));
-            let stored = records::get(conn, &row.id)?
+            let stored = records::get(conn, row.id)?
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no stored record")))?;
             let summary: SupplierSummary =
                 serde_json::from_str(&stored.summary).map_err(|e| ApiError::Internal(e.into()))?;

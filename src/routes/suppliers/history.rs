@@ -52,7 +52,7 @@ pub async fn history(
             let supplier = find_or_404(conn, &key)?;
             // Every status change is audited in its transaction.
             let modified = audit::head(conn)?.map(|(_, _, at)| at);
-            let rows = events::page(conn, &supplier.id, after, limit + 1)?;
+            let rows = events::page(conn, supplier.id, after, limit + 1)?;
             let mut items = Vec::with_capacity(rows.len());
             let page = Page::from_rows(rows, limit, |r| r.id.to_string(), |r| r);
             for r in page.items {

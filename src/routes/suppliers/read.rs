@@ -54,9 +54,9 @@ pub async fn read(
     let (body, tag, modified, private) = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
-            let private = row.supplier_id().is_ok_and(|id| caller.may_see_private(id));
+            let private = caller.may_see_private(row.id);
             if !private {
-                let stored = records::served(conn, &row.id)?
+                let stored = records::served(conn, &row.id.to_string())?
                     .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {key:?}")))?;
                 let modified = Some(stored.projected_at);
                 return Ok((stored.record.into_bytes(), stored.etag, modified, false));
