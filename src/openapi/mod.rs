@@ -185,6 +185,3 @@ pub(crate) fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, 
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
