@@ -131,10 +131,12 @@ pub fn run() -> anyhow::Result<()> {
                 &mut conn,
                 &state.keys,
                 &state.config.public_url,
-                role,
-                supplier,
-                Duration::days(days.into()),
-                label.as_deref().or(Some("command line")),
+                tokens::Grant {
+                    role,
+                    supplier_id: supplier,
+                    label: label.as_deref().or(Some("command line")),
+                    ..tokens::Grant::operator(Duration::days(days.into()))
+                },
             )
             .context("cannot issue the token")?;
             println!(

@@ -42,6 +42,40 @@ pub struct Config {
     /// `REGISTRY_LAPSE_INTERVAL`: how often signatures past their reaffirm-by date are
     /// lapsed and certification expiries recorded; `off` stops it.
     pub lapse_interval: Option<Duration>,
+    /// How mail is sent (`REGISTRY_SMTP_URL`, `REGISTRY_MAIL_*`).
+    pub mail: MailSettings,
+    /// `REGISTRY_REMINDER_INTERVAL`: how often due reminders (reaffirming, expiring
+    /// certifications and tokens) are written; `off` stops them.
+    pub reminder_interval: Option<Duration>,
+}
+
+/// Settings of mail.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `REGISTRY_SMTP_URL`: the mail server, such as `smtps://user:password@smtp.example.org`
+    /// (TLS), `smtp://user:password@smtp.example.org?tls=required` (STARTTLS) or
+    /// `smtp://127.0.0.1:1025` (a local catcher). None: mail is written as `.eml` files.
+    pub smtp_url: Option<Secret>,
+    /// `REGISTRY_MAIL_FROM`: the sender, such as `Tech Pledge registry <registry@example.org>`.
+    pub from: String,
+    /// `REGISTRY_MAIL_DIR`: where mail is written with no mail server (`<data>/mail`).
+    pub folder: PathBuf,
+    /// `REGISTRY_MAIL_INTERVAL`: how often the outbox is looked at; `off` sends nothing.
+    pub interval: Option<Duration>,
+    /// `REGISTRY_MAIL_RETRY`: the wait after a failed attempt; it doubles each time.
+    pub retry: Duration,
+    /// `REGISTRY_MAIL_ATTEMPTS`: attempts before the registry gives up on a message.
+    pub attempts: u32,
+}
+
+/// A setting that holds a password: never printed.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<secret>")
+    }
 }
 
 /// Settings of the evidence checker.
@@ -102,6 +136,9 @@ impl Config {
         if reaffirm_months == 0 || reaffirm_months > 120 {
             bail!("REGISTRY_REAFFIRM_MONTHS must be between 1 and 120");
         }
+        let mail_folder = get("REGISTRY_MAIL_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("mail"));
         let public_url = get("REGISTRY_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
         Ok(Config {
             bind,
@@ -128,6 +165,26 @@ impl Config {
             lapse_interval: match get("REGISTRY_LAPSE_INTERVAL").as_deref().map(str::trim) {
                 Some("off") | Some("0") => None,
                 other => Some(duration(other, "REGISTRY_LAPSE_INTERVAL", "1m")?),
+            },
+            mail: MailSettings {
+                smtp_url: get("REGISTRY_SMTP_URL").map(Secret),
+                from: get("REGISTRY_MAIL_FROM")
+                    .unwrap_or_else(|| "Tech Pledge registry <registry@localhost>".into()),
+                folder: mail_folder,
+                interval: match get("REGISTRY_MAIL_INTERVAL").as_deref().map(str::trim) {
+                    Some("off") | Some("0") => None,
+                    other => Some(duration(other, "REGISTRY_MAIL_INTERVAL", "2s")?),
+                },
+                retry: duration(
+                    get("REGISTRY_MAIL_RETRY").as_deref(),
+                    "REGISTRY_MAIL_RETRY",
+                    "1m",
+                )?,
+                attempts: number(&get, "REGISTRY_MAIL_ATTEMPTS", 12)?.clamp(1, 30),
+            },
+            reminder_interval: match get("REGISTRY_REMINDER_INTERVAL").as_deref().map(str::trim) {
+                Some("off") | Some("0") => None,
+                other => Some(duration(other, "REGISTRY_REMINDER_INTERVAL", "1h")?),
             },
             checker: CheckerSettings {
                 interval: match get("REGISTRY_CHECK_INTERVAL").as_deref().map(str::trim) {

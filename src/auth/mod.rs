@@ -15,7 +15,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db::Database;
 use crate::db::models::signing_keys;
-use crate::domain::SupplierId;
+use crate::domain::account::{MemberRole, Scope, TokenKind};
+use crate::domain::{MemberId, SupplierId};
 use crate::error::ApiError;
 pub use keys::Keys;
 pub use tokens::Role;
@@ -23,8 +24,17 @@ pub use tokens::Role;
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub enum Caller {
-    Admin { jti: String },
-    Supplier { id: SupplierId, jti: String },
+    Admin {
+        jti: String,
+    },
+    Supplier {
+        id: SupplierId,
+        jti: String,
+        scope: Scope,
+        kind: TokenKind,
+        /// The member signed in, with their role now, for a member's session.
+        member: Option<(MemberId, MemberRole)>,
+    },
 }
 
 impl Caller {
@@ -32,6 +42,11 @@ impl Caller {
     pub fn actor(&self) -> String {
         match self {
             Caller::Admin { jti } => format!("admin:{jti}"),
+            Caller::Supplier {
+                id,
+                member: Some((member, _)),
+                ..
+            } => format!("supplier:{id}:member:{member}"),
             Caller::Supplier { id, .. } => format!("supplier:{id}"),
         }
     }
@@ -51,9 +66,14 @@ impl Caller {
         matches!(self, Caller::Admin { .. })
     }
 
-    /// Only the supplier itself.
+    /// Only the supplier itself, with a token that may write.
     pub fn must_be(&self, supplier: SupplierId) -> Result<(), ApiError> {
         match self {
+            Caller::Supplier {
+                id, scope: Scope::Read, ..
+            } if *id == supplier => Err(ApiError::Forbidden(
+                "this token may only read; use a token with the write scope".into(),
+            )),
             Caller::Supplier { id, .. } if *id == supplier => Ok(()),
             Caller::Supplier { .. } => Err(ApiError::Forbidden(
                 "this token belongs to another supplier".into(),
@@ -73,9 +93,40 @@ impl Caller {
         }
     }
 
-    /// Whether private fields (contact details) of `supplier` may be shown.
+    /// Whether private fields (contact details) of `supplier` may be shown: to the
+    /// operator and to any token of the supplier, read-only ones included.
     pub fn may_see_private(&self, supplier: SupplierId) -> bool {
-        self.must_be_or_admin(supplier).is_ok()
+        match self {
+            Caller::Admin { .. } => true,
+            Caller::Supplier { id, .. } => *id == supplier,
+        }
+    }
+
+    /// An owner of the supplier: a signed-in owner, or the token given at
+    /// registration (the first owner's, before accounts). Owners manage members and
+    /// API tokens; named API tokens never do, whatever their scope.
+    pub fn must_own(&self, supplier: SupplierId) -> Result<(), ApiError> {
+        self.must_be(supplier)?;
+        match self {
+            Caller::Supplier {
+                member: Some((_, MemberRole::Owner)),
+                ..
+            }
+            | Caller::Supplier {
+                kind: TokenKind::Registration,
+                member: None,
+                ..
+            } => Ok(()),
+            Caller::Supplier {
+                member: Some((_, MemberRole::Editor)),
+                ..
+            } => Err(ApiError::Forbidden(
+                "only an owner of the supplier may do this; an editor may not".into(),
+            )),
+            _ => Err(ApiError::Forbidden(
+                "only an owner of the supplier, signed in, may do this".into(),
+            )),
+        }
     }
 }
 
@@ -145,17 +196,30 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
     let key = other_key.as_ref().unwrap_or(&keys.decoding);
     let claims = tokens::decode(key, &token).map_err(ApiError::Unauthorized)?;
     let jti = claims.jti.clone();
-    let (record, key_in_use) = database
+    let found = database
         .run(move |conn| -> Result<_, ApiError> { Ok(tokens::find_with_key(conn, &jti)?) })
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the registry did not issue this token".into()))?;
+    let record = found.record;
     record
-        .admits(&claims, &kid, key_in_use, &issuer.0)
+        .admits(&claims, &kid, found.key_in_use, &issuer.0)
         .map_err(ApiError::Unauthorized)?;
+    let member = match (record.member_id, found.member_role) {
+        (None, _) => None,
+        (Some(id), Some(role)) => Some((id, role)),
+        (Some(_), None) => {
+            return Err(ApiError::Unauthorized(
+                "the person this token was given to is no longer a member".into(),
+            ));
+        }
+    };
     Ok(Some(match (claims.role, claims.supplier_id) {
         (Role::Supplier, Some(id)) => Caller::Supplier {
             id,
             jti: claims.jti,
+            scope: record.scope.unwrap_or(Scope::Write),
+            kind: record.kind.unwrap_or(TokenKind::Operator),
+            member,
         },
         (Role::Supplier, None) => {
             return Err(ApiError::Unauthorized(

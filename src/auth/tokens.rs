@@ -10,7 +10,8 @@ use super::keys::Keys;
 use crate::db::DbConn;
 use crate::db::models::tokens as stored;
 pub use crate::db::models::tokens::{Record, find, find_with_key, revoke};
-use crate::domain::SupplierId;
+use crate::domain::account::{Scope, TokenKind};
+use crate::domain::{MemberId, SupplierId};
 use crate::str_enum;
 
 /// The audience of API tokens; other JWTs the registry signs carry another.
@@ -56,16 +57,62 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a token is to allow, and for how long.
+#[derive(Debug, Clone)]
+pub struct Grant<'a> {
+    pub role: Role,
+    pub supplier_id: Option<SupplierId>,
+    pub scope: Scope,
+    pub member_id: Option<MemberId>,
+    pub kind: TokenKind,
+    pub label: Option<&'a str>,
+    pub ttl: Duration,
+}
+
+impl Grant<'_> {
+    /// The operator's token.
+    pub fn operator(ttl: Duration) -> Grant<'static> {
+        Grant {
+            role: Role::Admin,
+            supplier_id: None,
+            scope: Scope::Write,
+            member_id: None,
+            kind: TokenKind::Operator,
+            label: None,
+            ttl,
+        }
+    }
+
+    /// A supplier's token that writes, of `kind`.
+    pub fn supplier(supplier_id: SupplierId, kind: TokenKind, ttl: Duration) -> Grant<'static> {
+        Grant {
+            role: Role::Supplier,
+            supplier_id: Some(supplier_id),
+            scope: Scope::Write,
+            member_id: None,
+            kind,
+            label: None,
+            ttl,
+        }
+    }
+}
+
 /// Signs a token and records its id, in the caller's transaction.
 pub fn issue(
     conn: &mut DbConn,
     keys: &Keys,
     issuer: &str,
-    role: Role,
-    supplier_id: Option<SupplierId>,
-    ttl: Duration,
-    label: Option<&str>,
+    grant: Grant<'_>,
 ) -> anyhow::Result<IssuedToken> {
+    let Grant {
+        role,
+        supplier_id,
+        scope,
+        member_id,
+        kind,
+        label,
+        ttl,
+    } = grant;
     let now = Utc::now();
     let expires_at = now + ttl;
     let jti = Uuid::new_v4().to_string();
@@ -96,6 +143,9 @@ pub fn issue(
             expires_at: expires_at.naive_utc(),
             kid: &keys.kid,
             issuer,
+            scope,
+            member_id,
+            kind,
         },
     )?;
     Ok(IssuedToken {

@@ -175,6 +175,55 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         kid -> Nullable<Text>,
         issuer -> Nullable<Text>,
+        scope -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        kind -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Text,
+        supplier_id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        added_by -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        reminders_off_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_links (secret_hash) {
+        secret_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_key -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        unsubscribe -> Nullable<Text>,
+        supplier_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -198,6 +247,7 @@ diesel::joinable!(evidence -> suppliers (supplier_id));
 diesel::joinable!(evidence_commitments -> evidence (evidence_id));
 diesel::joinable!(evidence_checks -> evidence (evidence_id));
 diesel::joinable!(status_events -> suppliers (supplier_id));
+diesel::joinable!(members -> suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     pledge_versions,
@@ -214,4 +264,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     signing_keys,
     job_leases,
+    members,
+    sign_in_links,
+    outbox,
 );

@@ -13,7 +13,8 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
-use crate::domain::{CompanyNumber, EvidenceId, SignatureId, Status, SupplierId, WebUrl};
+use crate::domain::account::{MemberRole, Scope, TokenKind};
+use crate::domain::{CompanyNumber, EvidenceId, MemberId, SignatureId, Status, SupplierId, WebUrl};
 
 macro_rules! text_column {
     ($($ty:ident as $proxy:ident, written as $form:ident, read by $read:expr);+ $(;)?) => {$(
@@ -95,6 +96,10 @@ text_column!(
     SupplierId as SupplierIdColumn, written as hyphenated, read by id;
     SignatureId as SignatureIdColumn, written as hyphenated, read by id;
     EvidenceId as EvidenceIdColumn, written as hyphenated, read by id;
+    MemberId as MemberIdColumn, written as hyphenated, read by id;
+    MemberRole as MemberRoleColumn, written as its_text, read by str::parse;
+    Scope as ScopeColumn, written as its_text, read by str::parse;
+    TokenKind as TokenKindColumn, written as its_text, read by str::parse;
 );
 
 #[cfg(test)]

@@ -57,3 +57,7 @@ id_type!(
     /// One evidence link.
     EvidenceId
 );
+id_type!(
+    /// One person of a supplier.
+    MemberId
+);

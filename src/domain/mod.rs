@@ -1,5 +1,6 @@
 //! Values parsed at the boundary: once a request has become these types, it is valid.
 
+pub mod account;
 pub mod company_number;
 pub mod evidence;
 pub mod ids;
@@ -12,7 +13,7 @@ pub mod text;
 pub mod web_url;
 
 pub use company_number::CompanyNumber;
-pub use ids::{EvidenceId, SignatureId, SupplierId};
+pub use ids::{EvidenceId, MemberId, SignatureId, SupplierId};
 pub use lifecycle::Status;
 pub use slug::Slug;
 pub use web_url::WebUrl;

@@ -4,8 +4,9 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{signing_keys, tokens};
-use crate::domain::SupplierId;
+use crate::db::schema::{members, signing_keys, tokens};
+use crate::domain::account::{MemberRole, Scope, TokenKind};
+use crate::domain::{MemberId, SupplierId};
 
 /// A token as it is recorded when issued.
 #[derive(Debug, Insertable)]
@@ -19,6 +20,9 @@ pub struct NewToken<'a> {
     pub expires_at: NaiveDateTime,
     pub kid: &'a str,
     pub issuer: &'a str,
+    pub scope: Scope,
+    pub member_id: Option<MemberId>,
+    pub kind: TokenKind,
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewToken<'_>) -> QueryResult<()> {
@@ -39,29 +43,105 @@ pub struct Record {
     pub revoked_at: Option<NaiveDateTime>,
     pub kid: Option<String>,
     pub issuer: Option<String>,
+    /// Older tokens have none, and write.
+    pub scope: Option<Scope>,
+    pub member_id: Option<MemberId>,
+    pub kind: Option<TokenKind>,
+}
+
+/// A token as its supplier's owners see it in the list: never its secret.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct Listed {
+    pub jti: String,
+    pub label: Option<String>,
+    pub scope: Option<Scope>,
+    pub kind: Option<TokenKind>,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A supplier's tokens other than sign-in sessions, newest first.
+pub fn of_supplier(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Vec<Listed>> {
+    tokens::table
+        .filter(tokens::supplier_id.eq(supplier_id))
+        .filter(
+            tokens::kind
+                .is_null()
+                .or(tokens::kind.ne(TokenKind::Session)),
+        )
+        .order((tokens::issued_at.desc(), tokens::jti.asc()))
+        .select(Listed::as_select())
+        .load(conn)
+}
+
+/// Revokes every unrevoked token of one member (who left); returns how many.
+pub fn revoke_member(conn: &mut DbConn, member_id: MemberId, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        tokens::table
+            .filter(tokens::member_id.eq(member_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+/// Unrevoked API tokens of any supplier that expire between `from` and `to`.
+pub fn expiring_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(String, Option<SupplierId>, Option<String>, NaiveDateTime)>> {
+    tokens::table
+        .filter(tokens::revoked_at.is_null())
+        .filter(tokens::kind.is_null().or(tokens::kind.ne(TokenKind::Session)))
+        .filter(tokens::supplier_id.is_not_null())
+        .filter(tokens::expires_at.ge(from))
+        .filter(tokens::expires_at.lt(to))
+        .order(tokens::expires_at.asc())
+        .select((tokens::jti, tokens::supplier_id, tokens::label, tokens::expires_at))
+        .load(conn)
 }
 
 /// The record of token `jti`, if the registry issued one.
 pub fn find(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Record>> {
-    Ok(find_with_key(conn, jti)?.map(|(r, _)| r))
+    Ok(find_with_key(conn, jti)?.map(|f| f.record))
 }
 
-/// The record of token `jti` and whether the key it was issued with is still in use.
-pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<(Record, bool)>> {
+/// A token's record with what its use depends on now.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub record: Record,
+    /// Whether the key it was issued with is still in use.
+    pub key_in_use: bool,
+    /// For a member's token, the member's role now; `None` if they are no longer one.
+    pub member_role: Option<MemberRole>,
+}
+
+/// The record of token `jti`, with its key's and its member's standing: one query.
+pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Found>> {
     if jti.contains('\0') {
         return Ok(None);
     }
-    let row: Option<(Record, Option<String>, Option<NaiveDateTime>)> = tokens::table
-        .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
-        .filter(tokens::jti.eq(jti))
-        .select((
-            Record::as_select(),
-            signing_keys::kid.nullable(),
-            signing_keys::retired_at.nullable(),
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(record, key, retired)| (record, key.is_some() && retired.is_none())))
+    let row: Option<(Record, Option<String>, Option<NaiveDateTime>, Option<MemberRole>)> =
+        tokens::table
+            .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
+            .left_join(members::table.on(members::id.nullable().eq(tokens::member_id)))
+            .filter(tokens::jti.eq(jti))
+            .select((
+                Record::as_select(),
+                signing_keys::kid.nullable(),
+                signing_keys::retired_at.nullable(),
+                members::role.nullable(),
+            ))
+            .first(conn)
+            .optional()?;
+    Ok(row.map(|(record, key, retired, member_role)| Found {
+        record,
+        key_in_use: key.is_some() && retired.is_none(),
+        member_role,
+    }))
 }
 
 /// Marks a token revoked; false when there is no such token.

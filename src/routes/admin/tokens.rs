@@ -83,10 +83,12 @@ pub async fn issue(
                 conn,
                 &state2.keys,
                 &state2.config.public_url,
-                r.role,
-                r.supplier_id,
-                Duration::days(days.into()),
-                label.as_deref(),
+                tokens::Grant {
+                    role: r.role,
+                    supplier_id: r.supplier_id,
+                    label: label.as_deref(),
+                    ..tokens::Grant::operator(Duration::days(days.into()))
+                },
             )
             .map_err(ApiError::Internal)?;
             audit::record(

@@ -4,7 +4,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
+use crate::domain::account::TokenKind;
 use crate::auth::tokens::{self, IssuedToken};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Json;
@@ -78,10 +78,14 @@ pub async fn create(
                 conn,
                 &state2.keys,
                 &state2.config.public_url,
-                Role::Supplier,
-                Some(id),
-                Duration::days(token_days.into()),
-                Some("registration"),
+                tokens::Grant {
+                    label: Some("registration"),
+                    ..tokens::Grant::supplier(
+                        id,
+                        TokenKind::Registration,
+                        Duration::days(token_days.into()),
+                    )
+                },
             )
             .map_err(ApiError::Internal)?;
             Ok((Written::load(conn, row, true)?, token, id))

@@ -1,0 +1,117 @@
+//! `members`: the people of a supplier, known by their email address.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::members;
+use crate::domain::account::MemberRole;
+use crate::domain::{MemberId, SupplierId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = members)]
+pub struct MemberRow {
+    pub id: MemberId,
+    pub supplier_id: SupplierId,
+    pub email: String,
+    pub name: String,
+    pub role: MemberRole,
+    pub added_by: String,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub reminders_off_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &MemberRow) -> QueryResult<()> {
+    diesel::insert_into(members::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A supplier's members, owners first, then by when they were added.
+pub fn of_supplier(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Vec<MemberRow>> {
+    let mut rows: Vec<MemberRow> = members::table
+        .filter(members::supplier_id.eq(supplier_id))
+        .order((members::created_at.asc(), members::id.asc()))
+        .select(MemberRow::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|m| m.role != MemberRole::Owner);
+    Ok(rows)
+}
+
+/// Every membership of one address (an address may belong to several suppliers).
+pub fn with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<MemberRow>> {
+    members::table
+        .filter(members::email.eq(email))
+        .order(members::created_at.asc())
+        .select(MemberRow::as_select())
+        .load(conn)
+}
+
+pub fn get(conn: &mut DbConn, supplier_id: SupplierId, id: MemberId) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .filter(members::supplier_id.eq(supplier_id))
+        .find(id)
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_email(
+    conn: &mut DbConn,
+    supplier_id: SupplierId,
+    email: &str,
+) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .filter(members::supplier_id.eq(supplier_id))
+        .filter(members::email.eq(email))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_role(conn: &mut DbConn, id: MemberId, role: MemberRole) -> QueryResult<()> {
+    diesel::update(members::table.find(id))
+        .set(members::role.eq(role))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete(conn: &mut DbConn, id: MemberId) -> QueryResult<()> {
+    diesel::delete(members::table.find(id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Marks every membership of `email` confirmed: its holder proved they read it.
+pub fn confirm(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        members::table
+            .filter(members::email.eq(email))
+            .filter(members::confirmed_at.is_null()),
+    )
+    .set(members::confirmed_at.eq(at))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Turns reminders off for one member.
+pub fn reminders_off(conn: &mut DbConn, id: MemberId, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        members::table
+            .find(id)
+            .filter(members::reminders_off_at.is_null()),
+    )
+    .set(members::reminders_off_at.eq(at))
+    .execute(conn)
+}
+
+/// How many owners a supplier has.
+pub fn owners(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<i64> {
+    members::table
+        .filter(members::supplier_id.eq(supplier_id))
+        .filter(members::role.eq(MemberRole::Owner))
+        .count()
+        .get_result(conn)
+}

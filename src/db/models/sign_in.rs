@@ -1,0 +1,59 @@
+//! `sign_in_links`: one-time sign-in links, kept as hashes of their secrets.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::sign_in_links;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sign_in_links)]
+pub struct LinkRow {
+    pub secret_hash: String,
+    pub email: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &LinkRow) -> QueryResult<()> {
+    diesel::insert_into(sign_in_links::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Uses the link whose secret hashes to `secret_hash`, if it is unused and unexpired:
+/// one statement, so that two uses at once cannot both succeed. Returns its address.
+pub fn take(conn: &mut DbConn, secret_hash: &str, now: NaiveDateTime) -> QueryResult<Option<String>> {
+    let n = diesel::update(
+        sign_in_links::table
+            .find(secret_hash)
+            .filter(sign_in_links::used_at.is_null())
+            .filter(sign_in_links::expires_at.gt(now)),
+    )
+    .set(sign_in_links::used_at.eq(now))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    sign_in_links::table
+        .find(secret_hash)
+        .select(sign_in_links::email)
+        .first(conn)
+        .optional()
+}
+
+/// Links asked for `email` since `since`: the per-address limit counts them.
+pub fn asked_since(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    sign_in_links::table
+        .filter(sign_in_links::email.eq(email))
+        .filter(sign_in_links::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Forgets links that ended before `before`.
+pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.lt(before))).execute(conn)
+}
