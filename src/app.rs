@@ -20,7 +20,12 @@ use crate::state::{AppState, State};
 /// Starts the HTTP server on an already bound listener.
 pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
-    crate::jobs::spawn(state.database.clone(), state.checker.clone(), &state.config);
+    crate::jobs::spawn(
+        state.database.clone(),
+        state.checker.clone(),
+        state.mailer.clone(),
+        &state.config,
+    );
     let doc = Arc::new(routes::api_doc(&state.config.public_url));
     let server =
         HttpServer::new(move || {

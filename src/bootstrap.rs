@@ -58,6 +58,12 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             "REGISTRY_RATE_LIMIT_REGISTRATIONS",
             "20/h",
         )?,
+        sign_ins: limiter(
+            "sign-in",
+            &config.rate_limit_sign_in,
+            "REGISTRY_RATE_LIMIT_SIGN_IN",
+            "30/h",
+        )?,
         trust_forwarded_for: config.trust_forwarded_for,
         refusal_page: crate::web::too_many_requests_page,
     };
@@ -70,6 +76,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         metrics: Default::default(),
         records: crate::record_cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
+        mailer: std::sync::Arc::new(crate::mail::Mailer::new(&config.mail, &config.public_url)?),
         config,
         keys: std::sync::Arc::new(keys),
     })

@@ -33,6 +33,8 @@ pub struct Config {
     pub rate_limit_reads: Option<String>,
     /// `REGISTRY_RATE_LIMIT_REGISTRATIONS`: registrations per client, e.g. `20/h`, or `off`.
     pub rate_limit_registrations: Option<String>,
+    /// `REGISTRY_RATE_LIMIT_SIGN_IN`: sign-in links asked for per client, e.g. `30/h`, or `off`.
+    pub rate_limit_sign_in: Option<String>,
     /// `REGISTRY_TRUST_FORWARDED_FOR`: count clients by `X-Forwarded-For` (behind a trusted proxy only).
     pub trust_forwarded_for: bool,
     /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
@@ -153,6 +155,7 @@ impl Config {
             max_header_bytes: number(&get, "REGISTRY_MAX_HEADER_BYTES", 16 * 1024)? as usize,
             rate_limit_reads: get("REGISTRY_RATE_LIMIT_READS"),
             rate_limit_registrations: get("REGISTRY_RATE_LIMIT_REGISTRATIONS"),
+            rate_limit_sign_in: get("REGISTRY_RATE_LIMIT_SIGN_IN"),
             trust_forwarded_for: flag(
                 get("REGISTRY_TRUST_FORWARDED_FOR").as_deref(),
                 "REGISTRY_TRUST_FORWARDED_FOR",

@@ -16,6 +16,7 @@ pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod lookup;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod pledge_text;

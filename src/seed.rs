@@ -260,6 +260,17 @@ fn fill(
         row.signed_version = Some(version.to_owned());
     }
     supplier::insert(conn, &row)?;
+    crate::db::models::members::insert(
+        conn,
+        &crate::usecases::accounts::new_member(
+            id,
+            row.contact_email.clone(),
+            row.contact_name.clone(),
+            crate::domain::account::MemberRole::Owner,
+            "system",
+            created,
+        ),
+    )?;
 
     if status == Status::Unsigned {
         return Ok((id, name));

@@ -17,6 +17,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// The evidence checker, shared by the schedule and on-demand checks.
     pub checker: Arc<Checker>,
+    /// Sends the outbox's mail.
+    pub mailer: Arc<crate::mail::Mailer>,
     /// Per-client request limits.
     pub rate_limits: Arc<crate::http::ratelimit::RateLimits>,
     /// Request counters for `/metrics`.

@@ -52,8 +52,8 @@ impl Caller {
     }
 
     /// Who is writing, for a use case: the audit log's name and the lifecycle's actor.
-    pub fn by(&self) -> crate::usecases::By {
-        crate::usecases::By {
+    pub fn by(&self) -> crate::domain::lifecycle::By {
+        crate::domain::lifecycle::By {
             actor: self.actor(),
             who: match self {
                 Caller::Admin { .. } => crate::domain::lifecycle::Actor::Operator,
@@ -70,7 +70,9 @@ impl Caller {
     pub fn must_be(&self, supplier: SupplierId) -> Result<(), ApiError> {
         match self {
             Caller::Supplier {
-                id, scope: Scope::Read, ..
+                id,
+                scope: Scope::Read,
+                ..
             } if *id == supplier => Err(ApiError::Forbidden(
                 "this token may only read; use a token with the write scope".into(),
             )),

@@ -192,6 +192,7 @@ diesel::table! {
         created_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
         reminders_off_at -> Nullable<Timestamp>,
+        unsubscribe_key -> Text,
     }
 }
 

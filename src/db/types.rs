@@ -12,8 +12,8 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
-use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::account::{MemberRole, Scope, TokenKind};
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{CompanyNumber, EvidenceId, MemberId, SignatureId, Status, SupplierId, WebUrl};
 
 macro_rules! text_column {

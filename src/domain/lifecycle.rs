@@ -93,6 +93,23 @@ pub enum Actor {
     System,
 }
 
+/// Who is writing: as the audit log names them, and as the lifecycle table knows them.
+#[derive(Debug, Clone)]
+pub struct By {
+    pub actor: String,
+    pub who: Actor,
+}
+
+impl By {
+    /// The registry's own jobs.
+    pub fn system() -> By {
+        By {
+            actor: "system".into(),
+            who: Actor::System,
+        }
+    }
+}
+
 pub const ACTORS: [Actor; 3] = [Actor::Supplier, Actor::Operator, Actor::System];
 
 /// The state a transition starts from, or ends in.

@@ -155,6 +155,8 @@ impl Limiter {
 pub struct RateLimits {
     pub reads: Option<Limiter>,
     pub registrations: Option<Limiter>,
+    /// Requests for a sign-in link, per client (each address has its own limit too).
+    pub sign_ins: Option<Limiter>,
     /// Take the client's address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
     /// The page a person's browser is shown, over the limit on the site's pages, given
@@ -267,24 +269,53 @@ fn with_standing(mut res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> 
     res
 }
 
-/// A registration's place in its client's limit. Taken as a handler argument, it is
-/// counted on the route that matched, however the path was spelled.
-#[derive(Debug)]
-pub struct RegistrationQuota;
+/// A limit that one kind of write counts against.
+pub trait Counted {
+    fn limiter(limits: &RateLimits) -> Option<&Limiter>;
+}
 
-impl FromRequest for RegistrationQuota {
+/// A request's place in its client's limit of kind `K`. Taken as a handler argument,
+/// it is counted on the route that matched, however the path was spelled.
+#[derive(Debug)]
+pub struct Quota<K>(std::marker::PhantomData<K>);
+
+impl<K: Counted> FromRequest for Quota<K> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(match req.app_data::<web::Data<RateLimits>>() {
             Some(limits) => {
-                count(limits.registrations.as_ref(), req, limits).map(|_| RegistrationQuota)
+                count(K::limiter(limits), req, limits).map(|_| Quota(std::marker::PhantomData))
             }
-            None => Ok(RegistrationQuota),
+            None => Ok(Quota(std::marker::PhantomData)),
         })
     }
 }
+
+#[derive(Debug)]
+pub struct Registrations;
+
+impl Counted for Registrations {
+    fn limiter(limits: &RateLimits) -> Option<&Limiter> {
+        limits.registrations.as_ref()
+    }
+}
+
+#[derive(Debug)]
+pub struct SignIns;
+
+impl Counted for SignIns {
+    fn limiter(limits: &RateLimits) -> Option<&Limiter> {
+        limits.sign_ins.as_ref()
+    }
+}
+
+/// A registration's place in its client's limit.
+pub type RegistrationQuota = Quota<Registrations>;
+
+/// A request for a sign-in link's place in its client's limit.
+pub type SignInQuota = Quota<SignIns>;
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 
 pub mod check_evidence;
 pub mod lapse;
+pub mod send_mail;
 
 use std::time::Duration;
 
@@ -12,10 +13,36 @@ use crate::checker::Checker;
 use crate::config::Config;
 use crate::db::{Database, DbConn};
 use crate::error::ApiResult;
+use crate::mail::Mailer;
 
 /// Starts the scheduled jobs of a serving instance: they are given the database, the
 /// checker and their settings, never the service.
-pub fn spawn(db: Arc<Database>, checker: Arc<Checker>, config: &Config) {
+pub fn spawn(db: Arc<Database>, checker: Arc<Checker>, mailer: Arc<Mailer>, config: &Config) {
+    tracing::info!(to = %mailer.describe(), "mail goes to");
+    if let Some(every) = config.mail.interval {
+        let db = db.clone();
+        let retry = send_mail::Retry {
+            first: config.mail.retry,
+            attempts: config.mail.attempts,
+        };
+        tokio::spawn(async move {
+            loop {
+                match send_mail::run_once(&db, &mailer, retry).await {
+                    Ok(r) if r != send_mail::Round::default() => {
+                        tracing::info!(
+                            sent = r.sent,
+                            failed = r.failed,
+                            given_up = r.given_up,
+                            "mail round"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "mail round failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     if let Some(every) = config.lapse_interval {
         let db = db.clone();
         let reaffirm_months = config.reaffirm_months;

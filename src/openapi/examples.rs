@@ -9,6 +9,7 @@ const SUPPLIER_ID: &str = "cee33691-4783-4bbc-99ba-47295029224e";
 const SLUG: &str = "oakleaf-insight-group";
 const EVIDENCE_ID: &str = "5f8b5bbf-8fce-4dc2-9ccb-20b32eb010d4";
 const SIGNATURE_ID: &str = "6fd59144-623c-45ff-84c7-acece57c718c";
+const MEMBER_ID: &str = "0c6a4b7e-52d1-4f0e-9b3a-8e2f1d7c6a55";
 const VERSION: &str = "2025-09";
 const CURSOR: &str = "b2FrbGVhZi1pbnNpZ2h0LWdyb3Vw";
 const HASH: &str = "aa21961fd653dfae4d47d4cc2bca88afcfb29f2134a87f41344b3cd1b019e424";
@@ -57,6 +58,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "evidence_id" => json!(EVIDENCE_ID),
         "version" | "pledge_version" => json!(VERSION),
         "jti" => json!("7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90"),
+        "member_id" => json!(MEMBER_ID),
         "q" => json!("oakleaf"),
         "status" => json!("active"),
         "commitment" => json!("safety"),
@@ -237,6 +239,31 @@ fn token() -> Value {
     })
 }
 
+fn member() -> Value {
+    json!({
+        "id": MEMBER_ID,
+        "supplier_id": SUPPLIER_ID,
+        "email": "sam.patel@oakleaf.example",
+        "name": "Sam Patel",
+        "role": "owner",
+        "confirmed": true,
+        "reminders": true,
+        "added_at": "2026-03-02T09:30:00Z",
+    })
+}
+
+fn api_token() -> Value {
+    json!({
+        "jti": "7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90",
+        "name": "CRM sync",
+        "scope": "write",
+        "kind": "api",
+        "issued_at": "2026-11-27T15:00:00Z",
+        "expires_at": "2027-11-27T15:00:00Z",
+        "revoked_at": null,
+    })
+}
+
 fn new_evidence() -> Value {
     json!({
         "url": "https://www.oakleaf.example/trust/cyber-essentials-plus",
@@ -365,6 +392,25 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "CertScheme" => json!("cyber_essentials_plus"),
         "EvidenceSummary" => json!("all_ok"),
         "Role" => json!("supplier"),
+        "MemberRole" => json!("owner"),
+        "Scope" => json!("write"),
+        "TokenKind" => json!("api"),
+        "Member" => member(),
+        "Members" => json!({ "items": [member()] }),
+        "Token" => api_token(),
+        "Tokens" => json!({ "items": [api_token()] }),
+        "SignInRequest" => json!({ "email": "sam.patel@oakleaf.example" }),
+        "SignInSent" => json!({
+            "detail": "If this address belongs to a member of a supplier, a sign-in link is on its way. It works once, within 20 minutes."
+        }),
+        "SignInConfirm" => json!({ "token": "q9G3v0mXz7bW2kRr5TtYc1uJp8sLd4eNf6hAa0iOo2E" }),
+        "SignedIn" => json!({ "token": token(), "member": member(), "memberships": [member()] }),
+        "NewMember" => {
+            json!({ "email": "alex.jones@oakleaf.example", "name": "Alex Jones", "role": "editor" })
+        }
+        "MemberPatch" => json!({ "role": "owner" }),
+        "NewApiToken" => json!({ "name": "CRM sync", "scope": "write", "expires_in_days": 365 }),
+        "NewOwner" => json!({ "email": "alex.jones@oakleaf.example", "name": "Alex Jones" }),
         _ => return None,
     })
 }

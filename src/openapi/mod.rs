@@ -31,6 +31,8 @@ use utoipa::{Modify, OpenApi};
             history, a signed attestation of its status, and the whole register as one export"),
         (name = "supplier self-service", description = "A supplier registering and managing its own record: \
             profile, signature and evidence links (the supplier's token)"),
+        (name = "accounts", description = "A supplier's people and tokens: members sign in with a one-time link \
+            sent to their email address, owners add and remove members and create, list and revoke named API tokens"),
         (name = "admin", description = "The registry operator: publishing pledge versions, verifying, \
             suspending and reinstating suppliers, tokens, the audit log and evidence checks (admin token)"),
         (name = "log", description = "What lets others check the registry: the audit log head, the change feed \

@@ -1,5 +1,6 @@
 //! Every HTTP route, registered in [`configure`]; one handler per file below.
 
+pub mod accounts;
 pub mod admin;
 pub mod common;
 pub mod evidence;
@@ -49,10 +50,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(evidence::add::add)
                 .service(evidence::edit::edit)
                 .service(evidence::retire::retire)
+                .service(accounts::sign_in::request)
+                .service(accounts::sign_in::confirm)
+                .service(accounts::members::list)
+                .service(accounts::members::add)
+                .service(accounts::members::change)
+                .service(accounts::members::remove)
+                .service(accounts::tokens::list)
+                .service(accounts::tokens::create)
+                .service(accounts::tokens::revoke)
                 .service(admin::publish::publish)
                 .service(admin::lifecycle::verify)
                 .service(admin::lifecycle::suspend)
                 .service(admin::lifecycle::reinstate)
+                .service(admin::owner::transfer)
                 .service(admin::tokens::issue)
                 .service(admin::tokens::revoke)
                 .service(admin::audit::list)

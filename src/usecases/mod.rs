@@ -6,23 +6,18 @@
 //!
 //! Handlers parse, authorise, call one of these, and answer; jobs call them too.
 
+pub mod accounts;
 pub mod evidence;
 pub mod expiry;
+pub mod notify;
 pub mod profile;
 pub mod publish;
 pub mod register;
 pub mod signature;
 pub mod validator;
 
-use crate::domain::lifecycle::Actor;
+pub use crate::domain::lifecycle::By;
 use crate::error::{ApiError, ApiResult};
-
-/// Who is writing: as the audit log names them, and as the lifecycle table knows them.
-#[derive(Debug, Clone)]
-pub struct By {
-    pub actor: String,
-    pub who: Actor,
-}
 
 /// A value as the audit log stores it.
 fn audited<T: serde::Serialize>(v: &T) -> ApiResult<serde_json::Value> {

@@ -63,6 +63,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         crate::lookup::may_claim(conn, cn.as_str(), None)?;
     }
     supplier::insert_with_free_slug(conn, &mut row)?;
+    super::accounts::first_owner(conn, &row, at)?;
     let actor = format!("supplier:{}", row.id);
     changes::record(
         conn,

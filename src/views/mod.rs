@@ -1,6 +1,7 @@
 //! Read models: what the API, the pages, the export, the change feed and attestations
 //! show, built from the tables in one place.
 
+pub mod accounts;
 pub mod history;
 pub mod pagination;
 pub mod pledge;

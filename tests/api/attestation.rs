@@ -115,10 +115,7 @@ async fn a_rotated_key_stays_published_and_old_tokens_keep_working() {
             &mut conn,
             &rotated.keys,
             &app.config.public_url,
-            Role::Admin,
-            None,
-            chrono::Duration::days(1),
-            None,
+            pledge_registry::auth::tokens::Grant::operator(chrono::Duration::days(1)),
         )
         .unwrap()
         .token

@@ -246,10 +246,7 @@ async fn every_write_route_checks_the_caller() {
             &mut conn,
             &foreign,
             &app.config.public_url,
-            Role::Admin,
-            None,
-            Duration::days(1),
-            None,
+            pledge_registry::auth::tokens::Grant::operator(Duration::days(1)),
         )
         .unwrap()
         .token

@@ -109,10 +109,12 @@ impl TestApp {
             &mut conn,
             &self.keys,
             &self.config.public_url,
-            role,
-            supplier,
-            ttl,
-            Some("test"),
+            tokens::Grant {
+                role,
+                supplier_id: supplier,
+                label: Some("test"),
+                ..tokens::Grant::operator(ttl)
+            },
         )
         .expect("issue")
         .token

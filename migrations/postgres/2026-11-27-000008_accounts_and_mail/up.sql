@@ -16,14 +16,17 @@ CREATE TABLE members (
     -- Set when the person first signs in: the address is theirs.
     confirmed_at    TIMESTAMP,
     -- Set when the person asked for no more reminders.
-    reminders_off_at TIMESTAMP
+    reminders_off_at TIMESTAMP,
+    -- The secret of the person's unsubscribe link.
+    unsubscribe_key TEXT NOT NULL
 );
 CREATE UNIQUE INDEX members_supplier_email ON members (supplier_id, email);
 CREATE INDEX members_email ON members (email);
 
 -- Every supplier's contact is its first owner, to be confirmed.
-INSERT INTO members (id, supplier_id, email, name, role, added_by, created_at)
-SELECT gen_random_uuid()::text, id, lower(contact_email), contact_name, 'owner', 'system', created_at
+INSERT INTO members (id, supplier_id, email, name, role, added_by, created_at, unsubscribe_key)
+SELECT gen_random_uuid()::text, id, lower(contact_email), contact_name, 'owner', 'system', created_at,
+       replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')
 FROM suppliers;
 
 -- One-time sign-in links. Only a hash of the secret is kept.

@@ -16,17 +16,19 @@ CREATE TABLE members (
     -- Set when the person first signs in: the address is theirs.
     confirmed_at    TIMESTAMP,
     -- Set when the person asked for no more reminders.
-    reminders_off_at TIMESTAMP
+    reminders_off_at TIMESTAMP,
+    -- The secret of the person's unsubscribe link.
+    unsubscribe_key TEXT NOT NULL
 );
 CREATE UNIQUE INDEX members_supplier_email ON members (supplier_id, email);
 CREATE INDEX members_email ON members (email);
 
 -- Every supplier's contact is its first owner, to be confirmed.
-INSERT INTO members (id, supplier_id, email, name, role, added_by, created_at)
+INSERT INTO members (id, supplier_id, email, name, role, added_by, created_at, unsubscribe_key)
 SELECT lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-8'
              || substr(h, 18, 3) || '-' || substr(h, 21, 12)),
-       id, lower(contact_email), contact_name, 'owner', 'system', created_at
-FROM (SELECT hex(randomblob(16)) AS h, * FROM suppliers);
+       id, lower(contact_email), contact_name, 'owner', 'system', created_at, lower(k)
+FROM (SELECT hex(randomblob(16)) AS h, hex(randomblob(32)) AS k, * FROM suppliers);
 
 -- One-time sign-in links. Only a hash of the secret is kept.
 CREATE TABLE sign_in_links (

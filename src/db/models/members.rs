@@ -20,6 +20,7 @@ pub struct MemberRow {
     pub created_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
     pub reminders_off_at: Option<NaiveDateTime>,
+    pub unsubscribe_key: String,
 }
 
 pub fn insert(conn: &mut DbConn, row: &MemberRow) -> QueryResult<()> {
@@ -49,7 +50,11 @@ pub fn with_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<MemberRow>>
         .load(conn)
 }
 
-pub fn get(conn: &mut DbConn, supplier_id: SupplierId, id: MemberId) -> QueryResult<Option<MemberRow>> {
+pub fn get(
+    conn: &mut DbConn,
+    supplier_id: SupplierId,
+    id: MemberId,
+) -> QueryResult<Option<MemberRow>> {
     members::table
         .filter(members::supplier_id.eq(supplier_id))
         .find(id)
@@ -96,15 +101,29 @@ pub fn confirm(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> QueryResult
     .map(|_| ())
 }
 
-/// Turns reminders off for one member.
-pub fn reminders_off(conn: &mut DbConn, id: MemberId, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
-        members::table
-            .find(id)
-            .filter(members::reminders_off_at.is_null()),
-    )
-    .set(members::reminders_off_at.eq(at))
-    .execute(conn)
+/// Turns reminders off for the member whose unsubscribe link holds `key`; false when
+/// no member has it. Turning them off again changes nothing.
+pub fn reminders_off(
+    conn: &mut DbConn,
+    id: MemberId,
+    key: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let Some(member) = members::table
+        .find(id)
+        .filter(members::unsubscribe_key.eq(key))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    if member.reminders_off_at.is_none() {
+        diesel::update(members::table.find(id))
+            .set(members::reminders_off_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
 /// How many owners a supplier has.

@@ -101,8 +101,15 @@ pub fn claim(
         .load(conn)
 }
 
-/// Records that message `id` was handed to the mail server.
-pub fn sent(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+/// Records that message `id` was handed to the mail server; a message that held a
+/// secret (a sign-in link) keeps its subject only.
+pub fn sent(conn: &mut DbConn, id: i64, at: NaiveDateTime, forget_body: bool) -> QueryResult<()> {
+    if forget_body {
+        let gone = "(not kept: it held a sign-in link)";
+        diesel::update(outbox::table.find(id))
+            .set((outbox::body_text.eq(gone), outbox::body_html.eq(gone)))
+            .execute(conn)?;
+    }
     diesel::update(outbox::table.find(id))
         .set((
             outbox::sent_at.eq(at),

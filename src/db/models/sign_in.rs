@@ -25,7 +25,11 @@ pub fn insert(conn: &mut DbConn, row: &LinkRow) -> QueryResult<()> {
 
 /// Uses the link whose secret hashes to `secret_hash`, if it is unused and unexpired:
 /// one statement, so that two uses at once cannot both succeed. Returns its address.
-pub fn take(conn: &mut DbConn, secret_hash: &str, now: NaiveDateTime) -> QueryResult<Option<String>> {
+pub fn take(
+    conn: &mut DbConn,
+    secret_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
     let n = diesel::update(
         sign_in_links::table
             .find(secret_hash)

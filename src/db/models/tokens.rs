@@ -77,7 +77,11 @@ pub fn of_supplier(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Ve
 }
 
 /// Revokes every unrevoked token of one member (who left); returns how many.
-pub fn revoke_member(conn: &mut DbConn, member_id: MemberId, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn revoke_member(
+    conn: &mut DbConn,
+    member_id: MemberId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         tokens::table
             .filter(tokens::member_id.eq(member_id))
@@ -95,12 +99,21 @@ pub fn expiring_between(
 ) -> QueryResult<Vec<(String, Option<SupplierId>, Option<String>, NaiveDateTime)>> {
     tokens::table
         .filter(tokens::revoked_at.is_null())
-        .filter(tokens::kind.is_null().or(tokens::kind.ne(TokenKind::Session)))
+        .filter(
+            tokens::kind
+                .is_null()
+                .or(tokens::kind.ne(TokenKind::Session)),
+        )
         .filter(tokens::supplier_id.is_not_null())
         .filter(tokens::expires_at.ge(from))
         .filter(tokens::expires_at.lt(to))
         .order(tokens::expires_at.asc())
-        .select((tokens::jti, tokens::supplier_id, tokens::label, tokens::expires_at))
+        .select((
+            tokens::jti,
+            tokens::supplier_id,
+            tokens::label,
+            tokens::expires_at,
+        ))
         .load(conn)
 }
 
@@ -124,19 +137,23 @@ pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Found>>
     if jti.contains('\0') {
         return Ok(None);
     }
-    let row: Option<(Record, Option<String>, Option<NaiveDateTime>, Option<MemberRole>)> =
-        tokens::table
-            .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
-            .left_join(members::table.on(members::id.nullable().eq(tokens::member_id)))
-            .filter(tokens::jti.eq(jti))
-            .select((
-                Record::as_select(),
-                signing_keys::kid.nullable(),
-                signing_keys::retired_at.nullable(),
-                members::role.nullable(),
-            ))
-            .first(conn)
-            .optional()?;
+    let row: Option<(
+        Record,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<MemberRole>,
+    )> = tokens::table
+        .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
+        .left_join(members::table.on(members::id.nullable().eq(tokens::member_id)))
+        .filter(tokens::jti.eq(jti))
+        .select((
+            Record::as_select(),
+            signing_keys::kid.nullable(),
+            signing_keys::retired_at.nullable(),
+            members::role.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
     Ok(row.map(|(record, key, retired, member_role)| Found {
         record,
         key_in_use: key.is_some() && retired.is_none(),

@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod checks;
 pub mod lifecycle;
+pub mod owner;
 pub mod publish;
 pub mod tokens;

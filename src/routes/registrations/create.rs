@@ -4,8 +4,8 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::account::TokenKind;
 use crate::auth::tokens::{self, IssuedToken};
+use crate::domain::account::TokenKind;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::http::ratelimit::RegistrationQuota;

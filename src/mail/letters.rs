@@ -1,0 +1,311 @@
+//! What the registry writes to people, in words a small company's office manager
+//! understands. Each letter is plain text and HTML of the same paragraphs.
+//!
+//! Links are written as paths after [`SITE`]; the mailer puts the registry's address
+//! there when it sends, so what is stored does not depend on where the registry runs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Stands for the registry's public address in a stored letter.
+pub const SITE: &str = "{{site}}";
+
+/// One message, before it has a recipient.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    /// What kind of message it is, as the outbox records it.
+    pub kind: &'static str,
+    pub subject: String,
+    paragraphs: Vec<String>,
+    /// The one thing to do, as (button text, path).
+    action: Option<(String, String)>,
+    /// A reminder: it carries an unsubscribe link. Security mail never does.
+    pub reminder: bool,
+    /// The letter holds a secret (a sign-in link): its body is not kept once sent.
+    pub secret: bool,
+}
+
+impl Letter {
+    fn new(kind: &'static str, subject: impl Into<String>) -> Self {
+        Letter {
+            kind,
+            subject: subject.into(),
+            paragraphs: Vec::new(),
+            action: None,
+            reminder: false,
+            secret: false,
+        }
+    }
+
+    fn says(mut self, paragraph: impl Into<String>) -> Self {
+        self.paragraphs.push(paragraph.into());
+        self
+    }
+
+    fn action(mut self, label: &str, path: &str) -> Self {
+        self.action = Some((label.to_owned(), format!("{SITE}{path}")));
+        self
+    }
+
+    fn reminder(mut self) -> Self {
+        self.reminder = true;
+        self
+    }
+
+    /// The text body, to `name`, with the footer saying why they get it.
+    pub fn text(&self, name: &str, why: &str, unsubscribe: Option<&str>) -> String {
+        let mut out = format!("Hello {name},\n\n");
+        for p in &self.paragraphs {
+            out.push_str(p);
+            out.push_str("\n\n");
+        }
+        if let Some((label, url)) = &self.action {
+            out.push_str(&format!("{label}:\n{url}\n\n"));
+        }
+        out.push_str("The Tech Pledge registry\n\n--\n");
+        out.push_str(why);
+        out.push('\n');
+        if let Some(link) = unsubscribe {
+            out.push_str(&format!("To stop these reminders: {link}\n"));
+        }
+        out
+    }
+
+    /// The HTML body: the same words.
+    pub fn html(&self, name: &str, why: &str, unsubscribe: Option<&str>) -> String {
+        let mut out = String::from(
+            "<!doctype html><html lang=\"en\"><body style=\"font-family: Arial, sans-serif; \
+             font-size: 16px; line-height: 1.5; color: #0b0c0c; max-width: 40em\">",
+        );
+        out.push_str(&format!("<p>Hello {},</p>", escape(name)));
+        for p in &self.paragraphs {
+            out.push_str(&format!("<p>{}</p>", escape(p)));
+        }
+        if let Some((label, url)) = &self.action {
+            out.push_str(&format!(
+                "<p><a href=\"{0}\" style=\"display: inline-block; background: #00703c; \
+                 color: #ffffff; padding: 8px 16px; text-decoration: none\">{1}</a></p>\
+                 <p style=\"font-size: 14px\">Or copy this address into your browser: {0}</p>",
+                escape(url),
+                escape(label)
+            ));
+        }
+        out.push_str("<p>The Tech Pledge registry</p><hr>");
+        out.push_str(&format!("<p style=\"font-size: 14px\">{}", escape(why)));
+        if let Some(link) = unsubscribe {
+            out.push_str(&format!(
+                " <a href=\"{}\">Stop these reminders</a>.",
+                escape(link)
+            ));
+        }
+        out.push_str("</p></body></html>");
+        out
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether letters of `kind` hold a secret, and are not kept once sent.
+pub fn holds_secret(kind: &str) -> bool {
+    matches!(kind, "sign_in" | "confirm_address")
+}
+
+/// "27 November 2026".
+pub fn day(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+fn record(slug: &str) -> String {
+    format!("/suppliers/{slug}")
+}
+
+pub fn sign_in(link_path: &str, minutes: i64) -> Letter {
+    Letter {
+        secret: true,
+        ..Letter::new("sign_in", "Your sign-in link for the Tech Pledge registry")
+            .says(format!(
+                "Someone asked to sign in to the Tech Pledge registry with this email address. \
+                 If it was you, use the link below. It works once, within {minutes} minutes."
+            ))
+            .says("If it was not you, you can ignore this email: nobody can sign in without the link.")
+            .action("Sign in", link_path)
+    }
+}
+
+pub fn confirm_address(supplier: &str, link_path: &str, minutes: i64) -> Letter {
+    Letter {
+        secret: true,
+        ..Letter::new("confirm_address", format!("Confirm your email address for {supplier}"))
+            .says(format!(
+                "{supplier} has registered with the Tech Pledge registry, with you as its contact. \
+                 Please confirm that this is your email address by signing in with the link below \
+                 (it works once, within {minutes} minutes)."
+            ))
+            .says("Once you have signed in you can add your statements and evidence, invite colleagues and create API tokens. You can sign in again at any time from the registry's sign-in page.")
+            .action("Confirm and sign in", link_path)
+    }
+}
+
+pub fn invited(supplier: &str, role: &str, by: &str) -> Letter {
+    Letter::new("invited", format!("You have been added to {supplier} on the Tech Pledge registry"))
+        .says(format!(
+            "{by} has added you to {supplier}'s record on the Tech Pledge registry, as {role}."
+        ))
+        .says("To sign in, ask for a sign-in link with this email address on the registry's sign-in page. There is no password to remember.")
+        .action("Go to the sign-in page", "/sign-in")
+}
+
+pub fn made_owner(supplier: &str) -> Letter {
+    Letter::new("made_owner", format!("You are now an owner of {supplier} on the Tech Pledge registry"))
+        .says(format!(
+            "The registry operator has made you an owner of {supplier}'s record on the Tech Pledge registry. \
+             As an owner you can add and remove colleagues and create API tokens."
+        ))
+        .action("Go to the sign-in page", "/sign-in")
+}
+
+pub fn verified(supplier: &str, slug: &str) -> Letter {
+    Letter::new(
+        "verified",
+        format!("{supplier} is now verified on the Tech Pledge registry"),
+    )
+    .says(format!(
+        "The registry has checked who {supplier} is, and its record now shows it as verified. \
+             Care providers looking you up will see that."
+    ))
+    .action("See your public record", &record(slug))
+}
+
+pub fn suspended(supplier: &str, slug: &str, reason: &str) -> Letter {
+    Letter::new("suspended", format!("{supplier} has been suspended from the Tech Pledge registry"))
+        .says(format!(
+            "The registry has suspended {supplier}'s signature of the Tech Pledge. Its public record now says so."
+        ))
+        .says(format!("The reason given: {reason}"))
+        .says("If you think this is wrong, or once you have put it right, reply to this email or contact the registry operator.")
+        .action("See your public record", &record(slug))
+}
+
+pub fn reinstated(supplier: &str, slug: &str, reason: &str) -> Letter {
+    Letter::new("reinstated", format!("{supplier} has been reinstated on the Tech Pledge registry"))
+        .says(format!(
+            "The registry has lifted the suspension of {supplier}'s signature. Its public record shows it as signed again."
+        ))
+        .says(format!("The reason given: {reason}"))
+        .action("See your public record", &record(slug))
+}
+
+pub fn evidence_broken(supplier: &str, slug: &str, title: &str, url: &str, detail: &str) -> Letter {
+    Letter::new("evidence_broken", format!("A link on {supplier}'s record has stopped working"))
+        .says(format!(
+            "The registry checks the evidence links on your record regularly. \"{title}\" ({url}) has not \
+             worked for several checks in a row, and your public record now shows it as failing."
+        ))
+        .says(format!("What the last check found: {detail}"))
+        .says("Please fix the page, or change the link on your record to where the document is now.")
+        .action("See your record", &record(slug))
+}
+
+pub fn evidence_recovered(supplier: &str, slug: &str, title: &str, url: &str) -> Letter {
+    Letter::new("evidence_recovered", format!("A link on {supplier}'s record works again"))
+        .says(format!(
+            "\"{title}\" ({url}) answered the registry's last check, and your public record shows it as working again."
+        ))
+        .action("See your record", &record(slug))
+}
+
+pub fn certification_expiring(supplier: &str, slug: &str, title: &str, on: NaiveDate) -> Letter {
+    Letter::new("certification_expiring", format!("A certification on {supplier}'s record expires on {}", day(on)))
+        .says(format!(
+            "\"{title}\" on your record expires on {}. After that date your public record will show it as expired.",
+            day(on)
+        ))
+        .says("When you have renewed it, update the evidence on your record with the new certificate and its expiry date.")
+        .action("See your record", &record(slug))
+        .reminder()
+}
+
+pub fn reaffirm_due(supplier: &str, by: DateTime<Utc>, days: i64) -> Letter {
+    Letter::new("reaffirm_reminder", format!("{supplier} must reaffirm the Tech Pledge by {}", day(by.date_naive())))
+        .says(format!(
+            "Signatures of the Tech Pledge must be reaffirmed every year. {supplier}'s signature must be \
+             reaffirmed by {} ({days} days from now). If it is not, the public record will show the \
+             signature as lapsed.",
+            day(by.date_naive())
+        ))
+        .says("Reaffirming takes a minute: sign in, check your statements are still true, and reaffirm.")
+        .action("Sign in to reaffirm", "/sign-in")
+        .reminder()
+}
+
+pub fn lapsed(supplier: &str, slug: &str) -> Letter {
+    Letter::new("lapsed", format!("{supplier}'s Tech Pledge signature has lapsed"))
+        .says(format!(
+            "{supplier}'s signature of the Tech Pledge was not reaffirmed by its date, and the public record now shows it as lapsed."
+        ))
+        .says("You can put this right at any time: sign in and sign the current version of the pledge.")
+        .action("See your public record", &record(slug))
+        .reminder()
+}
+
+pub fn new_version(supplier: &str, version: &str, title: &str) -> Letter {
+    Letter::new("new_pledge_version", format!("A new version of the Tech Pledge is ready to sign: {version}"))
+        .says(format!(
+            "The registry has published version {version} of the Tech Pledge (\"{title}\"). {supplier}'s \
+             record shows the version it signed, which is now an earlier one."
+        ))
+        .says("To stay current, sign in, read the new version and sign it with your statements for each commitment.")
+        .action("Read the new version", "/pledge")
+        .reminder()
+}
+
+pub fn token_expiring(supplier: &str, label: &str, at: DateTime<Utc>) -> Letter {
+    Letter::new("token_expiring", format!("An API token of {supplier} expires on {}", day(at.date_naive())))
+        .says(format!(
+            "The API token \"{label}\" of {supplier} stops working on {}. Anything that uses it (an \
+             automated update, for example) will then be refused.",
+            day(at.date_naive())
+        ))
+        .says("An owner can create a new token after signing in, and revoke this one once it is replaced.")
+        .action("Sign in", "/sign-in")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_bodies_say_the_same_and_html_is_escaped() {
+        let l = suspended("A&B <Care>", "a-b-care", "evidence \"withdrawn\"");
+        let text = l.text("Sam", "You are a member of A&B <Care>.", None);
+        let html = l.html("Sam", "You are a member of A&B <Care>.", None);
+        assert!(text.contains("A&B <Care>") && text.contains("evidence \"withdrawn\""));
+        assert!(html.contains("A&amp;B &lt;Care&gt;") && !html.contains("<Care>"));
+        assert!(text.contains(&format!("{SITE}/suppliers/a-b-care")));
+        assert!(!l.reminder && !l.secret);
+    }
+
+    #[test]
+    fn reminders_carry_an_unsubscribe_link_and_security_mail_does_not() {
+        let r = reaffirm_due("Acme", Utc::now(), 30);
+        assert!(r.reminder);
+        assert!(
+            r.text("Sam", "why", Some("U"))
+                .contains("To stop these reminders: U")
+        );
+        let s = sign_in("/sign-in/x", 15);
+        assert!(!s.reminder && s.secret);
+    }
+}

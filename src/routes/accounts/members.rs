@@ -1,0 +1,186 @@
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::db::models::{members, now};
+use crate::domain::MemberId;
+use crate::domain::account::MemberRole;
+use crate::error::{ApiResult, Problem};
+use crate::http::extract::{Json, SupplierKey};
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
+use crate::usecases::accounts;
+use crate::views::accounts::{Member, Members};
+
+/// A supplier's members: owners first. Any token of the supplier, or the operator's.
+#[utoipa::path(operation_id = "listMembers", tag = "accounts",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Members, description = "The members"),
+        AuthErrors,
+        NotFoundError,
+    )
+)]
+#[get("/suppliers/{id_or_slug}/members")]
+pub async fn list(state: State, caller: Caller, supplier: SupplierKey) -> ApiResult<HttpResponse> {
+    let id = supplier.0;
+    if !caller.may_see_private(id) {
+        caller.must_be_or_admin(id)?;
+    }
+    let items = state
+        .db(move |conn| Ok(members::of_supplier(conn, id)?))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(Members {
+            items: items.into_iter().map(Member::from).collect(),
+        }))
+}
+
+/// A person to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    #[schema(max_length = 254)]
+    email: String,
+    #[schema(min_length = 1, max_length = 200)]
+    name: String,
+    role: MemberRole,
+}
+
+/// Add a member. They are told by email and sign in with their address. Owners only.
+#[utoipa::path(operation_id = "addMember", tag = "accounts", request_body = NewMember,
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = Member, description = "Added"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The address is a member already"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
+    )
+)]
+#[post("/suppliers/{id_or_slug}/members")]
+pub async fn add(
+    state: State,
+    caller: Caller,
+    supplier: SupplierKey,
+    body: Json<NewMember>,
+) -> ApiResult<HttpResponse> {
+    let id = supplier.0;
+    caller.must_own(id)?;
+    let by = caller.by();
+    let r = body.0;
+    let member = state
+        .tx(move |conn| {
+            let supplier = crate::lookup::get_or_404(conn, id)?;
+            let inviter = members_name(conn, &caller)?.unwrap_or_else(|| supplier.name.clone());
+            accounts::invite(
+                conn,
+                &supplier,
+                &by,
+                &inviter,
+                accounts::Invite {
+                    email: r.email,
+                    name: r.name,
+                    role: r.role,
+                },
+                now(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!(
+                "/api/v1/suppliers/{}/members/{}",
+                member.supplier_id, member.id
+            ),
+        ))
+        .json(Member::from(member)))
+}
+
+/// The name of the member calling, if a member is.
+fn members_name(conn: &mut crate::db::DbConn, caller: &Caller) -> ApiResult<Option<String>> {
+    Ok(match caller {
+        Caller::Supplier {
+            id,
+            member: Some((member, _)),
+            ..
+        } => members::get(conn, *id, *member)?.map(|m| m.name),
+        _ => None,
+    })
+}
+
+/// A member's new role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    role: MemberRole,
+}
+
+/// Change a member's role. The only owner stays one. Owners only.
+#[utoipa::path(operation_id = "changeMemberRole", tag = "accounts", request_body = MemberPatch,
+    params(
+        ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
+        ("member_id" = String, Path, format = Uuid, description = "Member id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Member, description = "Changed"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "It would leave the supplier without an owner"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
+    )
+)]
+#[patch("/suppliers/{id_or_slug}/members/{member_id}")]
+pub async fn change(
+    state: State,
+    caller: Caller,
+    supplier: SupplierKey,
+    path: web::Path<(String, MemberId)>,
+    body: Json<MemberPatch>,
+) -> ApiResult<HttpResponse> {
+    let (id, member) = (supplier.0, path.into_inner().1);
+    caller.must_own(id)?;
+    let by = caller.by();
+    let role = body.0.role;
+    let row = state
+        .tx(move |conn| accounts::change_role(conn, id, &by, member, role, now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(Member::from(row)))
+}
+
+/// Remove a member; their sessions end at once. The only owner cannot be removed.
+/// Owners only.
+#[utoipa::path(operation_id = "removeMember", tag = "accounts",
+    params(
+        ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
+        ("member_id" = String, Path, format = Uuid, description = "Member id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "It would leave the supplier without an owner"),
+        AuthErrors,
+        NotFoundError,
+    )
+)]
+#[delete("/suppliers/{id_or_slug}/members/{member_id}")]
+pub async fn remove(
+    state: State,
+    caller: Caller,
+    supplier: SupplierKey,
+    path: web::Path<(String, MemberId)>,
+) -> ApiResult<HttpResponse> {
+    let (id, member) = (supplier.0, path.into_inner().1);
+    caller.must_own(id)?;
+    let by = caller.by();
+    state
+        .tx(move |conn| accounts::remove(conn, id, &by, member, now()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,5 @@
+//! Accounts: signing in by email, a supplier's members, and owners' API tokens.
+
+pub mod members;
+pub mod sign_in;
+pub mod tokens;

@@ -1,0 +1,129 @@
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::auth::tokens::IssuedToken;
+use crate::db::models::{now, tokens};
+use crate::domain::account::Scope;
+use crate::error::ApiResult;
+use crate::http::extract::{Json, SupplierKey};
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::state::State;
+use crate::usecases::accounts;
+use crate::views::accounts::{Token, Tokens};
+
+/// A supplier's tokens (never their secrets): named API tokens, the registration
+/// token and any the operator issued; members' sessions are not listed. Owners only.
+#[utoipa::path(operation_id = "listSupplierTokens", tag = "accounts",
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Tokens, description = "The tokens, newest first"),
+        AuthErrors,
+        NotFoundError,
+    )
+)]
+#[get("/suppliers/{id_or_slug}/tokens")]
+pub async fn list(state: State, caller: Caller, supplier: SupplierKey) -> ApiResult<HttpResponse> {
+    let id = supplier.0;
+    caller.must_own(id)?;
+    let items = state
+        .db(move |conn| Ok(tokens::of_supplier(conn, id)?))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(Tokens {
+            items: items.into_iter().map(Token::from).collect(),
+        }))
+}
+
+/// An API token to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    /// What it is for, such as "CRM sync" (1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100)]
+    name: String,
+    scope: Scope,
+    /// Days until it stops working, 1 to 730 (two years).
+    #[schema(minimum = 1, maximum = 730)]
+    expires_in_days: i64,
+}
+
+/// Create a named API token for automation. Its secret is shown only in this answer.
+/// Owners only.
+#[utoipa::path(operation_id = "createSupplierToken", tag = "accounts", request_body = NewApiToken,
+    params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = IssuedToken, description = "The new token; it is shown only once"),
+        AuthErrors,
+        BodyErrors,
+        NotFoundError,
+    )
+)]
+#[post("/suppliers/{id_or_slug}/tokens")]
+pub async fn create(
+    state: State,
+    caller: Caller,
+    supplier: SupplierKey,
+    body: Json<NewApiToken>,
+) -> ApiResult<HttpResponse> {
+    let id = supplier.0;
+    caller.must_own(id)?;
+    let by = caller.by();
+    let r = body.0;
+    let state2 = state.clone();
+    let issued = state
+        .tx(move |conn| {
+            accounts::create_token(
+                conn,
+                &state2.keys,
+                &state2.config.public_url,
+                id,
+                &by,
+                accounts::NewToken {
+                    name: r.name,
+                    scope: r.scope,
+                    days: r.expires_in_days,
+                },
+                now(),
+            )
+        })
+        .await?;
+    tracing::info!(jti = %issued.jti, supplier_id = %id, "API token created");
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(issued))
+}
+
+/// Revoke one of the supplier's tokens (a leaver's, a leaked one); it is refused from
+/// then on, on every instance. Owners only.
+#[utoipa::path(operation_id = "revokeSupplierToken", tag = "accounts",
+    params(
+        ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
+        ("jti" = String, Path, description = "Token id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked (or it was already)"),
+        AuthErrors,
+        NotFoundError,
+    )
+)]
+#[delete("/suppliers/{id_or_slug}/tokens/{jti}")]
+pub async fn revoke(
+    state: State,
+    caller: Caller,
+    supplier: SupplierKey,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, jti) = (supplier.0, path.into_inner().1);
+    caller.must_own(id)?;
+    let by = caller.by();
+    state
+        .tx(move |conn| accounts::revoke_token(conn, id, &by, &jti, now()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
