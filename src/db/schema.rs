@@ -203,6 +203,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        asked -> Bool,
     }
 }
 

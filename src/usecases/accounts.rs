@@ -53,7 +53,7 @@ fn hash(secret: &str) -> String {
 }
 
 /// Records a link for `email` and returns the path that uses it.
-fn new_link(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> ApiResult<String> {
+fn new_link(conn: &mut DbConn, email: &str, asked: bool, at: NaiveDateTime) -> ApiResult<String> {
     let (secret, secret_hash) = secret();
     sign_in::insert(
         conn,
@@ -63,6 +63,7 @@ fn new_link(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> ApiResult<Stri
             created_at: at,
             expires_at: at + Duration::minutes(LINK_MINUTES),
             used_at: None,
+            asked,
         },
     )?;
     Ok(format!("/sign-in/confirm?token={secret}"))
@@ -105,7 +106,7 @@ pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime)
         at,
     );
     members::insert(conn, &owner)?;
-    let link = new_link(conn, &email, at)?;
+    let link = new_link(conn, &email, false, at)?;
     notify::member_letter(
         conn,
         supplier,
@@ -126,7 +127,7 @@ pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> Api
         return Err(ApiError::TooManyRequests(3600));
     }
     sign_in::prune(conn, at - Duration::days(1))?;
-    let link = new_link(conn, &email, at)?;
+    let link = new_link(conn, &email, true, at)?;
     let memberships = members::with_email(conn, &email)?;
     if let Some(member) = memberships.first() {
         notify::address(
@@ -188,6 +189,9 @@ pub fn confirm_sign_in(
     .cloned()
     .ok_or_else(refused)?;
     members::confirm(conn, &email, at)?;
+    let mut member = member;
+    member.confirmed_at = member.confirmed_at.or(Some(at));
+    let memberships = members::with_email(conn, &email)?;
     let token = tokens::issue(
         conn,
         keys,

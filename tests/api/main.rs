@@ -2,6 +2,7 @@
 //! Modules mirror the URL tree.
 
 mod abuse;
+mod accounts;
 mod admin;
 mod attestation;
 mod auth_matrix;
@@ -13,6 +14,7 @@ mod export;
 mod fixture;
 mod helpers;
 mod log;
+mod mailbox;
 mod openapi;
 mod pages;
 mod pledge;

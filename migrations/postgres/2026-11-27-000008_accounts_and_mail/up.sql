@@ -35,7 +35,10 @@ CREATE TABLE sign_in_links (
     email       TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL,
     expires_at  TIMESTAMP NOT NULL,
-    used_at     TIMESTAMP
+    used_at     TIMESTAMP,
+    -- Asked for on the sign-in page (counted by the per-address limit), not sent on
+    -- registration.
+    asked       BOOLEAN NOT NULL
 );
 CREATE INDEX sign_in_links_email ON sign_in_links (email, created_at);
 

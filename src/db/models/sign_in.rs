@@ -14,6 +14,7 @@ pub struct LinkRow {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
+    pub asked: bool,
 }
 
 pub fn insert(conn: &mut DbConn, row: &LinkRow) -> QueryResult<()> {
@@ -52,6 +53,7 @@ pub fn take(
 pub fn asked_since(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> QueryResult<i64> {
     sign_in_links::table
         .filter(sign_in_links::email.eq(email))
+        .filter(sign_in_links::asked.eq(true))
         .filter(sign_in_links::created_at.gt(since))
         .count()
         .get_result(conn)

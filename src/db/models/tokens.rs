@@ -91,12 +91,22 @@ pub fn revoke_member(
     .execute(conn)
 }
 
+/// A token about to expire, for the reminder to its owners.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct Expiring {
+    pub jti: String,
+    pub supplier_id: Option<SupplierId>,
+    pub label: Option<String>,
+    pub expires_at: NaiveDateTime,
+}
+
 /// Unrevoked API tokens of any supplier that expire between `from` and `to`.
 pub fn expiring_between(
     conn: &mut DbConn,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> QueryResult<Vec<(String, Option<SupplierId>, Option<String>, NaiveDateTime)>> {
+) -> QueryResult<Vec<Expiring>> {
     tokens::table
         .filter(tokens::revoked_at.is_null())
         .filter(
@@ -137,12 +147,13 @@ pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Found>>
     if jti.contains('\0') {
         return Ok(None);
     }
-    let row: Option<(
+    type Standing = (
         Record,
         Option<String>,
         Option<NaiveDateTime>,
         Option<MemberRole>,
-    )> = tokens::table
+    );
+    let row: Option<Standing> = tokens::table
         .left_join(signing_keys::table.on(signing_keys::kid.nullable().eq(tokens::kid)))
         .left_join(members::table.on(members::id.nullable().eq(tokens::member_id)))
         .filter(tokens::jti.eq(jti))

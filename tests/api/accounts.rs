@@ -1,0 +1,505 @@
+//! Accounts: signing in by email through a real SMTP server, members, owners' tokens.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem, registration};
+use crate::mailbox::Mailbox;
+
+async fn app_with_mail(mailbox: &Mailbox) -> TestApp {
+    TestApp::spawn_with(&[
+        ("REGISTRY_SMTP_URL", &mailbox.url()),
+        ("REGISTRY_MAIL_INTERVAL", "50ms"),
+        (
+            "REGISTRY_MAIL_FROM",
+            "Tech Pledge registry <registry@registry.example>",
+        ),
+    ])
+    .await
+}
+
+/// Registers a supplier whose contact is `email`; returns (id, registration token).
+async fn register(app: &TestApp, name: &str, email: &str) -> (String, String) {
+    let mut body = registration(name);
+    body["contact_email"] = json!(email);
+    let res = app.post("/api/v1/registrations", None, body).await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    (
+        body["supplier"]["id"].as_str().unwrap().to_owned(),
+        body["token"]["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
+    app.post("/api/v1/sign-in/confirm", None, json!({ "token": token }))
+        .await
+}
+
+/// Signs `email` in through the mailbox: asks for a link, waits for it, uses it.
+async fn sign_in(app: &TestApp, mailbox: &Mailbox, email: &str) -> String {
+    let before = mailbox.count(email, "sign_in");
+    let res = app
+        .post("/api/v1/sign-in", None, json!({ "email": email }))
+        .await;
+    assert_eq!(res.status(), 202);
+    mailbox
+        .wait_for("a sign-in link", |m| {
+            m.to().contains(email) && m.kind() == "sign_in"
+        })
+        .await;
+    let links: Vec<_> = mailbox
+        .all()
+        .into_iter()
+        .filter(|m| m.to().contains(email) && m.kind() == "sign_in")
+        .collect();
+    assert!(links.len() > before);
+    let res = confirm(app, &links.last().unwrap().link_token()).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["token"]["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_once() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox).await;
+    let email = "office.manager@oakleaf.example";
+    let (id, _) = register(&app, "Oakleaf Care Tech", "Office.Manager@Oakleaf.example").await;
+
+    let welcome = mailbox
+        .wait_for("the confirmation", |m| m.kind() == "confirm_address")
+        .await;
+    assert!(welcome.to().contains(email), "{:?}", welcome.headers);
+    assert!(
+        welcome.header("List-Unsubscribe").is_none(),
+        "security mail has no unsubscribe"
+    );
+    assert!(welcome.text.contains("Oakleaf Care Tech"));
+    let link = welcome.link_token();
+    // The link was stored only as a hash, and the sent message's body is not kept.
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::{outbox, sign_in_links};
+        let mut conn = app.pool.get().unwrap();
+        let hashes: Vec<String> = sign_in_links::table
+            .select(sign_in_links::secret_hash)
+            .load(&mut *conn)
+            .unwrap();
+        assert!(!hashes.iter().any(|h| h.contains(&link)) && !hashes.is_empty());
+        let bodies: Vec<String> = outbox::table
+            .select(outbox::body_text)
+            .load(&mut *conn)
+            .unwrap();
+        assert!(!bodies.iter().any(|b| b.contains(&link)), "{bodies:?}");
+    }
+
+    let res = confirm(&app, &link).await;
+    assert_eq!(res.status(), 200);
+    let session: Value = res.json().await.unwrap();
+    assert_eq!(session["member"]["email"], email);
+    assert_eq!(session["member"]["role"], "owner");
+    assert_eq!(session["member"]["confirmed"], true);
+    let token = session["token"]["token"].as_str().unwrap().to_owned();
+
+    // Used once: never again.
+    let again = problem(confirm(&app, &link).await, 401).await;
+    assert!(again["detail"].as_str().unwrap().contains("used already"));
+
+    // The session works on the member's own record, private fields included.
+    let res = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{id}/members"),
+            Some(&token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let members: Value = res.json().await.unwrap();
+    assert_eq!(members["items"].as_array().unwrap().len(), 1);
+
+    // Signing in again later, by a new link.
+    let second = sign_in(&app, &mailbox, email).await;
+    assert_ne!(second, token);
+}
+
+#[tokio::test]
+async fn asking_for_a_link_says_nothing_about_whether_the_address_is_known() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox).await;
+    let (_, _) = register(&app, "Known Ltd", "known@known.example").await;
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .post("/api/v1/sign-in", None, json!({ "email": email }))
+                .await;
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let unknown = ask("stranger@elsewhere.example").await;
+    let known = ask("known@known.example").await;
+    assert_eq!(unknown, known);
+    assert_eq!(known.0, 202);
+    mailbox
+        .wait_for("the known address's link", |m| {
+            m.to().contains("known@known.example") && m.kind() == "sign_in"
+        })
+        .await;
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::outbox;
+        let mut conn = app.pool.get().unwrap();
+        let to_stranger: i64 = outbox::table
+            .filter(outbox::recipient.eq("stranger@elsewhere.example"))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(to_stranger, 0);
+    }
+    // The limit per address is the same for both: the sixth request in an hour is refused.
+    for email in ["stranger@elsewhere.example", "known@known.example"] {
+        for _ in 0..4 {
+            assert_eq!(ask(email).await.0, 202);
+        }
+        let refused = ask(email).await;
+        assert_eq!(refused.0, 429, "{email}: {}", refused.1);
+    }
+    // Not an address at all: 422 naming the field.
+    let res = app
+        .post("/api/v1/sign-in", None, json!({ "email": "nobody" }))
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), ["email"]);
+}
+
+#[tokio::test]
+async fn an_expired_link_is_refused() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox).await;
+    register(&app, "Late Ltd", "late@late.example").await;
+    let m = mailbox
+        .wait_for("the confirmation", |m| m.kind() == "confirm_address")
+        .await;
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::sign_in_links;
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(sign_in_links::table)
+            .set(sign_in_links::expires_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    problem(confirm(&app, &m.link_token()).await, 401).await;
+}
+
+#[tokio::test]
+async fn owners_manage_members_and_tokens_and_editors_cannot() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox).await;
+    let (id, registration_token) = register(&app, "Teamwork Ltd", "owner@teamwork.example").await;
+    let owner = sign_in(&app, &mailbox, "owner@teamwork.example").await;
+    let path = |p: &str| format!("/api/v1/suppliers/{id}{p}");
+
+    // The owner adds an editor, who is told and signs in.
+    let res = app
+        .post(
+            &path("/members"),
+            Some(&owner),
+            json!({"email": "editor@teamwork.example", "name": "Eddie Tor", "role": "editor"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let editor_member: Value = res.json().await.unwrap();
+    mailbox
+        .wait_for("the invitation", |m| {
+            m.to().contains("editor@teamwork.example") && m.kind() == "invited"
+        })
+        .await;
+    let editor = sign_in(&app, &mailbox, "editor@teamwork.example").await;
+    let again = app
+        .post(
+            &path("/members"),
+            Some(&owner),
+            json!({"email": "EDITOR@teamwork.example", "name": "Eddie", "role": "editor"}),
+        )
+        .await;
+    problem(again, 409).await;
+
+    // An editor edits the record but manages neither members nor tokens.
+    let res = app
+        .send(
+            Method::PATCH,
+            &path(""),
+            Some(&editor),
+            Some(json!({"description": "Edited by an editor."})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &path("/tokens"),
+            Some(&editor),
+            json!({"name": "x", "scope": "read", "expires_in_days": 30}),
+        )
+        .await;
+    let refused = problem(res, 403).await;
+    assert!(refused["detail"].as_str().unwrap().contains("owner"));
+    let res = app
+        .req(Method::GET, &path("/tokens"), Some(&editor))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The owner creates a read-only token and a writing one; neither is shown again.
+    let create = |scope: &'static str, days: i64| {
+        let (app, owner, path) = (&app, owner.clone(), path("/tokens"));
+        async move {
+            app.post(
+                &path,
+                Some(&owner),
+                json!({"name": format!("{scope} sync"), "scope": scope, "expires_in_days": days}),
+            )
+            .await
+        }
+    };
+    let too_long = problem(create("read", 731).await, 422).await;
+    assert_eq!(fields(&too_long), ["expires_in_days"]);
+    let read: Value = create("read", 30).await.json().await.unwrap();
+    let write: Value = create("write", 730).await.json().await.unwrap();
+    let read_token = read["token"].as_str().unwrap();
+    let write_token = write["token"].as_str().unwrap();
+    let listed: Value = app
+        .req(Method::GET, &path("/tokens"), Some(&owner))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert!(!listed.to_string().contains(read_token));
+    let names: Vec<&str> = items.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert!(
+        names.contains(&"read sync")
+            && names.contains(&"write sync")
+            && names.contains(&"registration"),
+        "{names:?}"
+    );
+    assert!(
+        items.iter().all(|t| t["kind"] != "session"),
+        "sessions are not listed"
+    );
+
+    // Read scope reads private fields and writes nothing; write scope writes.
+    let own = app
+        .req(Method::GET, &path(""), Some(read_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.json::<Value>().await.unwrap()["contact"].is_object());
+    let res = app
+        .send(
+            Method::PATCH,
+            &path(""),
+            Some(read_token),
+            Some(json!({"description": "Nope."})),
+        )
+        .await;
+    assert!(
+        problem(res, 403).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only read")
+    );
+    let res = app
+        .send(
+            Method::PATCH,
+            &path(""),
+            Some(write_token),
+            Some(json!({"description": "By automation."})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // An API token, whatever its scope, does not manage tokens.
+    let res = app
+        .req(Method::GET, &path("/tokens"), Some(write_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // Revoked: refused from then on. The registration token can be revoked too.
+    let jti = write["jti"].as_str().unwrap();
+    let res = app
+        .send(
+            Method::DELETE,
+            &path(&format!("/tokens/{jti}")),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let res = app
+        .send(
+            Method::PATCH,
+            &path(""),
+            Some(write_token),
+            Some(json!({"description": "Again."})),
+        )
+        .await;
+    assert!(
+        problem(res, 401).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("revoked")
+    );
+    let other = app.register("Someone Else Ltd").await;
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/suppliers/{}/tokens/{jti}", other.id),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    problem(res, 404).await;
+
+    // Removing the editor ends their session at once; the only owner stays.
+    let mid = editor_member["id"].as_str().unwrap();
+    let res = app
+        .send(
+            Method::DELETE,
+            &path(&format!("/members/{mid}")),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let res = app
+        .send(
+            Method::PATCH,
+            &path(""),
+            Some(&editor),
+            Some(json!({"description": "Gone."})),
+        )
+        .await;
+    problem(res, 401).await;
+    let members: Value = app
+        .req(Method::GET, &path("/members"), Some(&owner))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let owner_id = members["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .send(
+            Method::DELETE,
+            &path(&format!("/members/{owner_id}")),
+            Some(&registration_token),
+            None,
+        )
+        .await;
+    problem(res, 409).await;
+    let res = app
+        .send(
+            Method::PATCH,
+            &path(&format!("/members/{owner_id}")),
+            Some(&owner),
+            Some(json!({"role": "editor"})),
+        )
+        .await;
+    problem(res, 409).await;
+
+    let (actions, _) = app
+        .audit_of(&crate::helpers::Supplier {
+            id: id.clone(),
+            slug: String::new(),
+            token: String::new(),
+        })
+        .await;
+    for action in [
+        "member.signed_in",
+        "member.added",
+        "token.created",
+        "token.revoked",
+        "member.removed",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_operator_hands_a_record_to_a_new_owner() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox).await;
+    let (id, _) = register(&app, "Handover Ltd", "leaver@handover.example").await;
+    let res = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/admin/suppliers/{id}/owner"),
+            Some(&app.admin_token.clone()),
+            Some(json!({"email": "successor@handover.example", "name": "Sue Cessor"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let owner: Value = res.json().await.unwrap();
+    assert_eq!(owner["role"], "owner");
+    mailbox
+        .wait_for("the new owner's letter", |m| {
+            m.to().contains("successor@handover.example") && m.kind() == "made_owner"
+        })
+        .await;
+    let session = sign_in(&app, &mailbox, "successor@handover.example").await;
+    let members: Value = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{id}/members"),
+            Some(&session),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roles: Vec<(String, String)> = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_owned(),
+                m["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("successor@handover.example".to_owned(), "owner".to_owned()),
+            ("leaver@handover.example".to_owned(), "editor".to_owned())
+        ]
+    );
+    let (actions, _) = app
+        .audit_of(&crate::helpers::Supplier {
+            id,
+            slug: String::new(),
+            token: String::new(),
+        })
+        .await;
+    assert!(
+        actions
+            .iter()
+            .any(|a| a == "supplier.ownership_transferred"),
+        "{actions:?}"
+    );
+}
