@@ -20,13 +20,15 @@ use crate::changes;
 use crate::checker::Checker;
 use crate::checker::Observation;
 use crate::checker::health::{self, Health};
-use crate::db::Database;
 use crate::db::DbPool;
 use crate::db::models::checks::{self, CheckRow, Scope};
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
+use crate::db::{Database, DbConn};
 use crate::domain::SupplierId;
+use crate::domain::evidence::EvidenceHealth;
 use crate::error::ApiResult;
+use crate::mail::letters;
 
 /// Links held at a time, per request the checker makes at once: enough that links
 /// waiting for a busy host's slot leave work for every other host, few enough to
@@ -258,10 +260,39 @@ async fn record(
                     })),
                 },
             )?;
+            tell(conn, &current, before, &obs.detail, at)?;
         }
         Ok(changed)
     })
     .await
+}
+
+/// Tells the supplier's members that a link turned failing (past the threshold) or
+/// works again.
+fn tell(
+    conn: &mut DbConn,
+    link: &EvidenceRow,
+    before: EvidenceHealth,
+    detail: &str,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    use EvidenceHealth::*;
+    let failing = |h: EvidenceHealth| matches!(h, Broken | Unreachable | Blocked);
+    let working = |h: EvidenceHealth| matches!(h, Ok | Redirected);
+    let Some(row) = supplier::get(conn, link.supplier_id)? else {
+        return Result::Ok(());
+    };
+    let (title, url) = (link.title.as_str(), link.url.as_str());
+    let letter = if failing(link.health) && !failing(before) {
+        letters::evidence_broken(&row.name, &row.slug, title, url, detail)
+    } else if working(link.health) && failing(before) {
+        letters::evidence_recovered(&row.name, &row.slug, title, url)
+    } else {
+        return Result::Ok(());
+    };
+    let event = format!("evidence:{}:{}", link.id, at.and_utc().timestamp_micros());
+    crate::usecases::notify::members(conn, &row, &letter, &event, at)?;
+    Result::Ok(())
 }
 
 fn instance_name() -> String {

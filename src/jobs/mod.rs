@@ -3,6 +3,7 @@
 
 pub mod check_evidence;
 pub mod lapse;
+pub mod reminders;
 pub mod send_mail;
 
 use std::time::Duration;
@@ -50,6 +51,24 @@ pub fn spawn(db: Arc<Database>, checker: Arc<Checker>, mailer: Arc<Mailer>, conf
             loop {
                 if let Err(e) = lapse::run_once(&db, reaffirm_months).await {
                     tracing::warn!(error = %e, "lapsing round failed");
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+    if let Some(every) = config.reminder_interval {
+        let db = db.clone();
+        tokio::spawn(async move {
+            loop {
+                match reminders::run_once(&db, crate::db::models::now()).await {
+                    Ok(r) if r != reminders::Round::default() => tracing::info!(
+                        reaffirm = r.reaffirm,
+                        certifications = r.certifications,
+                        tokens = r.tokens,
+                        "reminders written"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "reminder round failed"),
                 }
                 tokio::time::sleep(every).await;
             }

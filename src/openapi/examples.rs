@@ -59,6 +59,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "version" | "pledge_version" => json!(VERSION),
         "jti" => json!("7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90"),
         "member_id" => json!(MEMBER_ID),
+        "key" => json!("3f9a2c41d8e7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1"),
         "q" => json!("oakleaf"),
         "status" => json!("active"),
         "commitment" => json!("safety"),

@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(crate::web::supplier::supplier_page)
         .service(crate::web::badge::badge_svg)
         .service(crate::web::guides::guide)
+        .service(crate::web::unsubscribe::ask)
+        .service(crate::web::unsubscribe::stop)
         .service(
             scope::scope("/api/v1")
                 .service(pledge::current::current)

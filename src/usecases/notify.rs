@@ -21,9 +21,33 @@ pub fn members(
     event: &str,
     at: NaiveDateTime,
 ) -> ApiResult<usize> {
+    to(conn, supplier, letter, event, at, false)
+}
+
+/// Like [`members`], to the supplier's owners only (what only an owner can act on).
+pub fn owners(
+    conn: &mut DbConn,
+    supplier: &SupplierRow,
+    letter: &Letter,
+    event: &str,
+    at: NaiveDateTime,
+) -> ApiResult<usize> {
+    to(conn, supplier, letter, event, at, true)
+}
+
+fn to(
+    conn: &mut DbConn,
+    supplier: &SupplierRow,
+    letter: &Letter,
+    event: &str,
+    at: NaiveDateTime,
+    owners_only: bool,
+) -> ApiResult<usize> {
     let mut added = 0;
     for member in members::of_supplier(conn, supplier.id)? {
-        if letter.reminder && member.reminders_off_at.is_some() {
+        if (letter.reminder && member.reminders_off_at.is_some())
+            || (owners_only && member.role != crate::domain::account::MemberRole::Owner)
+        {
             continue;
         }
         if member_letter(conn, supplier, &member, letter, event, at)? {
@@ -66,7 +90,7 @@ pub fn member_letter(
         unsubscribe,
         supplier_id: Some(supplier.id),
         created_at: at,
-        next_attempt_at: at,
+        next_attempt_at: crate::db::models::now().min(at),
     };
     Ok(outbox::enqueue(conn, &mail)?)
 }
@@ -92,7 +116,7 @@ pub fn address(
         unsubscribe: None,
         supplier_id: None,
         created_at: at,
-        next_attempt_at: at,
+        next_attempt_at: crate::db::models::now().min(at),
     };
     Ok(outbox::enqueue(conn, &mail)?)
 }

@@ -2,13 +2,14 @@
 
 use chrono::NaiveDate;
 
-use super::{By, audited};
+use super::{By, audited, notify};
 use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signature, supplier};
-use crate::domain::{WebUrl, text};
+use crate::domain::{Status, WebUrl, text};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::mail::letters;
 use crate::usecases::validator::{self, Validator, field};
 use crate::views::pledge::PledgeVersion;
 
@@ -126,6 +127,19 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> ApiResult<PledgeV
                 after: None,
             },
         )?;
+        // Its members are asked to sign the new version, unless it withdrew.
+        if let Some(row) = supplier::get(conn, supplier_id)?
+            && !matches!(row.status, Status::Withdrawn | Status::Unsigned)
+        {
+            let letter = letters::new_version(&row.name, &view.version, &view.title);
+            notify::members(
+                conn,
+                &row,
+                &letter,
+                &format!("version:{}", view.version),
+                at,
+            )?;
+        }
     }
     Ok(view)
 }

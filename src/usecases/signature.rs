@@ -17,6 +17,7 @@ use crate::db::models::{audit, now, pledge};
 use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
 use crate::domain::{SignatureId, SupplierId, text};
 use crate::error::{ApiError, ApiResult};
+use crate::mail::letters;
 use crate::usecases::validator::{self, Validator, field};
 
 /// A transition someone asked for.
@@ -174,6 +175,46 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
             settle_company_number(conn, row, &req.by.actor, at)?;
         }
     }
+    tell(conn, row, req, from, to, at)
+}
+
+/// Tells the supplier's members what the change means for them, when it is news: its
+/// identity verified, a suspension or its end (with the reason), a lapse.
+fn tell(
+    conn: &mut DbConn,
+    row: &SupplierRow,
+    req: &Request<'_>,
+    from: State,
+    to: State,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let reason = req.reason.as_deref().unwrap_or("none was given");
+    let letter = match req.transition {
+        Transition::Verify if to.verified && !from.verified => {
+            letters::verified(&row.name, &row.slug)
+        }
+        Transition::Suspend
+            if to.status == Status::Suspended && from.status != Status::Suspended =>
+        {
+            letters::suspended(&row.name, &row.slug, reason)
+        }
+        Transition::Reinstate
+            if from.status == Status::Suspended && to.status != Status::Suspended =>
+        {
+            letters::reinstated(&row.name, &row.slug, reason)
+        }
+        Transition::Lapse if to.status == Status::Lapsed && from.status != Status::Lapsed => {
+            letters::lapsed(&row.name, &row.slug)
+        }
+        _ => return Ok(()),
+    };
+    let event = format!(
+        "{}:{}:{}",
+        req.transition.event(),
+        row.id,
+        at.and_utc().timestamp_micros()
+    );
+    super::notify::members(conn, row, &letter, &event, at)?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod guides;
 pub mod home;
 pub mod refusals;
 pub mod supplier;
+pub mod unsubscribe;
 pub mod words;
 
 pub use refusals::{not_found_page, too_many_requests_page};

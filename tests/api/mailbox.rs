@@ -63,7 +63,10 @@ fn ensure_installed() {
                 .args(["-m", "pip", "install", "-q", AIOSMTPD])
                 .status()
                 .is_ok_and(|s| s.success());
-            assert!(ok, "cannot install {AIOSMTPD} (python3 -m pip install {AIOSMTPD})");
+            assert!(
+                ok,
+                "cannot install {AIOSMTPD} (python3 -m pip install {AIOSMTPD})"
+            );
         }
     });
 }

@@ -15,6 +15,7 @@ mod fixture;
 mod helpers;
 mod log;
 mod mailbox;
+mod notifications;
 mod openapi;
 mod pages;
 mod pledge;

@@ -57,6 +57,22 @@ pub fn expiring_between(
         .load(conn)
 }
 
+/// Live certifications of any supplier that expire on or after `from` and before `to`.
+pub fn certifications_expiring(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::kind.eq(EvidenceKind::Certification))
+        .filter(evidence::retired_at.is_null())
+        .filter(evidence::expires_on.ge(from))
+        .filter(evidence::expires_on.lt(to))
+        .order((evidence::expires_on.asc(), evidence::id.asc()))
+        .select(EvidenceRow::as_select())
+        .load(conn)
+}
+
 /// How many links of a supplier are not retired.
 pub fn count_live(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<i64> {
     evidence::table

@@ -101,6 +101,20 @@ pub fn confirm(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> QueryResult
     .map(|_| ())
 }
 
+/// The member whose unsubscribe link holds `key`.
+pub fn unsubscribe_holder(
+    conn: &mut DbConn,
+    id: MemberId,
+    key: &str,
+) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .find(id)
+        .filter(members::unsubscribe_key.eq(key))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Turns reminders off for the member whose unsubscribe link holds `key`; false when
 /// no member has it. Turning them off again changes nothing.
 pub fn reminders_off(
@@ -109,13 +123,7 @@ pub fn reminders_off(
     key: &str,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let Some(member) = members::table
-        .find(id)
-        .filter(members::unsubscribe_key.eq(key))
-        .select(MemberRow::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(member) = unsubscribe_holder(conn, id, key)? else {
         return Ok(false);
     };
     if member.reminders_off_at.is_none() {

@@ -110,6 +110,22 @@ pub fn save(conn: &mut DbConn, row: &SignatureRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Signatures in force (active or pending) whose reaffirm-by date is after `from` and
+/// no later than `to`: those a reminder is due for.
+pub fn reaffirm_due_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<SignatureRow>> {
+    signatures::table
+        .filter(signatures::status.eq_any([Status::Active, Status::Pending]))
+        .filter(signatures::reaffirm_by.gt(from))
+        .filter(signatures::reaffirm_by.le(to))
+        .order(signatures::reaffirm_by.asc())
+        .select(SignatureRow::as_select())
+        .load(conn)
+}
+
 /// Suppliers whose signature is active or pending and past its reaffirm-by date.
 pub fn due_to_lapse(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<String>> {
     signatures::table

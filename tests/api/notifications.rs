@@ -1,0 +1,381 @@
+//! What the registry tells people, through a real SMTP server: each event's message,
+//! and each reminder on its day (the tests move the time the reminder job runs at).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use pledge_registry::db::schema::{outbox, signatures};
+use pledge_registry::jobs::{lapse, reminders};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::fixture::Fixture;
+use crate::helpers::{Supplier, TestApp, registration};
+use crate::mailbox::Mailbox;
+
+async fn app_with_mail(mailbox: &Mailbox, extra: &[(&str, &str)]) -> TestApp {
+    let url = mailbox.url();
+    let mut settings: Vec<(&str, &str)> = vec![
+        ("REGISTRY_SMTP_URL", &url),
+        ("REGISTRY_MAIL_INTERVAL", "50ms"),
+        (
+            "REGISTRY_MAIL_FROM",
+            "Tech Pledge registry <registry@registry.example>",
+        ),
+        ("REGISTRY_REMINDER_INTERVAL", "off"),
+    ];
+    settings.extend_from_slice(extra);
+    TestApp::spawn_with(&settings).await
+}
+
+/// A signed supplier whose contact (its first owner) is `email`; verified if asked.
+async fn signed(app: &TestApp, name: &str, email: &str, verify: bool) -> Supplier {
+    let mut body = registration(name);
+    body["contact_email"] = json!(email);
+    let res = app.post("/api/v1/registrations", None, body).await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let s = Supplier {
+        id: body["supplier"]["id"].as_str().unwrap().to_owned(),
+        slug: body["supplier"]["slug"].as_str().unwrap().to_owned(),
+        token: body["token"]["token"].as_str().unwrap().to_owned(),
+    };
+    assert_eq!(app.sign(&s).await.status(), 201);
+    if verify {
+        let res = app
+            .admin_post(&format!("/api/v1/admin/suppliers/{}/verify", s.id), None)
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    s
+}
+
+fn reaffirm_by(app: &TestApp, s: &Supplier) -> NaiveDateTime {
+    let mut conn = app.pool.get().unwrap();
+    signatures::table
+        .filter(signatures::supplier_id.eq(&s.id))
+        .filter(signatures::withdrawn_at.is_null())
+        .select(signatures::reaffirm_by)
+        .first(&mut *conn)
+        .unwrap()
+}
+
+/// Messages of `kind` written to the outbox for `to` (sent or not).
+fn written(app: &TestApp, to: &str, kind: &str) -> i64 {
+    let mut conn = app.pool.get().unwrap();
+    outbox::table
+        .filter(outbox::recipient.eq(to))
+        .filter(outbox::kind.eq(kind))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_reaffirm_reminder_comes_on_its_day_once_and_then_the_lapse() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let email = "reminded@remind.example";
+    let s = signed(&app, "Remind Me Ltd", email, true).await;
+    mailbox
+        .wait_for("identity verified", |m| {
+            m.to().contains(email) && m.kind() == "verified"
+        })
+        .await;
+    let by = reaffirm_by(&app, &s);
+    let instance = app.second_instance().await;
+    let db = &instance.database;
+    let kind = "reaffirm_reminder";
+
+    // Time as the tests move it: 61 days before, nothing; each step once, however
+    // often the job runs; a day between steps adds nothing.
+    let at = |days: i64| by - Duration::days(days) + Duration::hours(1);
+    reminders::run_once(db, at(62)).await.unwrap();
+    assert_eq!(written(&app, email, kind), 0);
+    for (day, expected) in [(60, 1), (59, 1), (45, 1), (30, 2), (29, 2), (7, 3), (3, 3)] {
+        reminders::run_once(db, at(day)).await.unwrap();
+        reminders::run_once(db, at(day)).await.unwrap();
+        assert_eq!(written(&app, email, kind), expected, "{day} days before");
+    }
+    let arrived = mailbox
+        .wait_for("three reminders", |_| mailbox.count(email, kind) == 3)
+        .await;
+    assert!(arrived.text.contains("Remind Me Ltd"));
+    let reminder = mailbox
+        .all()
+        .into_iter()
+        .find(|m| m.kind() == kind)
+        .unwrap();
+    let unsubscribe = reminder
+        .header("List-Unsubscribe")
+        .expect("a reminder can be stopped");
+    assert!(
+        unsubscribe.starts_with(&format!("<{}/unsubscribe/", app.config.public_url)),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        reminder.header("List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(reminder.text.contains("days from now"));
+
+    // The date passes: the signature lapses and its members are told.
+    {
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
+            .set(signatures::reaffirm_by.eq(chrono::Utc::now().naive_utc() - Duration::hours(1)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    assert_eq!(lapse::run_once(db, 12).await.unwrap(), 1);
+    mailbox
+        .wait_for("the lapse", |m| {
+            m.to().contains(email) && m.kind() == "lapsed"
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_pending_signature_past_its_date_lapses_too() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let email = "pending@pending.example";
+    let s = signed(&app, "Never Verified Ltd", email, false).await;
+    assert_eq!(app.supplier(&s.slug).await["status"], "pending");
+    app.backdate_reaffirm_by(&s);
+    let instance = app.second_instance().await;
+    assert_eq!(lapse::run_once(&instance.database, 12).await.unwrap(), 1);
+    assert_eq!(app.supplier(&s.slug).await["status"], "lapsed");
+    mailbox
+        .wait_for("the lapse", |m| {
+            m.to().contains(email) && m.kind() == "lapsed"
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let email = "busy@busy.example";
+    let s = signed(&app, "Busy Ltd", email, true).await;
+    let by = reaffirm_by(&app, &s);
+    let instance = app.second_instance().await;
+    reminders::run_once(&instance.database, by - Duration::days(59))
+        .await
+        .unwrap();
+    let reminder = mailbox
+        .wait_for("a reminder", |m| {
+            m.to().contains(email) && m.kind() == "reaffirm_reminder"
+        })
+        .await;
+    let link = reminder
+        .header("List-Unsubscribe")
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .replace(&app.config.public_url, &app.base);
+    // A visit (a mail scanner following the link) changes nothing.
+    let page = app.http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Stop reminders"));
+    let members: Value = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{}/members", s.id),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members["items"][0]["reminders"], true);
+    // The mail program's one-click request (RFC 8058).
+    let res = app
+        .http
+        .post(&link)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let members: Value = app
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{}/members", s.id),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members["items"][0]["reminders"], false);
+    reminders::run_once(&instance.database, by - Duration::days(6))
+        .await
+        .unwrap();
+    assert_eq!(
+        written(&app, email, "reaffirm_reminder"),
+        1,
+        "no reminder after stopping"
+    );
+    // Security mail still comes.
+    let res = app
+        .post("/api/v1/sign-in", None, json!({ "email": email }))
+        .await;
+    assert_eq!(res.status(), 202);
+    mailbox
+        .wait_for("the sign-in link", |m| {
+            m.to().contains(email) && m.kind() == "sign_in"
+        })
+        .await;
+    // A wrong key is refused and changes nothing.
+    let wrong = link.replace("key=", "key=0");
+    assert_eq!(app.http.post(&wrong).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn suspension_reinstatement_a_new_version_a_certification_and_a_token_are_told() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let email = "told@told.example";
+    let s = signed(&app, "Told Ltd", email, true).await;
+    let withdrawn = signed(&app, "Gone Ltd", "gone@gone.example", true).await;
+    assert_eq!(
+        app.withdraw(&withdrawn, "We stopped trading")
+            .await
+            .status(),
+        200
+    );
+
+    let res = app
+        .lifecycle(
+            &s,
+            "suspend",
+            Some(json!({"reason": "Evidence found to be misleading"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let m = mailbox
+        .wait_for("the suspension", |m| {
+            m.to().contains(email) && m.kind() == "suspended"
+        })
+        .await;
+    assert!(
+        m.text.contains("Evidence found to be misleading"),
+        "{}",
+        m.text
+    );
+    assert!(m.header("List-Unsubscribe").is_none());
+    let res = app
+        .lifecycle(
+            &s,
+            "reinstate",
+            Some(json!({"reason": "Corrected on review"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let m = mailbox
+        .wait_for("the reinstatement", |m| {
+            m.to().contains(email) && m.kind() == "reinstated"
+        })
+        .await;
+    assert!(m.text.contains("Corrected on review"));
+
+    assert_eq!(app.publish_version("2027-01").await, 201);
+    mailbox
+        .wait_for("the new version", |m| {
+            m.to().contains(email) && m.kind() == "new_pledge_version"
+        })
+        .await;
+    assert_eq!(
+        written(&app, "gone@gone.example", "new_pledge_version"),
+        0,
+        "a withdrawn signer is not asked"
+    );
+
+    // A certification expiring in 40 days is told about 30 days before.
+    let expires = (chrono::Utc::now() + Duration::days(40)).date_naive();
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/evidence", s.id),
+            Some(&s.token),
+            json!({"url": "https://certs.example/ce-plus.pdf", "title": "Cyber Essentials Plus",
+                   "kind": "certification", "scheme": "cyber_essentials_plus", "reference": "CE-1",
+                   "expires_on": expires, "commitments": ["safety"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    // An owner's API token that expires in 20 days is told about 14 days before.
+    let res = app
+        .post(
+            &format!("/api/v1/suppliers/{}/tokens", s.id),
+            Some(&s.token),
+            json!({"name": "CRM sync", "scope": "write", "expires_in_days": 20}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let instance = app.second_instance().await;
+    let now = chrono::Utc::now().naive_utc();
+    reminders::run_once(&instance.database, now).await.unwrap();
+    assert_eq!(written(&app, email, "certification_expiring"), 0);
+    assert_eq!(written(&app, email, "token_expiring"), 0);
+    reminders::run_once(&instance.database, now + Duration::days(11))
+        .await
+        .unwrap();
+    reminders::run_once(&instance.database, now + Duration::days(12))
+        .await
+        .unwrap();
+    assert_eq!(written(&app, email, "certification_expiring"), 1);
+    assert_eq!(written(&app, email, "token_expiring"), 1);
+    let m = mailbox
+        .wait_for("the certification reminder", |m| {
+            m.kind() == "certification_expiring"
+        })
+        .await;
+    assert!(m.text.contains("Cyber Essentials Plus"));
+    let m = mailbox
+        .wait_for("the token reminder", |m| m.kind() == "token_expiring")
+        .await;
+    assert!(m.text.contains("CRM sync"));
+}
+
+#[tokio::test]
+async fn a_link_that_breaks_and_recovers_is_told_both_times() {
+    let fx = Fixture::start().await;
+    let mailbox = Mailbox::start();
+    let mut extra: Vec<(&str, &str)> = crate::checker::FAST.to_vec();
+    extra.extend([
+        ("REGISTRY_CHECK_FAILURE_THRESHOLD", "1"),
+        ("REGISTRY_CHECK_RETRIES", "0"),
+    ]);
+    let app = app_with_mail(&mailbox, &extra).await;
+    let email = "links@links.example";
+    let s = signed(&app, "Links Ltd", email, true).await;
+    // HEAD and then GET fail on the first check; the second check's HEAD works.
+    app.add_evidence(&s, &fx.url("/flaky/mail/2")).await;
+    let check = || async {
+        let res = app
+            .admin_post(
+                "/api/v1/admin/evidence/checks",
+                Some(json!({"supplier_id": s.id})),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    };
+    check().await;
+    let m = mailbox
+        .wait_for("the broken link", |m| {
+            m.to().contains(email) && m.kind() == "evidence_broken"
+        })
+        .await;
+    assert!(m.text.contains("/flaky/mail/2"));
+    check().await;
+    mailbox
+        .wait_for("the recovery", |m| {
+            m.to().contains(email) && m.kind() == "evidence_recovered"
+        })
+        .await;
+}
