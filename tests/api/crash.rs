@@ -8,10 +8,16 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, registration};
+use crate::mailbox::Mailbox;
 
 fn start(app: &TestApp, port: u16) -> Child {
+    start_with(app, port, &[])
+}
+
+fn start_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
         .arg("serve")
+        .envs(env.iter().copied())
         .env("DATABASE_URL", &app.config.database_url)
         .env("REGISTRY_DATA_DIR", &app.config.data_dir)
         .env("REGISTRY_SIGNING_KEY_FILE", &app.config.signing_key_file)
@@ -201,4 +207,132 @@ async fn acknowledged_writes_survive_a_sigkill() {
         bad, None,
         "the audit chain verifies after the crash ({entries} entries)"
     );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Mail is written in the transaction of what it reports, so a SIGKILL after the
+/// commit and before the send loses none: the next instance sends each message once.
+#[tokio::test]
+async fn mail_committed_before_a_sigkill_is_sent_once_after_it() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::outbox;
+
+    let mailbox = Mailbox::start();
+    // The test's own instance sends nothing: only the processes below do.
+    let app = TestApp::spawn_with(&[("REGISTRY_MAIL_INTERVAL", "off")]).await;
+    let smtp = mailbox.url();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+
+    // The first process commits registrations (and their mail) but is killed before
+    // it sends any: its sender is off.
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut first = start_with(&app, port, &[("REGISTRY_MAIL_INTERVAL", "off")]);
+    ready(&http, &base).await;
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (count_tx, mut count_rx) = tokio::sync::watch::channel(0usize);
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let (http, base, acked, count_tx) =
+            (http.clone(), base.clone(), acked.clone(), count_tx.clone());
+        workers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let email = format!("owner-{w}-{i}@crash.example");
+                let mut body = registration(&format!("Mail Crash {w}-{i}"));
+                body["contact_email"] = json!(email);
+                let Ok(res) = http
+                    .post(format!("{base}/api/v1/registrations"))
+                    .json(&body)
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                if res.status() != 201 {
+                    return;
+                }
+                let mut a = acked.lock().unwrap();
+                a.push(email);
+                count_tx.send_replace(a.len());
+            }
+        }));
+    }
+    tokio::time::timeout(Duration::from_secs(300), count_rx.wait_for(|n| *n >= 12))
+        .await
+        .expect("registrations acknowledged within 5 minutes")
+        .unwrap();
+    first.kill().unwrap(); // SIGKILL, with writes in flight
+    first.wait().unwrap();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let unsent = |app: &TestApp| -> i64 {
+        let mut conn = app.pool.get().unwrap();
+        outbox::table
+            .filter(outbox::sent_at.is_null())
+            .count()
+            .get_result(&mut *conn)
+            .unwrap()
+    };
+    assert!(
+        unsent(&app) >= acked.len() as i64,
+        "the mail waits in the outbox"
+    );
+    assert_eq!(mailbox.all().len(), 0, "nothing was sent before the kill");
+
+    // Two instances start and share the sending: each message goes once.
+    let (port_a, port_b) = (free_port(), free_port());
+    let settings = [
+        ("REGISTRY_SMTP_URL", smtp.as_str()),
+        ("REGISTRY_MAIL_INTERVAL", "20ms"),
+    ];
+    let mut a = start_with(&app, port_a, &settings);
+    let mut b = start_with(&app, port_b, &settings);
+    for email in &acked {
+        mailbox
+            .wait_for("the confirmation of an acknowledged registration", |m| {
+                m.to().contains(email.as_str()) && m.kind() == "confirm_address"
+            })
+            .await;
+    }
+    let started = std::time::Instant::now();
+    while unsent(&app) > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the outbox empties"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for child in [&mut a, &mut b] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let arrived = mailbox.all();
+    let mut ids: Vec<&str> = arrived
+        .iter()
+        .filter_map(|m| m.header("Message-ID"))
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no message was sent twice");
+    for email in &acked {
+        assert_eq!(mailbox.count(email, "confirm_address"), 1, "{email}");
+    }
+    let sent: i64 = {
+        let mut conn = app.pool.get().unwrap();
+        outbox::table.count().get_result(&mut *conn).unwrap()
+    };
+    assert_eq!(sent as usize, total, "every committed message arrived");
 }
