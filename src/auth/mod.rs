@@ -160,6 +160,13 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
     let Some(token) = bearer(&req)? else {
         return Ok(None);
     };
+    caller_of(&req, &token).await.map(Some)
+}
+
+/// Who `token` (sent with `req`, as a bearer token or a page's session cookie) belongs
+/// to: the same checks for both.
+pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> {
+    let token = token.to_owned();
     let missing = || ApiError::Internal(anyhow::anyhow!("the token verifier is not set up"));
     let keys = req
         .app_data::<web::Data<Keys>>()
@@ -215,7 +222,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
             ));
         }
     };
-    Ok(Some(match (claims.role, claims.supplier_id) {
+    Ok(match (claims.role, claims.supplier_id) {
         (Role::Supplier, Some(id)) => Caller::Supplier {
             id,
             jti: claims.jti,
@@ -229,7 +236,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
             ));
         }
         (Role::Admin, _) => Caller::Admin { jti: claims.jti },
-    }))
+    })
 }
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;

@@ -150,15 +150,26 @@ pub struct Session {
     pub memberships: Vec<MemberRow>,
 }
 
+/// Which membership a sign-in is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Choice {
+    /// This supplier's.
+    Named(SupplierId),
+    /// The only one; several are an error naming `supplier_id`.
+    Only,
+    /// The oldest (the pages, which offer the others once signed in).
+    First,
+}
+
 /// Uses a sign-in link (once): confirms the address and gives a session token for the
-/// membership of `supplier`, or the only one. 401 for a link that is unknown, used or
-/// expired; 422 when the address is a member of several suppliers and none is named.
+/// membership chosen. 401 for a link that is unknown, used or expired; 422 when the
+/// address is a member of several suppliers and none is named.
 pub fn confirm_sign_in(
     conn: &mut DbConn,
     keys: &Keys,
     issuer: &str,
     link_secret: &str,
-    supplier: Option<SupplierId>,
+    choice: Choice,
     at: NaiveDateTime,
 ) -> ApiResult<Session> {
     let refused = || {
@@ -172,11 +183,11 @@ pub fn confirm_sign_in(
     }
     let email = sign_in::take(conn, &hash(secret), at)?.ok_or_else(refused)?;
     let memberships = members::with_email(conn, &email)?;
-    let member = match supplier {
-        Some(id) => memberships.iter().find(|m| m.supplier_id == id),
-        None if memberships.len() == 1 => memberships.first(),
-        None if memberships.is_empty() => None,
-        None => {
+    let member = match choice {
+        Choice::Named(id) => memberships.iter().find(|m| m.supplier_id == id),
+        Choice::First => memberships.first(),
+        Choice::Only if memberships.len() <= 1 => memberships.first(),
+        Choice::Only => {
             return Err(ApiError::field(
                 "supplier_id",
                 format!(

@@ -503,3 +503,171 @@ async fn the_operator_hands_a_record_to_a_new_owner() {
         "{actions:?}"
     );
 }
+
+/// The signed-in pages: a link from the email, a button, a cookie; forms that need the
+/// session's form token; signing out ends the session.
+#[tokio::test]
+async fn a_member_manages_the_record_in_the_signed_in_pages() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox).await;
+    let email = "pages@pages.example";
+    let (id, _) = register(&app, "Pages Ltd", email).await;
+    let page = app.get("/account").await;
+    assert_eq!(page.status(), 303, "not signed in");
+    assert_eq!(page.headers()["location"], "/sign-in");
+
+    let res = app
+        .http
+        .post(app.url("/sign-in"))
+        .form(&[("email", email)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Check your email"));
+    let mail = mailbox
+        .wait_for("the link", |m| {
+            m.to().contains(email) && m.kind() == "sign_in"
+        })
+        .await;
+    let token = mail.link_token();
+    // Following the link shows a button and uses nothing up.
+    let confirm = app.get(&format!("/sign-in/confirm?token={token}")).await;
+    assert_eq!(confirm.status(), 200);
+    assert_eq!(confirm.headers()["referrer-policy"], "no-referrer");
+    let res = app
+        .http
+        .post(app.url("/sign-in/confirm"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account");
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let get = |path: &str| {
+        app.http
+            .get(app.url(path))
+            .header("Cookie", cookie.clone())
+            .send()
+    };
+    let page = get("/account").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Pages Ltd") && html.contains("Signed in as pages@pages.example"));
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        app.http
+            .post(app.url(path))
+            .header("Cookie", cookie.clone())
+            .form(&form)
+            .send()
+    };
+
+    // Without the form token (a page of another site): refused, nothing changes.
+    let res = post(
+        "/account/profile",
+        vec![
+            ("website", "https://evil.example"),
+            ("description", "Hijacked."),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_ne!(app.supplier(&id).await["description"], "Hijacked.");
+
+    let res = post(
+        "/account/profile",
+        vec![
+            ("csrf", &csrf),
+            ("website", "https://pages.example"),
+            ("description", "Care planning, edited on the page."),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account?done=profile");
+    assert_eq!(
+        app.supplier(&id).await["description"],
+        "Care planning, edited on the page."
+    );
+
+    // A wrong field comes back on the page, named.
+    let res = post(
+        "/account/evidence",
+        vec![
+            ("csrf", &csrf),
+            ("url", "not a link"),
+            ("title", "Policy"),
+            ("kind", "policy"),
+            ("commitments", "safety"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("url"));
+    let res = post(
+        "/account/evidence",
+        vec![
+            ("csrf", &csrf),
+            ("url", "https://pages.example/ai-policy"),
+            ("title", "AI policy"),
+            ("kind", "policy"),
+            ("commitments", "safety"),
+            ("commitments", "transparency"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let view = app.supplier(&id).await;
+    assert_eq!(
+        view["evidence"][0]["commitments"],
+        json!(["safety", "transparency"])
+    );
+
+    let res = post(
+        "/account/members",
+        vec![
+            ("csrf", &csrf),
+            ("name", "Pat Page"),
+            ("email", "pat@pages.example"),
+            ("role", "editor"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    mailbox
+        .wait_for("the invitation", |m| {
+            m.to().contains("pat@pages.example") && m.kind() == "invited"
+        })
+        .await;
+
+    // Signing out ends the session everywhere: the cookie no longer opens the page.
+    let res = post("/sign-out", vec![("csrf", &csrf)]).await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(get("/account").await.unwrap().status(), 303);
+}

@@ -102,7 +102,8 @@ pub async fn confirm(state: State, body: Json<SignInConfirm>) -> ApiResult<HttpR
                 &state2.keys,
                 &state2.config.public_url,
                 &r.token,
-                r.supplier_id,
+                r.supplier_id
+                    .map_or(accounts::Choice::Only, accounts::Choice::Named),
                 now(),
             )
         })

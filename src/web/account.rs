@@ -1,0 +1,726 @@
+//! The signed-in area: members sign in with a link sent by email and manage their
+//! record: profile, statements, evidence and (owners) members. Server-rendered forms,
+//! no JavaScript. The session is the same token the API gives on signing in, held in
+//! an HttpOnly, SameSite=Strict cookie; every form carries a token derived from the
+//! session that a page of another site cannot know.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use sha2::{Digest, Sha256};
+
+use super::{html, render, too_many_requests_page};
+use crate::auth::{self, Caller};
+use crate::db::models::members::{self, MemberRow};
+use crate::db::models::{now, pledge, tokens};
+use crate::domain::account::{MemberRole, TokenKind};
+use crate::domain::evidence::EvidenceKind;
+use crate::domain::{EvidenceId, MemberId, SupplierId};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ratelimit::SignInQuota;
+use crate::state::State;
+use crate::usecases::{accounts, evidence, profile, signature};
+use crate::views::supplier::SupplierView;
+
+const COOKIE: &str = "registry_session";
+
+pub enum SignInStage {
+    Ask,
+    Sent,
+    Confirm,
+    Refused,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    stage: SignInStage,
+    email: String,
+    error: Option<String>,
+    token: String,
+    minutes: i64,
+}
+
+impl SignInPage {
+    fn new(stage: SignInStage) -> Self {
+        SignInPage {
+            stage,
+            email: String::new(),
+            error: None,
+            token: String::new(),
+            minutes: accounts::LINK_MINUTES,
+        }
+    }
+}
+
+/// A page that holds or asks for something private: never stored by a cache, never
+/// sent on as a referrer.
+fn private(status: StatusCode, body: String) -> HttpResponse {
+    let mut res = html(status, body);
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// The fields of a submitted form, in order (a name may repeat).
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Form {
+        Form(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// A submitted form, as a handler argument.
+pub struct Posted(Form);
+
+impl actix_web::FromRequest for Posted {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(Posted(Form::parse(&bytes.await?))) })
+    }
+}
+
+fn cookie(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn session_cookie(state: &State, value: &str, max_age: i64) -> String {
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+}
+
+/// The form token of a session: derived from its id, which only the session's
+/// holder (through the HttpOnly cookie) and the registry know.
+fn csrf_of(jti: &str) -> String {
+    Sha256::digest(format!("form:{jti}").as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A member signed in on the pages.
+struct Session {
+    caller: Caller,
+    supplier: SupplierId,
+    member: MemberId,
+    role: MemberRole,
+    jti: String,
+}
+
+impl Session {
+    async fn of(req: &HttpRequest) -> Option<Session> {
+        let token = cookie(req)?;
+        match auth::caller_of(req, &token).await.ok()? {
+            caller @ Caller::Supplier {
+                id,
+                kind: TokenKind::Session,
+                member: Some((member, role)),
+                ..
+            } => {
+                let jti = match &caller {
+                    Caller::Supplier { jti, .. } => jti.clone(),
+                    Caller::Admin { jti } => jti.clone(),
+                };
+                Some(Session {
+                    caller,
+                    supplier: id,
+                    member,
+                    role,
+                    jti,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn csrf(&self) -> String {
+        csrf_of(&self.jti)
+    }
+}
+
+/// The sign-in page.
+#[utoipa::path(operation_id = "getSignInPage", tag = "pages",
+    responses((status = 200, description = "HTML form asking for an email address", content_type = "text/html")))]
+#[get("/sign-in")]
+pub async fn sign_in_page() -> ApiResult<HttpResponse> {
+    Ok(private(
+        StatusCode::OK,
+        render(&SignInPage::new(SignInStage::Ask))?,
+    ))
+}
+
+/// Ask for a sign-in link from the page; the answer never says whether the address is
+/// known.
+#[utoipa::path(operation_id = "postSignInPage", tag = "pages",
+    responses(
+        (status = 200, description = "HTML: check your email", content_type = "text/html"),
+        (status = 422, description = "HTML: not an email address", content_type = "text/html"),
+        (status = 429, description = "HTML: too many links asked for", content_type = "text/html"),
+    ))]
+#[post("/sign-in")]
+pub async fn sign_in_ask(
+    state: State,
+    _quota: SignInQuota,
+    body: Posted,
+) -> ApiResult<HttpResponse> {
+    let email = body.0.get("email");
+    let asked = email.clone();
+    let result = state
+        .tx(move |conn| accounts::request_sign_in(conn, &asked, now()))
+        .await;
+    let mut page = SignInPage::new(SignInStage::Sent);
+    page.email = email.trim().to_owned();
+    match result {
+        Ok(()) => Ok(private(StatusCode::OK, render(&page)?)),
+        Err(ApiError::Validation(errors)) => {
+            page.stage = SignInStage::Ask;
+            page.error = errors
+                .first()
+                .map(|e| format!("the email address {}", e.message));
+            Ok(private(StatusCode::UNPROCESSABLE_ENTITY, render(&page)?))
+        }
+        Err(ApiError::TooManyRequests(wait)) => Ok(too_many_requests_page(wait)),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// Where a sign-in link leads: a button, so that a mail scanner following the link
+/// does not use it up.
+#[utoipa::path(operation_id = "getSignInConfirmPage", tag = "pages",
+    params(("token" = String, Query, description = "The secret of the sign-in link")),
+    responses((status = 200, description = "HTML page with a button that signs in", content_type = "text/html")))]
+#[get("/sign-in/confirm")]
+pub async fn confirm_page(q: web::Query<LinkQuery>) -> ApiResult<HttpResponse> {
+    let mut page = SignInPage::new(SignInStage::Confirm);
+    page.token = q.into_inner().token;
+    Ok(private(StatusCode::OK, render(&page)?))
+}
+
+/// Use a sign-in link from the page: sets the session cookie.
+#[utoipa::path(operation_id = "postSignInConfirmPage", tag = "pages",
+    responses(
+        (status = 303, description = "Signed in: to the account page"),
+        (status = 401, description = "HTML: the link is unknown, used or expired", content_type = "text/html"),
+    ))]
+#[post("/sign-in/confirm")]
+pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
+    let token = body.0.get("token");
+    let state2 = state.clone();
+    let result = state
+        .tx(move |conn| {
+            accounts::confirm_sign_in(
+                conn,
+                &state2.keys,
+                &state2.config.public_url,
+                &token,
+                accounts::Choice::First,
+                now(),
+            )
+        })
+        .await;
+    match result {
+        Ok(session) => {
+            tracing::info!(member_id = %session.member.id, "signed in on the pages");
+            let mut res = see_other("/account");
+            let value = session_cookie(
+                &state,
+                &session.token.token,
+                accounts::SESSION.num_seconds(),
+            );
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                header::HeaderValue::from_str(&value).map_err(|e| ApiError::Internal(e.into()))?,
+            );
+            Ok(res)
+        }
+        Err(ApiError::Unauthorized(_)) => Ok(private(
+            StatusCode::UNAUTHORIZED,
+            render(&SignInPage::new(SignInStage::Refused))?,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+pub struct MemberLine {
+    id: MemberId,
+    name: String,
+    email: String,
+    role: MemberRole,
+    confirmed: bool,
+}
+
+pub struct EvidenceLine {
+    id: String,
+    title: String,
+    url: String,
+    health: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    name: String,
+    slug: String,
+    status: String,
+    status_label: String,
+    member_email: String,
+    member_role: MemberRole,
+    owner: bool,
+    csrf: String,
+    notice: Option<&'static str>,
+    errors: Vec<(String, String)>,
+    website: String,
+    description: String,
+    version: String,
+    signatory_name: String,
+    signatory_role: String,
+    /// (code, title, current statement) for each commitment of the current version.
+    statements: Vec<(String, String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    evidence: Vec<EvidenceLine>,
+    members: Vec<MemberLine>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+fn notice(key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "profile" => "Your profile is saved.",
+        "statements" => "Signed with your statements.",
+        "evidence" => "The link is added. The registry will check it soon.",
+        "retired" => "The link is removed from your record.",
+        "member" => "The member is added and told by email.",
+        "removed" => "The member is removed.",
+        _ => return None,
+    })
+}
+
+/// The account page, with `errors` from a form that was refused.
+async fn account(
+    state: &State,
+    s: &Session,
+    done: Option<&str>,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> ApiResult<HttpResponse> {
+    let (supplier, member) = (s.supplier, s.member);
+    let (view, current, members, me): (
+        SupplierView,
+        Vec<pledge::CommitmentRow>,
+        Vec<MemberRow>,
+        Option<MemberRow>,
+    ) = state
+        .db(move |conn| {
+            let row = crate::lookup::get_or_404(conn, supplier)?;
+            let view = SupplierView::load(conn, row, true)?;
+            let current = match pledge::current(conn)? {
+                Some(v) => pledge::commitments_of(conn, &v.version)?,
+                None => Vec::new(),
+            };
+            let list = members::of_supplier(conn, supplier)?;
+            let me = members::get(conn, supplier, member)?;
+            Ok((view, current, list, me))
+        })
+        .await?;
+    let said: BTreeMap<String, String> = view
+        .signature
+        .iter()
+        .flat_map(|s| s.statements.iter())
+        .map(|st| (st.commitment.clone(), st.statement.clone()))
+        .collect();
+    let page = AccountPage {
+        name: view.name.clone(),
+        slug: view.slug.clone(),
+        status: view.status.as_str().to_owned(),
+        status_label: super::words::status_label(view.status).to_owned(),
+        member_email: me.as_ref().map(|m| m.email.clone()).unwrap_or_default(),
+        member_role: s.role,
+        owner: s.role == MemberRole::Owner,
+        csrf: s.csrf(),
+        notice: notice(done),
+        errors,
+        website: view.website.clone(),
+        description: view.description.clone(),
+        version: current
+            .first()
+            .map(|c| c.version.clone())
+            .unwrap_or_default(),
+        signatory_name: view
+            .signature
+            .as_ref()
+            .map(|s| s.signatory_name.clone())
+            .unwrap_or_default(),
+        signatory_role: view
+            .signature
+            .as_ref()
+            .map(|s| s.signatory_role.clone())
+            .unwrap_or_default(),
+        statements: current
+            .iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    c.title.clone(),
+                    said.get(&c.code).cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        kinds: EvidenceKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.meaning()))
+            .collect(),
+        evidence: view
+            .evidence
+            .iter()
+            .map(|e| EvidenceLine {
+                id: e.id.clone(),
+                title: e.title.clone(),
+                url: e.url.clone(),
+                health: super::words::health_words(e.health.status).to_owned(),
+            })
+            .collect(),
+        members: members
+            .into_iter()
+            .map(|m| MemberLine {
+                id: m.id,
+                name: m.name,
+                email: m.email,
+                role: m.role,
+                confirmed: m.confirmed_at.is_some(),
+            })
+            .collect(),
+    };
+    Ok(private(status, render(&page)?))
+}
+
+/// The signed-in area.
+#[utoipa::path(operation_id = "getAccountPage", tag = "pages",
+    responses(
+        (status = 200, description = "HTML: the member's record and its forms", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+    ))]
+#[get("/account")]
+pub async fn account_page(
+    req: HttpRequest,
+    state: State,
+    q: web::Query<Notice>,
+) -> ApiResult<HttpResponse> {
+    let Some(s) = Session::of(&req).await else {
+        return Ok(see_other("/sign-in"));
+    };
+    account(&state, &s, q.done.as_deref(), Vec::new(), StatusCode::OK).await
+}
+
+/// What a form asks for, once the session and its form token are checked.
+enum Action {
+    Profile {
+        website: String,
+        description: String,
+    },
+    Statements(signature::Signing),
+    AddEvidence(evidence::NewEvidence),
+    RetireEvidence(EvidenceId),
+    AddMember(accounts::Invite),
+    RemoveMember(MemberId),
+}
+
+/// Runs a form's action for the signed-in member: 303 back to the account page with a
+/// notice, or the page again with what was wrong.
+async fn act(
+    req: &HttpRequest,
+    state: &State,
+    form: &Form,
+    done: &'static str,
+    action: impl FnOnce(&Session) -> Result<Action, ApiError>,
+) -> ApiResult<HttpResponse> {
+    let Some(s) = Session::of(req).await else {
+        return Ok(see_other("/sign-in"));
+    };
+    if form.get("csrf") != s.csrf() {
+        return Ok(private(
+            StatusCode::FORBIDDEN,
+            "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
+        ));
+    }
+    let action = match action(&s) {
+        Ok(a) => a,
+        Err(e) => return refused(state, &s, e).await,
+    };
+    let by = s.caller.by();
+    let (supplier, caller) = (s.supplier, s.caller.clone());
+    let months = state.config.reaffirm_months;
+    let result = state
+        .tx(move |conn| -> ApiResult<()> {
+            let at = now();
+            match action {
+                Action::Profile {
+                    website,
+                    description,
+                } => {
+                    caller.must_be(supplier)?;
+                    let change = profile::ProfileChange {
+                        website: Some(website),
+                        description: Some(description),
+                        ..Default::default()
+                    };
+                    profile::update(conn, &by, supplier, None, change, months).map(|_| ())
+                }
+                Action::Statements(signing) => {
+                    caller.must_be(supplier)?;
+                    signature::sign(conn, &by, supplier, signing, months).map(|_| ())
+                }
+                Action::AddEvidence(new) => {
+                    caller.must_be(supplier)?;
+                    evidence::add(conn, &by, supplier, new).map(|_| ())
+                }
+                Action::RetireEvidence(id) => {
+                    caller.must_be(supplier)?;
+                    evidence::retire(conn, &by, supplier, id)
+                }
+                Action::AddMember(invite) => {
+                    caller.must_own(supplier)?;
+                    let row = crate::lookup::get_or_404(conn, supplier)?;
+                    let inviter = match &caller {
+                        Caller::Supplier {
+                            member: Some((m, _)),
+                            ..
+                        } => members::get(conn, supplier, *m)?.map(|m| m.name),
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| row.name.clone());
+                    accounts::invite(conn, &row, &by, &inviter, invite, at).map(|_| ())
+                }
+                Action::RemoveMember(id) => {
+                    caller.must_own(supplier)?;
+                    accounts::remove(conn, supplier, &by, id, at)
+                }
+            }
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/account?done={done}"))),
+        Err(e) => refused(state, &s, e).await,
+    }
+}
+
+/// The account page again, saying why a form was refused.
+async fn refused(state: &State, s: &Session, e: ApiError) -> ApiResult<HttpResponse> {
+    let status = actix_web::ResponseError::status_code(&e);
+    let errors = match e {
+        ApiError::Validation(errors) => errors.into_iter().map(|f| (f.field, f.message)).collect(),
+        ApiError::Internal(_) | ApiError::Unavailable => return Err(e),
+        other => vec![("This change".to_owned(), other.to_string())],
+    };
+    account(state, s, None, errors, status).await
+}
+
+/// A form of the signed-in area. Every one needs the session and its form token.
+#[utoipa::path(operation_id = "postAccountForm", tag = "pages",
+    params(("form" = String, Path, description = "Which form: profile, statements, evidence or members")),
+    responses(
+        (status = 303, description = "Done (to the account page), or not signed in (to the sign-in page)"),
+        (status = 403, description = "HTML: the form's token is not this session's", content_type = "text/html"),
+        (status = 404, description = "No such form", content_type = "text/html"),
+        (status = 409, description = "HTML: the account page saying why the change is refused", content_type = "text/html"),
+        (status = 422, description = "HTML: the account page naming each field that is wrong", content_type = "text/html"),
+    ))]
+#[post("/account/{form}")]
+pub async fn account_form(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+    body: Posted,
+) -> ApiResult<HttpResponse> {
+    let form = body.0;
+    match path.as_str() {
+        "profile" => {
+            act(&req, &state, &form, "profile", |_| {
+                Ok(Action::Profile {
+                    website: form.get("website"),
+                    description: form.get("description"),
+                })
+            })
+            .await
+        }
+        "statements" => {
+            act(&req, &state, &form, "statements", |_| {
+                let statements = form
+                    .0
+                    .iter()
+                    .filter_map(|(n, v)| {
+                        n.strip_prefix("statement.")
+                            .map(|c| (c.to_owned(), v.clone()))
+                    })
+                    .collect();
+                Ok(Action::Statements(signature::Signing {
+                    signatory_name: form.get("signatory_name"),
+                    signatory_role: form.get("signatory_role"),
+                    pledge_version: None,
+                    statements,
+                }))
+            })
+            .await
+        }
+        "evidence" => {
+            act(&req, &state, &form, "evidence", |_| {
+                let kind = form
+                    .get("kind")
+                    .parse::<EvidenceKind>()
+                    .map_err(|m| ApiError::field("kind", m))?;
+                Ok(Action::AddEvidence(evidence::NewEvidence {
+                    url: form.get("url"),
+                    title: form.get("title"),
+                    kind,
+                    commitments: form.all("commitments"),
+                    scheme: None,
+                    reference: None,
+                    expires_on: None,
+                }))
+            })
+            .await
+        }
+        "members" => {
+            act(&req, &state, &form, "member", |_| {
+                let role = form
+                    .get("role")
+                    .parse::<MemberRole>()
+                    .map_err(|m| ApiError::field("role", m))?;
+                Ok(Action::AddMember(accounts::Invite {
+                    email: form.get("email"),
+                    name: form.get("name"),
+                    role,
+                }))
+            })
+            .await
+        }
+        _ => Ok(super::not_found_page(
+            "There is no such form.".into(),
+            String::new(),
+        )),
+    }
+}
+
+/// A form about one item of the signed-in area: removing a link or a member.
+#[utoipa::path(operation_id = "postAccountItemForm", tag = "pages",
+    params(
+        ("list" = String, Path, description = "evidence or members"),
+        ("item" = String, Path, format = Uuid, description = "The link's or the member's id"),
+        ("action" = String, Path, description = "retire (a link) or remove (a member)"),
+    ),
+    responses(
+        (status = 303, description = "Done (to the account page), or not signed in (to the sign-in page)"),
+        (status = 403, description = "HTML: the form's token is not this session's", content_type = "text/html"),
+        (status = 404, description = "No such form or item", content_type = "text/html"),
+        (status = 409, description = "HTML: the account page saying why the change is refused", content_type = "text/html"),
+    ))]
+#[post("/account/{list}/{item}/{action}")]
+pub async fn account_item_form(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<(String, String, String)>,
+    body: Posted,
+) -> ApiResult<HttpResponse> {
+    let form = body.0;
+    let (list, item, action) = path.into_inner();
+    match (list.as_str(), action.as_str()) {
+        ("evidence", "retire") => {
+            act(&req, &state, &form, "retired", |_| {
+                item.parse()
+                    .map(Action::RetireEvidence)
+                    .map_err(|_| ApiError::NotFound("no such link".into()))
+            })
+            .await
+        }
+        ("members", "remove") => {
+            act(&req, &state, &form, "removed", |_| {
+                item.parse()
+                    .map(Action::RemoveMember)
+                    .map_err(|_| ApiError::NotFound("no such member".into()))
+            })
+            .await
+        }
+        _ => Ok(super::not_found_page(
+            "There is no such form.".into(),
+            String::new(),
+        )),
+    }
+}
+
+/// Sign out: the session ends on every instance, and the cookie goes.
+#[utoipa::path(operation_id = "signOut", tag = "pages",
+    responses((status = 303, description = "Signed out: to the home page")))]
+#[post("/sign-out")]
+pub async fn sign_out(req: HttpRequest, state: State, body: Posted) -> ApiResult<HttpResponse> {
+    let form = body.0;
+    if let Some(s) = Session::of(&req).await
+        && form.get("csrf") == s.csrf()
+    {
+        let jti = s.jti.clone();
+        state
+            .tx(move |conn| Ok(tokens::revoke(conn, &jti).map(|_| ())?))
+            .await?;
+    }
+    let mut res = see_other("/");
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        header::HeaderValue::from_str(&session_cookie(&state, "", 0))
+            .map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    Ok(res)
+}
