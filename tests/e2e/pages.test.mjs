@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,7 @@ const bin = process.env.REGISTRY_BIN || join(root, "target", "debug", "pledge-re
 const shots = join(root, "target", "e2e");
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let server, browser, base;
+let server, browser, base, data;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -42,9 +42,9 @@ async function waitReady(url) {
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  const data = mkdtempSync(join(tmpdir(), "registry-e2e-"));
+  data = mkdtempSync(join(tmpdir(), "registry-e2e-"));
   const port = await freePort();
-  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off", REGISTRY_RATE_LIMIT_READS: "off" };
+  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_PUBLIC_URL: `http://127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off", REGISTRY_RATE_LIMIT_READS: "off", REGISTRY_MAIL_INTERVAL: "100ms" };
   execFileSync(bin, ["seed-demo", "--count", "40"], { env, stdio: "ignore" });
   server = spawn(bin, ["serve"], { env, stdio: "ignore" });
   base = `http://127.0.0.1:${port}`;
@@ -116,4 +116,81 @@ test("the pages work on a phone and with the keyboard", async () => {
   await page.goto(`${base}/suppliers/no-such-supplier`);
   assert.match(await page.locator("h1").textContent(), /could not find/);
   await page.close();
+});
+
+// With no mail server the registry writes each message as an .eml file in the data
+// folder; the test reads the sign-in link from there, as a developer would.
+async function mailTo(address, kind) {
+  const dir = join(data, "mail");
+  for (let i = 0; i < 600; i++) {
+    if (existsSync(dir)) {
+      for (const name of readdirSync(dir).filter((n) => n.endsWith(`-${kind}.eml`))) {
+        const raw = readFileSync(join(dir, name), "utf8");
+        if (raw.includes(address)) {
+          return raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${kind} mail to ${address}`);
+}
+
+test("a supplier's office manager signs in from the email and edits the record", async () => {
+  const email = "office.manager@e2e-care.example";
+  const registered = await fetch(`${base}/api/v1/registrations`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "E2E Care Systems", website: "https://e2e-care.example", description: "Care planning.", products: ["Care planning"], contact_name: "Olive Manager", contact_email: email }),
+  });
+  assert.equal(registered.status, 201);
+  const mail = await mailTo(email, "confirm_address");
+  const link = mail.match(/http:\/\/127\.0\.0\.1:\d+\/sign-in\/confirm\?token=[A-Za-z0-9_-]+/)[0];
+
+  for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+    const page = await browser.newPage({ viewport, bypassCSP: true });
+    if (label === "desktop") {
+      await page.goto(link);
+      await audit(page, "sign-in button");
+      await page.getByRole("button", { name: "Sign in" }).click();
+    } else {
+      // A link works once: on the phone, ask for another from the sign-in page.
+      await page.goto(`${base}/sign-in`);
+      await audit(page, "sign-in page");
+      await page.getByLabel("Email address").fill(email);
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("text=Check your email");
+      const again = await mailTo(email, "sign_in");
+      await page.goto(again.match(/http:\/\/127\.0\.0\.1:\d+\/sign-in\/confirm\?token=[A-Za-z0-9_-]+/)[0]);
+      await page.getByRole("button", { name: "Sign in" }).click();
+    }
+    await page.waitForURL("**/account");
+    assert.match(await page.locator("h1").textContent(), /E2E Care Systems/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    assert.equal(overflow, false, `no sideways scrolling on the account page (${label})`);
+    await page.screenshot({ path: join(shots, `account-${label}.png`), fullPage: true });
+    await audit(page, `account page (${label})`);
+
+    if (label === "desktop") {
+      await page.getByLabel("What you do").fill("Care planning for home care, edited in the browser.");
+      await page.getByRole("button", { name: "Save the profile" }).click();
+      await page.waitForURL("**/account?done=profile");
+      assert.match(await page.getByRole("status").innerText(), /Your profile is saved/);
+      // A link the registry refuses comes back named, on an accessible page.
+      await page.getByLabel("Link address").fill("ftp://files.e2e-care.example/policy.pdf");
+      await page.getByLabel("Link title").fill("AI policy");
+      await page.getByRole("button", { name: "Add the link" }).click();
+      await page.waitForSelector("#errors");
+      assert.match(await page.locator("#errors").innerText(), /url/);
+      await page.screenshot({ path: join(shots, "account-error.png"), fullPage: true });
+      await audit(page, "account page with an error");
+      const record = await (await fetch(`${base}/api/v1/suppliers/e2e-care-systems`)).json();
+      assert.equal(record.description, "Care planning for home care, edited in the browser.");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(`${base}/`);
+      await page.goto(`${base}/account`);
+      await page.waitForURL("**/sign-in");
+    }
+    await page.close();
+  }
 });
