@@ -244,6 +244,56 @@ fn stored_records_match_the_tables(app: &TestApp, step: usize) {
     }
 }
 
+/// Every change of status a supplier's members must hear of is in the outbox once per
+/// member, and nothing else of those kinds is: the mail follows the public history.
+fn members_were_told_of_every_change(app: &TestApp, step: usize) {
+    use diesel::dsl::count_star;
+    use pledge_registry::db::schema::{members, outbox, status_events};
+    let mut conn = app.pool.get().unwrap();
+    let told = [
+        ("verified", "verified"),
+        ("suspended", "suspended"),
+        ("reinstated", "reinstated"),
+        ("lapsed", "lapsed"),
+    ];
+    let events: Vec<(String, String, i64)> = status_events::table
+        .group_by((status_events::supplier_id, status_events::event))
+        .select((
+            status_events::supplier_id,
+            status_events::event,
+            count_star(),
+        ))
+        .load(&mut *conn)
+        .unwrap();
+    let mails: Vec<(Option<String>, String, i64)> = outbox::table
+        .group_by((outbox::supplier_id, outbox::kind))
+        .select((outbox::supplier_id, outbox::kind, count_star()))
+        .load(&mut *conn)
+        .unwrap();
+    let people: Vec<(String, i64)> = members::table
+        .group_by(members::supplier_id)
+        .select((members::supplier_id, count_star()))
+        .load(&mut *conn)
+        .unwrap();
+    for (supplier, n) in &people {
+        for (event, kind) in told {
+            let happened = events
+                .iter()
+                .find(|(s, e, _)| s == supplier && e == event)
+                .map_or(0, |r| r.2);
+            let written = mails
+                .iter()
+                .find(|(s, k, _)| s.as_deref() == Some(supplier.as_str()) && k == kind)
+                .map_or(0, |r| r.2);
+            assert_eq!(
+                written,
+                happened * n,
+                "step {step}: {supplier} had {happened} {event} and {written} {kind} messages"
+            );
+        }
+    }
+}
+
 /// Random sequences of every kind of write, by the supplier, the operator and time,
 /// legal or not (the lifecycle and identity rules, evidence, a new pledge version,
 /// lapsing, a certification expiring): after each, every stored record equals the one
@@ -373,6 +423,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
             "step {step}: {status}"
         );
         stored_records_match_the_tables(&app, step);
+        members_were_told_of_every_change(&app, step);
         since = sync(&app, &mut mirror, since).await;
         let list = listed(&app).await;
         assert_eq!(mirror, list, "step {step}");
@@ -396,6 +447,21 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let mut conn = app.pool.get().unwrap();
     let (_, bad) = audit::verify(&mut conn).unwrap();
     assert_eq!(bad, None);
+    // The sequence told members of most kinds of change, so the check above had work.
+    let kinds: Vec<&str> = ["verified", "suspended", "reinstated", "lapsed"]
+        .into_iter()
+        .filter(|kind| {
+            use diesel::prelude::*;
+            use pledge_registry::db::schema::outbox;
+            outbox::table
+                .filter(outbox::kind.eq(*kind))
+                .count()
+                .get_result::<i64>(&mut *conn)
+                .unwrap()
+                > 0
+        })
+        .collect();
+    assert!(kinds.len() >= 3, "members were told only of {kinds:?}");
 }
 
 /// A mirror can start from an export and follow the feed from the position the export
