@@ -207,9 +207,12 @@ pub async fn sign_in_page() -> ApiResult<HttpResponse> {
 #[post("/sign-in")]
 pub async fn sign_in_ask(
     state: State,
-    _quota: SignInQuota,
+    quota: Result<SignInQuota, ApiError>,
     body: Posted,
 ) -> ApiResult<HttpResponse> {
+    if let Err(ApiError::TooManyRequests(wait)) = quota {
+        return Ok(too_many_requests_page(wait));
+    }
     let email = body.0.get("email");
     let asked = email.clone();
     let result = state

@@ -21,6 +21,8 @@ struct Page {
 
 #[derive(Debug, Deserialize)]
 pub struct Key {
+    /// A link without its key is an unknown link.
+    #[serde(default)]
     key: String,
 }
 
@@ -61,15 +63,16 @@ fn unknown() -> HttpResponse {
 #[get("/unsubscribe/{member_id}")]
 pub async fn ask(
     state: State,
-    path: web::Path<MemberId>,
+    path: web::Path<String>,
     q: web::Query<Key>,
 ) -> ApiResult<HttpResponse> {
-    Ok(
-        match member_email(&state, path.into_inner(), q.into_inner().key).await? {
-            Some(email) => private(html(StatusCode::OK, render(&Page { email, done: false })?)),
-            None => unknown(),
-        },
-    )
+    let Ok(id) = path.parse::<MemberId>() else {
+        return Ok(unknown());
+    };
+    Ok(match member_email(&state, id, q.into_inner().key).await? {
+        Some(email) => private(html(StatusCode::OK, render(&Page { email, done: false })?)),
+        None => unknown(),
+    })
 }
 
 /// Stop reminders: the button on the page, or a mail program's one-click request.
@@ -86,10 +89,13 @@ pub async fn ask(
 #[post("/unsubscribe/{member_id}")]
 pub async fn stop(
     state: State,
-    path: web::Path<MemberId>,
+    path: web::Path<String>,
     q: web::Query<Key>,
 ) -> ApiResult<HttpResponse> {
-    let (id, key) = (path.into_inner(), q.into_inner().key);
+    let Ok(id) = path.parse::<MemberId>() else {
+        return Ok(unknown());
+    };
+    let key = q.into_inner().key;
     let email = state
         .tx(move |conn| {
             if !members::reminders_off(conn, id, &key, now())? {
