@@ -44,6 +44,8 @@ pub struct Metrics {
     seconds: Family<Request, Counter<f64>>,
     suppliers: Family<ByStatus, Gauge>,
     evidence: Family<ByHealth, Gauge>,
+    mail_waiting: Gauge,
+    mail_given_up: Gauge,
     /// One scrape at a time sets the registry's counts and encodes them.
     scrape: Mutex<()>,
 }
@@ -65,6 +67,18 @@ impl Default for Metrics {
             "Live evidence links, by health",
             evidence.clone(),
         );
+        let mail_waiting = Gauge::default();
+        let mail_given_up = Gauge::default();
+        registry.register(
+            "registry_mail_waiting",
+            "Messages in the outbox not sent yet",
+            mail_waiting.clone(),
+        );
+        registry.register(
+            "registry_mail_given_up",
+            "Messages the registry gave up sending after its attempts (see the log)",
+            mail_given_up.clone(),
+        );
         registry.register(
             "registry_http_requests",
             "HTTP requests answered, by method, route and status",
@@ -81,6 +95,8 @@ impl Default for Metrics {
             seconds,
             suppliers,
             evidence,
+            mail_waiting,
+            mail_given_up,
             scrape: Mutex::new(()),
         }
     }
@@ -122,6 +138,8 @@ impl Metrics {
                 })
                 .set(*n);
         }
+        self.mail_waiting.set(counts.mail.0);
+        self.mail_given_up.set(counts.mail.1);
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);

@@ -73,12 +73,17 @@ fn ensure_installed() {
 
 impl Mailbox {
     pub fn start() -> Mailbox {
-        ensure_installed();
-        let dir = tempfile::tempdir().expect("maildir");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        Self::start_at(port)
+    }
+
+    /// A server on `port` (one the registry was already told of).
+    pub fn start_at(port: u16) -> Mailbox {
+        ensure_installed();
+        let dir = tempfile::tempdir().expect("maildir");
         let child = Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))

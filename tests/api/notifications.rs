@@ -379,3 +379,106 @@ async fn a_link_that_breaks_and_recovers_is_told_both_times() {
         })
         .await;
 }
+
+/// A mail server that is down is tried again, waiting longer each time, and the message
+/// arrives once it is back; a message that keeps failing is given up on, and counted.
+#[tokio::test]
+async fn mail_is_retried_until_the_server_is_back_and_given_up_on_after_its_attempts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(&[
+        ("REGISTRY_SMTP_URL", &url),
+        ("REGISTRY_MAIL_INTERVAL", "20ms"),
+        ("REGISTRY_MAIL_RETRY", "50ms"),
+        ("REGISTRY_MAIL_ATTEMPTS", "30"),
+    ])
+    .await;
+    let email = "patient@retry.example";
+    let mut body = registration("Retry Ltd");
+    body["contact_email"] = json!(email);
+    assert_eq!(
+        app.post("/api/v1/registrations", None, body).await.status(),
+        201
+    );
+    let state = || -> (i32, Option<String>, bool) {
+        let mut conn = app.pool.get().unwrap();
+        let (attempts, error, sent): (i32, Option<String>, Option<NaiveDateTime>) = outbox::table
+            .filter(outbox::recipient.eq(email))
+            .select((outbox::attempts, outbox::last_error, outbox::sent_at))
+            .first(&mut *conn)
+            .unwrap();
+        (attempts, error, sent.is_some())
+    };
+    let started = std::time::Instant::now();
+    while state().0 < 2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "attempts are made"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (_, error, sent) = state();
+    assert!(!sent && error.is_some_and(|e| !e.is_empty()));
+    let mailbox = Mailbox::start_at(port);
+    mailbox
+        .wait_for("the message, once the server is back", |m| {
+            m.to().contains(email)
+        })
+        .await;
+    let started = std::time::Instant::now();
+    while !state().2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "recorded as sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(mailbox.count(email, "confirm_address"), 1);
+    drop(mailbox);
+
+    // With the server gone for good, a message is given up on after its attempts.
+    let closed = TestApp::spawn_with(&[
+        ("REGISTRY_SMTP_URL", &url),
+        ("REGISTRY_MAIL_INTERVAL", "20ms"),
+        ("REGISTRY_MAIL_RETRY", "10ms"),
+        ("REGISTRY_MAIL_ATTEMPTS", "3"),
+    ])
+    .await;
+    let mut body = registration("Unlucky Ltd");
+    body["contact_email"] = json!("unlucky@retry.example");
+    assert_eq!(
+        closed
+            .post("/api/v1/registrations", None, body)
+            .await
+            .status(),
+        201
+    );
+    let given_up = || -> Option<(i32, bool)> {
+        let mut conn = closed.pool.get().unwrap();
+        outbox::table
+            .filter(outbox::recipient.eq("unlucky@retry.example"))
+            .filter(outbox::failed_at.is_not_null())
+            .select((outbox::attempts, outbox::sent_at.is_not_null()))
+            .first(&mut *conn)
+            .optional()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let (attempts, sent) = loop {
+        if let Some(done) = given_up() {
+            break done;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "given up on"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!((attempts, sent), (3, false));
+    let metrics = closed.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("registry_mail_given_up 1"), "{metrics}");
+}

@@ -10,6 +10,8 @@ pub struct RegistryCounts {
     pub suppliers_by_status: Vec<(String, i64)>,
     /// Live links only.
     pub evidence_by_health: Vec<(String, i64)>,
+    /// Messages waiting to be sent, and messages the registry gave up on.
+    pub mail: (i64, i64),
 }
 
 pub fn registry(conn: &mut DbConn) -> QueryResult<RegistryCounts> {
@@ -23,5 +25,6 @@ pub fn registry(conn: &mut DbConn) -> QueryResult<RegistryCounts> {
             .group_by(evidence::health)
             .select((evidence::health, diesel::dsl::count_star()))
             .load(conn)?,
+        mail: super::outbox::backlog(conn)?,
     })
 }
