@@ -65,7 +65,10 @@ impl TestApp {
                 .rsplit_once('/')
                 .map(|(b, _)| b.to_owned())
                 .unwrap_or(admin_url.clone());
-            env.insert("DATABASE_URL".into(), format!("{base}/{name}"));
+            // Loopback needs no TLS; without it no connection thread is inside OpenSSL
+            // when the test process exits (libpq's OpenSSL teardown at exit can crash a
+            // thread still using it, such as a pool re-opening a connection).
+            env.insert("DATABASE_URL".into(), format!("{base}/{name}?sslmode=disable"));
             pg_drop = Some((admin_url, name));
         }
         for (k, v) in settings {
