@@ -62,6 +62,24 @@ impl Caller {
         }
     }
 
+    /// The id of the token the caller used.
+    pub fn jti(&self) -> &str {
+        match self {
+            Caller::Admin { jti } | Caller::Supplier { jti, .. } => jti,
+        }
+    }
+
+    /// The member signed in, for a member's session.
+    pub fn member(&self) -> Option<MemberId> {
+        match self {
+            Caller::Supplier {
+                member: Some((m, _)),
+                ..
+            } => Some(*m),
+            _ => None,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         matches!(self, Caller::Admin { .. })
     }

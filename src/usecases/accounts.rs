@@ -241,15 +241,22 @@ pub struct Invite {
     pub role: MemberRole,
 }
 
-/// Adds a member and tells them; 409 when the address is a member already.
+/// Adds a member and tells them who added them (the member `inviter`, or else the
+/// supplier); 404 for an unknown supplier, 409 when the address is a member already.
 pub fn invite(
     conn: &mut DbConn,
-    supplier: &SupplierRow,
+    supplier: SupplierId,
     by: &By,
-    inviter: &str,
+    inviter: Option<MemberId>,
     invite: Invite,
     at: NaiveDateTime,
 ) -> ApiResult<MemberRow> {
+    let supplier = &crate::lookup::get_or_404(conn, supplier)?;
+    let inviter = match inviter {
+        Some(m) => members::get(conn, supplier.id, m)?.map(|m| m.name),
+        None => None,
+    }
+    .unwrap_or_else(|| supplier.name.clone());
     let (email, name) = Validator::default().finish((
         field("email", member_email(&invite.email)),
         field("name", text::bounded(&invite.name, 1, 200)),
@@ -263,7 +270,7 @@ pub fn invite(
     let member = new_member(supplier.id, email, name, invite.role, &by.actor, at);
     members::insert(conn, &member)?;
     member_audit(conn, by, "member.added", &member, None, at)?;
-    let letter = letters::invited(&supplier.name, member.role.as_str(), inviter);
+    let letter = letters::invited(&supplier.name, member.role.as_str(), &inviter);
     notify::member_letter(
         conn,
         supplier,

@@ -127,13 +127,25 @@ fn cookie(req: &HttpRequest) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-fn session_cookie(state: &State, value: &str, max_age: i64) -> String {
+/// `res` with the session cookie set to `value` for `max_age` seconds (0: removed).
+fn with_session_cookie(
+    mut res: HttpResponse,
+    state: &State,
+    value: &str,
+    max_age: i64,
+) -> ApiResult<HttpResponse> {
     let secure = if state.config.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
-    format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+    let cookie =
+        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        header::HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    Ok(res)
 }
 
 /// The form token of a session: derived from its id, which only the session's
@@ -163,19 +175,13 @@ impl Session {
                 kind: TokenKind::Session,
                 member: Some((member, role)),
                 ..
-            } => {
-                let jti = match &caller {
-                    Caller::Supplier { jti, .. } => jti.clone(),
-                    Caller::Admin { jti } => jti.clone(),
-                };
-                Some(Session {
-                    caller,
-                    supplier: id,
-                    member,
-                    role,
-                    jti,
-                })
-            }
+            } => Some(Session {
+                jti: caller.jti().to_owned(),
+                caller,
+                supplier: id,
+                member,
+                role,
+            }),
             _ => None,
         }
     }
@@ -277,17 +283,12 @@ pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
     match result {
         Ok(session) => {
             tracing::info!(member_id = %session.member.id, "signed in on the pages");
-            let mut res = see_other("/account");
-            let value = session_cookie(
+            with_session_cookie(
+                see_other("/account"),
                 &state,
                 &session.token.token,
                 accounts::SESSION.num_seconds(),
-            );
-            res.headers_mut().insert(
-                header::SET_COOKIE,
-                header::HeaderValue::from_str(&value).map_err(|e| ApiError::Internal(e.into()))?,
-            );
-            Ok(res)
+            )
         }
         Err(ApiError::Unauthorized(_)) => Ok(private(
             StatusCode::UNAUTHORIZED,
@@ -538,16 +539,7 @@ async fn act(
                 }
                 Action::AddMember(invite) => {
                     caller.must_own(supplier)?;
-                    let row = crate::lookup::get_or_404(conn, supplier)?;
-                    let inviter = match &caller {
-                        Caller::Supplier {
-                            member: Some((m, _)),
-                            ..
-                        } => members::get(conn, supplier, *m)?.map(|m| m.name),
-                        _ => None,
-                    }
-                    .unwrap_or_else(|| row.name.clone());
-                    accounts::invite(conn, &row, &by, &inviter, invite, at).map(|_| ())
+                    accounts::invite(conn, supplier, &by, caller.member(), invite, at).map(|_| ())
                 }
                 Action::RemoveMember(id) => {
                     caller.must_own(supplier)?;
@@ -719,11 +711,5 @@ pub async fn sign_out(req: HttpRequest, state: State, body: Posted) -> ApiResult
             .tx(move |conn| Ok(tokens::revoke(conn, &jti).map(|_| ())?))
             .await?;
     }
-    let mut res = see_other("/");
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        header::HeaderValue::from_str(&session_cookie(&state, "", 0))
-            .map_err(|e| ApiError::Internal(e.into()))?,
-    );
-    Ok(res)
+    with_session_cookie(see_other("/"), &state, "", 0)
 }

@@ -107,17 +107,9 @@ async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_o
     assert!(again["detail"].as_str().unwrap().contains("used already"));
 
     // The session works on the member's own record, private fields included.
-    let res = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/suppliers/{id}/members"),
-            Some(&token),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let members: Value = res.json().await.unwrap();
+    let members = app
+        .get_json_as(&format!("/api/v1/suppliers/{id}/members"), &token)
+        .await;
     assert_eq!(members["items"].as_array().unwrap().len(), 1);
 
     // Signing in again later, by a new link.
@@ -271,14 +263,7 @@ async fn owners_manage_members_and_tokens_and_editors_cannot() {
     let write: Value = create("write", 730).await.json().await.unwrap();
     let read_token = read["token"].as_str().unwrap();
     let write_token = write["token"].as_str().unwrap();
-    let listed: Value = app
-        .req(Method::GET, &path("/tokens"), Some(&owner))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json_as(&path("/tokens"), &owner).await;
     let items = listed["items"].as_array().unwrap();
     assert!(!listed.to_string().contains(read_token));
     let names: Vec<&str> = items.iter().filter_map(|t| t["name"].as_str()).collect();
@@ -388,14 +373,7 @@ async fn owners_manage_members_and_tokens_and_editors_cannot() {
         )
         .await;
     problem(res, 401).await;
-    let members: Value = app
-        .req(Method::GET, &path("/members"), Some(&owner))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let members: Value = app.get_json_as(&path("/members"), &owner).await;
     let owner_id = members["items"][0]["id"].as_str().unwrap().to_owned();
     let res = app
         .send(
@@ -460,17 +438,8 @@ async fn the_operator_hands_a_record_to_a_new_owner() {
         .await;
     let session = sign_in(&app, &mailbox, "successor@handover.example").await;
     let members: Value = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/suppliers/{id}/members"),
-            Some(&session),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json_as(&format!("/api/v1/suppliers/{id}/members"), &session)
+        .await;
     let roles: Vec<(String, String)> = members["items"]
         .as_array()
         .unwrap()

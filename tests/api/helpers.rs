@@ -68,7 +68,10 @@ impl TestApp {
             // Loopback needs no TLS; without it no connection thread is inside OpenSSL
             // when the test process exits (libpq's OpenSSL teardown at exit can crash a
             // thread still using it, such as a pool re-opening a connection).
-            env.insert("DATABASE_URL".into(), format!("{base}/{name}?sslmode=disable"));
+            env.insert(
+                "DATABASE_URL".into(),
+                format!("{base}/{name}?sslmode=disable"),
+            );
             pg_drop = Some((admin_url, name));
         }
         for (k, v) in settings {
@@ -140,6 +143,17 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// A read with `token`, as JSON; asserts a 200.
+    pub async fn get_json_as(&self, path: &str, token: &str) -> Value {
+        let res = self
+            .req(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
     }
 
     pub async fn get_json(&self, path: &str) -> Value {

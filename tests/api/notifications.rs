@@ -5,7 +5,6 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use pledge_registry::db::schema::{outbox, signatures};
 use pledge_registry::jobs::{lapse, reminders};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::fixture::Fixture;
@@ -178,17 +177,8 @@ async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() 
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Stop reminders"));
     let members: Value = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/suppliers/{}/members", s.id),
-            Some(&s.token),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json_as(&format!("/api/v1/suppliers/{}/members", s.id), &s.token)
+        .await;
     assert_eq!(members["items"][0]["reminders"], true);
     // The mail program's one-click request (RFC 8058).
     let res = app
@@ -201,17 +191,8 @@ async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() 
         .unwrap();
     assert_eq!(res.status(), 200);
     let members: Value = app
-        .req(
-            Method::GET,
-            &format!("/api/v1/suppliers/{}/members", s.id),
-            Some(&s.token),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json_as(&format!("/api/v1/suppliers/{}/members", s.id), &s.token)
+        .await;
     assert_eq!(members["items"][0]["reminders"], false);
     reminders::run_once(&instance.database, by - Duration::days(6))
         .await

@@ -73,15 +73,14 @@ pub async fn add(
     caller.must_own(id)?;
     let by = caller.by();
     let r = body.0;
+    let inviter = caller.member();
     let member = state
         .tx(move |conn| {
-            let supplier = crate::lookup::get_or_404(conn, id)?;
-            let inviter = members_name(conn, &caller)?.unwrap_or_else(|| supplier.name.clone());
             accounts::invite(
                 conn,
-                &supplier,
+                id,
                 &by,
-                &inviter,
+                inviter,
                 accounts::Invite {
                     email: r.email,
                     name: r.name,
@@ -100,18 +99,6 @@ pub async fn add(
             ),
         ))
         .json(Member::from(member)))
-}
-
-/// The name of the member calling, if a member is.
-fn members_name(conn: &mut crate::db::DbConn, caller: &Caller) -> ApiResult<Option<String>> {
-    Ok(match caller {
-        Caller::Supplier {
-            id,
-            member: Some((member, _)),
-            ..
-        } => members::get(conn, *id, *member)?.map(|m| m.name),
-        _ => None,
-    })
 }
 
 /// A member's new role.
