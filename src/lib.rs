@@ -27,3 +27,4 @@ pub mod state;
 pub mod usecases;
 pub mod views;
 pub mod web;
+pub mod webhooks;

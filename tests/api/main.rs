@@ -24,3 +24,4 @@ mod security;
 mod service;
 mod signature;
 mod suppliers;
+mod webhooks;
