@@ -2,6 +2,7 @@
 //! show, built from the tables in one place.
 
 pub mod accounts;
+pub mod changes;
 pub mod history;
 pub mod pagination;
 pub mod pledge;

@@ -1,5 +1,4 @@
 use actix_web::{HttpRequest, HttpResponse, get};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -9,7 +8,7 @@ use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
 use crate::state::State;
 use crate::views::pagination;
-use crate::views::supplier::SupplierSummary;
+use crate::views::changes::Change;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -24,26 +23,6 @@ pub struct ChangesParams {
 }
 
 impl crate::http::extract::QueryParams for ChangesParams {}
-
-/// One public change.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Change {
-    /// Audit sequence number: strictly increasing, the same as in the verifiable log.
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    /// What happened: `supplier.registered`, `supplier.profile_updated`,
-    /// `supplier.verified`, `supplier.verification_ended`,
-    /// `supplier.company_number_refused`, `signature.<event>`, `evidence.added`,
-    /// `evidence.updated`, `evidence.retired`, `evidence.health_changed`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[schema(format = Uuid)]
-    pub supplier_id: String,
-    /// The thing that changed (a supplier, signature or evidence id).
-    pub entity_id: String,
-    /// The supplier as the public list showed it right after this change.
-    pub supplier: SupplierSummary,
-}
 
 /// A page of the change feed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,30 +66,7 @@ pub async fn changes(
             let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
             let items = rows
                 .into_iter()
-                .map(|r| {
-                    // A public entry always carries its supplier: one that does not, or
-                    // cannot be read, is damage to report, never a change to leave out.
-                    let damaged =
-                        |why: &str| ApiError::Internal(anyhow::anyhow!("change {} {why}", r.seq));
-                    let json = r
-                        .public_json
-                        .as_deref()
-                        .ok_or_else(|| damaged("has no view"))?;
-                    let supplier = serde_json::from_str(json)
-                        .map_err(|e| damaged(&format!("has an unreadable view: {e}")))?;
-                    let supplier_id = r
-                        .supplier_id
-                        .clone()
-                        .ok_or_else(|| damaged("names no supplier"))?;
-                    Ok(Change {
-                        seq: r.seq,
-                        at: r.at.and_utc(),
-                        kind: r.action,
-                        supplier_id,
-                        entity_id: r.entity_id,
-                        supplier,
-                    })
-                })
+                .map(Change::of)
                 .collect::<ApiResult<Vec<_>>>()?;
             Ok((
                 ChangePage {
