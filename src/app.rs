@@ -24,6 +24,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
         state.database.clone(),
         state.checker.clone(),
         state.mailer.clone(),
+        state.webhooks.clone(),
         &state.config,
     );
     let doc = Arc::new(routes::api_doc(&state.config.public_url));

@@ -77,6 +77,11 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         records: crate::record_cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         mailer: std::sync::Arc::new(crate::mail::Mailer::new(&config.mail, &config.public_url)?),
+        webhooks: std::sync::Arc::new(crate::webhooks::send::Sender::new(
+            config.checker.connect_timeout,
+            config.webhooks.timeout,
+            config.checker.allow_loopback,
+        )?),
         config,
         keys: std::sync::Arc::new(keys),
     })

@@ -120,6 +120,11 @@ pub fn run() -> anyhow::Result<()> {
         } => {
             let state = bootstrap::prepare(config)?;
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            if role == Role::Subscriber {
+                anyhow::bail!(
+                    "a subscriber's token comes with the subscriber: POST /api/v1/admin/subscribers"
+                );
+            }
             if (role == Role::Supplier) != supplier.is_some() {
                 anyhow::bail!(
                     "--supplier is required for a supplier token and not allowed for an admin token"

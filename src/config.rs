@@ -49,6 +49,24 @@ pub struct Config {
     /// `REGISTRY_REMINDER_INTERVAL`: how often due reminders (reaffirming, expiring
     /// certifications and tokens) are written; `off` stops them.
     pub reminder_interval: Option<Duration>,
+    /// How webhooks are delivered (`REGISTRY_WEBHOOK_*`).
+    pub webhooks: WebhookSettings,
+}
+
+/// Settings of webhook delivery. Endpoints are reached under the evidence checker's
+/// address rules (`REGISTRY_CHECKER_ALLOW_LOOPBACK` also allows loopback endpoints).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `REGISTRY_WEBHOOK_INTERVAL`: how often subscriptions are looked at; `off` delivers nothing.
+    pub interval: Option<Duration>,
+    /// `REGISTRY_WEBHOOK_TIMEOUT`: one delivery, connection to answer.
+    pub timeout: Duration,
+    /// `REGISTRY_WEBHOOK_RETRY`: the wait after a failed delivery; it doubles, up to an hour.
+    pub retry: Duration,
+    /// `REGISTRY_WEBHOOK_GIVE_UP`: a subscription failing this long is disabled.
+    pub give_up_after: Duration,
+    /// `REGISTRY_WEBHOOK_CONCURRENCY`: subscriptions delivered at once per instance.
+    pub concurrency: usize,
 }
 
 /// Settings of mail.
@@ -188,6 +206,29 @@ impl Config {
             reminder_interval: match get("REGISTRY_REMINDER_INTERVAL").as_deref().map(str::trim) {
                 Some("off") | Some("0") => None,
                 other => Some(duration(other, "REGISTRY_REMINDER_INTERVAL", "1h")?),
+            },
+            webhooks: WebhookSettings {
+                interval: match get("REGISTRY_WEBHOOK_INTERVAL").as_deref().map(str::trim) {
+                    Some("off") | Some("0") => None,
+                    other => Some(duration(other, "REGISTRY_WEBHOOK_INTERVAL", "1s")?),
+                },
+                timeout: duration(
+                    get("REGISTRY_WEBHOOK_TIMEOUT").as_deref(),
+                    "REGISTRY_WEBHOOK_TIMEOUT",
+                    "10s",
+                )?,
+                retry: duration(
+                    get("REGISTRY_WEBHOOK_RETRY").as_deref(),
+                    "REGISTRY_WEBHOOK_RETRY",
+                    "10s",
+                )?,
+                give_up_after: duration(
+                    get("REGISTRY_WEBHOOK_GIVE_UP").as_deref(),
+                    "REGISTRY_WEBHOOK_GIVE_UP",
+                    "3days",
+                )?,
+                concurrency: number(&get, "REGISTRY_WEBHOOK_CONCURRENCY", 16)?.clamp(1, 256)
+                    as usize,
             },
             checker: CheckerSettings {
                 interval: match get("REGISTRY_CHECK_INTERVAL").as_deref().map(str::trim) {

@@ -19,6 +19,8 @@ pub struct AppState {
     pub checker: Arc<Checker>,
     /// Sends the outbox's mail.
     pub mailer: Arc<crate::mail::Mailer>,
+    /// Sends webhook messages.
+    pub webhooks: Arc<crate::webhooks::send::Sender>,
     /// Per-client request limits.
     pub rate_limits: Arc<crate::http::ratelimit::RateLimits>,
     /// Request counters for `/metrics`.

@@ -16,7 +16,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use crate::db::Database;
 use crate::db::models::signing_keys;
 use crate::domain::account::{MemberRole, Scope, TokenKind};
-use crate::domain::{MemberId, SupplierId};
+use crate::domain::{MemberId, SubscriberId, SupplierId};
 use crate::error::ApiError;
 pub use keys::Keys;
 pub use tokens::Role;
@@ -184,6 +184,44 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
 /// Who `token` (sent with `req`, as a bearer token or a page's session cookie) belongs
 /// to: the same checks for both.
 pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> {
+    let (claims, found) = verified(req, token).await?;
+    let record = found.record;
+    let member = match (record.member_id, found.member_role) {
+        (None, _) => None,
+        (Some(id), Some(role)) => Some((id, role)),
+        (Some(_), None) => {
+            return Err(ApiError::Unauthorized(
+                "the person this token was given to is no longer a member".into(),
+            ));
+        }
+    };
+    Ok(match (claims.role, claims.supplier_id) {
+        (Role::Supplier, Some(id)) => Caller::Supplier {
+            id,
+            jti: claims.jti,
+            scope: record.scope.unwrap_or(Scope::Write),
+            kind: record.kind.unwrap_or(TokenKind::Operator),
+            member,
+        },
+        (Role::Supplier, None) => {
+            return Err(ApiError::Unauthorized(
+                "a supplier token must name its supplier".into(),
+            ));
+        }
+        (Role::Admin, _) => Caller::Admin { jti: claims.jti },
+        (Role::Subscriber, _) => {
+            return Err(ApiError::Forbidden(
+                "a subscriber's token is for its webhook subscriptions only".into(),
+            ));
+        }
+    })
+}
+
+/// A token's claims and record, once its signature, key, claims and record check out.
+async fn verified(
+    req: &HttpRequest,
+    token: &str,
+) -> Result<(tokens::Claims, tokens::Found), ApiError> {
     let token = token.to_owned();
     let missing = || ApiError::Internal(anyhow::anyhow!("the token verifier is not set up"));
     let keys = req
@@ -227,34 +265,48 @@ pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, ApiErro
         .run(move |conn| -> Result<_, ApiError> { Ok(tokens::find_with_key(conn, &jti)?) })
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the registry did not issue this token".into()))?;
-    let record = found.record;
-    record
+    found
+        .record
         .admits(&claims, &kid, found.key_in_use, &issuer.0)
         .map_err(ApiError::Unauthorized)?;
-    let member = match (record.member_id, found.member_role) {
-        (None, _) => None,
-        (Some(id), Some(role)) => Some((id, role)),
-        (Some(_), None) => {
-            return Err(ApiError::Unauthorized(
-                "the person this token was given to is no longer a member".into(),
-            ));
+    Ok((claims, found))
+}
+
+/// A webhook subscriber, by its own token.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub id: SubscriberId,
+    pub jti: String,
+}
+
+impl Subscriber {
+    /// Who is writing, for the audit log.
+    pub fn by(&self) -> crate::domain::lifecycle::By {
+        crate::domain::lifecycle::By {
+            actor: format!("subscriber:{}", self.id),
+            who: crate::domain::lifecycle::Actor::System,
         }
-    };
-    Ok(match (claims.role, claims.supplier_id) {
-        (Role::Supplier, Some(id)) => Caller::Supplier {
-            id,
-            jti: claims.jti,
-            scope: record.scope.unwrap_or(Scope::Write),
-            kind: record.kind.unwrap_or(TokenKind::Operator),
-            member,
-        },
-        (Role::Supplier, None) => {
-            return Err(ApiError::Unauthorized(
-                "a supplier token must name its supplier".into(),
-            ));
-        }
-        (Role::Admin, _) => Caller::Admin { jti: claims.jti },
-    })
+    }
+}
+
+impl FromRequest for Subscriber {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let token = bearer(&req)?
+                .ok_or_else(|| ApiError::Unauthorized("this route needs a bearer token".into()))?;
+            let (claims, found) = verified(&req, &token).await?;
+            match (claims.role, found.record.subscriber_id) {
+                (Role::Subscriber, Some(id)) => Ok(Subscriber { id, jti: claims.jti }),
+                _ => Err(ApiError::Forbidden(
+                    "this route is for webhook subscribers; ask the registry operator for a subscriber token".into(),
+                )),
+            }
+        })
+    }
 }
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::keys::Keys;
 use crate::db::DbConn;
 use crate::db::models::tokens as stored;
-pub use crate::db::models::tokens::{Record, find, find_with_key, revoke};
+pub use crate::db::models::tokens::{Found, Record, find, find_with_key, revoke};
 use crate::domain::account::{Scope, TokenKind};
-use crate::domain::{MemberId, SupplierId};
+use crate::domain::{MemberId, SubscriberId, SupplierId};
 use crate::str_enum;
 
 /// The audience of API tokens; other JWTs the registry signs carry another.
@@ -24,6 +24,8 @@ str_enum!(
         Admin => "admin",
         /// One supplier, for its own record.
         Supplier => "supplier",
+        /// A webhook subscriber (a procurement tool), for its own subscriptions.
+        Subscriber => "subscriber",
     }
 );
 
@@ -67,6 +69,7 @@ pub struct Grant<'a> {
     pub kind: TokenKind,
     pub label: Option<&'a str>,
     pub ttl: Duration,
+    pub subscriber_id: Option<SubscriberId>,
 }
 
 impl Grant<'_> {
@@ -80,6 +83,7 @@ impl Grant<'_> {
             kind: TokenKind::Operator,
             label: None,
             ttl,
+            subscriber_id: None,
         }
     }
 
@@ -93,6 +97,16 @@ impl Grant<'_> {
             kind,
             label: None,
             ttl,
+            subscriber_id: None,
+        }
+    }
+
+    /// A webhook subscriber's token.
+    pub fn subscriber(subscriber_id: SubscriberId, ttl: Duration) -> Grant<'static> {
+        Grant {
+            role: Role::Subscriber,
+            subscriber_id: Some(subscriber_id),
+            ..Grant::operator(ttl)
         }
     }
 }
@@ -112,6 +126,7 @@ pub fn issue(
         kind,
         label,
         ttl,
+        subscriber_id,
     } = grant;
     let now = Utc::now();
     let expires_at = now + ttl;
@@ -146,6 +161,7 @@ pub fn issue(
             scope,
             member_id,
             kind,
+            subscriber_id,
         },
     )?;
     Ok(IssuedToken {

@@ -178,6 +178,57 @@ diesel::table! {
         scope -> Nullable<Text>,
         member_id -> Nullable<Text>,
         kind -> Nullable<Text>,
+        subscriber_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        subscriber_id -> Text,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        event_types -> Text,
+        supplier_ids -> Text,
+        statuses -> Text,
+        created_at -> Timestamp,
+        paused_at -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        position -> BigInt,
+        attempts -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        retry_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        subscription_id -> Text,
+        seq -> BigInt,
+        message_id -> Text,
+        attempt -> Integer,
+        at -> Timestamp,
+        status -> Nullable<Integer>,
+        latency_ms -> Integer,
+        response -> Text,
+        error -> Nullable<Text>,
+        redelivery -> Bool,
     }
 }
 
@@ -269,4 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     members,
     sign_in_links,
     outbox,
+    subscribers,
+    webhook_subscriptions,
+    webhook_deliveries,
 );

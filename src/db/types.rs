@@ -14,7 +14,10 @@ use diesel::sqlite::Sqlite;
 use super::MultiBackend;
 use crate::domain::account::{MemberRole, Scope, TokenKind};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
-use crate::domain::{CompanyNumber, EvidenceId, MemberId, SignatureId, Status, SupplierId, WebUrl};
+use crate::domain::{
+    CompanyNumber, EvidenceId, MemberId, SignatureId, Status, SubscriberId, SubscriptionId,
+    SupplierId, WebUrl,
+};
 
 macro_rules! text_column {
     ($($ty:ident as $proxy:ident, written as $form:ident, read by $read:expr);+ $(;)?) => {$(
@@ -97,6 +100,8 @@ text_column!(
     SignatureId as SignatureIdColumn, written as hyphenated, read by id;
     EvidenceId as EvidenceIdColumn, written as hyphenated, read by id;
     MemberId as MemberIdColumn, written as hyphenated, read by id;
+    SubscriberId as SubscriberIdColumn, written as hyphenated, read by id;
+    SubscriptionId as SubscriptionIdColumn, written as hyphenated, read by id;
     MemberRole as MemberRoleColumn, written as its_text, read by str::parse;
     Scope as ScopeColumn, written as its_text, read by str::parse;
     TokenKind as TokenKindColumn, written as its_text, read by str::parse;

@@ -61,3 +61,11 @@ id_type!(
     /// One person of a supplier.
     MemberId
 );
+id_type!(
+    /// A webhook subscriber (a procurement tool's account).
+    SubscriberId
+);
+id_type!(
+    /// One webhook subscription.
+    SubscriptionId
+);

@@ -2,6 +2,7 @@
 //! so several instances never do the same job twice.
 
 pub mod check_evidence;
+pub mod deliver_webhooks;
 pub mod lapse;
 pub mod reminders;
 pub mod send_mail;
@@ -15,10 +16,40 @@ use crate::config::Config;
 use crate::db::{Database, DbConn};
 use crate::error::ApiResult;
 use crate::mail::Mailer;
+use crate::webhooks::send::Sender;
 
 /// Starts the scheduled jobs of a serving instance: they are given the database, the
 /// checker and their settings, never the service.
-pub fn spawn(db: Arc<Database>, checker: Arc<Checker>, mailer: Arc<Mailer>, config: &Config) {
+pub fn spawn(
+    db: Arc<Database>,
+    checker: Arc<Checker>,
+    mailer: Arc<Mailer>,
+    hooks: Arc<Sender>,
+    config: &Config,
+) {
+    if let Some(every) = config.webhooks.interval {
+        let db = db.clone();
+        let policy = deliver_webhooks::Policy {
+            first_retry: config.webhooks.retry,
+            give_up_after: config.webhooks.give_up_after,
+            concurrency: config.webhooks.concurrency,
+        };
+        tokio::spawn(async move {
+            loop {
+                match deliver_webhooks::run_once(&db, &hooks, policy).await {
+                    Ok(r) if r != deliver_webhooks::Round::default() => tracing::info!(
+                        delivered = r.delivered,
+                        failed = r.failed,
+                        disabled = r.disabled,
+                        "webhook round"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "webhook round failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     tracing::info!(to = %mailer.describe(), "mail goes to");
     if let Some(every) = config.mail.interval {
         let db = db.clone();

@@ -282,6 +282,16 @@ pub fn token_expiring(supplier: &str, label: &str, at: DateTime<Utc>) -> Letter 
         .action("Sign in", "/sign-in")
 }
 
+pub fn webhook_disabled(url: &str, reason: &str) -> Letter {
+    Letter::new("webhook_disabled", "A webhook subscription to the Tech Pledge registry has stopped")
+        .says(format!(
+            "The registry could not deliver changes to {url} for several days, so it has stopped \
+             trying and disabled the subscription."
+        ))
+        .says(format!("Why: {reason}"))
+        .says("Nothing is lost: once the endpoint works again, resume the subscription and every change since the last one it took is delivered, in order.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

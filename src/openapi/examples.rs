@@ -10,6 +10,7 @@ const SLUG: &str = "oakleaf-insight-group";
 const EVIDENCE_ID: &str = "5f8b5bbf-8fce-4dc2-9ccb-20b32eb010d4";
 const SIGNATURE_ID: &str = "6fd59144-623c-45ff-84c7-acece57c718c";
 const MEMBER_ID: &str = "0c6a4b7e-52d1-4f0e-9b3a-8e2f1d7c6a55";
+const SUBSCRIPTION_ID: &str = "9d2e7c1a-4b6f-4e3a-8c5d-1f0a2b3c4d5e";
 const VERSION: &str = "2025-09";
 const CURSOR: &str = "b2FrbGVhZi1pbnNpZ2h0LWdyb3Vw";
 const HASH: &str = "aa21961fd653dfae4d47d4cc2bca88afcfb29f2134a87f41344b3cd1b019e424";
@@ -60,6 +61,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "jti" => json!("7b0e4f0c-3a2d-4b8e-9a51-2f4c6d8e1a90"),
         "member_id" => json!(MEMBER_ID),
         "form" => json!("profile"),
+        "subscription_id" => json!(SUBSCRIPTION_ID),
         "list" => json!("evidence"),
         "item" => json!(EVIDENCE_ID),
         "action" => json!("retire"),
@@ -245,6 +247,35 @@ fn token() -> Value {
     })
 }
 
+fn subscription() -> Value {
+    json!({
+        "id": SUBSCRIPTION_ID,
+        "url": "https://assurance.northshire.example/hooks/tech-pledge",
+        "event_types": ["status.changed", "evidence.health_changed"],
+        "supplier_ids": [SUPPLIER_ID],
+        "statuses": [],
+        "position": 1201,
+        "state": "active",
+        "retry_at": null,
+        "failing_since": null,
+        "disabled_reason": null,
+        "created_at": "2026-11-27T15:00:00Z",
+    })
+}
+
+fn delivery() -> Value {
+    json!({
+        "seq": 1201,
+        "message_id": "msg_1201",
+        "attempt": 1,
+        "at": "2026-11-27T15:00:01Z",
+        "status": 204,
+        "latency_ms": 38,
+        "response": "",
+        "error": null,
+    })
+}
+
 fn member() -> Value {
     json!({
         "id": MEMBER_ID,
@@ -399,6 +430,28 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "EvidenceSummary" => json!("all_ok"),
         "Role" => json!("supplier"),
         "MemberRole" => json!("owner"),
+        "EventType" => json!("status.changed"),
+        "NewSubscriber" => {
+            json!({ "name": "Northshire County Council supplier assurance", "email": "assurance@northshire.example" })
+        }
+        "SubscriberCreated" => {
+            json!({ "id": "3c1b9a7e-2d4f-4a6b-9c8d-7e6f5a4b3c2d", "name": "Northshire County Council supplier assurance",
+            "email": "assurance@northshire.example", "created_at": "2026-11-27T15:00:00Z",
+            "token": merged(token(), json!({"role": "subscriber", "supplier_id": null})) })
+        }
+        "Subscription" => subscription(),
+        "Subscriptions" => json!({ "items": [subscription()] }),
+        "SubscriptionWithSecret" => {
+            json!({ "subscription": subscription(), "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" })
+        }
+        "NewSubscription" => {
+            json!({ "url": "https://assurance.northshire.example/hooks/tech-pledge",
+            "event_types": ["status.changed", "evidence.health_changed"], "supplier_ids": [SUPPLIER_ID], "statuses": [] })
+        }
+        "SubscriptionPatch" => json!({ "paused": true }),
+        "Replay" => json!({ "since": 1200 }),
+        "Delivery" => delivery(),
+        "Deliveries" => json!({ "items": [delivery()] }),
         "Scope" => json!("write"),
         "TokenKind" => json!("api"),
         "Member" => member(),

@@ -13,6 +13,7 @@ pub mod registrations;
 pub mod service;
 pub mod signature;
 pub mod suppliers;
+pub mod webhooks;
 
 use actix_web::HttpRequest;
 use utoipa_actix_web::scope;
@@ -74,6 +75,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::lifecycle::suspend)
                 .service(admin::lifecycle::reinstate)
                 .service(admin::owner::transfer)
+                .service(admin::subscribers::add)
+                .service(webhooks::subscriptions::create)
+                .service(webhooks::subscriptions::list)
+                .service(webhooks::subscriptions::update)
+                .service(webhooks::subscriptions::remove)
+                .service(webhooks::subscriptions::rotate)
+                .service(webhooks::subscriptions::replay)
+                .service(webhooks::subscriptions::deliveries)
                 .service(admin::tokens::issue)
                 .service(admin::tokens::revoke)
                 .service(admin::audit::list)

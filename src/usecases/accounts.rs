@@ -479,6 +479,7 @@ pub fn create_token(
             kind: TokenKind::Api,
             label: Some(&name),
             ttl: Duration::days(days),
+            subscriber_id: None,
         },
     )
     .map_err(ApiError::Internal)?;

@@ -15,6 +15,7 @@ pub mod publish;
 pub mod register;
 pub mod signature;
 pub mod validator;
+pub mod webhooks;
 
 pub use crate::domain::lifecycle::By;
 use crate::error::{ApiError, ApiResult};

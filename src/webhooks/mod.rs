@@ -7,6 +7,8 @@
 //! Calls go out under the evidence checker's address rules: public addresses only,
 //! checked on every resolution, redirects never followed, bounded time and reads.
 
+pub mod events;
+pub mod filters;
 pub mod send;
 
 use base64::Engine;

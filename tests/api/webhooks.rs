@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use pledge_registry::webhooks::Secret;
 use pledge_registry::webhooks::send::{RESPONSE_KEPT, Sender};
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, problem};
 
 const STANDARDWEBHOOKS: &str = "standardwebhooks==1.1.0";
 
@@ -20,6 +22,16 @@ struct Receiver {
 
 impl Receiver {
     fn start(secret: &Secret) -> Receiver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start_at(port, secret)
+    }
+
+    /// A receiver on `port` (one a subscription already names).
+    fn start_at(port: u16, secret: &Secret) -> Receiver {
         static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
         READY.get_or_init(|| {
             let present = Command::new("python3")
@@ -34,11 +46,6 @@ impl Receiver {
                 assert!(ok, "cannot install {STANDARDWEBHOOKS}");
             }
         });
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let log = tempfile::NamedTempFile::new().unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/webhook_receiver.py");
         let child = Command::new("python3")
@@ -231,4 +238,351 @@ async fn only_public_https_endpoints_are_taken() {
         "{attempt:?}"
     );
     assert!(receiver.seen().is_empty());
+}
+
+async fn app() -> TestApp {
+    TestApp::spawn_with(&[
+        ("REGISTRY_CHECKER_ALLOW_LOOPBACK", "true"),
+        ("REGISTRY_WEBHOOK_INTERVAL", "20ms"),
+        ("REGISTRY_WEBHOOK_RETRY", "50ms"),
+    ])
+    .await
+}
+
+/// A subscriber the operator adds; returns its token.
+async fn subscriber(app: &TestApp) -> String {
+    let res = app
+        .admin_post(
+            "/api/v1/admin/subscribers",
+            Some(json!({"name": "Northshire assurance", "email": "assurance@northshire.example"})),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token"]["role"], "subscriber");
+    body["token"]["token"].as_str().unwrap().to_owned()
+}
+
+/// Creates a subscription; returns (id, secret).
+async fn subscribe(app: &TestApp, token: &str, body: Value) -> (String, Secret) {
+    let res = app
+        .post("/api/v1/webhooks/subscriptions", Some(token), body)
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    (
+        body["subscription"]["id"].as_str().unwrap().to_owned(),
+        Secret::parse(body["secret"].as_str().unwrap()).unwrap(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until `f` holds of what the receiver saw.
+async fn until(receiver: &Receiver, what: &str, f: impl Fn(&[Value]) -> bool) {
+    let started = Instant::now();
+    loop {
+        if f(&receiver.seen()) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what}: the receiver saw {:#?}",
+            receiver.seen()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The seqs the receiver saw, in the order it saw them.
+fn seqs(seen: &[Value]) -> Vec<i64> {
+    seen.iter()
+        .map(|m| {
+            serde_json::from_str::<Value>(m["body"].as_str().unwrap()).unwrap()["seq"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn changes_arrive_signed_and_in_order_after_an_outage_and_again_on_replay() {
+    let app = app().await;
+    let token = subscriber(&app).await;
+    let port = free_port();
+    // The endpoint is down when the changes happen.
+    let (id, secret) = subscribe(
+        &app,
+        &token,
+        json!({"url": format!("http://127.0.0.1:{port}/ok")}),
+    )
+    .await;
+    let a = app.active_supplier("Hooked A Ltd").await;
+    let b = app.register("Hooked B Ltd").await;
+    assert_eq!(
+        app.lifecycle(&a, "suspend", Some(json!({"reason": "Checking"})))
+            .await
+            .status(),
+        200
+    );
+    let feed = app.get_json("/api/v1/changes").await;
+    let expected: Vec<i64> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert!(expected.len() >= 5, "{feed}");
+    let log_path = format!("/api/v1/webhooks/subscriptions/{id}/deliveries");
+    let started = Instant::now();
+    loop {
+        let log = app.get_json_as(&log_path, &token).await;
+        if log["items"].as_array().unwrap().len() >= 2 {
+            assert!(
+                log["items"][0]["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("connect"),
+                "{log}"
+            );
+            assert_eq!(
+                log["items"][0]["message_id"],
+                format!("msg_{}", expected[0])
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "attempts while it is down"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let listed = app
+        .get_json_as("/api/v1/webhooks/subscriptions", &token)
+        .await;
+    assert_eq!(listed["items"][0]["state"], "retrying");
+
+    // Back up: everything arrives, once each, in order, each verified by the
+    // reference library, each body the feed's entry.
+    let receiver = Receiver::start_at(port, &secret);
+    until(&receiver, "every change", |seen| {
+        seqs(seen).len() >= expected.len()
+    })
+    .await;
+    let seen = receiver.seen();
+    assert_eq!(seqs(&seen), expected);
+    for (m, change) in seen.iter().zip(feed["items"].as_array().unwrap()) {
+        assert_eq!(m["verified"], true);
+        assert_eq!(
+            &serde_json::from_str::<Value>(m["body"].as_str().unwrap()).unwrap(),
+            change
+        );
+    }
+
+    // A replay from a seq sends exactly the later changes again, in order.
+    let from = expected[2];
+    let res = app
+        .post(
+            &format!("/api/v1/webhooks/subscriptions/{id}/replay"),
+            Some(&token),
+            json!({"since": from}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let again: Vec<i64> = expected.iter().copied().filter(|s| *s > from).collect();
+    until(&receiver, "the replay", |seen| {
+        seqs(seen).len() >= expected.len() + again.len()
+    })
+    .await;
+    assert_eq!(seqs(&receiver.seen())[expected.len()..], again[..]);
+
+    // Later changes follow; a paused subscription gets nothing until resumed.
+    let res = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/subscriptions/{id}"),
+            Some(&token),
+            Some(json!({"paused": true})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.sign(&b).await.status(), 201);
+    let res = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/webhooks/subscriptions/{id}"),
+            Some(&token),
+            Some(json!({"paused": false})),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["state"], "active");
+    until(&receiver, "the change made while paused", |seen| {
+        seqs(seen).len() > expected.len() + again.len()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filters_let_through_only_what_was_asked_for() {
+    let app = app().await;
+    let token = subscriber(&app).await;
+    let a = app.register("Filtered A Ltd").await;
+    let b = app.register("Filtered B Ltd").await;
+    let secret_holder = free_port();
+    let (_, secret) = subscribe(
+        &app,
+        &token,
+        json!({"url": format!("http://127.0.0.1:{secret_holder}/ok"), "event_types": ["status.changed"],
+               "supplier_ids": [a.id], "since": 0}),
+    )
+    .await;
+    let receiver = Receiver::start_at(secret_holder, &secret);
+    for s in [&a, &b] {
+        assert_eq!(app.sign(s).await.status(), 201);
+        assert_eq!(app.lifecycle(s, "verify", None).await.status(), 200);
+        assert_eq!(
+            app.lifecycle(s, "suspend", Some(json!({"reason": "Review"})))
+                .await
+                .status(),
+            200
+        );
+    }
+    let feed = app.get_json("/api/v1/changes?limit=200").await;
+    let wanted: Vec<i64> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["supplier_id"] == a.id.as_str())
+        .filter(|c| {
+            let t = c["type"].as_str().unwrap();
+            t == "supplier.verified" || (t.starts_with("signature.") && t != "signature.signed")
+        })
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert!(wanted.len() >= 2, "{feed}");
+    until(&receiver, "A's status changes", |seen| {
+        seqs(seen).len() >= wanted.len()
+    })
+    .await;
+    // Everything after the last wanted one is passed over: the subscription catches up.
+    let head = feed["next_since"].as_i64().unwrap();
+    let started = Instant::now();
+    loop {
+        let listed = app
+            .get_json_as("/api/v1/webhooks/subscriptions", &token)
+            .await;
+        if listed["items"][0]["position"].as_i64().unwrap() >= head {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{listed}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seqs(&receiver.seen()), wanted);
+}
+
+#[tokio::test]
+async fn a_hanging_endpoint_holds_up_no_other() {
+    let fx = crate::fixture::Fixture::start().await;
+    let app = TestApp::spawn_with(&[
+        ("REGISTRY_CHECKER_ALLOW_LOOPBACK", "true"),
+        ("REGISTRY_WEBHOOK_INTERVAL", "20ms"),
+        ("REGISTRY_WEBHOOK_TIMEOUT", "30s"),
+    ])
+    .await;
+    let token = subscriber(&app).await;
+    subscribe(&app, &token, json!({"url": fx.url("/hang"), "since": 0})).await;
+    let port = free_port();
+    let (_, secret) = subscribe(
+        &app,
+        &token,
+        json!({"url": format!("http://127.0.0.1:{port}/ok"), "since": 0}),
+    )
+    .await;
+    let receiver = Receiver::start_at(port, &secret);
+    for i in 0..3 {
+        app.register(&format!("Busy {i} Ltd")).await;
+    }
+    let n = app.get_json("/api/v1/changes").await["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    until(&receiver, "every change at the fast endpoint", |seen| {
+        seqs(seen).len() >= n
+    })
+    .await;
+    assert!(
+        fx.hits("/hang") >= 1,
+        "the hanging endpoint was called meanwhile"
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_are_a_subscribers_own_and_take_only_public_endpoints() {
+    let app = TestApp::spawn().await;
+    let token = subscriber(&app).await;
+    for url in [
+        "http://hooks.example.org/x",
+        "https://10.0.0.1/x",
+        "https://127.0.0.1/x",
+    ] {
+        let res = app
+            .post(
+                "/api/v1/webhooks/subscriptions",
+                Some(&token),
+                json!({"url": url}),
+            )
+            .await;
+        assert_eq!(
+            crate::helpers::fields(&problem(res, 422).await),
+            ["url"],
+            "{url}"
+        );
+    }
+    // A subscriber's token is for its subscriptions only, and other tokens cannot
+    // reach subscriptions.
+    assert_eq!(
+        app.req(reqwest::Method::GET, "/api/v1/admin/audit", Some(&token))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let s = app.register("Not A Subscriber Ltd").await;
+    let res = app
+        .req(
+            reqwest::Method::GET,
+            "/api/v1/webhooks/subscriptions",
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let other = subscriber(&app).await;
+    let (id, _) = subscribe(&app, &token, json!({"url": "https://hooks.example.org/x"})).await;
+    let res = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/webhooks/subscriptions/{id}"),
+            Some(&other),
+            None,
+        )
+        .await;
+    problem(res, 404).await;
+    let res = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/webhooks/subscriptions/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
 }

@@ -15,6 +15,7 @@ pub mod signature;
 pub mod signing_keys;
 pub mod supplier;
 pub mod tokens;
+pub mod webhooks;
 
 /// The current time as stored: UTC, whole microseconds (what both backends keep).
 pub fn now() -> chrono::NaiveDateTime {

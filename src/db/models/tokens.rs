@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{members, signing_keys, tokens};
 use crate::domain::account::{MemberRole, Scope, TokenKind};
-use crate::domain::{MemberId, SupplierId};
+use crate::domain::{MemberId, SubscriberId, SupplierId};
 
 /// A token as it is recorded when issued.
 #[derive(Debug, Insertable)]
@@ -23,6 +23,7 @@ pub struct NewToken<'a> {
     pub scope: Scope,
     pub member_id: Option<MemberId>,
     pub kind: TokenKind,
+    pub subscriber_id: Option<SubscriberId>,
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewToken<'_>) -> QueryResult<()> {
@@ -47,6 +48,7 @@ pub struct Record {
     pub scope: Option<Scope>,
     pub member_id: Option<MemberId>,
     pub kind: Option<TokenKind>,
+    pub subscriber_id: Option<SubscriberId>,
 }
 
 /// A token as its supplier's owners see it in the list: never its secret.

@@ -5,4 +5,5 @@ pub mod checks;
 pub mod lifecycle;
 pub mod owner;
 pub mod publish;
+pub mod subscribers;
 pub mod tokens;

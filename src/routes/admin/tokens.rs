@@ -53,6 +53,12 @@ pub async fn issue(
                 "is required for a supplier token",
             ));
         }
+        (Role::Subscriber, _) => {
+            return Err(ApiError::field(
+                "role",
+                "a subscriber's token comes with the subscriber: POST /api/v1/admin/subscribers",
+            ));
+        }
         (Role::Admin, Some(_)) => {
             return Err(ApiError::field(
                 "supplier_id",

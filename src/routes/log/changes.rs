@@ -7,8 +7,8 @@ use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::Query;
 use crate::http::respond::{Visibility, json_cached};
 use crate::state::State;
-use crate::views::pagination;
 use crate::views::changes::Change;
+use crate::views::pagination;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,250 @@
+//! Delivering webhooks. Each subscription has a position in the change feed; a round
+//! claims the subscriptions with changes after theirs and, for each, sends those
+//! changes one by one, in order, moving the position on after each 2xx (changes its
+//! filters leave out are passed over). A failure stops that subscription until its
+//! retry is due, waiting twice as long each time (with jitter); a subscription failing
+//! for longer than the give-up time is disabled and its subscriber told. Subscriptions
+//! are delivered concurrently, so one slow endpoint delays only itself; several
+//! instances share the work through the claims.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use futures_util::StreamExt;
+use rand::Rng;
+
+use super::transaction;
+use crate::db::Database;
+use crate::db::models::webhooks::{self, DeliveryRow, SubscriptionRow};
+use crate::db::models::{audit, now};
+use crate::error::{ApiError, ApiResult};
+use crate::views::changes::Change;
+use crate::webhooks::send::Sender;
+use crate::webhooks::{Secret, filters::Filters};
+
+/// How long a claim holds; longer than a round over one subscription's batch takes.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Changes read at a time for one subscription.
+const BATCH: i64 = 100;
+
+/// Subscriptions claimed at a time by one instance.
+const CLAIMED: i64 = 64;
+
+/// How the job retries and when it gives up.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// The wait after the first failure; it doubles after each, up to an hour.
+    pub first_retry: Duration,
+    /// A subscription failing for this long is disabled.
+    pub give_up_after: Duration,
+    /// Subscriptions delivered at once by one instance.
+    pub concurrency: usize,
+}
+
+impl Policy {
+    fn retry_at(&self, attempts: i32, at: NaiveDateTime) -> NaiveDateTime {
+        let wait = self
+            .first_retry
+            .saturating_mul(1 << attempts.saturating_sub(1).clamp(0, 16))
+            .min(Duration::from_secs(3600));
+        let jitter = rand::thread_rng().gen_range(0..=wait.as_millis() as u64 / 4);
+        at + chrono::Duration::from_std(wait + Duration::from_millis(jitter))
+            .unwrap_or(chrono::Duration::hours(1))
+    }
+}
+
+/// What a round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub delivered: usize,
+    pub failed: usize,
+    pub disabled: usize,
+}
+
+impl std::ops::AddAssign for Round {
+    fn add_assign(&mut self, o: Round) {
+        self.delivered += o.delivered;
+        self.failed += o.failed;
+        self.disabled += o.disabled;
+    }
+}
+
+/// Delivers what is due now, every claimed subscription at once (up to the policy's
+/// concurrency); returns what it did.
+pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResult<Round> {
+    let holder = format!("webhooks:{}", uuid::Uuid::new_v4());
+    let h = holder.clone();
+    let claimed = transaction(db, move |conn| {
+        let head = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
+        let at = now();
+        Ok(webhooks::claim_due(
+            conn,
+            &h,
+            head,
+            at,
+            at + CLAIM,
+            CLAIMED,
+        )?)
+    })
+    .await?;
+    let mut round = Round::default();
+    let mut work = futures_util::stream::iter(claimed)
+        .map(|sub| {
+            let holder = holder.clone();
+            async move {
+                let id = sub.id;
+                let result = subscription(db, sender, policy, &holder, sub).await;
+                let h = holder.clone();
+                transaction(db, move |conn| Ok(webhooks::release(conn, &h, id)?)).await?;
+                result
+            }
+        })
+        .buffer_unordered(policy.concurrency.max(1));
+    while let Some(result) = work.next().await {
+        match result {
+            Ok(r) => round += r,
+            Err(e) => tracing::warn!(error = %e, "webhook delivery failed"),
+        }
+    }
+    Ok(round)
+}
+
+/// Delivers one claimed subscription's changes until it is up to date or fails.
+async fn subscription(
+    db: &Database,
+    sender: &Sender,
+    policy: Policy,
+    holder: &str,
+    mut sub: SubscriptionRow,
+) -> ApiResult<Round> {
+    let mut round = Round::default();
+    let filters = Filters::read(&sub).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let url = url::Url::parse(&sub.url).map_err(|e| ApiError::Internal(e.into()))?;
+    let secret = Secret::parse(&sub.secret).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let previous = match (&sub.previous_secret, sub.previous_until) {
+        (Some(s), Some(until)) if until > now() => Secret::parse(s).ok(),
+        _ => None,
+    };
+    let secrets: Vec<&Secret> = std::iter::once(&secret).chain(previous.as_ref()).collect();
+    let mut stored = sub.position;
+    loop {
+        let after = sub.position;
+        let batch = transaction(db, move |conn| {
+            let head = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
+            let rows = audit::public_page(conn, after, BATCH)?;
+            Ok((head, rows))
+        })
+        .await?;
+        let (head, rows) = batch;
+        if rows.is_empty() {
+            // Only private entries follow: nothing to deliver up to the head.
+            sub.position = sub.position.max(head);
+            save(db, holder, &sub, stored).await?;
+            return Ok(round);
+        }
+        for row in rows {
+            let change = Change::of(row)?;
+            if !filters.admit(&change) {
+                sub.position = change.seq;
+                continue;
+            }
+            let body = serde_json::to_vec(&change).map_err(|e| ApiError::Internal(e.into()))?;
+            let message_id = format!("msg_{}", change.seq);
+            let at = now();
+            let attempt = sender
+                .deliver(&url, &message_id, at.and_utc().timestamp(), &body, &secrets)
+                .await;
+            let log = DeliveryRow {
+                id: 0,
+                subscription_id: sub.id,
+                seq: change.seq,
+                message_id,
+                attempt: sub.attempts + 1,
+                at,
+                status: attempt.status.map(i32::from),
+                latency_ms: attempt.latency_ms.clamp(0, i32::MAX as i64) as i32,
+                response: attempt.response.clone(),
+                error: attempt.error.clone(),
+                redelivery: false,
+            };
+            transaction(db, move |conn| Ok(webhooks::log(conn, &log)?)).await?;
+            if attempt.delivered() {
+                sub.position = change.seq;
+                sub.attempts = 0;
+                sub.failing_since = None;
+                sub.retry_at = None;
+                round.delivered += 1;
+                if !save(db, holder, &sub, stored).await? {
+                    return Ok(round); // the subscriber moved it meanwhile (a replay)
+                }
+                stored = sub.position;
+                continue;
+            }
+            sub.attempts += 1;
+            let since = *sub.failing_since.get_or_insert(at);
+            let failing_for = (at - since).to_std().unwrap_or_default();
+            if failing_for >= policy.give_up_after {
+                sub.disabled_at = Some(at);
+                sub.disabled_reason = Some(format!(
+                    "the endpoint has not taken a message since {} (last: {})",
+                    since
+                        .and_utc()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    attempt.error.as_deref().unwrap_or("no answer")
+                ));
+                round.disabled += 1;
+                tracing::warn!(subscription = %sub.id, "webhook subscription disabled");
+                let disabled = sub.clone();
+                transaction(db, move |conn| {
+                    crate::usecases::webhooks::tell_disabled(conn, &disabled, at)
+                })
+                .await?;
+            } else {
+                sub.retry_at = Some(policy.retry_at(sub.attempts, at));
+                round.failed += 1;
+            }
+            save(db, holder, &sub, stored).await?;
+            return Ok(round);
+        }
+        if !save(db, holder, &sub, stored).await? {
+            return Ok(round);
+        }
+        stored = sub.position;
+    }
+}
+
+/// Records a claimed subscription's progress; false when the subscriber changed it
+/// meanwhile (its change stands).
+async fn save(db: &Database, holder: &str, sub: &SubscriptionRow, stored: i64) -> ApiResult<bool> {
+    let (h, row) = (holder.to_owned(), sub.clone());
+    transaction(db, move |conn| {
+        Ok(webhooks::progress(conn, &h, &row, stored)?)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_with_some_jitter_and_stop_growing_at_an_hour() {
+        let policy = Policy {
+            first_retry: Duration::from_secs(10),
+            give_up_after: Duration::from_secs(3 * 86400),
+            concurrency: 4,
+        };
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        for (attempts, base) in [(1, 10), (2, 20), (3, 40), (12, 3600), (30, 3600)] {
+            let wait = (policy.retry_at(attempts, at) - at).num_milliseconds();
+            assert!(
+                (base * 1000..=base * 1250).contains(&wait),
+                "{attempts}: {wait} ms"
+            );
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! A subscriber's webhook subscriptions (its own token).
+
+pub mod subscriptions;
