@@ -67,6 +67,9 @@ pub struct WebhookSettings {
     pub give_up_after: Duration,
     /// `REGISTRY_WEBHOOK_CONCURRENCY`: subscriptions delivered at once per instance.
     pub concurrency: usize,
+    /// `REGISTRY_WEBHOOK_LEASE`: how long a subscription claimed by an instance stays
+    /// claimed if that instance dies (renewed after every delivery).
+    pub lease: Duration,
 }
 
 /// Settings of mail.
@@ -229,6 +232,11 @@ impl Config {
                 )?,
                 concurrency: number(&get, "REGISTRY_WEBHOOK_CONCURRENCY", 16)?.clamp(1, 256)
                     as usize,
+                lease: duration(
+                    get("REGISTRY_WEBHOOK_LEASE").as_deref(),
+                    "REGISTRY_WEBHOOK_LEASE",
+                    "2m",
+                )?,
             },
             checker: CheckerSettings {
                 interval: match get("REGISTRY_CHECK_INTERVAL").as_deref().map(str::trim) {

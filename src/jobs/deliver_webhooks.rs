@@ -22,9 +22,6 @@ use crate::views::changes::Change;
 use crate::webhooks::send::Sender;
 use crate::webhooks::{Secret, filters::Filters};
 
-/// How long a claim holds; longer than a round over one subscription's batch takes.
-const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
-
 /// Changes read at a time for one subscription.
 const BATCH: i64 = 100;
 
@@ -40,6 +37,15 @@ pub struct Policy {
     pub give_up_after: Duration,
     /// Subscriptions delivered at once by one instance.
     pub concurrency: usize,
+    /// How long a claim holds if its instance dies; renewed after every delivery, so
+    /// it must only be longer than one delivery's timeout.
+    pub lease: Duration,
+}
+
+impl Policy {
+    fn claim_until(&self, at: NaiveDateTime) -> NaiveDateTime {
+        at + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::minutes(2))
+    }
 }
 
 impl Policy {
@@ -83,7 +89,7 @@ pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResu
             &h,
             head,
             at,
-            at + CLAIM,
+            policy.claim_until(at),
             CLAIMED,
         )?)
     })
@@ -140,7 +146,7 @@ async fn subscription(
         if rows.is_empty() {
             // Only private entries follow: nothing to deliver up to the head.
             sub.position = sub.position.max(head);
-            save(db, holder, &sub, stored).await?;
+            save(db, policy, holder, &sub, stored).await?;
             return Ok(round);
         }
         for row in rows {
@@ -175,7 +181,7 @@ async fn subscription(
                 sub.failing_since = None;
                 sub.retry_at = None;
                 round.delivered += 1;
-                if !save(db, holder, &sub, stored).await? {
+                if !save(db, policy, holder, &sub, stored).await? {
                     return Ok(round); // the subscriber moved it meanwhile (a replay)
                 }
                 stored = sub.position;
@@ -204,10 +210,10 @@ async fn subscription(
                 sub.retry_at = Some(policy.retry_at(sub.attempts, at));
                 round.failed += 1;
             }
-            save(db, holder, &sub, stored).await?;
+            save(db, policy, holder, &sub, stored).await?;
             return Ok(round);
         }
-        if !save(db, holder, &sub, stored).await? {
+        if !save(db, policy, holder, &sub, stored).await? {
             return Ok(round);
         }
         stored = sub.position;
@@ -216,10 +222,17 @@ async fn subscription(
 
 /// Records a claimed subscription's progress; false when the subscriber changed it
 /// meanwhile (its change stands).
-async fn save(db: &Database, holder: &str, sub: &SubscriptionRow, stored: i64) -> ApiResult<bool> {
+async fn save(
+    db: &Database,
+    policy: Policy,
+    holder: &str,
+    sub: &SubscriptionRow,
+    stored: i64,
+) -> ApiResult<bool> {
     let (h, row) = (holder.to_owned(), sub.clone());
     transaction(db, move |conn| {
-        Ok(webhooks::progress(conn, &h, &row, stored)?)
+        let until = policy.claim_until(now());
+        Ok(webhooks::progress(conn, &h, &row, stored, until)?)
     })
     .await
 }
@@ -234,6 +247,7 @@ mod tests {
             first_retry: Duration::from_secs(10),
             give_up_after: Duration::from_secs(3 * 86400),
             concurrency: 4,
+            lease: Duration::from_secs(120),
         };
         let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
             .unwrap()

@@ -33,6 +33,7 @@ pub fn spawn(
             first_retry: config.webhooks.retry,
             give_up_after: config.webhooks.give_up_after,
             concurrency: config.webhooks.concurrency,
+            lease: config.webhooks.lease,
         };
         tokio::spawn(async move {
             loop {

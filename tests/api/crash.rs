@@ -14,7 +14,7 @@ fn start(app: &TestApp, port: u16) -> Child {
     start_with(app, port, &[])
 }
 
-fn start_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
+pub fn start_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
         .arg("serve")
         .envs(env.iter().copied())
@@ -31,7 +31,7 @@ fn start_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
         .unwrap()
 }
 
-async fn ready(http: &reqwest::Client, base: &str) {
+pub async fn ready(http: &reqwest::Client, base: &str) {
     for _ in 0..2400 {
         if http
             .get(format!("{base}/readyz"))

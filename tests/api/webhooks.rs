@@ -586,3 +586,136 @@ async fn subscriptions_are_a_subscribers_own_and_take_only_public_endpoints() {
         .await;
     assert_eq!(res.status(), 204);
 }
+
+#[tokio::test]
+async fn failures_wait_longer_each_time_and_a_subscription_failing_too_long_is_disabled() {
+    let app = TestApp::spawn_with(&[
+        ("REGISTRY_CHECKER_ALLOW_LOOPBACK", "true"),
+        ("REGISTRY_WEBHOOK_INTERVAL", "10ms"),
+        ("REGISTRY_WEBHOOK_RETRY", "40ms"),
+        ("REGISTRY_WEBHOOK_GIVE_UP", "600ms"),
+    ])
+    .await;
+    let token = subscriber(&app).await;
+    let port = free_port();
+    let (id, secret) = subscribe(
+        &app,
+        &token,
+        json!({"url": format!("http://127.0.0.1:{port}/big")}),
+    )
+    .await;
+    let _receiver = Receiver::start_at(port, &secret);
+    app.register("Never Delivered Ltd").await;
+    let path = format!("/api/v1/webhooks/subscriptions/{id}");
+    let started = Instant::now();
+    let listed = loop {
+        let listed = app
+            .get_json_as("/api/v1/webhooks/subscriptions", &token)
+            .await;
+        if listed["items"][0]["state"] == "disabled" {
+            break listed;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{listed}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        listed["items"][0]["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500")
+    );
+    let log = app.get_json_as(&format!("{path}/deliveries"), &token).await;
+    let mut attempts: Vec<Value> = log["items"].as_array().unwrap().clone();
+    attempts.reverse();
+    assert!(attempts.len() >= 3, "{log}");
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v["at"].as_str().unwrap()).unwrap();
+    for (i, pair) in attempts.windows(2).enumerate() {
+        assert_eq!(pair[1]["attempt"], i as i64 + 2);
+        assert_eq!(pair[0]["status"], 500);
+        assert_eq!(pair[0]["response"].as_str().unwrap().len(), 1024);
+        // Never sooner than the wait after that many failures.
+        let gap = (at(&pair[1]) - at(&pair[0])).num_milliseconds();
+        assert!(gap >= 40 << i, "attempt {}: {gap} ms", i + 2);
+    }
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::outbox;
+        let mut conn = app.pool.get().unwrap();
+        let told: i64 = outbox::table
+            .filter(outbox::recipient.eq("assurance@northshire.example"))
+            .filter(outbox::kind.eq("webhook_disabled"))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(told, 1, "the subscriber is emailed");
+    }
+}
+
+/// A SIGKILL of the delivering process mid-delivery loses nothing: the next process
+/// delivers every change after the position the killed one recorded, in order (the
+/// message in flight may come twice, with the same webhook-id).
+#[tokio::test]
+async fn a_sigkill_mid_delivery_loses_nothing() {
+    // The test's own instance delivers nothing: only the processes below do.
+    let app = TestApp::spawn_with(&[
+        ("REGISTRY_WEBHOOK_INTERVAL", "off"),
+        ("REGISTRY_CHECKER_ALLOW_LOOPBACK", "true"),
+    ])
+    .await;
+    let token = subscriber(&app).await;
+    let port = free_port();
+    let (_, secret) = subscribe(
+        &app,
+        &token,
+        json!({"url": format!("http://127.0.0.1:{port}/ok"), "since": 0}),
+    )
+    .await;
+    for i in 0..30 {
+        app.register(&format!("Crash Hook {i} Ltd")).await;
+    }
+    let feed = app.get_json("/api/v1/changes?limit=200").await;
+    let expected: Vec<i64> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    let receiver = Receiver::start_at(port, &secret);
+    let settings = [
+        ("REGISTRY_CHECKER_ALLOW_LOOPBACK", "true"),
+        ("REGISTRY_WEBHOOK_INTERVAL", "10ms"),
+        ("REGISTRY_WEBHOOK_LEASE", "1s"),
+    ];
+    let http = reqwest::Client::new();
+    let first_port = free_port();
+    let mut first = crate::crash::start_with(&app, first_port, &settings);
+    crate::crash::ready(&http, &format!("http://127.0.0.1:{first_port}")).await;
+    // Killed once some, not all, have arrived.
+    until(&receiver, "some deliveries", |seen| seen.len() >= 5).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let delivered_before = receiver.seen().len();
+    let second_port = free_port();
+    let mut second = crate::crash::start_with(&app, second_port, &settings);
+    until(&receiver, "every change", |seen| {
+        let mut s = seqs(seen);
+        s.sort();
+        s.dedup();
+        s.len() >= expected.len()
+    })
+    .await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let seen = seqs(&receiver.seen());
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!(unique, expected, "every change, in order");
+    assert!(
+        seen.len() <= expected.len() + 1,
+        "at most the one in flight twice: {seen:?}"
+    );
+    assert!(
+        delivered_before < expected.len(),
+        "the kill came mid-stream"
+    );
+}

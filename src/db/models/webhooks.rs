@@ -161,13 +161,15 @@ pub fn claim_due(
         .load(conn)
 }
 
-/// Records where a claimed subscription got to, if `holder` still holds it (a
-/// subscriber's own change meanwhile, such as a replay, wins); true when recorded.
+/// Records where a claimed subscription got to, and holds it until `until`, if
+/// `holder` still holds it (a subscriber's own change meanwhile, such as a replay,
+/// wins); true when recorded.
 pub fn progress(
     conn: &mut DbConn,
     holder: &str,
     row: &SubscriptionRow,
     expected: i64,
+    until: NaiveDateTime,
 ) -> QueryResult<bool> {
     use webhook_subscriptions::dsl as s;
     let n = diesel::update(
@@ -183,6 +185,7 @@ pub fn progress(
         s::retry_at.eq(row.retry_at),
         s::disabled_at.eq(row.disabled_at),
         s::disabled_reason.eq(&row.disabled_reason),
+        s::claimed_until.eq(until),
     ))
     .execute(conn)?;
     Ok(n == 1)
