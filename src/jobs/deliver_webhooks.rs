@@ -174,44 +174,52 @@ async fn subscription(
                 error: attempt.error.clone(),
                 redelivery: false,
             };
-            transaction(db, move |conn| Ok(webhooks::log(conn, &log)?)).await?;
-            if attempt.delivered() {
+            let delivered = attempt.delivered();
+            let mut disabled = false;
+            if delivered {
                 sub.position = change.seq;
                 sub.attempts = 0;
                 sub.failing_since = None;
                 sub.retry_at = None;
                 round.delivered += 1;
-                if !save(db, policy, holder, &sub, stored).await? {
-                    return Ok(round); // the subscriber moved it meanwhile (a replay)
-                }
-                stored = sub.position;
-                continue;
-            }
-            sub.attempts += 1;
-            let since = *sub.failing_since.get_or_insert(at);
-            let failing_for = (at - since).to_std().unwrap_or_default();
-            if failing_for >= policy.give_up_after {
-                sub.disabled_at = Some(at);
-                sub.disabled_reason = Some(format!(
-                    "the endpoint has not taken a message since {} (last: {})",
-                    since
-                        .and_utc()
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    attempt.error.as_deref().unwrap_or("no answer")
-                ));
-                round.disabled += 1;
-                tracing::warn!(subscription = %sub.id, "webhook subscription disabled");
-                let disabled = sub.clone();
-                transaction(db, move |conn| {
-                    crate::usecases::webhooks::tell_disabled(conn, &disabled, at)
-                })
-                .await?;
             } else {
-                sub.retry_at = Some(policy.retry_at(sub.attempts, at));
-                round.failed += 1;
+                sub.attempts += 1;
+                let since = *sub.failing_since.get_or_insert(at);
+                let failing_for = (at - since).to_std().unwrap_or_default();
+                if failing_for >= policy.give_up_after {
+                    sub.disabled_at = Some(at);
+                    sub.disabled_reason = Some(format!(
+                        "the endpoint has not taken a message since {} (last: {})",
+                        since
+                            .and_utc()
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        attempt.error.as_deref().unwrap_or("no answer")
+                    ));
+                    disabled = true;
+                    round.disabled += 1;
+                    tracing::warn!(subscription = %sub.id, "webhook subscription disabled");
+                } else {
+                    sub.retry_at = Some(policy.retry_at(sub.attempts, at));
+                    round.failed += 1;
+                }
             }
-            save(db, policy, holder, &sub, stored).await?;
-            return Ok(round);
+            // The attempt's log entry, the subscription's progress (and, when it is
+            // disabled, the letter saying so) in one transaction.
+            let (h, row) = (holder.to_owned(), sub.clone());
+            let kept = transaction(db, move |conn| {
+                webhooks::log(conn, &log)?;
+                if disabled {
+                    crate::usecases::webhooks::tell_disabled(conn, &row, at)?;
+                }
+                let until = policy.claim_until(now());
+                Ok(webhooks::progress(conn, &h, &row, stored, until)?)
+            })
+            .await?;
+            if !kept || !delivered {
+                // The subscriber moved it meanwhile (a replay), or it waits to retry.
+                return Ok(round);
+            }
+            stored = sub.position;
         }
         if !save(db, policy, holder, &sub, stored).await? {
             return Ok(round);

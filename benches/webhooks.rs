@@ -1,0 +1,243 @@
+//! Webhook delivery benchmark: 10,000 public changes fanned out to 20 loopback
+//! subscribers, delivered by the registry's own job on a fresh SQLite registry (or
+//! PostgreSQL with `--database-url`). Reports deliveries per second and peak memory.
+//!
+//!     cargo bench --bench webhooks -- --changes 10000 --subscribers 20 [--hard]
+//!
+//! With `--hard`, two more subscribers are the cases that stall a naive sender: one
+//! endpoint never answers (held until the timeout, then retried), one answers 500 (and
+//! is retried with backoff) and one answers 429; the 20 others must not wait for them.
+//! The receivers are a child process on 127.0.0.1 that answers 204 and verifies nothing.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use pledge_registry::config::Config;
+use pledge_registry::db::models::{audit, now};
+use pledge_registry::domain::lifecycle::By;
+use pledge_registry::jobs::deliver_webhooks::{self, Policy};
+use pledge_registry::usecases::webhooks::{self, NewSubscription};
+use pledge_registry::webhooks::filters::Filters;
+
+fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+async fn answer(req: HttpRequest) -> HttpResponse {
+    match req.path() {
+        "/hang" => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            HttpResponse::NoContent().finish()
+        }
+        "/error" => HttpResponse::InternalServerError().finish(),
+        "/busy" => HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", "1"))
+            .finish(),
+        _ => HttpResponse::NoContent().finish(),
+    }
+}
+
+fn receivers(n: usize) -> std::io::Result<()> {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<_, _>>()?;
+    let ports: Vec<String> = listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port().to_string()))
+        .collect::<Result<_, _>>()?;
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(|| App::new().default_service(web::to(answer)))
+            .workers(1)
+            .backlog(4096);
+        for l in listeners {
+            server = server.listen(l)?;
+        }
+        let running = server.run();
+        println!("{}", ports.join(","));
+        std::io::stdout().flush()?;
+        running.await
+    })
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let subscribers: usize = arg("--subscribers", "20").parse()?;
+    if std::env::args().nth(1).as_deref() == Some("receivers") {
+        return Ok(receivers(subscribers)?);
+    }
+    let changes: usize = arg("--changes", "10000").parse()?;
+    let hard = std::env::args().any(|a| a == "--hard");
+    let database_url = arg("--database-url", "");
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["receivers", "--subscribers", &subscribers.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
+    )
+    .read_line(&mut line)?;
+    let ports: Vec<String> = line.trim().split(',').map(str::to_owned).collect();
+
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_string_lossy().into_owned();
+    let config = Config::from_lookup(|k| match k {
+        "REGISTRY_DATA_DIR" => Some(data.clone()),
+        "DATABASE_URL" if !database_url.is_empty() => Some(database_url.clone()),
+        "REGISTRY_CHECKER_ALLOW_LOOPBACK" => Some("true".into()),
+        "REGISTRY_WEBHOOK_TIMEOUT" => Some("2s".into()),
+        _ => None,
+    })?;
+    let state = pledge_registry::bootstrap::prepare(config.clone())?;
+    let db = state.database.clone();
+    let mut conn = db.pool().get()?;
+
+    // One real supplier's public summary, carried by every change, as the feed does.
+    let summary = {
+        use diesel::Connection;
+        conn.transaction::<_, anyhow::Error, _>(|conn| {
+            let row = pledge_registry::usecases::register::register(
+                conn,
+                pledge_registry::usecases::register::Registration {
+                    name: "Bench Care Systems Ltd".into(),
+                    website: "https://bench.example".into(),
+                    company_number: None,
+                    description: "Digital care records.".into(),
+                    products: vec!["Care records".into()],
+                    contact_name: "Bench".into(),
+                    contact_email: "bench@bench.example".into(),
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let record = pledge_registry::db::models::records::get(conn, row.id)?
+                .ok_or_else(|| anyhow::anyhow!("no record"))?;
+            Ok((row.id, record.summary))
+        })?
+    };
+    let started = Instant::now();
+    {
+        use diesel::Connection;
+        conn.transaction::<_, anyhow::Error, _>(|conn| {
+            for i in 0..changes {
+                audit::append(
+                    conn,
+                    now(),
+                    audit::Entry {
+                        actor: "bench",
+                        action: "supplier.profile_updated",
+                        entity_type: "supplier",
+                        entity_id: summary.0.to_string(),
+                        supplier_id: Some(summary.0),
+                        before: None,
+                        after: Some(serde_json::json!({ "n": i })),
+                    },
+                    Some(summary.1.clone()),
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+    println!(
+        "{changes} changes written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let by = By::system();
+    let subscriber =
+        webhooks::add_subscriber(&mut conn, &by, "Bench", "bench@bench.example", now())
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}/ok"))
+        .collect();
+    if hard {
+        let p = &ports[0];
+        urls.extend(["hang", "error", "busy"].map(|path| format!("http://127.0.0.1:{p}/{path}")));
+    }
+    for url in &urls {
+        webhooks::subscribe(
+            &mut conn,
+            &state.webhooks,
+            subscriber.id,
+            &by,
+            NewSubscription {
+                url: url.clone(),
+                filters: Filters::default(),
+                since: Some(0),
+            },
+            now(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    drop(conn);
+    let head = changes as i64 + 2; // the registration's change, and the first version
+    let policy = Policy {
+        first_retry: Duration::from_secs(1),
+        give_up_after: Duration::from_secs(3 * 86400),
+        concurrency: urls.len(),
+        lease: Duration::from_secs(120),
+    };
+    let rss_before = peak_rss_kib();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let delivered = runtime.block_on(async {
+        let mut delivered = 0;
+        loop {
+            let round = deliver_webhooks::run_once(&db, &state.webhooks, policy).await?;
+            if std::env::var_os("BENCH_VERBOSE").is_some() {
+                eprintln!("{:.1} s: {round:?}", started.elapsed().as_secs_f64());
+            }
+            delivered += round.delivered;
+            let behind: i64 = db
+                .run(move |conn| -> pledge_registry::error::ApiResult<i64> {
+                    use diesel::prelude::*;
+                    use pledge_registry::db::schema::webhook_subscriptions::dsl as s;
+                    Ok(s::webhook_subscriptions
+                        .filter(s::position.lt(head))
+                        .filter(s::url.like("%/ok"))
+                        .count()
+                        .get_result(conn)?)
+                })
+                .await?;
+            if behind == 0 {
+                return Ok::<usize, pledge_registry::error::ApiError>(delivered);
+            }
+        }
+    });
+    let delivered = delivered.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "webhooks: {changes} changes x {} subscribers{}: {delivered} deliveries in {secs:.1} s, {:.0} deliveries/s, peak RSS {} KiB (before delivering: {rss_before} KiB)",
+        ports.len(),
+        if hard {
+            " (+ hanging, 500 and 429 endpoints)"
+        } else {
+            ""
+        },
+        delivered as f64 / secs,
+        peak_rss_kib()
+    );
+    let _ = child.kill();
+    Ok(())
+}
