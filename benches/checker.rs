@@ -16,12 +16,15 @@
 //! Everything runs on 127.0.0.1: the fixture is a child process listening on `--hosts`
 //! ports, each port standing for one web host.
 
+#[path = "support.rs"]
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse};
 use pledge_registry::checker::Checker;
 use pledge_registry::config::Config;
 
@@ -127,36 +130,7 @@ async fn serve(req: HttpRequest) -> HttpResponse {
 }
 
 fn fixture(hosts: usize) -> std::io::Result<()> {
-    let listeners: Vec<std::net::TcpListener> = (0..hosts)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<_, _>>()?;
-    let ports: Vec<String> = listeners
-        .iter()
-        .map(|l| l.local_addr().map(|a| a.port().to_string()))
-        .collect::<Result<_, _>>()?;
-    actix_web::rt::System::new().block_on(async move {
-        let mut server = HttpServer::new(|| App::new().default_service(web::to(serve)))
-            .workers(1)
-            .backlog(4096);
-        for l in listeners {
-            server = server.listen(l)?;
-        }
-        let running = server.run();
-        println!("{}", ports.join(","));
-        std::io::stdout().flush()?;
-        running.await
-    })
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    support::serve_ports(hosts, serve)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -234,7 +208,7 @@ fn main() -> anyhow::Result<()> {
         "REGISTRY_DATA_DIR" => Some(data.to_string_lossy().into_owned()),
         _ => None,
     })?;
-    let rss_before = peak_rss_kib();
+    let rss_before = support::peak_rss_kib();
     let urls: Vec<String> = truth.iter().map(|(u, _)| u.clone()).collect();
     let (elapsed, results) = if round {
         let out = round::run(config, &urls);
@@ -278,7 +252,7 @@ fn main() -> anyhow::Result<()> {
         "  time {:.2} s, {:.0} URLs/s, peak RSS {} KiB (before: {rss_before} KiB)",
         elapsed.as_secs_f64(),
         count as f64 / elapsed.as_secs_f64(),
-        peak_rss_kib()
+        support::peak_rss_kib()
     );
     println!("  outcomes {got:?}");
     println!("  truth    {expected:?}");

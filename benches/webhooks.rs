@@ -9,11 +9,14 @@
 //! is retried with backoff) and one answers 429; the 20 others must not wait for them.
 //! The receivers are a child process on 127.0.0.1 that answers 204 and verifies nothing.
 
-use std::io::{BufRead, BufReader, Write};
+#[path = "support.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse};
 use pledge_registry::config::Config;
 use pledge_registry::db::models::{audit, now};
 use pledge_registry::domain::lifecycle::By;
@@ -44,36 +47,7 @@ async fn answer(req: HttpRequest) -> HttpResponse {
 }
 
 fn receivers(n: usize) -> std::io::Result<()> {
-    let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<_, _>>()?;
-    let ports: Vec<String> = listeners
-        .iter()
-        .map(|l| l.local_addr().map(|a| a.port().to_string()))
-        .collect::<Result<_, _>>()?;
-    actix_web::rt::System::new().block_on(async move {
-        let mut server = HttpServer::new(|| App::new().default_service(web::to(answer)))
-            .workers(1)
-            .backlog(4096);
-        for l in listeners {
-            server = server.listen(l)?;
-        }
-        let running = server.run();
-        println!("{}", ports.join(","));
-        std::io::stdout().flush()?;
-        running.await
-    })
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    support::serve_ports(n, answer)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -196,7 +170,7 @@ fn main() -> anyhow::Result<()> {
         concurrency: urls.len(),
         lease: Duration::from_secs(120),
     };
-    let rss_before = peak_rss_kib();
+    let rss_before = support::peak_rss_kib();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -236,7 +210,7 @@ fn main() -> anyhow::Result<()> {
             ""
         },
         delivered as f64 / secs,
-        peak_rss_kib()
+        support::peak_rss_kib()
     );
     let _ = child.kill();
     Ok(())
