@@ -58,13 +58,16 @@ fn main() -> anyhow::Result<()> {
     let changes: usize = arg("--changes", "10000").parse()?;
     let hard = std::env::args().any(|a| a == "--hard");
     let database_url = arg("--database-url", "");
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["receivers", "--subscribers", &subscribers.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let mut child = Killed(
+        Command::new(std::env::current_exe()?)
+            .args(["receivers", "--subscribers", &subscribers.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()?,
+    );
     let mut line = String::new();
     BufReader::new(
         child
+            .0
             .stdout
             .take()
             .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
@@ -136,9 +139,12 @@ fn main() -> anyhow::Result<()> {
     );
 
     let by = By::system();
-    let subscriber =
+    // Each subscriber may hold 20 subscriptions: the hard cases have one of their own.
+    let mut subscriber = || {
         webhooks::add_subscriber(&mut conn, &by, "Bench", "bench@bench.example", now())
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+    };
+    let (fast, slow) = (subscriber()?, subscriber()?);
     let mut urls: Vec<String> = ports
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}/ok"))
@@ -151,7 +157,11 @@ fn main() -> anyhow::Result<()> {
         webhooks::subscribe(
             &mut conn,
             &state.webhooks,
-            subscriber.id,
+            if url.ends_with("/ok") {
+                fast.id
+            } else {
+                slow.id
+            },
             &by,
             NewSubscription {
                 url: url.clone(),
@@ -212,6 +222,15 @@ fn main() -> anyhow::Result<()> {
         delivered as f64 / secs,
         support::peak_rss_kib()
     );
-    let _ = child.kill();
     Ok(())
+}
+
+/// The receivers' process, killed however the benchmark ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
