@@ -126,13 +126,6 @@ async fn subscription(
 ) -> ApiResult<Round> {
     let mut round = Round::default();
     let filters = Filters::read(&sub).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let url = url::Url::parse(&sub.url).map_err(|e| ApiError::Internal(e.into()))?;
-    let secret = Secret::parse(&sub.secret).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let previous = match (&sub.previous_secret, sub.previous_until) {
-        (Some(s), Some(until)) if until > now() => Secret::parse(s).ok(),
-        _ => None,
-    };
-    let secrets: Vec<&Secret> = std::iter::once(&secret).chain(previous.as_ref()).collect();
     let mut stored = sub.position;
     loop {
         let after = sub.position;
@@ -155,26 +148,10 @@ async fn subscription(
                 sub.position = change.seq;
                 continue;
             }
-            let body = serde_json::to_vec(&change).map_err(|e| ApiError::Internal(e.into()))?;
-            let message_id = format!("msg_{}", change.seq);
-            let at = now();
-            let attempt = sender
-                .deliver(&url, &message_id, at.and_utc().timestamp(), &body, &secrets)
-                .await;
-            let log = DeliveryRow {
-                id: 0,
-                subscription_id: sub.id,
-                seq: change.seq,
-                message_id,
-                attempt: sub.attempts + 1,
-                at,
-                status: attempt.status.map(i32::from),
-                latency_ms: attempt.latency_ms.clamp(0, i32::MAX as i64) as i32,
-                response: attempt.response.clone(),
-                error: attempt.error.clone(),
-                redelivery: false,
-            };
-            let delivered = attempt.delivered();
+            let log = send_once(sender, &sub, &change, false).await?;
+            let at = log.at;
+            let error = log.error.clone();
+            let delivered = log.status.is_some_and(|s| (200..300).contains(&s));
             let mut disabled = false;
             if delivered {
                 sub.position = change.seq;
@@ -193,7 +170,7 @@ async fn subscription(
                         since
                             .and_utc()
                             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        attempt.error.as_deref().unwrap_or("no answer")
+                        error.as_deref().unwrap_or("no answer")
                     ));
                     disabled = true;
                     round.disabled += 1;
@@ -226,6 +203,43 @@ async fn subscription(
         }
         stored = sub.position;
     }
+}
+
+/// Sends one change to a subscription's endpoint, signed with every secret in force;
+/// returns the attempt as the delivery log records it.
+pub async fn send_once(
+    sender: &Sender,
+    sub: &SubscriptionRow,
+    change: &Change,
+    redelivery: bool,
+) -> ApiResult<DeliveryRow> {
+    let internal = |e: String| ApiError::Internal(anyhow::anyhow!("subscription {}: {e}", sub.id));
+    let url = url::Url::parse(&sub.url).map_err(|e| internal(e.to_string()))?;
+    let secret = Secret::parse(&sub.secret).map_err(internal)?;
+    let previous = match (&sub.previous_secret, sub.previous_until) {
+        (Some(s), Some(until)) if until > now() => Secret::parse(s).ok(),
+        _ => None,
+    };
+    let secrets: Vec<&Secret> = std::iter::once(&secret).chain(previous.as_ref()).collect();
+    let body = serde_json::to_vec(change).map_err(|e| ApiError::Internal(e.into()))?;
+    let message_id = format!("msg_{}", change.seq);
+    let at = now();
+    let attempt = sender
+        .deliver(&url, &message_id, at.and_utc().timestamp(), &body, &secrets)
+        .await;
+    Ok(DeliveryRow {
+        id: 0,
+        subscription_id: sub.id,
+        seq: change.seq,
+        message_id,
+        attempt: if redelivery { 1 } else { sub.attempts + 1 },
+        at,
+        status: attempt.status.map(i32::from),
+        latency_ms: attempt.latency_ms.clamp(0, i32::MAX as i64) as i32,
+        response: attempt.response,
+        error: attempt.error,
+        redelivery,
+    })
 }
 
 /// Records a claimed subscription's progress; false when the subscriber changed it

@@ -62,6 +62,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "member_id" => json!(MEMBER_ID),
         "form" => json!("profile"),
         "subscription_id" => json!(SUBSCRIPTION_ID),
+        "seq" => json!(1201),
         "list" => json!("evidence"),
         "item" => json!(EVIDENCE_ID),
         "action" => json!("retire"),

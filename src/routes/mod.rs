@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(webhooks::subscriptions::rotate)
                 .service(webhooks::subscriptions::replay)
                 .service(webhooks::subscriptions::deliveries)
+                .service(webhooks::subscriptions::redeliver)
                 .service(admin::tokens::issue)
                 .service(admin::tokens::revoke)
                 .service(admin::audit::list)

@@ -402,6 +402,35 @@ async fn changes_arrive_signed_and_in_order_after_an_outage_and_again_on_replay(
     .await;
     assert_eq!(seqs(&receiver.seen())[expected.len()..], again[..]);
 
+    // One message delivered again on request, outside the order, logged as such.
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/webhooks/subscriptions/{id}/deliveries/{}/redeliver",
+                expected[0]
+            ),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let attempt: Value = res.json().await.unwrap();
+    assert_eq!(
+        (attempt["status"].as_i64(), attempt["seq"].as_i64()),
+        (Some(204), Some(expected[0]))
+    );
+    let before = expected.len() + again.len();
+    until(&receiver, "the redelivery", |seen| seen.len() > before).await;
+    assert_eq!(seqs(&receiver.seen())[before], expected[0]);
+    let res = app
+        .post(
+            &format!("/api/v1/webhooks/subscriptions/{id}/deliveries/999999/redeliver"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    problem(res, 404).await;
+
     // Later changes follow; a paused subscription gets nothing until resumed.
     let res = app
         .send(
@@ -423,7 +452,7 @@ async fn changes_arrive_signed_and_in_order_after_an_outage_and_again_on_replay(
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["state"], "active");
     until(&receiver, "the change made while paused", |seen| {
-        seqs(seen).len() > expected.len() + again.len()
+        seqs(seen).len() > expected.len() + again.len() + 1
     })
     .await;
 }

@@ -174,6 +174,16 @@ pub fn page(
     q.load(conn)
 }
 
+/// The public entry `seq`, if there is one.
+pub fn public_entry(conn: &mut DbConn, seq: i64) -> QueryResult<Option<AuditRow>> {
+    audit_log::table
+        .find(seq)
+        .filter(audit_log::public_json.is_not_null())
+        .select(AuditRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Public entries (those with a public view) after `after_seq`, oldest first.
 pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult<Vec<AuditRow>> {
     audit_log::table

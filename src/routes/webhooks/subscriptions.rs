@@ -318,6 +318,42 @@ impl From<DeliveryRow> for Delivery {
     }
 }
 
+/// Deliver one change again, now, outside the order (the subscription's position does
+/// not move); the attempt is logged and returned.
+#[utoipa::path(operation_id = "redeliver", tag = "webhooks",
+    params(
+        ("subscription_id" = String, Path, format = Uuid, description = "Subscription id"),
+        ("seq" = i64, Path, description = "The change's `seq`"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Delivery, description = "The attempt (see `status` and `error` for how it went)"),
+        AuthErrors,
+        NotFoundError,
+    ))]
+#[post("/webhooks/subscriptions/{subscription_id}/deliveries/{seq}/redeliver")]
+pub async fn redeliver(
+    state: State,
+    who: Subscriber,
+    path: web::Path<(SubscriptionId, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (id, seq) = path.into_inner();
+    let (sub, change) = state
+        .db(move |conn| {
+            let sub = stored::get(conn, who.id, id)?
+                .ok_or_else(|| ApiError::NotFound(format!("no subscription {id} of yours")))?;
+            let row = crate::db::models::audit::public_entry(conn, seq)?
+                .ok_or_else(|| ApiError::NotFound(format!("no public change {seq}")))?;
+            Ok((sub, crate::views::changes::Change::of(row)?))
+        })
+        .await?;
+    let log =
+        crate::jobs::deliver_webhooks::send_once(&state.webhooks, &sub, &change, true).await?;
+    let row = log.clone();
+    state.tx(move |conn| Ok(stored::log(conn, &row)?)).await?;
+    Ok(HttpResponse::Ok().json(Delivery::from(log)))
+}
+
 /// A subscription's newest delivery attempts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Deliveries {
