@@ -44,6 +44,11 @@ pub fn email(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Lower-case hexadecimal of `bytes` (hashes, ETags, tokens derived from them).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,9 +113,7 @@ pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::domain::text::hex;
 
 #[cfg(test)]
 mod tests {

@@ -99,7 +99,7 @@ impl Mailer {
             .map_err(|e| Failure::permanent(format!("the address {:?}: {e}", row.recipient)))?;
         let site = |s: &str| s.replace(letters::SITE, &self.site);
         let digest = Sha256::digest(row.message_key.as_bytes());
-        let id: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let id = crate::domain::text::hex(&digest[..16]);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -46,10 +46,7 @@ fn secret() -> (String, String) {
 }
 
 fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    text::hex(&Sha256::digest(secret.as_bytes()))
 }
 
 /// Records a link for `email` and returns the path that uses it.

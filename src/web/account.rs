@@ -151,10 +151,7 @@ fn with_session_cookie(
 /// The form token of a session: derived from its id, which only the session's
 /// holder (through the HttpOnly cookie) and the registry know.
 fn csrf_of(jti: &str) -> String {
-    Sha256::digest(format!("form:{jti}").as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(format!("form:{jti}").as_bytes())[..16])
 }
 
 /// A member signed in on the pages.
@@ -163,7 +160,6 @@ struct Session {
     supplier: SupplierId,
     member: MemberId,
     role: MemberRole,
-    jti: String,
 }
 
 impl Session {
@@ -176,7 +172,6 @@ impl Session {
                 member: Some((member, role)),
                 ..
             } => Some(Session {
-                jti: caller.jti().to_owned(),
                 caller,
                 supplier: id,
                 member,
@@ -187,7 +182,7 @@ impl Session {
     }
 
     fn csrf(&self) -> String {
-        csrf_of(&self.jti)
+        csrf_of(self.caller.jti())
     }
 }
 
@@ -706,7 +701,7 @@ pub async fn sign_out(req: HttpRequest, state: State, body: Posted) -> ApiResult
     if let Some(s) = Session::of(&req).await
         && form.get("csrf") == s.csrf()
     {
-        let jti = s.jti.clone();
+        let jti = s.caller.jti().to_owned();
         state
             .tx(move |conn| Ok(tokens::revoke(conn, &jti).map(|_| ())?))
             .await?;

@@ -77,10 +77,7 @@ pub fn canonical(row: &AuditRow) -> String {
 
 /// Lower-case hex SHA-256 of the canonical form.
 pub fn hash_of(row: &AuditRow) -> String {
-    Sha256::digest(canonical(row).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(canonical(row).as_bytes()))
 }
 
 /// The newest entry's sequence number and hash.

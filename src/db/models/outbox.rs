@@ -143,15 +143,6 @@ pub fn failed(
         .map(|_| ())
 }
 
-/// Messages of one kind to one address, newest first (for the operator and tests).
-pub fn to_recipient(conn: &mut DbConn, recipient: &str) -> QueryResult<Vec<MailRow>> {
-    outbox::table
-        .filter(outbox::recipient.eq(recipient))
-        .order(outbox::id.desc())
-        .select(MailRow::as_select())
-        .load(conn)
-}
-
 /// How many messages wait to be sent, and how many the registry gave up on.
 pub fn backlog(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
     let waiting = outbox::table
