@@ -93,15 +93,30 @@ impl Mailbox {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        // Ready when this server greets on the port: another process that took the
+        // port first (the port was free when chosen) would not answer as SMTP does.
+        let greets = || {
+            use std::io::Read;
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+            stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+            let mut banner = [0u8; 4];
+            stream.read_exact(&mut banner).ok()?;
+            (&banner[..3] == b"220").then_some(())
+        };
+        let mut mailbox = Mailbox { port, dir, child };
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while greets().is_none() {
+            assert!(
+                mailbox.child.try_wait().ok().flatten().is_none(),
+                "aiosmtpd exited (port {port} taken?)"
+            );
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "aiosmtpd did not start"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Mailbox { port, dir, child }
+        mailbox
     }
 
     pub fn url(&self) -> String {
