@@ -87,6 +87,21 @@ async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_o
             .load(&mut *conn)
             .unwrap();
         assert!(!hashes.iter().any(|h| h.contains(&link)) && !hashes.is_empty());
+        // Arrived first, then recorded as sent: wait for the record.
+        let started = std::time::Instant::now();
+        while outbox::table
+            .filter(outbox::sent_at.is_null())
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+            > 0
+        {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "recorded as sent"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let bodies: Vec<String> = outbox::table
             .select(outbox::body_text)
             .load(&mut *conn)
