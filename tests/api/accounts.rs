@@ -100,7 +100,7 @@ async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_o
                 started.elapsed() < std::time::Duration::from_secs(60),
                 "recorded as sent"
             );
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         let bodies: Vec<String> = outbox::table
             .select(outbox::body_text)
