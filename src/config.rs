@@ -57,6 +57,10 @@ pub struct Config {
 /// address rules (`REGISTRY_CHECKER_ALLOW_LOOPBACK` also allows loopback endpoints).
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
+    /// `REGISTRY_WEBHOOK_SIGN_UP`: whether procurement tools may sign up for webhooks
+    /// themselves with a confirmed address (on by default); off, only the operator adds
+    /// subscribers.
+    pub sign_up: bool,
     /// `REGISTRY_WEBHOOK_INTERVAL`: how often subscriptions are looked at; `off` delivers nothing.
     pub interval: Option<Duration>,
     /// `REGISTRY_WEBHOOK_TIMEOUT`: one delivery, connection to answer.
@@ -211,6 +215,11 @@ impl Config {
                 other => Some(duration(other, "REGISTRY_REMINDER_INTERVAL", "1h")?),
             },
             webhooks: WebhookSettings {
+                sign_up: get("REGISTRY_WEBHOOK_SIGN_UP").is_none()
+                    || flag(
+                        get("REGISTRY_WEBHOOK_SIGN_UP").as_deref(),
+                        "REGISTRY_WEBHOOK_SIGN_UP",
+                    )?,
                 interval: match get("REGISTRY_WEBHOOK_INTERVAL").as_deref().map(str::trim) {
                     Some("off") | Some("0") => None,
                     other => Some(duration(other, "REGISTRY_WEBHOOK_INTERVAL", "1s")?),

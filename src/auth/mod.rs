@@ -282,10 +282,7 @@ pub struct Subscriber {
 impl Subscriber {
     /// Who is writing, for the audit log.
     pub fn by(&self) -> crate::domain::lifecycle::By {
-        crate::domain::lifecycle::By {
-            actor: format!("subscriber:{}", self.id),
-            who: crate::domain::lifecycle::Actor::System,
-        }
+        crate::domain::lifecycle::By::subscriber(self.id)
     }
 }
 

@@ -189,6 +189,7 @@ diesel::table! {
         email -> Text,
         added_by -> Text,
         created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -255,6 +256,8 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         asked -> Bool,
+        purpose -> Text,
+        subscriber_name -> Nullable<Text>,
     }
 }
 

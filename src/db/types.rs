@@ -12,7 +12,7 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
-use crate::domain::account::{MemberRole, Scope, TokenKind};
+use crate::domain::account::{LinkPurpose, MemberRole, Scope, TokenKind};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{
     CompanyNumber, EvidenceId, MemberId, SignatureId, Status, SubscriberId, SubscriptionId,
@@ -105,6 +105,7 @@ text_column!(
     MemberRole as MemberRoleColumn, written as its_text, read by str::parse;
     Scope as ScopeColumn, written as its_text, read by str::parse;
     TokenKind as TokenKindColumn, written as its_text, read by str::parse;
+    LinkPurpose as LinkPurposeColumn, written as its_text, read by str::parse;
 );
 
 #[cfg(test)]

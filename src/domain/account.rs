@@ -36,6 +36,16 @@ str_enum!(
     }
 );
 
+str_enum!(
+    /// What a one-time link sent by email is for.
+    LinkPurpose {
+        /// Signing a member in (and confirming their address).
+        SignIn => "sign_in",
+        /// Confirming the address of a webhook subscriber signing itself up.
+        Subscriber => "subscriber",
+    }
+);
+
 /// An email address as members are known by: trimmed and lower-cased, so that one
 /// person is one member however the address is typed.
 pub fn member_email(raw: &str) -> Result<String, String> {

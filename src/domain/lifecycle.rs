@@ -108,6 +108,14 @@ impl By {
             who: Actor::System,
         }
     }
+
+    /// A webhook subscriber, about its own account and subscriptions.
+    pub fn subscriber(id: super::SubscriberId) -> By {
+        By {
+            actor: format!("subscriber:{id}"),
+            who: Actor::System,
+        }
+    }
 }
 
 pub const ACTORS: [Actor; 3] = [Actor::Supplier, Actor::Operator, Actor::System];

@@ -119,7 +119,7 @@ fn escape(s: &str) -> String {
 
 /// Whether letters of `kind` hold a secret, and are not kept once sent.
 pub fn holds_secret(kind: &str) -> bool {
-    matches!(kind, "sign_in" | "confirm_address")
+    matches!(kind, "sign_in" | "confirm_address" | "confirm_subscriber")
 }
 
 /// "27 November 2026".
@@ -280,6 +280,22 @@ pub fn token_expiring(supplier: &str, label: &str, at: DateTime<Utc>) -> Letter 
         ))
         .says("An owner can create a new token after signing in, and revoke this one once it is replaced.")
         .action("Sign in", "/sign-in")
+}
+
+pub fn confirm_subscriber(name: &str, link_path: &str, minutes: i64) -> Letter {
+    Letter {
+        secret: true,
+        ..Letter::new("confirm_subscriber", "Confirm your webhook account on the Tech Pledge registry")
+            .says(format!(
+                "Someone asked for a webhook account on the Tech Pledge registry for {name}, with \
+                 this email address. If it was you, use the link below to confirm the address \
+                 and receive the account's API token (the link works once, within {minutes} minutes). \
+                 If this address has an account already, the link gives it a new token."
+            ))
+            .says("The registry writes to this address when a subscription stops working.")
+            .says("If it was not you, you can ignore this email: nothing happens without the link.")
+            .action("Confirm and get the token", link_path)
+    }
 }
 
 pub fn webhook_disabled(url: &str, reason: &str) -> Letter {

@@ -437,9 +437,16 @@ pub fn schema_example(name: &str) -> Option<Value> {
         }
         "SubscriberCreated" => {
             json!({ "id": "3c1b9a7e-2d4f-4a6b-9c8d-7e6f5a4b3c2d", "name": "Northshire County Council supplier assurance",
-            "email": "assurance@northshire.example", "created_at": "2026-11-27T15:00:00Z",
+            "email": "assurance@northshire.example", "confirmed": true, "created_at": "2026-11-27T15:00:00Z",
             "token": merged(token(), json!({"role": "subscriber", "supplier_id": null})) })
         }
+        "SignUp" => {
+            json!({ "name": "Northshire County Council supplier assurance", "email": "assurance@northshire.example" })
+        }
+        "SignUpSent" => json!({
+            "detail": "A link to confirm the address is on its way to it. It works once, within 20 minutes, and gives the account's token."
+        }),
+        "SignUpConfirm" => json!({ "token": "q9G3v0mXz7bW2kRr5TtYc1uJp8sLd4eNf6hAa0iOo2E" }),
         "Subscription" => subscription(),
         "Subscriptions" => json!({ "items": [subscription()] }),
         "SubscriptionWithSecret" => {

@@ -36,7 +36,8 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "The registry operator: publishing pledge versions, verifying, \
             suspending and reinstating suppliers, tokens, the audit log and evidence checks (admin token)"),
         (name = "webhooks", description = "Push, not poll: a subscriber's endpoints get each change of the feed as it \
-            happens, signed in the Standard Webhooks format, in order (a subscriber token from the operator)"),
+            happens, signed in the Standard Webhooks format, in order (a subscriber token: sign up with an address \
+            you confirm, or ask the operator)"),
         (name = "log", description = "What lets others check the registry: the audit log head, the change feed \
             a mirror follows, and the keys that sign attestations"),
         (name = "pages", description = "Pages for people (HTML), the guides, and the status badge (SVG)"),

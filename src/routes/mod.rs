@@ -39,6 +39,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(crate::web::account::account_form)
         .service(crate::web::account::account_item_form)
         .service(crate::web::account::sign_out)
+        .service(crate::web::subscriber::ask)
+        .service(crate::web::subscriber::confirm)
         .service(crate::web::unsubscribe::ask)
         .service(crate::web::unsubscribe::stop)
         .service(
@@ -76,6 +78,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::lifecycle::reinstate)
                 .service(admin::owner::transfer)
                 .service(admin::subscribers::add)
+                .service(webhooks::sign_up::request)
+                .service(webhooks::sign_up::confirm)
                 .service(webhooks::subscriptions::create)
                 .service(webhooks::subscriptions::list)
                 .service(webhooks::subscriptions::update)

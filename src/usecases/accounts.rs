@@ -18,7 +18,7 @@ use crate::db::DbConn;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::supplier::SupplierRow;
 use crate::db::models::{audit, sign_in};
-use crate::domain::account::{MemberRole, Scope, TokenKind, member_email};
+use crate::domain::account::{LinkPurpose, MemberRole, Scope, TokenKind, member_email};
 use crate::domain::{MemberId, SupplierId, text};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::letters;
@@ -49,8 +49,15 @@ fn hash(secret: &str) -> String {
     text::hex(&Sha256::digest(secret.as_bytes()))
 }
 
-/// Records a link for `email` and returns the path that uses it.
-fn new_link(conn: &mut DbConn, email: &str, asked: bool, at: NaiveDateTime) -> ApiResult<String> {
+/// Records a one-time link for `email` and returns the path that uses it.
+fn new_link(
+    conn: &mut DbConn,
+    email: &str,
+    purpose: LinkPurpose,
+    subscriber_name: Option<String>,
+    asked: bool,
+    at: NaiveDateTime,
+) -> ApiResult<String> {
     let (secret, secret_hash) = secret();
     sign_in::insert(
         conn,
@@ -61,9 +68,52 @@ fn new_link(conn: &mut DbConn, email: &str, asked: bool, at: NaiveDateTime) -> A
             expires_at: at + Duration::minutes(LINK_MINUTES),
             used_at: None,
             asked,
+            purpose,
+            subscriber_name,
         },
     )?;
-    Ok(format!("/sign-in/confirm?token={secret}"))
+    let page = match purpose {
+        LinkPurpose::SignIn => "/sign-in/confirm",
+        LinkPurpose::Subscriber => "/webhooks/confirm",
+    };
+    Ok(format!("{page}?token={secret}"))
+}
+
+/// A link someone asked for by giving `email` (a valid, lower-cased address): refused
+/// with 429 when links to the address, for any purpose, were asked for
+/// [`LINKS_PER_HOUR`] times in the last hour. Returns the path that uses it.
+pub(super) fn asked_link(
+    conn: &mut DbConn,
+    email: &str,
+    purpose: LinkPurpose,
+    subscriber_name: Option<String>,
+    at: NaiveDateTime,
+) -> ApiResult<String> {
+    if sign_in::asked_since(conn, email, at - Duration::hours(1))? >= LINKS_PER_HOUR {
+        return Err(ApiError::TooManyRequests(3600));
+    }
+    sign_in::prune(conn, at - Duration::days(1))?;
+    new_link(conn, email, purpose, subscriber_name, true, at)
+}
+
+/// Uses the link for `purpose` with this secret, once; none when it is unknown, used,
+/// expired or for something else.
+pub(super) fn take_link(
+    conn: &mut DbConn,
+    link_secret: &str,
+    purpose: LinkPurpose,
+    at: NaiveDateTime,
+) -> ApiResult<Option<sign_in::LinkRow>> {
+    let secret = link_secret.trim();
+    if secret.is_empty() || secret.len() > 100 {
+        return Ok(None);
+    }
+    Ok(sign_in::take(conn, &hash(secret), purpose, at)?)
+}
+
+/// A stable key for the message that carries the link at `path`, without its secret.
+pub(super) fn link_key(path: &str) -> String {
+    hash(path)
 }
 
 /// A new member, not yet confirmed, with reminders on.
@@ -103,7 +153,7 @@ pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime)
         at,
     );
     members::insert(conn, &owner)?;
-    let link = new_link(conn, &email, false, at)?;
+    let link = new_link(conn, &email, LinkPurpose::SignIn, None, false, at)?;
     notify::member_letter(
         conn,
         supplier,
@@ -120,11 +170,7 @@ pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime)
 /// address asked too often.
 pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> ApiResult<()> {
     let email = member_email(email).map_err(|m| ApiError::field("email", m))?;
-    if sign_in::asked_since(conn, &email, at - Duration::hours(1))? >= LINKS_PER_HOUR {
-        return Err(ApiError::TooManyRequests(3600));
-    }
-    sign_in::prune(conn, at - Duration::days(1))?;
-    let link = new_link(conn, &email, true, at)?;
+    let link = asked_link(conn, &email, LinkPurpose::SignIn, None, at)?;
     let memberships = members::with_email(conn, &email)?;
     if let Some(member) = memberships.first() {
         notify::address(
@@ -132,7 +178,7 @@ pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> Api
             &email,
             &member.name,
             &letters::sign_in(&link, LINK_MINUTES),
-            &format!("sign-in:{}", hash(&link)),
+            &format!("sign-in:{}", link_key(&link)),
             at,
         )?;
     }
@@ -174,11 +220,9 @@ pub fn confirm_sign_in(
             "this sign-in link is not valid: it may have been used already or have expired; ask for a new one".into(),
         )
     };
-    let secret = link_secret.trim();
-    if secret.is_empty() || secret.len() > 100 {
-        return Err(refused());
-    }
-    let email = sign_in::take(conn, &hash(secret), at)?.ok_or_else(refused)?;
+    let email = take_link(conn, link_secret, LinkPurpose::SignIn, at)?
+        .ok_or_else(refused)?
+        .email;
     let memberships = members::with_email(conn, &email)?;
     let member = match choice {
         Choice::Named(id) => memberships.iter().find(|m| m.supplier_id == id),

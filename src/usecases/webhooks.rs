@@ -3,11 +3,13 @@
 use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
 
-use super::{By, notify};
+use super::{By, accounts, notify};
+use crate::auth::Keys;
+use crate::auth::tokens::{self, Grant, IssuedToken};
 use crate::db::DbConn;
 use crate::db::models::audit;
 use crate::db::models::webhooks::{self, SubscriberRow, SubscriptionRow};
-use crate::domain::account::member_email;
+use crate::domain::account::{LinkPurpose, member_email};
 use crate::domain::{SubscriberId, SubscriptionId, text};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::letters;
@@ -64,6 +66,7 @@ pub fn add_subscriber(
         email,
         added_by: by.actor.clone(),
         created_at: at,
+        confirmed_at: None,
     };
     webhooks::insert_subscriber(conn, &row)?;
     record(
@@ -75,6 +78,134 @@ pub fn add_subscriber(
         at,
     )?;
     Ok(row)
+}
+
+/// Issues a token for `subscriber`, lasting `days`, in the caller's transaction.
+pub fn issue_token(
+    conn: &mut DbConn,
+    keys: &Keys,
+    issuer: &str,
+    subscriber: SubscriberId,
+    days: u32,
+    label: &str,
+) -> ApiResult<IssuedToken> {
+    tokens::issue(
+        conn,
+        keys,
+        issuer,
+        Grant {
+            label: Some(label),
+            ..Grant::subscriber(subscriber, Duration::days(days.into()))
+        },
+    )
+    .map_err(ApiError::Internal)
+}
+
+/// Someone signs a procurement tool up for webhooks: a link that confirms the address
+/// is sent to it, and nothing else happens until it is used. The answer is the same
+/// whether or not the address has a subscriber account already; the per-address limit
+/// is the one sign-in links count against.
+pub fn request_sign_up(
+    conn: &mut DbConn,
+    name: &str,
+    email: &str,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let (name, email) = Validator::default().finish((
+        field("name", text::bounded(name, 1, 200)),
+        field("email", member_email(email)),
+    ))?;
+    let link = accounts::asked_link(
+        conn,
+        &email,
+        LinkPurpose::Subscriber,
+        Some(name.clone()),
+        at,
+    )?;
+    notify::address(
+        conn,
+        &email,
+        &name,
+        &letters::confirm_subscriber(&name, &link, accounts::LINK_MINUTES),
+        &format!("subscriber:{}", accounts::link_key(&link)),
+        at,
+    )?;
+    Ok(())
+}
+
+/// A confirmed sign-up: the subscriber, with a new token.
+pub struct SignedUp {
+    pub subscriber: SubscriberRow,
+    /// False when the address had a subscriber account already (the oldest, if
+    /// several), which the token is then for: the way back for a tool that lost its
+    /// token.
+    pub new: bool,
+    pub token: IssuedToken,
+}
+
+/// Uses a sign-up link (once): creates the subscriber its address asked for, or
+/// confirms the one the address has, and issues a token for it. 401 for a link that is
+/// unknown, used, expired or not a sign-up link.
+pub fn confirm_sign_up(
+    conn: &mut DbConn,
+    keys: &Keys,
+    issuer: &str,
+    token_days: u32,
+    link_secret: &str,
+    at: NaiveDateTime,
+) -> ApiResult<SignedUp> {
+    let link = accounts::take_link(conn, link_secret, LinkPurpose::Subscriber, at)?
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "this sign-up link is not valid: it may have been used already or have expired; sign up again for a new one".into(),
+            )
+        })?;
+    let (subscriber, new) = match webhooks::subscriber_with_email(conn, &link.email)? {
+        Some(existing) => (existing, false),
+        None => {
+            let row = SubscriberRow {
+                id: SubscriberId::new(),
+                name: link.subscriber_name.unwrap_or_else(|| link.email.clone()),
+                email: link.email,
+                added_by: "self".into(),
+                created_at: at,
+                confirmed_at: None,
+            };
+            webhooks::insert_subscriber(conn, &row)?;
+            (row, true)
+        }
+    };
+    webhooks::confirm_subscriber(conn, subscriber.id, at)?;
+    let subscriber = SubscriberRow {
+        confirmed_at: Some(at),
+        ..subscriber
+    };
+    let by = By::subscriber(subscriber.id);
+    let token = issue_token(
+        conn,
+        keys,
+        issuer,
+        subscriber.id,
+        token_days,
+        "webhook subscriber, confirmed by email",
+    )?;
+    record(
+        conn,
+        &by,
+        if new {
+            "webhook.subscriber_signed_up"
+        } else {
+            "webhook.subscriber_confirmed"
+        },
+        subscriber.id.to_string(),
+        json!({"name": subscriber.name, "email": subscriber.email, "token": token.jti}),
+        at,
+    )?;
+    Ok(SignedUp {
+        subscriber,
+        new,
+        token,
+    })
 }
 
 /// A subscription to create.

@@ -5,10 +5,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::supplier::utc;
+use crate::auth::tokens::IssuedToken;
 use crate::db::models::members::MemberRow;
 use crate::db::models::tokens::Listed;
+use crate::db::models::webhooks::SubscriberRow;
 use crate::domain::account::{MemberRole, Scope, TokenKind};
-use crate::domain::{MemberId, SupplierId};
+use crate::domain::{MemberId, SubscriberId, SupplierId};
 
 /// A person of a supplier.
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,4 +82,32 @@ impl From<Listed> for Token {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Tokens {
     pub items: Vec<Token>,
+}
+
+/// A webhook subscriber, with a token (shown only here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriberCreated {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: SubscriberId,
+    pub name: String,
+    pub email: String,
+    /// Whether the address was confirmed by a link sent to it (subscribers the operator
+    /// adds are not, until they sign up with the same address).
+    pub confirmed: bool,
+    pub created_at: DateTime<Utc>,
+    /// The subscriber's token, for `/api/v1/webhooks/...`; shown only once.
+    pub token: IssuedToken,
+}
+
+impl SubscriberCreated {
+    pub fn of(row: SubscriberRow, token: IssuedToken) -> Self {
+        SubscriberCreated {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            confirmed: row.confirmed_at.is_some(),
+            created_at: utc(row.created_at),
+            token,
+        }
+    }
 }

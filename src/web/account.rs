@@ -58,7 +58,7 @@ impl SignInPage {
 
 /// A page that holds or asks for something private: never stored by a cache, never
 /// sent on as a referrer.
-fn private(status: StatusCode, body: String) -> HttpResponse {
+pub(super) fn private(status: StatusCode, body: String) -> HttpResponse {
     let mut res = html(status, body);
     let h = res.headers_mut();
     h.insert(
@@ -106,6 +106,13 @@ impl Form {
 
 /// A submitted form, as a handler argument.
 pub struct Posted(Form);
+
+impl Posted {
+    /// The first value of the field `name` (empty when missing).
+    pub fn field(&self, name: &str) -> String {
+        self.0.get(name)
+    }
+}
 
 impl actix_web::FromRequest for Posted {
     type Error = actix_web::Error;
@@ -238,7 +245,7 @@ pub async fn sign_in_ask(
 #[derive(Debug, serde::Deserialize)]
 pub struct LinkQuery {
     #[serde(default)]
-    token: String,
+    pub token: String,
 }
 
 /// Where a sign-in link leads: a button, so that a mail scanner following the link

@@ -7,6 +7,7 @@ pub mod badge;
 pub mod guides;
 pub mod home;
 pub mod refusals;
+pub mod subscriber;
 pub mod supplier;
 pub mod unsubscribe;
 pub mod words;

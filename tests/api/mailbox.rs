@@ -37,11 +37,17 @@ impl Arrived {
 
     /// The `token` of the sign-in link in the message.
     pub fn link_token(&self) -> String {
+        self.token_of("/sign-in/confirm")
+    }
+
+    /// The `token` of the link to `page` in the message.
+    pub fn token_of(&self, page: &str) -> String {
+        let link = format!("{page}?token=");
         let at = self
             .text
-            .find("/sign-in/confirm?token=")
-            .unwrap_or_else(|| panic!("no sign-in link in {}", self.text));
-        self.text[at + "/sign-in/confirm?token=".len()..]
+            .find(&link)
+            .unwrap_or_else(|| panic!("no link to {page} in {}", self.text));
+        self.text[at + link.len()..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect()

@@ -24,4 +24,5 @@ mod security;
 mod service;
 mod signature;
 mod suppliers;
+mod webhook_sign_up;
 mod webhooks;

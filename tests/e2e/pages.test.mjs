@@ -194,3 +194,32 @@ test("a supplier's office manager signs in from the email and edits the record",
     await page.close();
   }
 });
+
+test("a procurement tool's developer signs up for webhooks and gets the token from the email", async () => {
+  const email = "hooks@e2e-council.example";
+  const asked = await fetch(`${base}/api/v1/webhooks/subscribers`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "E2E Council assurance", email }),
+  });
+  assert.equal(asked.status, 202);
+  const mail = await mailTo(email, "confirm_subscriber");
+  const link = mail.match(/http:\/\/127\.0\.0\.1:\d+\/webhooks\/confirm\?token=[A-Za-z0-9_-]+/)[0];
+
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+  await page.goto(link);
+  await audit(page, "webhook confirmation button");
+  await page.getByRole("button", { name: "Confirm and show the token" }).click();
+  await page.waitForSelector("text=Your webhook account is ready");
+  const token = (await page.locator("#token").innerText()).trim();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  assert.equal(overflow, false, "the token wraps on a phone");
+  await page.screenshot({ path: join(shots, "webhook-token-phone.png"), fullPage: true });
+  await audit(page, "webhook token page");
+  const subs = await fetch(`${base}/api/v1/webhooks/subscriptions`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(subs.status, 200, "the token shown works");
+  await page.goBack();
+  await page.getByRole("button", { name: "Confirm and show the token" }).click();
+  await page.waitForSelector("text=This link does not work");
+  await page.close();
+});

@@ -1,10 +1,12 @@
-//! `sign_in_links`: one-time sign-in links, kept as hashes of their secrets.
+//! `sign_in_links`: one-time links sent by email (to sign in, or to confirm a webhook
+//! subscriber's address), kept as hashes of their secrets.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::sign_in_links;
+use crate::domain::account::LinkPurpose;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sign_in_links)]
@@ -15,6 +17,9 @@ pub struct LinkRow {
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub asked: bool,
+    pub purpose: LinkPurpose,
+    /// On a subscriber link: the name asked for.
+    pub subscriber_name: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &LinkRow) -> QueryResult<()> {
@@ -24,16 +29,18 @@ pub fn insert(conn: &mut DbConn, row: &LinkRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Uses the link whose secret hashes to `secret_hash`, if it is unused and unexpired:
-/// one statement, so that two uses at once cannot both succeed. Returns its address.
+/// Uses the link for `purpose` whose secret hashes to `secret_hash`, if it is unused
+/// and unexpired: one statement, so that two uses at once cannot both succeed.
 pub fn take(
     conn: &mut DbConn,
     secret_hash: &str,
+    purpose: LinkPurpose,
     now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<LinkRow>> {
     let n = diesel::update(
         sign_in_links::table
             .find(secret_hash)
+            .filter(sign_in_links::purpose.eq(purpose))
             .filter(sign_in_links::used_at.is_null())
             .filter(sign_in_links::expires_at.gt(now)),
     )
@@ -44,12 +51,13 @@ pub fn take(
     }
     sign_in_links::table
         .find(secret_hash)
-        .select(sign_in_links::email)
+        .select(LinkRow::as_select())
         .first(conn)
         .optional()
 }
 
-/// Links asked for `email` since `since`: the per-address limit counts them.
+/// Links asked for `email` since `since`, for any purpose: the per-address limit counts
+/// them.
 pub fn asked_since(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> QueryResult<i64> {
     sign_in_links::table
         .filter(sign_in_links::email.eq(email))

@@ -16,6 +16,7 @@ pub struct SubscriberRow {
     pub email: String,
     pub added_by: String,
     pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_subscriber(conn: &mut DbConn, row: &SubscriberRow) -> QueryResult<()> {
@@ -31,6 +32,28 @@ pub fn subscriber(conn: &mut DbConn, id: SubscriberId) -> QueryResult<Option<Sub
         .select(SubscriberRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The oldest subscriber known by `email`.
+pub fn subscriber_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<SubscriberRow>> {
+    subscribers::table
+        .filter(subscribers::email.eq(email))
+        .order((subscribers::created_at.asc(), subscribers::id.asc()))
+        .select(SubscriberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records that a subscriber's address was confirmed at `at`.
+pub fn confirm_subscriber(
+    conn: &mut DbConn,
+    id: SubscriberId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(subscribers::table.find(id))
+        .set(subscribers::confirmed_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

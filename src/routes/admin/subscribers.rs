@@ -1,17 +1,15 @@
 use actix_web::{HttpResponse, post};
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Admin;
-use crate::auth::tokens::{self, Grant, IssuedToken};
 use crate::db::models::now;
-use crate::domain::SubscriberId;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors};
 use crate::state::State;
 use crate::usecases::webhooks;
+use crate::views::accounts::SubscriberCreated;
 
 /// A procurement tool to give a webhook account.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -23,18 +21,6 @@ pub struct NewSubscriber {
     /// Where the registry writes when a subscription stops working.
     #[schema(max_length = 254)]
     email: String,
-}
-
-/// A subscriber, with its token (shown only here).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubscriberCreated {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: SubscriberId,
-    pub name: String,
-    pub email: String,
-    pub created_at: DateTime<Utc>,
-    /// The subscriber's token, for `/api/v1/webhooks/...`; shown only once.
-    pub token: IssuedToken,
 }
 
 /// Add a webhook subscriber: a procurement tool's account, with a token that manages
@@ -51,25 +37,16 @@ pub async fn add(state: State, admin: Admin, body: Json<NewSubscriber>) -> ApiRe
     let state2 = state.clone();
     let created = state
         .tx(move |conn| {
-            let at = now();
-            let row = webhooks::add_subscriber(conn, &by, &r.name, &r.email, at)?;
-            let token = tokens::issue(
+            let row = webhooks::add_subscriber(conn, &by, &r.name, &r.email, now())?;
+            let token = webhooks::issue_token(
                 conn,
                 &state2.keys,
                 &state2.config.public_url,
-                Grant {
-                    label: Some("webhook subscriber"),
-                    ..Grant::subscriber(row.id, Duration::days(state2.config.token_days.into()))
-                },
-            )
-            .map_err(ApiError::Internal)?;
-            Ok(SubscriberCreated {
-                id: row.id,
-                name: row.name,
-                email: row.email,
-                created_at: row.created_at.and_utc(),
-                token,
-            })
+                row.id,
+                state2.config.token_days,
+                "webhook subscriber",
+            )?;
+            Ok(SubscriberCreated::of(row, token))
         })
         .await?;
     Ok(HttpResponse::Created()
