@@ -64,6 +64,12 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             "REGISTRY_RATE_LIMIT_SIGN_IN",
             "30/h",
         )?,
+        concerns: limiter(
+            "concerns",
+            &config.rate_limit_concerns,
+            "REGISTRY_RATE_LIMIT_CONCERNS",
+            "10/h",
+        )?,
         trust_forwarded_for: config.trust_forwarded_for,
         refusal_page: crate::web::too_many_requests_page,
     };

@@ -35,6 +35,11 @@ pub struct Config {
     pub rate_limit_registrations: Option<String>,
     /// `REGISTRY_RATE_LIMIT_SIGN_IN`: sign-in links asked for per client, e.g. `30/h`, or `off`.
     pub rate_limit_sign_in: Option<String>,
+    /// `REGISTRY_RATE_LIMIT_CONCERNS`: concerns raised per client, e.g. `10/h`, or `off`.
+    pub rate_limit_concerns: Option<String>,
+    /// `REGISTRY_OPERATOR_EMAIL`: where a concern raised about a supplier is emailed
+    /// (none: concerns are only listed at `/api/v1/admin/concerns`).
+    pub operator_email: Option<String>,
     /// `REGISTRY_TRUST_FORWARDED_FOR`: count clients by `X-Forwarded-For` (behind a trusted proxy only).
     pub trust_forwarded_for: bool,
     /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
@@ -181,6 +186,15 @@ impl Config {
             rate_limit_reads: get("REGISTRY_RATE_LIMIT_READS"),
             rate_limit_registrations: get("REGISTRY_RATE_LIMIT_REGISTRATIONS"),
             rate_limit_sign_in: get("REGISTRY_RATE_LIMIT_SIGN_IN"),
+            rate_limit_concerns: get("REGISTRY_RATE_LIMIT_CONCERNS"),
+            operator_email: match get("REGISTRY_OPERATOR_EMAIL") {
+                None => None,
+                Some(e) if e.trim().is_empty() => None,
+                Some(e) => Some(
+                    crate::domain::account::member_email(&e)
+                        .map_err(|m| anyhow::anyhow!("REGISTRY_OPERATOR_EMAIL: the address {m}"))?,
+                ),
+            },
             trust_forwarded_for: flag(
                 get("REGISTRY_TRUST_FORWARDED_FOR").as_deref(),
                 "REGISTRY_TRUST_FORWARDED_FOR",

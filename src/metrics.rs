@@ -46,6 +46,7 @@ pub struct Metrics {
     evidence: Family<ByHealth, Gauge>,
     mail_waiting: Gauge,
     mail_given_up: Gauge,
+    concerns_open: Gauge,
     /// One scrape at a time sets the registry's counts and encodes them.
     scrape: Mutex<()>,
 }
@@ -79,6 +80,12 @@ impl Default for Metrics {
             "Messages the registry gave up sending after its attempts (see the log)",
             mail_given_up.clone(),
         );
+        let concerns_open = Gauge::default();
+        registry.register(
+            "registry_concerns_open",
+            "Concerns raised about suppliers that the operator has not closed",
+            concerns_open.clone(),
+        );
         registry.register(
             "registry_http_requests",
             "HTTP requests answered, by method, route and status",
@@ -97,6 +104,7 @@ impl Default for Metrics {
             evidence,
             mail_waiting,
             mail_given_up,
+            concerns_open,
             scrape: Mutex::new(()),
         }
     }
@@ -140,6 +148,7 @@ impl Metrics {
         }
         self.mail_waiting.set(counts.mail.0);
         self.mail_given_up.set(counts.mail.1);
+        self.concerns_open.set(counts.concerns_open);
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);

@@ -238,7 +238,7 @@ fn fill(
     let mut row = SupplierRow {
         id,
         slug: slug.to_string(),
-        search_name: supplier::search_name(&name),
+        search_name: supplier::search_name(&name, &json!(products).to_string()),
         name: name.clone(),
         website: web_url(&format!("https://www.{website_host}.example"))?,
         company_number,
@@ -345,6 +345,8 @@ fn fill(
             3..=5 => EvidenceHealth::Pending,
             _ => EvidenceHealth::Ok,
         };
+        // Some links not yet flagged have failed once: checked, waiting for the next check.
+        let failed_once = health == EvidenceHealth::Pending && rng.gen_bool(0.5);
         let e = EvidenceRow {
             id: EvidenceId::new(),
             supplier_id: id,
@@ -367,14 +369,19 @@ fn fill(
                     200
                 },
             ),
-            final_url: None,
-            checked_at: (health != EvidenceHealth::Pending).then_some(at),
+            final_url: (health == EvidenceHealth::Redirected).then(|| {
+                format!(
+                    "https://www.{website_host}.example/policies/{}",
+                    kind.as_str().replace('_', "-")
+                )
+            }),
+            checked_at: (health != EvidenceHealth::Pending || failed_once).then_some(at),
             last_ok_at: matches!(health, EvidenceHealth::Ok | EvidenceHealth::Redirected)
                 .then_some(at),
             consecutive_failures: if health == EvidenceHealth::Broken {
                 3
             } else {
-                0
+                i32::from(failed_once)
             },
             created_at: signed_at,
             updated_at: signed_at,

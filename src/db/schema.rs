@@ -292,6 +292,21 @@ diesel::table! {
         etag -> Text,
         expires_next -> Nullable<Date>,
         projected_at -> Timestamp,
+        evidence_summary -> Text,
+    }
+}
+
+diesel::table! {
+    concerns (id) {
+        id -> Text,
+        supplier_id -> Nullable<Text>,
+        about -> Text,
+        details -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<Text>,
+        outcome -> Nullable<Text>,
     }
 }
 
@@ -326,4 +341,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscribers,
     webhook_subscriptions,
     webhook_deliveries,
+    concerns,
 );

@@ -13,10 +13,10 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 use crate::domain::account::{LinkPurpose, MemberRole, Scope, TokenKind};
-use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind, EvidenceSummary};
 use crate::domain::{
-    CompanyNumber, EvidenceId, MemberId, SignatureId, Status, SubscriberId, SubscriptionId,
-    SupplierId, WebUrl,
+    CompanyNumber, ConcernId, EvidenceId, MemberId, SignatureId, Status, SubscriberId,
+    SubscriptionId, SupplierId, WebUrl,
 };
 
 macro_rules! text_column {
@@ -93,6 +93,7 @@ text_column!(
     Status as StatusColumn, written as its_text, read by str::parse;
     EvidenceHealth as HealthColumn, written as its_text, read by str::parse;
     EvidenceKind as KindColumn, written as its_text, read by str::parse;
+    EvidenceSummary as SummaryColumn, written as its_text, read by str::parse;
     CertScheme as SchemeColumn, written as its_text, read by str::parse;
     WebUrl as UrlColumn, written as its_text, read by |s| WebUrl::try_from(s);
     CompanyNumber as CompanyNumberColumn, written as its_text, read by |s| CompanyNumber::try_from(s);
@@ -102,6 +103,7 @@ text_column!(
     MemberId as MemberIdColumn, written as hyphenated, read by id;
     SubscriberId as SubscriberIdColumn, written as hyphenated, read by id;
     SubscriptionId as SubscriptionIdColumn, written as hyphenated, read by id;
+    ConcernId as ConcernIdColumn, written as hyphenated, read by id;
     MemberRole as MemberRoleColumn, written as its_text, read by str::parse;
     Scope as ScopeColumn, written as its_text, read by str::parse;
     TokenKind as TokenKindColumn, written as its_text, read by str::parse;

@@ -69,3 +69,7 @@ id_type!(
     /// One webhook subscription.
     SubscriptionId
 );
+id_type!(
+    /// A concern raised about a supplier.
+    ConcernId
+);

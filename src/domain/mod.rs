@@ -13,7 +13,9 @@ pub mod text;
 pub mod web_url;
 
 pub use company_number::CompanyNumber;
-pub use ids::{EvidenceId, MemberId, SignatureId, SubscriberId, SubscriptionId, SupplierId};
+pub use ids::{
+    ConcernId, EvidenceId, MemberId, SignatureId, SubscriberId, SubscriptionId, SupplierId,
+};
 pub use lifecycle::Status;
 pub use slug::Slug;
 pub use web_url::WebUrl;

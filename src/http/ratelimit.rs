@@ -157,6 +157,8 @@ pub struct RateLimits {
     pub registrations: Option<Limiter>,
     /// Requests for a sign-in link, per client (each address has its own limit too).
     pub sign_ins: Option<Limiter>,
+    /// Concerns raised about suppliers, per client.
+    pub concerns: Option<Limiter>,
     /// Take the client's address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
     /// The page a person's browser is shown, over the limit on the site's pages, given
@@ -310,6 +312,18 @@ impl Counted for SignIns {
         limits.sign_ins.as_ref()
     }
 }
+
+#[derive(Debug)]
+pub struct Concerns;
+
+impl Counted for Concerns {
+    fn limiter(limits: &RateLimits) -> Option<&Limiter> {
+        limits.concerns.as_ref()
+    }
+}
+
+/// A concern's place in its client's limit.
+pub type ConcernQuota = Quota<Concerns>;
 
 /// A registration's place in its client's limit.
 pub type RegistrationQuota = Quota<Registrations>;

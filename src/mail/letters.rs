@@ -298,6 +298,26 @@ pub fn confirm_subscriber(name: &str, link_path: &str, minutes: i64) -> Letter {
     }
 }
 
+pub fn concern_raised(
+    about: &str,
+    slug: Option<&str>,
+    details: &str,
+    reply_to: Option<&str>,
+) -> Letter {
+    let letter = Letter::new("concern_raised", format!("A concern was raised about {about}"))
+        .says(format!("Someone raised a concern about {about} on the registry's pages. They wrote:"))
+        .says(details.to_owned())
+        .says(match reply_to {
+            Some(a) => format!("They gave an address for an answer: {a}"),
+            None => "They gave no address for an answer.".to_owned(),
+        })
+        .says("Close it with what you found: POST /api/v1/admin/concerns/{id}/close. Every open concern is listed at /api/v1/admin/concerns.");
+    match slug {
+        Some(slug) => letter.action("The supplier's record", &record(slug)),
+        None => letter,
+    }
+}
+
 pub fn webhook_disabled(url: &str, reason: &str) -> Letter {
     Letter::new("webhook_disabled", "A webhook subscription to the Tech Pledge registry has stopped")
         .says(format!(

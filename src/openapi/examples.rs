@@ -54,7 +54,7 @@ pub fn apply(doc: &mut Value) {
 /// The example for a parameter, by name (a name means the same on every route).
 pub fn parameter_example(name: &str) -> Option<Value> {
     Some(match name {
-        "id_or_slug" | "slug" => json!(SLUG),
+        "id_or_slug" | "slug" | "supplier" => json!(SLUG),
         "id" | "supplier_id" => json!(SUPPLIER_ID),
         "evidence_id" => json!(EVIDENCE_ID),
         "version" | "pledge_version" => json!(VERSION),
@@ -72,6 +72,10 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "status" => json!("active"),
         "commitment" => json!("safety"),
         "evidence_health" => json!("broken"),
+        "evidence_summary" | "evidence" => json!("some_failing"),
+        "unverified" => json!("1"),
+        "page" => json!("2"),
+        "state" => json!("open"),
         "updated_since" => json!("2026-11-01T00:00:00Z"),
         "cursor" => json!(CURSOR),
         "limit" => json!(50),
@@ -333,6 +337,11 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "Commitment" => commitment(),
         "StatusChange" => status_change(),
         "AuditEntry" => audit_entry(),
+        "Concern" => concern(),
+        "Concerns" => json!({ "items": [concern()], "open": 1 }),
+        "CloseConcern" => {
+            json!({ "outcome": "The supplier replaced the broken policy link; nothing else was wrong." })
+        }
         "Page_SupplierSummary" => json!({
             "items": [summary()],
             "next_cursor": CURSOR,
@@ -480,4 +489,11 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "NewOwner" => json!({ "email": "alex.jones@oakleaf.example", "name": "Alex Jones" }),
         _ => return None,
     })
+}
+
+fn concern() -> Value {
+    json!({ "id": "5b2e7c1a-9d3f-4e8b-a6c4-2f1d0e9b8a7c", "supplier_id": SUPPLIER_ID, "about": "Oakleaf Care Tech",
+    "details": "The AI policy link leads to a page about cookies, not to an AI policy.",
+    "email": "care.manager@sunnyside.example", "raised_at": "2026-11-27T15:00:00Z",
+    "closed_at": null, "closed_by": null, "outcome": null })
 }

@@ -31,6 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(crate::web::supplier::supplier_page)
         .service(crate::web::badge::badge_svg)
         .service(crate::web::guides::guide)
+        .service(crate::web::about::about)
+        .service(crate::web::about::concern_form)
+        .service(crate::web::about::raise_concern)
         .service(crate::web::account::sign_in_page)
         .service(crate::web::account::sign_in_ask)
         .service(crate::web::account::confirm_page)
@@ -91,6 +94,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::tokens::issue)
                 .service(admin::tokens::revoke)
                 .service(admin::audit::list)
+                .service(admin::concerns::list)
+                .service(admin::concerns::close)
                 .service(admin::checks::run),
         );
 }

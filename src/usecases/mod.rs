@@ -7,6 +7,7 @@
 //! Handlers parse, authorise, call one of these, and answer; jobs call them too.
 
 pub mod accounts;
+pub mod concerns;
 pub mod evidence;
 pub mod expiry;
 pub mod notify;

@@ -94,7 +94,6 @@ pub fn update(
         row.website.clone(),
     );
     if let Some(name) = name {
-        row.search_name = supplier::search_name(&name);
         row.name = name;
     }
     if let Some(w) = website {
@@ -112,6 +111,7 @@ pub fn update(
     if let Some(p) = products {
         row.products = json!(p).to_string();
     }
+    row.search_name = supplier::search_name(&row.name, &row.products);
     if let Some(n) = contact_name {
         row.contact_name = n;
     }

@@ -41,15 +41,16 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
             field("contact_email", profile::contact_email(&r.contact_email)),
         ))?;
     let at = now();
+    let products = json!(products).to_string();
     let mut row = SupplierRow {
         id: SupplierId::new(),
         slug: String::new(),
-        search_name: supplier::search_name(&name),
+        search_name: supplier::search_name(&name, &products),
         name,
         website,
         company_number,
         description,
-        products: json!(products).to_string(),
+        products,
         contact_name,
         contact_email,
         verified_at: None,

@@ -44,6 +44,7 @@ pub fn assemble(
         summary: json(&summary)?,
         expires_next,
         projected_at: at,
+        evidence_summary: view.evidence_summary,
     })
 }
 

@@ -106,40 +106,11 @@ pub struct EvidenceView {
     pub updated_at: DateTime<Utc>,
 }
 
-crate::str_enum!(
-    /// The health of a supplier's evidence at a glance.
-    EvidenceSummary {
-        /// No evidence.
-        None => "none",
-        /// Some links not checked yet, none failing.
-        Pending => "pending",
-        /// Every link resolves (or could not be checked automatically), none expired.
-        AllOk => "all_ok",
-        /// At least one link broken, unreachable or blocked, or a certification expired.
-        SomeFailing => "some_failing",
-    }
-);
+pub use crate::domain::evidence::EvidenceSummary;
 
 impl EvidenceSummary {
     pub fn of(evidence: &[EvidenceView]) -> Self {
         Self::of_links(evidence.iter().map(|e| (e.health.status, e.expired)))
-    }
-
-    /// The summary of live links, each as (health, expired).
-    pub fn of_links(links: impl IntoIterator<Item = (EvidenceHealth, bool)>) -> Self {
-        use EvidenceHealth::*;
-        let (mut any, mut failing, mut pending) = (false, false, false);
-        for (health, expired) in links {
-            any = true;
-            failing |= expired || matches!(health, Broken | Unreachable | Blocked);
-            pending |= health == Pending;
-        }
-        match (any, failing, pending) {
-            (false, _, _) => EvidenceSummary::None,
-            (_, true, _) => EvidenceSummary::SomeFailing,
-            (_, _, true) => EvidenceSummary::Pending,
-            _ => EvidenceSummary::AllOk,
-        }
     }
 }
 

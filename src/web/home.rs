@@ -8,10 +8,9 @@ use utoipa::IntoParams;
 use super::{MAX_QUERY, html, render, words};
 use crate::db::models::{pledge, supplier};
 use crate::domain::Status;
-use crate::domain::evidence::EvidenceHealth;
+use crate::domain::evidence::EvidenceSummary;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
-use crate::views::pagination;
 use crate::views::pledge::PledgeVersion;
 use crate::views::supplier::SupplierSummary;
 
@@ -23,6 +22,10 @@ struct Row {
     company_number: Option<String>,
     status: &'static str,
     status_label: &'static str,
+    /// Some evidence failing: said beside the status.
+    trouble: Option<&'static str>,
+    /// Not (or no longer) verified by the registry.
+    unchecked: bool,
 }
 
 #[derive(Template)]
@@ -32,13 +35,23 @@ struct Home {
     q: String,
     status: String,
     commitment: String,
-    evidence_health: String,
+    evidence: String,
+    unverified: bool,
     statuses: Vec<(String, String)>,
     commitments: Vec<(String, String)>,
-    healths: Vec<(String, String)>,
+    evidence_choices: Vec<(String, String)>,
     notes: Vec<String>,
     suppliers: Vec<Row>,
+    /// "Showing 26 to 50 of 143"
+    total: i64,
+    first_shown: i64,
+    last_shown: i64,
+    page: i64,
+    pages: i64,
+    previous_link: Option<String>,
     next_link: Option<String>,
+    /// Only signatories the registry verified are listed.
+    signatories_only: bool,
 }
 
 /// Query of the home page. Every field is free text: odd input is explained on the
@@ -46,11 +59,16 @@ struct Home {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HomeParams {
+    /// Name, product or company number.
     q: Option<String>,
     status: Option<String>,
     commitment: Option<String>,
-    evidence_health: Option<String>,
-    cursor: Option<String>,
+    /// The evidence at a glance: `all_ok`, `some_failing`, `pending` or `none`.
+    evidence: Option<String>,
+    /// Also list registrations the registry has not verified (`1`).
+    unverified: Option<String>,
+    /// The page of results, from 1.
+    page: Option<String>,
 }
 
 fn encode(s: &str) -> String {
@@ -77,24 +95,34 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         ));
     }
     let status = p.status.unwrap_or_default();
-    let status_ok = status.is_empty() || status.parse::<Status>().is_ok();
-    if !status_ok {
+    let parsed_status = status.parse::<Status>().ok();
+    if !status.is_empty() && parsed_status.is_none() {
         notes.push("That status is not one we know, so it was ignored.".into());
     }
-    let health = p.evidence_health.unwrap_or_default();
-    let health_ok = health.is_empty() || health.parse::<EvidenceHealth>().is_ok();
-    if !health_ok {
-        notes.push("That evidence health is not one we know, so it was ignored.".into());
+    let evidence = p.evidence.unwrap_or_default();
+    let evidence_ok = evidence.is_empty() || evidence.parse::<EvidenceSummary>().is_ok();
+    if !evidence_ok {
+        notes.push("That choice of evidence is not one we know, so it was ignored.".into());
     }
-    let after_slug = p.cursor.as_deref().and_then(|c| pagination::decode(c).ok());
+    let unverified = matches!(p.unverified.as_deref(), Some("1" | "on" | "true" | "yes"));
+    // Asking for a status only registrations have shows them.
+    let signatories_only =
+        !unverified && !matches!(parsed_status, Some(Status::Pending | Status::Unsigned));
+    let page = match p.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(n) => match n.parse::<i64>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                notes.push(
+                    "That page number is not one we have, so the first page is shown.".into(),
+                );
+                1
+            }
+        },
+    };
     let commitment = p.commitment.unwrap_or_default();
-    let (pledge, rows, known_codes) = {
-        let (q, status, health, commitment) = (
-            q.clone(),
-            status.clone(),
-            health.clone(),
-            commitment.clone(),
-        );
+    let (pledge, rows, known_codes, total, page) = {
+        let (q, evidence, commitment) = (q.clone(), evidence.clone(), commitment.clone());
         state
             .db(move |conn| {
                 let current = pledge::current(conn)?;
@@ -111,80 +139,98 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                 };
                 let commitment_ok =
                     commitment.is_empty() || codes.iter().any(|(c, _)| *c == commitment);
-                let filter = supplier::ListFilter {
+                let mut filter = supplier::ListFilter {
                     q: (!q.is_empty()).then_some(q),
-                    status: (status_ok && !status.is_empty())
-                        .then_some(status)
+                    status: parsed_status
+                        .map(|s| s.as_str().to_owned())
                         .into_iter()
                         .collect(),
-                    evidence_health: (health_ok && !health.is_empty())
-                        .then_some(health)
+                    evidence_summary: (evidence_ok && !evidence.is_empty())
+                        .then_some(evidence)
                         .into_iter()
                         .collect(),
                     commitment: (commitment_ok && !commitment.is_empty())
                         .then_some(commitment)
                         .into_iter()
                         .collect(),
-                    after_slug,
-                    limit: PAGE_SIZE + 1,
+                    signatories_only,
+                    limit: PAGE_SIZE,
                     ..Default::default()
                 };
+                let total = supplier::count_matching(conn, &filter)?;
+                let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                let page = page.min(pages);
+                filter.offset = (page - 1) * PAGE_SIZE;
                 let rows = supplier::stored_page(conn, &filter, supplier::Stored::Summary)?
                     .into_iter()
                     .map(|(_, json)| serde_json::from_str::<SupplierSummary>(&json))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| ApiError::Internal(e.into()))?;
-                Ok((view, rows, codes))
+                Ok((view, rows, codes, total, page))
             })
             .await?
     };
     if !commitment.is_empty() && !known_codes.iter().any(|(c, _)| *c == commitment) {
         notes.push("That commitment is not one we know, so it was ignored.".into());
     }
-    let more = rows.len() as i64 > PAGE_SIZE;
     let suppliers: Vec<Row> = rows
         .into_iter()
-        .take(PAGE_SIZE as usize)
         .map(|s| Row {
             status: s.status.as_str(),
             status_label: words::status_label(s.status),
+            trouble: (s.evidence_summary == EvidenceSummary::SomeFailing)
+                .then(|| words::evidence_words(s.evidence_summary)),
+            unchecked: !s.identity_verified,
             slug: s.slug,
             name: s.name,
             company_number: s.company_number,
         })
         .collect();
-    let next_link = (more && !suppliers.is_empty()).then(|| {
-        let last = suppliers
-            .last()
-            .map(|s| s.slug.as_str())
-            .unwrap_or_default();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let link = |to: i64| {
         format!(
-            "/?q={}&status={}&commitment={}&evidence_health={}&cursor={}#results",
+            "/?q={}&status={}&commitment={}&evidence={}{}&page={to}#results",
             encode(&q),
             encode(&status),
             encode(&commitment),
-            encode(&health),
-            pagination::encode(last)
+            encode(&evidence),
+            if unverified { "&unverified=1" } else { "" },
         )
-    });
+    };
+    let first_shown = ((page - 1) * PAGE_SIZE + 1).min(total);
+    let previous_link = (page > 1).then(|| link(page - 1));
+    let next_link = (page < pages).then(|| link(page + 1));
     let page = Home {
         pledge,
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str().to_owned(), words::status_label(*s).to_owned()))
             .collect(),
-        healths: EvidenceHealth::ALL
-            .iter()
-            .map(|h| (h.as_str().to_owned(), words::health_words(*h).to_owned()))
-            .collect(),
+        evidence_choices: [
+            EvidenceSummary::AllOk,
+            EvidenceSummary::SomeFailing,
+            EvidenceSummary::Pending,
+            EvidenceSummary::None,
+        ]
+        .iter()
+        .map(|e| (e.as_str().to_owned(), words::evidence_words(*e).to_owned()))
+        .collect(),
         commitments: known_codes,
         q,
         status,
         commitment,
-        evidence_health: health,
+        evidence,
+        unverified,
         notes,
+        first_shown,
+        last_shown: first_shown + suppliers.len() as i64 - 1,
         suppliers,
+        total,
+        previous_link,
         next_link,
+        page,
+        pages,
+        signatories_only,
     };
     Ok(html(actix_web::http::StatusCode::OK, render(&page)?))
 }

@@ -2,6 +2,7 @@
 //! supplier (`supplier`), the badge, the guides, and the pages that say no.
 //! Server-rendered from templates compiled into the binary; no JavaScript.
 
+pub mod about;
 pub mod account;
 pub mod badge;
 pub mod guides;

@@ -6,7 +6,6 @@ use askama::Template;
 use super::refusals::not_found_page;
 use super::{MAX_QUERY, html_bytes, render, words};
 use crate::db::models::{history, pledge, records};
-use crate::domain::evidence::EvidenceHealth;
 use crate::domain::{Status, SupplierId};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -21,13 +20,19 @@ struct SupplierFacts {
     name: String,
     website: String,
     company_number: Option<String>,
+    companies_house: String,
     description: String,
+    products: String,
     identity_verified: bool,
+    verified_on: Option<String>,
+    updated_on: String,
+    address: String,
     status: &'static str,
     status_label: &'static str,
     status_words: &'static str,
     status_reason: Option<String>,
     evidence_words: &'static str,
+    evidence_failing: bool,
 }
 
 struct SignatureFacts {
@@ -35,7 +40,8 @@ struct SignatureFacts {
     is_current: bool,
     signed_on: String,
     signatory: String,
-    reaffirm_by: String,
+    /// ("Must reaffirm by", date), or how it ended for a withdrawn one.
+    reaffirm: (&'static str, String),
     statements: Vec<StatementFacts>,
 }
 
@@ -52,6 +58,7 @@ struct EvidenceFacts {
     health: &'static str,
     health_words: String,
     checked: String,
+    certification: Option<String>,
     expiry: Option<String>,
     expired: bool,
 }
@@ -156,7 +163,11 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
         is_current: sig.is_current_version,
         signed_on: words::date(sig.signed_at),
         signatory: format!("{}, {}", sig.signatory_name, sig.signatory_role),
-        reaffirm_by: words::date(sig.reaffirm_by),
+        reaffirm: match sig.status {
+            Status::Withdrawn => ("Withdrawn on", words::date(sig.status_changed_at)),
+            Status::Lapsed => ("Was due to reaffirm by", words::date(sig.reaffirm_by)),
+            _ => ("Must reaffirm by", words::date(sig.reaffirm_by)),
+        },
         statements: sig
             .statements
             .iter()
@@ -180,17 +191,21 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                 .collect::<Vec<_>>()
                 .join(", "),
             health: e.health.status.as_str(),
-            health_words: match (&e.health.final_url, e.health.status) {
-                (Some(to), EvidenceHealth::Redirected) => {
-                    format!("Link works (it now leads to {to})")
-                }
-                _ => words::health_words(e.health.status).to_owned(),
+            health_words: words::health_sentence(&e.health).0,
+            checked: words::health_sentence(&e.health).1,
+            certification: match (e.scheme, &e.reference) {
+                (None, None) => None,
+                (scheme, reference) => Some(
+                    [
+                        scheme.map(|s| words::scheme_words(s).to_owned()),
+                        reference.as_ref().map(|r| format!("reference {r}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ),
             },
-            checked: e
-                .health
-                .checked_at
-                .map(|t| format!("Last checked {}", words::date(t)))
-                .unwrap_or_else(|| "Never checked".into()),
             expiry: e.expires_on.map(|d| {
                 let when = words::date(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
                 if e.expired {
@@ -227,14 +242,20 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             status_label: words::status_label(view.status),
             status_words: words::status_words(view.status),
             status_reason: reason,
-            evidence_words: match view.evidence_summary {
-                EvidenceSummary::None => "No evidence links yet",
-                EvidenceSummary::Pending => "Some links not checked yet; none failing",
-                EvidenceSummary::AllOk => "Every link works, or could not be checked automatically",
-                EvidenceSummary::SomeFailing => {
-                    "Some links are broken or unreachable, or a certification has expired"
-                }
-            },
+            evidence_words: words::evidence_words(view.evidence_summary),
+            evidence_failing: view.evidence_summary == EvidenceSummary::SomeFailing,
+            companies_house: view
+                .company_number
+                .as_deref()
+                .map(words::companies_house)
+                .unwrap_or_default(),
+            products: view.products.join(", "),
+            verified_on: view
+                .verified_at
+                .filter(|_| view.identity_verified)
+                .map(words::date),
+            updated_on: words::date(view.updated_at),
+            address: format!("{}/suppliers/{}", state.config.public_url, view.slug),
             slug: view.slug,
             name: view.name,
             website: view.website,

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::Status;
-use crate::domain::evidence::EvidenceHealth;
+use crate::domain::evidence::{CertScheme, EvidenceHealth};
+use crate::views::supplier::{EvidenceSummary, HealthView};
 
 pub fn status_label(s: Status) -> &'static str {
     match s {
@@ -45,6 +46,59 @@ pub fn health_words(h: EvidenceHealth) -> &'static str {
         EvidenceHealth::Unreachable => "Website unreachable",
         EvidenceHealth::Blocked => "Not checked: the address is not allowed",
     }
+}
+
+/// What is known of a link, in a sentence, and when it was last checked. A link that
+/// failed fewer times than it takes to flag it says so, rather than "not checked".
+pub fn health_sentence(h: &HealthView) -> (String, String) {
+    let checked = h.checked_at.map(date);
+    let said = match (h.status, &checked) {
+        (EvidenceHealth::Pending, Some(on)) if h.consecutive_failures > 0 => format!(
+            "Checked on {on}: {}. Checking again before flagging it",
+            h.detail.as_deref().unwrap_or("it did not work")
+        ),
+        (EvidenceHealth::Pending, _) => "Not checked yet: waiting for its first check".into(),
+        (EvidenceHealth::Redirected, _) => match &h.final_url {
+            Some(to) => format!("Link works, but now leads to {to}"),
+            None => "Link works, but now leads to another address".into(),
+        },
+        (EvidenceHealth::Broken | EvidenceHealth::Unreachable, _) => match h.last_ok_at {
+            Some(ok) => format!("{} (last worked on {})", health_words(h.status), date(ok)),
+            None => health_words(h.status).to_owned(),
+        },
+        (other, _) => health_words(other).to_owned(),
+    };
+    let when = checked
+        .map(|on| format!("Last checked {on}"))
+        .unwrap_or_else(|| "Never checked".into());
+    (said, when)
+}
+
+/// A supplier's evidence at a glance, for the list and the page.
+pub fn evidence_words(e: EvidenceSummary) -> &'static str {
+    match e {
+        EvidenceSummary::None => "No evidence yet",
+        EvidenceSummary::Pending => "Evidence not all checked yet; none failing",
+        EvidenceSummary::AllOk => "All evidence working",
+        EvidenceSummary::SomeFailing => "Some evidence failing",
+    }
+}
+
+pub fn scheme_words(s: CertScheme) -> &'static str {
+    match s {
+        CertScheme::CyberEssentials => "Cyber Essentials",
+        CertScheme::CyberEssentialsPlus => "Cyber Essentials Plus",
+        CertScheme::Iso27001 => "ISO/IEC 27001",
+        CertScheme::Dspt => "NHS Data Security and Protection Toolkit (DSPT)",
+        CertScheme::Dtac => "Digital Technology Assessment Criteria (DTAC)",
+        CertScheme::Dcb0129 => "DCB0129 clinical risk management",
+        CertScheme::Other => "Other scheme",
+    }
+}
+
+/// The page of a company on Companies House's public register.
+pub fn companies_house(number: &str) -> String {
+    format!("https://find-and-update.company-information.service.gov.uk/company/{number}")
 }
 
 /// "27 November 2026".

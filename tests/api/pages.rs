@@ -35,18 +35,24 @@ async fn the_home_page_explains_the_pledge_and_lists_signatories() {
     assert!(html.contains(&format!("href=\"/suppliers/{}\"", a.slug)));
     assert!(html.contains("status-active\">Active<"));
     assert!(
-        html.contains("Unsigned &#60;b&#62;Bold&#60;/b&#62; Ltd")
-            || html.contains("Unsigned &lt;b&gt;Bold&lt;/b&gt; Ltd"),
+        !html.contains("Bold"),
+        "registrations the registry has not checked are not listed unless asked for"
+    );
+    let (_, all) = page(&app, "/?unverified=1").await;
+    assert!(
+        all.contains("Unsigned &#60;b&#62;Bold&#60;/b&#62; Ltd")
+            || all.contains("Unsigned &lt;b&gt;Bold&lt;/b&gt; Ltd"),
         "names are escaped"
     );
-    for field in ["q", "status", "commitment", "evidence_health"] {
+    assert!(all.contains("Not yet checked by the registry"));
+    for field in ["q", "status", "commitment", "evidence", "unverified"] {
         assert!(
             html.contains(&format!("<label for=\"{field}\">")),
             "{field} has a label"
         );
     }
     assert!(!html.contains("<script"), "no JavaScript");
-    let (_, found) = page(&app, "/?q=homely").await;
+    let (_, found) = page(&app, "/?q=homely&unverified=1").await;
     assert!(found.contains("Homely Care Ltd") && !found.contains("Bold"));
     let (_, none) = page(&app, "/?q=zzzz").await;
     assert!(none.contains("No suppliers match"));

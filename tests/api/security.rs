@@ -145,8 +145,8 @@ async fn changing_a_verified_identity_ends_the_verification() {
     assert_eq!(claims.status.as_str(), "pending");
     let page = app.page(&s).await;
     assert!(
-        page.contains("<dd>Not yet verified by the registry</dd>")
-            && !page.contains("<dd>Verified by the registry</dd>"),
+        page.contains("<dd>Not yet checked by the registry")
+            && !page.contains("<dd>Verified by the registry"),
         "the page claims a verification"
     );
 

@@ -41,7 +41,7 @@ async fn pages_cover_every_supplier_once_in_order() {
     let mut expected = Vec::new();
     let mut caring = Vec::new();
     for i in 0..23 {
-        // Every third name matches a search for "care".
+        // Every third name matches a search for "homecare".
         let name = if i % 3 == 0 {
             format!("Supplier {i:02} Homecare")
         } else {
@@ -60,12 +60,12 @@ async fn pages_cover_every_supplier_once_in_order() {
     assert_eq!(seen, expected, "no duplicates, no gaps, ordered by slug");
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 23);
 
-    let (found, pages) = walk(&app, "q=CARE&limit=3").await;
+    let (found, pages) = walk(&app, "q=HOMECARE&limit=3").await;
     assert_eq!(found, caring, "a search pages through every match in order");
     assert_eq!(pages, 3);
-    let (found, _) = walk(&app, "q=care&status=unsigned&limit=2").await;
+    let (found, _) = walk(&app, "q=homecare&status=unsigned&limit=2").await;
     assert_eq!(found, caring, "and combines with the other filters");
-    let (found, _) = walk(&app, "q=care&status=active&limit=2").await;
+    let (found, _) = walk(&app, "q=homecare&status=active&limit=2").await;
     assert!(found.is_empty());
 }
 

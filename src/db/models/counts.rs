@@ -12,6 +12,8 @@ pub struct RegistryCounts {
     pub evidence_by_health: Vec<(String, i64)>,
     /// Messages waiting to be sent, and messages the registry gave up on.
     pub mail: (i64, i64),
+    /// Concerns raised and not closed.
+    pub concerns_open: i64,
 }
 
 pub fn registry(conn: &mut DbConn) -> QueryResult<RegistryCounts> {
@@ -26,5 +28,6 @@ pub fn registry(conn: &mut DbConn) -> QueryResult<RegistryCounts> {
             .select((evidence::health, diesel::dsl::count_star()))
             .load(conn)?,
         mail: super::outbox::backlog(conn)?,
+        concerns_open: super::concerns::open_count(conn)?,
     })
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod checks;
+pub mod concerns;
 pub mod counts;
 pub mod evidence;
 pub mod history;

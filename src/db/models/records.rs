@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{supplier_records, suppliers};
 use crate::domain::SupplierId;
+use crate::domain::evidence::EvidenceSummary;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = supplier_records)]
@@ -18,6 +19,8 @@ pub struct RecordRow {
     pub etag: String,
     pub expires_next: Option<NaiveDate>,
     pub projected_at: NaiveDateTime,
+    /// The record's `evidence_summary`, for the list's filter.
+    pub evidence_summary: EvidenceSummary,
 }
 
 /// Writes a supplier's stored record, replacing the one it had.

@@ -34,9 +34,10 @@ impl SupplierRow {
     }
 }
 
-/// The text the `q` filter searches: the name, lower-cased.
-pub fn search_name(name: &str) -> String {
-    name.to_lowercase()
+/// The text the `q` filter searches: the name and, on a line of its own, the products
+/// as stored (a JSON array), lower-cased.
+pub fn search_name(name: &str, products: &str) -> String {
+    format!("{}\n{}", name.to_lowercase(), products.to_lowercase())
 }
 
 /// By UUID or slug, as public paths allow.
@@ -227,10 +228,17 @@ pub struct ListFilter {
     pub status: Vec<String>,
     pub commitment: Vec<String>,
     pub evidence_health: Vec<String>,
+    /// The evidence at a glance (`all_ok`, `some_failing`, ...), as the record says.
+    pub evidence_summary: Vec<String>,
     pub pledge_version: Vec<String>,
+    /// Only suppliers whose identity the registry verified, and that have signed.
+    pub signatories_only: bool,
     pub updated_since: Option<NaiveDateTime>,
     /// Only slugs after this one (keyset pagination).
     pub after_slug: Option<String>,
+    /// Rows skipped before the page (the pages' numbered pagination; the API uses
+    /// `after_slug`).
+    pub offset: i64,
     pub limit: i64,
 }
 
@@ -331,6 +339,23 @@ macro_rules! filter_suppliers {
                 .select(evidence::supplier_id);
             q = q.filter(suppliers::id.eq_any(with_health));
         }
+        if !f.evidence_summary.is_empty() {
+            // Aliased: the query may join the stored records already.
+            let records = diesel::alias!(supplier_records as summaries);
+            let with_summary = records
+                .filter(
+                    records
+                        .field(supplier_records::evidence_summary)
+                        .eq_any(f.evidence_summary.clone()),
+                )
+                .select(records.field(supplier_records::supplier_id));
+            q = q.filter(suppliers::id.eq_any(with_summary));
+        }
+        if f.signatories_only {
+            q = q
+                .filter(suppliers::verified_at.is_not_null())
+                .filter(suppliers::status.ne(crate::domain::Status::Unsigned));
+        }
         if let Some(after) = &f.after_slug {
             q = q.filter(suppliers::slug.gt(after.clone()));
         }
@@ -360,6 +385,7 @@ pub fn stored_page(
             .select(suppliers::slug)
             .order(suppliers::slug.asc())
             .limit(f.limit)
+            .offset(f.offset)
             .load(conn)?;
         column(joined().filter(suppliers::slug.eq_any(slugs)))
             .order(suppliers::slug.asc())
@@ -368,6 +394,7 @@ pub fn stored_page(
         column(filter_suppliers!(joined(), f))
             .order(suppliers::slug.asc())
             .limit(f.limit)
+            .offset(f.offset)
             .load(conn)
     }
 }

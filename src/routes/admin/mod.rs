@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod checks;
+pub mod concerns;
 pub mod lifecycle;
 pub mod owner;
 pub mod publish;

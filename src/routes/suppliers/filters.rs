@@ -5,13 +5,19 @@ use chrono::DateTime;
 
 use crate::db::models::supplier::ListFilter;
 use crate::domain::Status;
-use crate::domain::evidence::EvidenceHealth;
+use crate::domain::evidence::{EvidenceHealth, EvidenceSummary};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::AnyOf;
 
 /// The filters that may be repeated to mean "any of".
-pub const REPEATABLE: &[&str] = &["status", "commitment", "evidence_health", "pledge_version"];
+pub const REPEATABLE: &[&str] = &[
+    "status",
+    "commitment",
+    "evidence_health",
+    "evidence_summary",
+    "pledge_version",
+];
 
 /// Declares a query struct with the supplier filters and the route's own fields after
 /// them, and `take_filter`, which moves the filters out as the database takes them.
@@ -19,7 +25,8 @@ macro_rules! with_supplier_filters {
     ($(#[$meta:meta])* pub struct $name:ident { $($extra:tt)* }) => {
         $(#[$meta])*
         pub struct $name {
-            /// Text to find in the name or slug (case-insensitive), or an exact company number.
+            /// Text to find in the name, products or slug (case-insensitive), or an exact
+            /// company number.
             q: Option<String>,
             /// Only suppliers with this status; repeat for any of several
             /// (`status=active&status=lapsed`).
@@ -36,6 +43,14 @@ macro_rules! with_supplier_filters {
             #[serde(default)]
             #[param(value_type = Option<Vec<crate::domain::evidence::EvidenceHealth>>)]
             evidence_health: crate::http::extract::AnyOf<crate::domain::evidence::EvidenceHealth>,
+            /// Only suppliers whose evidence, taken together, is in this state:
+            /// `all_ok` (every link works or could not be checked automatically, none
+            /// expired), `some_failing` (a link broken, unreachable or blocked, or a
+            /// certification expired), `pending` (some not checked yet, none failing) or
+            /// `none`; repeat for any of several. The record's `evidence_summary`.
+            #[serde(default)]
+            #[param(value_type = Option<Vec<crate::domain::evidence::EvidenceSummary>>)]
+            evidence_summary: crate::http::extract::AnyOf<crate::domain::evidence::EvidenceSummary>,
             /// Only suppliers whose signature names this pledge version; repeat for any of
             /// several.
             #[serde(default)]
@@ -55,6 +70,7 @@ macro_rules! with_supplier_filters {
                     std::mem::take(&mut self.status),
                     std::mem::take(&mut self.commitment),
                     std::mem::take(&mut self.evidence_health),
+                    std::mem::take(&mut self.evidence_summary),
                     std::mem::take(&mut self.pledge_version),
                     self.updated_since.take(),
                 )
@@ -70,6 +86,7 @@ pub fn list_filter(
     status: AnyOf<Status>,
     commitment: AnyOf<String>,
     evidence_health: AnyOf<EvidenceHealth>,
+    evidence_summary: AnyOf<EvidenceSummary>,
     pledge_version: AnyOf<String>,
     updated_since: Option<String>,
 ) -> ApiResult<ListFilter> {
@@ -117,9 +134,16 @@ pub fn list_filter(
             .iter()
             .map(|h| h.as_str().to_owned())
             .collect(),
+        evidence_summary: evidence_summary
+            .0
+            .iter()
+            .map(|e| e.as_str().to_owned())
+            .collect(),
         pledge_version,
         updated_since,
+        signatories_only: false,
         after_slug: None,
+        offset: 0,
         limit: 0,
     })
 }

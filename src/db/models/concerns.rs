@@ -1,0 +1,79 @@
+//! `concerns`: what people told the operator about suppliers' records.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::concerns;
+use crate::domain::{ConcernId, SupplierId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = concerns)]
+pub struct ConcernRow {
+    pub id: ConcernId,
+    pub supplier_id: Option<SupplierId>,
+    pub about: String,
+    pub details: String,
+    pub email: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+    pub closed_by: Option<String>,
+    pub outcome: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &ConcernRow) -> QueryResult<()> {
+    diesel::insert_into(concerns::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn get(conn: &mut DbConn, id: ConcernId) -> QueryResult<Option<ConcernRow>> {
+    concerns::table
+        .find(id)
+        .select(ConcernRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Concerns, newest first: the open ones, or every one.
+pub fn list(conn: &mut DbConn, open_only: bool, limit: i64) -> QueryResult<Vec<ConcernRow>> {
+    let mut q = concerns::table.into_boxed::<crate::db::MultiBackend>();
+    if open_only {
+        q = q.filter(concerns::closed_at.is_null());
+    }
+    q.order((concerns::created_at.desc(), concerns::id.desc()))
+        .limit(limit)
+        .select(ConcernRow::as_select())
+        .load(conn)
+}
+
+/// How many concerns are open.
+pub fn open_count(conn: &mut DbConn) -> QueryResult<i64> {
+    concerns::table
+        .filter(concerns::closed_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Closes a concern that is open; false when it was closed already.
+pub fn close(
+    conn: &mut DbConn,
+    id: ConcernId,
+    by: &str,
+    outcome: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        concerns::table
+            .find(id)
+            .filter(concerns::closed_at.is_null()),
+    )
+    .set((
+        concerns::closed_at.eq(at),
+        concerns::closed_by.eq(by),
+        concerns::outcome.eq(outcome),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}

@@ -1,0 +1,147 @@
+//! Concerns about suppliers: anyone may raise one from the pages, without an account;
+//! the operator reads them and closes each with what they found. What a person wrote
+//! and their address stay out of the audit log, which records only that a concern
+//! was raised or closed.
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+
+use super::{By, notify};
+use crate::db::DbConn;
+use crate::db::models::concerns::{self, ConcernRow};
+use crate::db::models::{audit, supplier};
+use crate::domain::account::member_email;
+use crate::domain::{ConcernId, text};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::letters;
+use crate::usecases::validator::{Validator, field};
+
+/// The longest concern taken.
+pub const MAX_DETAILS: usize = 4000;
+
+/// A concern as a person wrote it.
+pub struct Raise {
+    /// The slug of the supplier whose page it was raised from, if any.
+    pub supplier: Option<String>,
+    /// Who it is about, in the person's words (when no supplier is named).
+    pub about: String,
+    pub details: String,
+    /// Where to answer; empty for none.
+    pub email: String,
+}
+
+fn record(
+    conn: &mut DbConn,
+    by: &By,
+    action: &str,
+    id: ConcernId,
+    after: serde_json::Value,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    audit::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action,
+            entity_type: "concern",
+            entity_id: id.to_string(),
+            supplier_id: None,
+            before: None,
+            after: Some(after),
+        },
+    )?;
+    Ok(())
+}
+
+/// Records a concern, and emails it to the operator's address if there is one.
+pub fn raise(
+    conn: &mut DbConn,
+    raise: Raise,
+    operator_email: Option<&str>,
+    at: NaiveDateTime,
+) -> ApiResult<ConcernRow> {
+    let named = match raise.supplier.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(slug) => Some(
+            supplier::find(conn, slug)?
+                .ok_or_else(|| ApiError::field("supplier", "is not a supplier on the registry"))?,
+        ),
+    };
+    let (about, details, email) = Validator::default().finish((
+        field(
+            "about",
+            match &named {
+                Some(s) => Ok(s.name.clone()),
+                None => text::bounded(&raise.about, 1, 200),
+            },
+        ),
+        field("details", text::bounded(&raise.details, 10, MAX_DETAILS)),
+        field(
+            "email",
+            match raise.email.trim() {
+                "" => Ok(None),
+                e => member_email(e).map(Some),
+            },
+        ),
+    ))?;
+    let row = ConcernRow {
+        id: ConcernId::new(),
+        supplier_id: named.as_ref().map(|s| s.id),
+        about,
+        details,
+        email,
+        created_at: at,
+        closed_at: None,
+        closed_by: None,
+        outcome: None,
+    };
+    concerns::insert(conn, &row)?;
+    record(
+        conn,
+        &By {
+            actor: "public".into(),
+            who: crate::domain::lifecycle::Actor::System,
+        },
+        "concern.raised",
+        row.id,
+        json!({"supplier_id": row.supplier_id}),
+        at,
+    )?;
+    if let Some(to) = operator_email {
+        notify::address(
+            conn,
+            to,
+            "registry operator",
+            &letters::concern_raised(
+                &row.about,
+                named.as_ref().map(|s| s.slug.as_str()),
+                &row.details,
+                row.email.as_deref(),
+            ),
+            &format!("concern:{}", row.id),
+            at,
+        )?;
+    }
+    Ok(row)
+}
+
+/// The operator closes a concern with what they found; 404 for an unknown one, 409
+/// for one closed already.
+pub fn close(
+    conn: &mut DbConn,
+    by: &By,
+    id: ConcernId,
+    outcome: &str,
+    at: NaiveDateTime,
+) -> ApiResult<ConcernRow> {
+    let outcome = Validator::default().finish(field("outcome", text::bounded(outcome, 1, 2000)))?;
+    concerns::get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no concern {id}")))?;
+    if !concerns::close(conn, id, &by.actor, &outcome, at)? {
+        return Err(ApiError::Conflict(format!(
+            "concern {id} is closed already"
+        )));
+    }
+    record(conn, by, "concern.closed", id, json!({}), at)?;
+    concerns::get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no concern {id}")))
+}

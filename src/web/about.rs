@@ -1,0 +1,141 @@
+//! What the registry is, what "verified" means, and raising a concern about a
+//! supplier (no account needed; limited per client).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::account::{Posted, private};
+use super::{html, render, too_many_requests_page};
+use crate::db::models::{now, pledge, supplier};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ratelimit::ConcernQuota;
+use crate::state::State;
+use crate::usecases::concerns;
+
+#[derive(Template)]
+#[template(path = "about.html")]
+struct About {
+    version: Option<String>,
+    source_url: Option<String>,
+    failure_threshold: u32,
+}
+
+/// What the registry is and is not, what "verified" means, and how to raise a concern.
+#[utoipa::path(operation_id = "getAboutPage", tag = "pages",
+    responses((status = 200, description = "HTML page", content_type = "text/html")))]
+#[get("/about")]
+pub async fn about(state: State) -> ApiResult<HttpResponse> {
+    let current = state.db(|conn| Ok(pledge::current(conn)?)).await?;
+    let page = About {
+        version: current.as_ref().map(|v| v.version.clone()),
+        source_url: current.map(|v| v.source_url.to_string()),
+        failure_threshold: state.config.checker.failure_threshold,
+    };
+    Ok(html(StatusCode::OK, render(&page)?))
+}
+
+#[derive(Template)]
+#[template(path = "concern.html")]
+struct ConcernPage {
+    /// The supplier's slug and name, when raised from its page.
+    supplier: Option<(String, String)>,
+    about: String,
+    details: String,
+    email: String,
+    errors: Vec<(String, String)>,
+    done: bool,
+    max: usize,
+}
+
+impl ConcernPage {
+    fn new(supplier: Option<(String, String)>) -> Self {
+        ConcernPage {
+            supplier,
+            about: String::new(),
+            details: String::new(),
+            email: String::new(),
+            errors: Vec::new(),
+            done: false,
+            max: concerns::MAX_DETAILS,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConcernParams {
+    /// The slug of the supplier the concern is about.
+    supplier: Option<String>,
+}
+
+async fn named(state: &State, slug: Option<String>) -> ApiResult<Option<(String, String)>> {
+    let Some(slug) = slug.filter(|s| !s.trim().is_empty() && !s.contains('\0')) else {
+        return Ok(None);
+    };
+    state
+        .db(move |conn| Ok(supplier::find(conn, slug.trim())?.map(|s| (s.slug, s.name))))
+        .await
+}
+
+/// The form to raise a concern about a supplier.
+#[utoipa::path(operation_id = "getConcernPage", tag = "pages", params(ConcernParams),
+    responses((status = 200, description = "HTML form", content_type = "text/html")))]
+#[get("/concerns")]
+pub async fn concern_form(state: State, q: web::Query<ConcernParams>) -> ApiResult<HttpResponse> {
+    let supplier = named(&state, q.into_inner().supplier).await?;
+    Ok(private(
+        StatusCode::OK,
+        render(&ConcernPage::new(supplier))?,
+    ))
+}
+
+/// Raise a concern: recorded for the operator, who reads every one.
+#[utoipa::path(operation_id = "postConcernPage", tag = "pages",
+    responses(
+        (status = 200, description = "HTML: what happens next", content_type = "text/html"),
+        (status = 422, description = "HTML: the form again, naming what to fix", content_type = "text/html"),
+        (status = 429, description = "HTML: too many concerns from this client", content_type = "text/html"),
+    ))]
+#[post("/concerns")]
+pub async fn raise_concern(
+    state: State,
+    quota: Result<ConcernQuota, ApiError>,
+    body: Posted,
+) -> ApiResult<HttpResponse> {
+    if let Err(ApiError::TooManyRequests(wait)) = quota {
+        return Ok(too_many_requests_page(wait));
+    }
+    let supplier = named(&state, Some(body.field("supplier"))).await?;
+    let mut page = ConcernPage::new(supplier.clone());
+    page.about = body.field("about");
+    page.details = body.field("details");
+    page.email = body.field("email");
+    let raise = concerns::Raise {
+        supplier: supplier.map(|(slug, _)| slug),
+        about: page.about.clone(),
+        details: page.details.clone(),
+        email: page.email.clone(),
+    };
+    let operator = state.config.operator_email.clone();
+    let result = state
+        .tx(move |conn| concerns::raise(conn, raise, operator.as_deref(), now()))
+        .await;
+    match result {
+        Ok(row) => {
+            tracing::info!(concern_id = %row.id, "concern raised");
+            page.done = true;
+            Ok(private(StatusCode::OK, render(&page)?))
+        }
+        Err(ApiError::Validation(errors)) => {
+            page.errors = errors
+                .into_iter()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect();
+            Ok(private(StatusCode::UNPROCESSABLE_ENTITY, render(&page)?))
+        }
+        Err(e) => Err(e),
+    }
+}
