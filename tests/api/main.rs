@@ -24,5 +24,6 @@ mod security;
 mod service;
 mod signature;
 mod suppliers;
+mod trust;
 mod webhook_sign_up;
 mod webhooks;
