@@ -129,10 +129,11 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
     for chunk in (0..count).collect::<Vec<_>>().chunks(200) {
         conn.transaction::<_, anyhow::Error, _>(|conn| {
             crate::db::take_write_lock(conn)?;
-            for _ in chunk {
+            for &index in chunk {
                 one(
                     conn,
                     &mut rng,
+                    index,
                     &version.version,
                     &commitments,
                     reaffirm_months,
@@ -152,11 +153,12 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
 fn one(
     conn: &mut DbConn,
     rng: &mut impl Rng,
+    index: u32,
     version: &str,
     commitments: &[pledge::CommitmentRow],
     reaffirm_months: u32,
 ) -> anyhow::Result<()> {
-    let (id, name) = fill(conn, rng, version, commitments, reaffirm_months)?;
+    let (id, name) = fill(conn, rng, index, version, commitments, reaffirm_months)?;
     crate::changes::record(
         conn,
         now(),
@@ -177,9 +179,31 @@ fn web_url(raw: &str) -> anyhow::Result<WebUrl> {
     WebUrl::try_from(raw).map_err(|e| anyhow::anyhow!("{raw}: {e}"))
 }
 
+/// Each status, in the order the first suppliers of a demo take them, so that every
+/// demo shows every state; the rest are drawn.
+const SHOWCASE: [Status; 6] = [
+    Status::Active,
+    Status::Pending,
+    Status::Lapsed,
+    Status::Suspended,
+    Status::Withdrawn,
+    Status::Unsigned,
+];
+
+/// The links of the first (active) demo supplier: one in each state a care provider
+/// meets, the first a certification.
+const SHOWCASE_LINKS: [EvidenceHealth; 5] = [
+    EvidenceHealth::Ok,
+    EvidenceHealth::Redirected,
+    EvidenceHealth::Broken,
+    EvidenceHealth::Pending,
+    EvidenceHealth::Restricted,
+];
+
 fn fill(
     conn: &mut DbConn,
     rng: &mut impl Rng,
+    index: u32,
     version: &str,
     commitments: &[pledge::CommitmentRow],
     reaffirm_months: u32,
@@ -225,15 +249,43 @@ fn fill(
     .collect();
     products.sort();
     let roll = rng.gen_range(0..100);
-    let status = match roll {
-        0..=9 => Status::Unsigned,
-        10..=24 => Status::Pending,
-        25..=79 => Status::Active,
-        80..=87 => Status::Lapsed,
-        88..=93 => Status::Suspended,
-        _ => Status::Withdrawn,
+    let status = match (SHOWCASE.get(index as usize), roll) {
+        (Some(status), _) => *status,
+        (None, 0..=9) => Status::Unsigned,
+        (None, 10..=24) => Status::Pending,
+        (None, 25..=79) => Status::Active,
+        (None, 80..=87) => Status::Lapsed,
+        (None, 88..=93) => Status::Suspended,
+        (None, _) => Status::Withdrawn,
     };
     let verified = !matches!(status, Status::Unsigned | Status::Pending);
+    let signed_at: NaiveDateTime = if status == Status::Lapsed {
+        at - Duration::days(i64::from(reaffirm_months) * 31 + rng.gen_range(1..60))
+    } else {
+        created + Duration::days(1)
+    };
+    let verified_at = verified.then_some(created + Duration::days(3));
+    // When the signature last changed status: a suspension some days after signing, a
+    // withdrawal just now.
+    let changed_at = match status {
+        Status::Suspended => (signed_at + Duration::days(5)).min(at),
+        Status::Withdrawn => at,
+        _ => signed_at,
+    };
+    // Only a lapsed signature is past its date: one signed long ago was reaffirmed since.
+    let reaffirmed_at = (status != Status::Lapsed && reaffirm_by(signed_at, reaffirm_months) <= at)
+        .then(|| (at - Duration::days(rng.gen_range(1..200))).max(signed_at));
+    let signed = status != Status::Unsigned;
+    let updated_at = [
+        Some(created),
+        verified_at,
+        signed.then_some(changed_at),
+        reaffirmed_at.filter(|_| signed),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(created);
     let website_host = slug.as_str().replace('-', "");
     let mut row = SupplierRow {
         id,
@@ -249,12 +301,12 @@ fn fill(
         products: json!(products).to_string(),
         contact_name: "Demo Contact".into(),
         contact_email: format!("governance@{website_host}.example"),
-        verified_at: verified.then_some(created + Duration::days(3)),
+        verified_at,
         status,
         signed_version: None,
         revision: 1,
         created_at: created,
-        updated_at: created,
+        updated_at,
     };
     if status != Status::Unsigned {
         row.signed_version = Some(version.to_owned());
@@ -275,11 +327,6 @@ fn fill(
     if status == Status::Unsigned {
         return Ok((id, name));
     }
-    let signed_at: NaiveDateTime = if status == Status::Lapsed {
-        at - Duration::days(i64::from(reaffirm_months) * 31 + rng.gen_range(1..60))
-    } else {
-        created + Duration::days(1)
-    };
     let sig = SignatureRow {
         id: SignatureId::new(),
         supplier_id: id,
@@ -287,8 +334,8 @@ fn fill(
         signatory_name: "Alex Morgan".into(),
         signatory_role: "Chief Executive".into(),
         signed_at,
-        reaffirmed_at: None,
-        reaffirm_by: reaffirm_by(signed_at, reaffirm_months),
+        reaffirmed_at,
+        reaffirm_by: reaffirm_by(reaffirmed_at.unwrap_or(signed_at), reaffirm_months),
         status,
         status_reason: match status {
             Status::Suspended => Some("Evidence under review following a complaint".into()),
@@ -296,7 +343,7 @@ fn fill(
             _ => None,
         },
         suspended_from: (status == Status::Suspended).then_some(Status::Active),
-        status_changed_at: signed_at,
+        status_changed_at: changed_at,
         withdrawn_at: (status == Status::Withdrawn).then_some(at),
     };
     let statements: Vec<StatementRow> = commitments
@@ -333,10 +380,20 @@ fn fill(
             at: signed_at,
         },
     )?;
-    for _ in 0..rng.gen_range(1..5) {
-        let kind = *EvidenceKind::ALL
-            .choose(rng)
-            .unwrap_or(&EvidenceKind::Policy);
+    let showcase = index == 0;
+    let links = if showcase {
+        SHOWCASE_LINKS.len()
+    } else {
+        rng.gen_range(1..5)
+    };
+    for n in 0..links {
+        let kind = if showcase && n == 0 {
+            EvidenceKind::Certification
+        } else {
+            *EvidenceKind::ALL
+                .choose(rng)
+                .unwrap_or(&EvidenceKind::Policy)
+        };
         let certification = kind == EvidenceKind::Certification;
         let health = match rng.gen_range(0..20) {
             0 => EvidenceHealth::Broken,
@@ -345,8 +402,9 @@ fn fill(
             3..=5 => EvidenceHealth::Pending,
             _ => EvidenceHealth::Ok,
         };
+        let health = if showcase { SHOWCASE_LINKS[n] } else { health };
         // Some links not yet flagged have failed once: checked, waiting for the next check.
-        let failed_once = health == EvidenceHealth::Pending && rng.gen_bool(0.5);
+        let failed_once = health == EvidenceHealth::Pending && (showcase || rng.gen_bool(0.5));
         let e = EvidenceRow {
             id: EvidenceId::new(),
             supplier_id: id,

@@ -4,70 +4,21 @@
 // saves screenshots under target/e2e/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-import net from "node:net";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { start, audit, reflows, mailTo as mailIn, shots } from "./support.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..");
-const bin = process.env.REGISTRY_BIN || join(root, "target", "debug", "pledge-registry");
-const shots = join(root, "target", "e2e");
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-let server, browser, base, data;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
-}
+let registry, browser, base, data;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), "registry-e2e-"));
-  const port = await freePort();
-  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_PUBLIC_URL: `http://127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off", REGISTRY_RATE_LIMIT_READS: "off", REGISTRY_MAIL_INTERVAL: "100ms" };
-  execFileSync(bin, ["seed-demo", "--count", "40"], { env, stdio: "ignore" });
-  server = spawn(bin, ["serve"], { env, stdio: "ignore" });
-  base = `http://127.0.0.1:${port}`;
-  await waitReady(`${base}/readyz`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  registry = await start(40);
+  ({ browser, base, data } = registry);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
+  await registry?.stop();
 });
 
-async function audit(page, name) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(async () => await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const described = bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")})`);
-  assert.deepEqual(described, [], `${name}: serious or critical accessibility violations`);
-  return result;
-}
+const mailTo = (address, kind) => mailIn(data, address, kind);
 
 test("a care provider searches for a supplier and reads its page", async () => {
   const list = await (await fetch(`${base}/api/v1/suppliers?status=active&limit=1`)).json();
@@ -80,7 +31,7 @@ test("a care provider searches for a supplier and reads its page", async () => {
   await page.screenshot({ path: join(shots, "home.png"), fullPage: true });
   await audit(page, "home");
 
-  await page.getByLabel("Name or company number").fill(supplier.name);
+  await page.getByLabel("Name, product or company number").fill(supplier.name);
   await page.getByRole("button", { name: "Search" }).click();
   await page.waitForURL(/\?q=/);
   const result = page.getByRole("link", { name: supplier.name, exact: true });
@@ -107,8 +58,7 @@ test("a care provider searches for a supplier and reads its page", async () => {
 test("the pages work on a phone and with the keyboard", async () => {
   const page = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, bypassCSP: true });
   await page.goto(`${base}/`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  assert.equal(overflow, false, "no sideways scrolling on a phone");
+  await reflows(page, "home on a phone");
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to main content");
   await page.screenshot({ path: join(shots, "home-phone.png"), fullPage: true });
@@ -117,24 +67,6 @@ test("the pages work on a phone and with the keyboard", async () => {
   assert.match(await page.locator("h1").textContent(), /could not find/);
   await page.close();
 });
-
-// With no mail server the registry writes each message as an .eml file in the data
-// folder; the test reads the sign-in link from there, as a developer would.
-async function mailTo(address, kind) {
-  const dir = join(data, "mail");
-  for (let i = 0; i < 600; i++) {
-    if (existsSync(dir)) {
-      for (const name of readdirSync(dir).filter((n) => n.endsWith(`-${kind}.eml`))) {
-        const raw = readFileSync(join(dir, name), "utf8");
-        if (raw.includes(address)) {
-          return raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-        }
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${kind} mail to ${address}`);
-}
 
 test("a supplier's office manager signs in from the email and edits the record", async () => {
   const email = "office.manager@e2e-care.example";
@@ -166,8 +98,7 @@ test("a supplier's office manager signs in from the email and edits the record",
     }
     await page.waitForURL("**/account");
     assert.match(await page.locator("h1").textContent(), /E2E Care Systems/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    assert.equal(overflow, false, `no sideways scrolling on the account page (${label})`);
+    await reflows(page, `account page (${label})`);
     await page.screenshot({ path: join(shots, `account-${label}.png`), fullPage: true });
     await audit(page, `account page (${label})`);
 
@@ -212,8 +143,7 @@ test("a procurement tool's developer signs up for webhooks and gets the token fr
   await page.getByRole("button", { name: "Confirm and show the token" }).click();
   await page.waitForSelector("text=Your webhook account is ready");
   const token = (await page.locator("#token").innerText()).trim();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  assert.equal(overflow, false, "the token wraps on a phone");
+  await reflows(page, "webhook token page");
   await page.screenshot({ path: join(shots, "webhook-token-phone.png"), fullPage: true });
   await audit(page, "webhook token page");
   const subs = await fetch(`${base}/api/v1/webhooks/subscriptions`, { headers: { authorization: `Bearer ${token}` } });
