@@ -402,7 +402,10 @@ fn fill(
             3..=5 => EvidenceHealth::Pending,
             _ => EvidenceHealth::Ok,
         };
-        let health = if showcase { SHOWCASE_LINKS[n] } else { health };
+        let health = match SHOWCASE_LINKS.get(n).filter(|_| showcase) {
+            Some(h) => *h,
+            None => health,
+        };
         // Some links not yet flagged have failed once: checked, waiting for the next check.
         let failed_once = health == EvidenceHealth::Pending && (showcase || rng.gen_bool(0.5));
         let e = EvidenceRow {

@@ -132,16 +132,16 @@ async fn each_link_says_what_is_known_and_the_list_shows_evidence_trouble() {
         "{row}"
     );
     let (_, failing) = html(&app, "/?evidence=some_failing").await;
-    assert_eq!(listed(&failing), [a.slug.clone()]);
+    assert_eq!(listed(&failing), [a.slug.as_str()]);
     let (_, working) = html(&app, "/?evidence=all_ok").await;
-    assert_eq!(listed(&working), [b.slug.clone()]);
+    assert_eq!(listed(&working), [b.slug.as_str()]);
     assert_eq!(
         api_listed(&app, "evidence_summary=some_failing").await,
-        [a.slug.clone()]
+        [a.slug.as_str()]
     );
     assert_eq!(
         api_listed(&app, "evidence_summary=all_ok&evidence_summary=none").await,
-        [b.slug.clone()]
+        [b.slug.as_str()]
     );
     // "At least one link works" is still what evidence_health means: both have one.
     assert_eq!(api_listed(&app, "evidence_health=ok").await.len(), 2);
@@ -208,12 +208,12 @@ async fn the_list_shows_checked_signatories_counts_them_and_pages_both_ways() {
     // Registrations the registry has not checked: only on request, and labelled.
     assert!(!first.contains("Awaiting Checks"));
     let (_, all) = html(&app, "/?unverified=1&q=awaiting").await;
-    assert_eq!(listed(&all), [pending.slug.clone()]);
+    assert_eq!(listed(&all), [pending.slug.as_str()]);
     assert!(all.contains("Not yet checked by the registry"));
     let (_, asked) = html(&app, "/?status=pending").await;
     assert_eq!(
         listed(&asked),
-        [pending.slug.clone()],
+        [pending.slug.as_str()],
         "asking for the status shows it"
     );
 
