@@ -24,6 +24,7 @@ pub mod record_cache;
 pub mod routes;
 pub mod seed;
 pub mod state;
+pub mod tlog;
 pub mod usecases;
 pub mod views;
 pub mod web;
