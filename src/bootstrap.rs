@@ -28,6 +28,9 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             if built > 0 {
                 tracing::info!(records = built, "stored records built");
             }
+            // A log written before its Merkle tree existed (an upgrade) is added to it.
+            let size = diesel::Connection::transaction(conn, crate::db::models::audit::grow_tree)?;
+            tracing::debug!(size, "the log's Merkle tree is up to date");
             Ok(())
         })?;
     }

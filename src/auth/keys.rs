@@ -19,6 +19,8 @@ pub struct Keys {
     pub kid: String,
     /// The public key, base64url, as a JWK's `x`.
     pub public_x: String,
+    /// The key itself, for what is signed outside JWTs (the log's checkpoints).
+    pub signing: SigningKey,
 }
 
 impl std::fmt::Debug for Keys {
@@ -78,6 +80,7 @@ impl Keys {
             decoding: DecodingKey::from_ed_components(&public_x)?,
             kid,
             public_x,
+            signing: key.clone(),
         })
     }
 }

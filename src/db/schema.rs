@@ -297,6 +297,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    log_nodes (level, idx) {
+        level -> SmallInt,
+        idx -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     concerns (id) {
         id -> Text,
         supplier_id -> Nullable<Text>,
@@ -342,4 +350,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     concerns,
+    log_nodes,
 );

@@ -75,6 +75,41 @@ pub fn canonical(row: &AuditRow) -> String {
     .to_string()
 }
 
+/// The public form of an entry: the data of its leaf in the log's Merkle tree
+/// (docs/audit-log.md). Compact JSON, keys sorted; who acted and the states before and
+/// after, which may hold private details, enter only as the SHA-256 of their canonical
+/// JSON. `entry_hash` ties the leaf to the hash chain.
+pub fn public_form(row: &AuditRow) -> String {
+    let digest = |text: &Option<String>| match parse(text) {
+        Value::Null => Value::Null,
+        v => json!(crate::domain::text::hex(&Sha256::digest(
+            v.to_string().as_bytes()
+        ))),
+    };
+    json!({
+        "seq": row.seq,
+        "at": time(row.at),
+        "action": row.action,
+        "entity_type": row.entity_type,
+        "entity_id": row.entity_id,
+        "supplier_id": row.supplier_id,
+        "public": parse(&row.public_json),
+        "actor_sha256": crate::domain::text::hex(&Sha256::digest(row.actor.as_bytes())),
+        "before_sha256": digest(&row.before_json),
+        "after_sha256": digest(&row.after_json),
+        "entry_hash": row.hash,
+    })
+    .to_string()
+}
+
+/// Adds the entries the Merkle tree does not hold yet; returns its size. Appends do
+/// it for their own entry; the service does it on starting, for a log written before
+/// the tree.
+pub fn grow_tree(conn: &mut DbConn) -> QueryResult<u64> {
+    lock_chain(conn)?;
+    super::log_nodes::catch_up(conn, |row| public_form(row).into_bytes())
+}
+
 /// Lower-case hex SHA-256 of the canonical form.
 pub fn hash_of(row: &AuditRow) -> String {
     crate::domain::text::hex(&Sha256::digest(canonical(row).as_bytes()))
@@ -144,6 +179,7 @@ pub fn append(
             audit_log::public_json.eq(&row.public_json),
         ))
         .execute(conn)?;
+    super::log_nodes::catch_up(conn, |row| public_form(row).into_bytes())?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod counts;
 pub mod evidence;
 pub mod history;
 pub mod leases;
+pub mod log_nodes;
 pub mod members;
 pub mod outbox;
 pub mod pledge;
