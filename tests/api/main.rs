@@ -24,6 +24,7 @@ mod security;
 mod service;
 mod signature;
 mod suppliers;
+mod tlog;
 mod trust;
 mod webhook_sign_up;
 mod webhooks;

@@ -207,6 +207,15 @@ pub fn page(
     q.load(conn)
 }
 
+/// Entry `seq`, if there is one.
+pub fn entry(conn: &mut DbConn, seq: i64) -> QueryResult<Option<AuditRow>> {
+    audit_log::table
+        .find(seq)
+        .select(AuditRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The public entry `seq`, if there is one.
 pub fn public_entry(conn: &mut DbConn, seq: i64) -> QueryResult<Option<AuditRow>> {
     audit_log::table

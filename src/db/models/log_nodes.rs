@@ -115,3 +115,31 @@ pub fn catch_up(
         }
     }
 }
+
+fn proof_error(e: ProofError) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(e.to_string().into())
+}
+
+/// The root of the tree of `size` leaves (`size` at most the tree's).
+pub fn root(conn: &mut DbConn, size: u64) -> QueryResult<Hash> {
+    let nodes = fetch(conn, &merkle::needed(merkle::Needed::Root { size }))?;
+    merkle::root(&nodes, size).map_err(proof_error)
+}
+
+/// The inclusion proof of leaf `index` in the tree of `size` leaves.
+pub fn inclusion(conn: &mut DbConn, index: u64, size: u64) -> QueryResult<Vec<Hash>> {
+    let nodes = fetch(
+        conn,
+        &merkle::needed(merkle::Needed::Inclusion { index, size }),
+    )?;
+    merkle::inclusion_proof(&nodes, index, size).map_err(proof_error)
+}
+
+/// The consistency proof between the trees of `old` and `new` leaves.
+pub fn consistency(conn: &mut DbConn, old: u64, new: u64) -> QueryResult<Vec<Hash>> {
+    let nodes = fetch(
+        conn,
+        &merkle::needed(merkle::Needed::Consistency { old, new }),
+    )?;
+    merkle::consistency_proof(&nodes, old, new).map_err(proof_error)
+}

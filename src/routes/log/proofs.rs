@@ -1,0 +1,246 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::checkpoint::{Checkpoint, origin, verifier_key};
+use crate::db::models::{audit, log_nodes};
+use crate::domain::merkle::{Node, Nodes};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::extract::{NoParams, Query};
+use crate::http::respond::{Visibility, json_cached};
+use crate::routes::problems::{NotFoundError, QueryErrors};
+use crate::state::State;
+
+fn b64(h: &[u8; 32]) -> String {
+    STANDARD.encode(h)
+}
+
+fn bad(field: &str, message: String) -> ApiError {
+    ApiError::InvalidQuery(vec![FieldError::new(field, message)])
+}
+
+/// The log's newest checkpoint: a C2SP signed note (origin, tree size, base64 root,
+/// then the registry's Ed25519 signature). Keep it; check later ones against it with
+/// a consistency proof.
+#[utoipa::path(operation_id = "getLogCheckpoint", tag = "log", responses(
+    QueryErrors,
+    (status = 200, body = String, content_type = "text/plain", description = "The signed checkpoint"),
+))]
+#[get("/log/checkpoint")]
+pub async fn checkpoint(state: State, _query: Query<NoParams>) -> ApiResult<HttpResponse> {
+    let (size, root) = state
+        .db(|conn| {
+            let size = log_nodes::size(conn)?;
+            Ok((size, log_nodes::root(conn, size)?))
+        })
+        .await?;
+    let note = Checkpoint {
+        origin: origin(&state.config.public_url),
+        size,
+        root,
+    }
+    .sign(&state.keys.signing);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=5"))
+        .insert_header((
+            "ETag",
+            format!("\"{size}-{}\"", &crate::domain::text::hex(&root)[..16]),
+        ))
+        .body(note))
+}
+
+/// The key that signs checkpoints, as signed-note verifiers take it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogKey {
+    /// The checkpoints' origin line, and the key's name.
+    pub origin: String,
+    /// `name+key id+base64(0x01 || Ed25519 public key)`, the form signed-note tools read.
+    pub verifier_key: String,
+}
+
+/// The key that signs the log's checkpoints (the registry's Ed25519 key, as in
+/// `/.well-known/jwks.json`).
+#[utoipa::path(operation_id = "getLogKey", tag = "log", responses(
+    QueryErrors,
+    (status = 200, body = LogKey, description = "The checkpoints' origin and verifier key"),
+))]
+#[get("/log/key")]
+pub async fn key(
+    req: HttpRequest,
+    state: State,
+    _query: Query<NoParams>,
+) -> ApiResult<HttpResponse> {
+    let name = origin(&state.config.public_url);
+    let public = state.keys.signing.verifying_key().to_bytes();
+    let body = LogKey {
+        verifier_key: verifier_key(&name, &public),
+        origin: name,
+    };
+    json_cached(&req, &body, None, None, Visibility::Public)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionParams {
+    /// The entry's sequence number.
+    #[param(minimum = 1)]
+    seq: u64,
+    /// The size of the tree (a checkpoint's); the newest when left out.
+    #[param(minimum = 1)]
+    tree_size: Option<u64>,
+}
+
+impl crate::http::extract::QueryParams for InclusionParams {}
+
+/// An inclusion proof (RFC 9162 §2.1.3); hashes are base64 SHA-256.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionProof {
+    pub seq: u64,
+    /// `seq - 1`: the leaf's place in the tree.
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    /// SHA-256 of 0x00 and the entry's public form (`/api/v1/log/leaves/{seq}`).
+    pub leaf_hash: String,
+    /// The audit path, from the leaf up.
+    pub hashes: Vec<String>,
+    /// The root of the tree of `tree_size` entries.
+    pub root: String,
+}
+
+/// Proof that entry `seq` is in the tree of `tree_size` entries.
+#[utoipa::path(operation_id = "getInclusionProof", tag = "log", params(InclusionParams), responses(
+    QueryErrors,
+    (status = 200, body = InclusionProof, description = "The proof"),
+))]
+#[get("/log/proofs/inclusion")]
+pub async fn inclusion(
+    req: HttpRequest,
+    state: State,
+    query: Query<InclusionParams>,
+) -> ApiResult<HttpResponse> {
+    let InclusionParams { seq, tree_size } = query.0;
+    let proof = state
+        .db(move |conn| {
+            let size = log_nodes::size(conn)?;
+            let tree_size = tree_size.unwrap_or(size);
+            if tree_size > size {
+                return Err(bad("tree_size", format!("the log has {size} entries")));
+            }
+            if seq == 0 || seq > tree_size {
+                return Err(bad("seq", format!("must be 1 to {tree_size}")));
+            }
+            let index = seq - 1;
+            let at = Node { level: 0, index };
+            let leaf_hash = log_nodes::fetch(conn, &[at])?
+                .node(at)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(InclusionProof {
+                seq,
+                leaf_index: index,
+                tree_size,
+                leaf_hash: b64(&leaf_hash),
+                hashes: log_nodes::inclusion(conn, index, tree_size)?
+                    .iter()
+                    .map(b64)
+                    .collect(),
+                root: b64(&log_nodes::root(conn, tree_size)?),
+            })
+        })
+        .await?;
+    json_cached(&req, &proof, None, None, Visibility::Public)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyParams {
+    /// The older tree's size.
+    #[param(minimum = 1)]
+    from: u64,
+    /// The newer tree's size; the newest when left out.
+    #[param(minimum = 1)]
+    to: Option<u64>,
+}
+
+impl crate::http::extract::QueryParams for ConsistencyParams {}
+
+/// A consistency proof (RFC 9162 §2.1.4); hashes are base64 SHA-256.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub hashes: Vec<String>,
+    pub from_root: String,
+    pub to_root: String,
+}
+
+/// Proof that the tree of `to` entries extends the tree of `from` entries.
+#[utoipa::path(operation_id = "getConsistencyProof", tag = "log", params(ConsistencyParams), responses(
+    QueryErrors,
+    (status = 200, body = ConsistencyProof, description = "The proof"),
+))]
+#[get("/log/proofs/consistency")]
+pub async fn consistency(
+    req: HttpRequest,
+    state: State,
+    query: Query<ConsistencyParams>,
+) -> ApiResult<HttpResponse> {
+    let ConsistencyParams { from, to } = query.0;
+    let proof = state
+        .db(move |conn| {
+            let size = log_nodes::size(conn)?;
+            let to = to.unwrap_or(size);
+            if to > size {
+                return Err(bad("to", format!("the log has {size} entries")));
+            }
+            if from == 0 || from > to {
+                return Err(bad("from", format!("must be 1 to {to}")));
+            }
+            Ok(ConsistencyProof {
+                from,
+                to,
+                hashes: log_nodes::consistency(conn, from, to)?
+                    .iter()
+                    .map(b64)
+                    .collect(),
+                from_root: b64(&log_nodes::root(conn, from)?),
+                to_root: b64(&log_nodes::root(conn, to)?),
+            })
+        })
+        .await?;
+    json_cached(&req, &proof, None, None, Visibility::Public)
+}
+
+/// An entry's public form: the bytes its leaf hashes (docs/audit-log.md). Private
+/// fields appear only as SHA-256 hashes.
+#[utoipa::path(operation_id = "getLogLeaf", tag = "log",
+    params(("seq" = u64, Path, description = "The entry's sequence number")),
+    responses(
+        QueryErrors,
+        NotFoundError,
+        (status = 200, body = Object, description = "The entry's public form, exactly as hashed"),
+    ))]
+#[get("/log/leaves/{seq}")]
+pub async fn leaf(
+    state: State,
+    path: web::Path<String>,
+    _query: Query<NoParams>,
+) -> ApiResult<HttpResponse> {
+    let seq: i64 = path
+        .parse()
+        .ok()
+        .filter(|s| *s > 0)
+        .ok_or_else(|| ApiError::NotFound(format!("no entry {}", path.as_str())))?;
+    let form = state
+        .db(move |conn| Ok(audit::entry(conn, seq)?.map(|row| audit::public_form(&row))))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no entry {seq}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(form))
+}

@@ -1,0 +1,202 @@
+//! The log as a Merkle tree: signed checkpoints, inclusion and consistency proofs, each
+//! checked as a third party would, and tampering caught.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use pledge_registry::checkpoint::Checkpoint;
+use pledge_registry::domain::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, problem};
+
+fn hash(v: &Value) -> Hash {
+    STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+fn hashes(v: &Value) -> Vec<Hash> {
+    v.as_array().unwrap().iter().map(hash).collect()
+}
+
+/// The newest checkpoint, verified with the key the registry publishes.
+async fn checkpoint(app: &TestApp) -> Checkpoint {
+    let key = app.get_json("/api/v1/log/key").await;
+    let origin = key["origin"].as_str().unwrap();
+    let encoded = STANDARD
+        .decode(
+            // name+key id+base64 key: the key's base64 may itself hold a "+".
+            key["verifier_key"]
+                .as_str()
+                .unwrap()
+                .splitn(3, '+')
+                .nth(2)
+                .unwrap(),
+        )
+        .unwrap();
+    let public: [u8; 32] = encoded[1..].try_into().unwrap();
+    let res = app.get("/api/v1/log/checkpoint").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let note = res.text().await.unwrap();
+    Checkpoint::verify(&note, origin, &public).unwrap_or_else(|e| panic!("{e}: {note}"))
+}
+
+/// Checks, as an outsider, that entry `seq` is in the tree of `c`.
+async fn included(app: &TestApp, seq: u64, c: &Checkpoint) -> Result<(), String> {
+    let leaf = app
+        .get(&format!("/api/v1/log/leaves/{seq}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let form: Value = serde_json::from_slice(&leaf).unwrap();
+    assert_eq!(form["seq"], seq, "the leaf is the entry's");
+    let proof = app
+        .get_json(&format!(
+            "/api/v1/log/proofs/inclusion?seq={seq}&tree_size={}",
+            c.size
+        ))
+        .await;
+    verify_inclusion(
+        &leaf_hash(&leaf),
+        seq - 1,
+        c.size,
+        &hashes(&proof["hashes"]),
+        &c.root,
+    )
+    .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn every_entry_is_provably_in_every_checkpoint_and_the_log_only_grows() {
+    let app = TestApp::spawn().await;
+    let a = app.active_supplier("Provable Ltd").await;
+    let first = checkpoint(&app).await;
+    assert!(first.size >= 4, "{first:?}");
+    for seq in 1..=first.size {
+        included(&app, seq, &first).await.unwrap();
+    }
+    // A leaf shows private fields only as hashes.
+    let leaf = app.get_json("/api/v1/log/leaves/2").await;
+    assert!(leaf.get("actor").is_none() && leaf.get("before").is_none());
+    assert!(leaf["actor_sha256"].as_str().unwrap().len() == 64);
+    assert!(!leaf.to_string().contains("jo@example.org"), "{leaf}");
+
+    for i in 0..5 {
+        app.active_supplier(&format!("Grown {i} Ltd")).await;
+    }
+    app.withdraw(&a, "Leaving").await;
+    let later = checkpoint(&app).await;
+    assert!(later.size > first.size);
+    for seq in [1, first.size, later.size] {
+        included(&app, seq, &later).await.unwrap();
+    }
+    for old in 1..later.size {
+        let p = app
+            .get_json(&format!(
+                "/api/v1/log/proofs/consistency?from={old}&to={}",
+                later.size
+            ))
+            .await;
+        let old_root = hash(&p["from_root"]);
+        verify_consistency(
+            old,
+            later.size,
+            &hashes(&p["hashes"]),
+            &old_root,
+            &later.root,
+        )
+        .unwrap_or_else(|e| panic!("{old}: {e}"));
+    }
+    let p = app
+        .get_json(&format!(
+            "/api/v1/log/proofs/consistency?from={}",
+            first.size
+        ))
+        .await;
+    verify_consistency(
+        first.size,
+        later.size,
+        &hashes(&p["hashes"]),
+        &first.root,
+        &later.root,
+    )
+    .unwrap();
+
+    // Asking beyond the log is named.
+    let res = app
+        .get(&format!(
+            "/api/v1/log/proofs/inclusion?seq={}",
+            later.size + 1
+        ))
+        .await;
+    assert_eq!(crate::helpers::fields(&problem(res, 400).await), ["seq"]);
+    let res = app
+        .get(&format!(
+            "/api/v1/log/proofs/consistency?from=1&to={}",
+            later.size + 5
+        ))
+        .await;
+    assert_eq!(crate::helpers::fields(&problem(res, 400).await), ["to"]);
+    problem(app.get("/api/v1/log/leaves/0").await, 404).await;
+}
+
+#[tokio::test]
+async fn an_edited_entry_or_a_deleted_tail_is_caught() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::{audit_log, log_nodes};
+    let app = TestApp::spawn().await;
+    app.active_supplier("Tampered Ltd").await;
+    let kept = checkpoint(&app).await;
+
+    // Someone with the database edits an entry: its leaf no longer hashes to the one
+    // the checkpoint holds.
+    {
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(audit_log::table.find(2i64))
+            .set(audit_log::entity_id.eq("another supplier"))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    assert!(
+        included(&app, 2, &kept).await.is_err(),
+        "an edited entry is caught"
+    );
+    assert!(
+        included(&app, 1, &kept).await.is_ok(),
+        "the others still prove"
+    );
+
+    // Someone deletes the newest entries and their leaves: the next checkpoint cannot
+    // be shown to extend the one kept.
+    {
+        let mut conn = app.pool.get().unwrap();
+        let last = kept.size as i64;
+        diesel::delete(audit_log::table.filter(audit_log::seq.ge(last - 1)))
+            .execute(&mut *conn)
+            .unwrap();
+        diesel::delete(log_nodes::table.filter(log_nodes::idx.ge(0)))
+            .execute(&mut *conn)
+            .unwrap();
+        drop(conn);
+        let mut conn = app.pool.get().unwrap();
+        pledge_registry::db::models::audit::grow_tree(&mut conn).unwrap();
+    }
+    let now = checkpoint(&app).await;
+    assert!(now.size < kept.size);
+    let res = app
+        .get(&format!(
+            "/api/v1/log/proofs/consistency?from={}",
+            kept.size
+        ))
+        .await;
+    assert_eq!(crate::helpers::fields(&problem(res, 400).await), ["from"]);
+}
