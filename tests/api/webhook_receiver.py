@@ -10,9 +10,12 @@ with 5000 bytes. A message whose signature does not verify gets 401.
 """
 import json
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+WRITING = threading.Lock()
 
 port, secret, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 hook = Webhook(secret)
@@ -27,7 +30,8 @@ class Handler(BaseHTTPRequestHandler):
             verified = True
         except WebhookVerificationError:
             verified = False
-        with open(log, "a") as f:
+        # One line per message, whole: requests are handled on threads of their own.
+        with WRITING, open(log, "a") as f:
             f.write(json.dumps({
                 "path": self.path,
                 "id": headers.get("webhook-id"),

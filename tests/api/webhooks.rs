@@ -72,10 +72,12 @@ impl Receiver {
         url::Url::parse(&format!("http://127.0.0.1:{}{path}", self.port)).unwrap()
     }
 
-    /// What the receiver saw, oldest first.
+    /// What the receiver saw, oldest first: the lines it finished writing (a read
+    /// may come while it is halfway through one).
     fn seen(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.log.path())
-            .unwrap_or_default()
+        let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        let finished = text.rfind('\n').map_or(0, |i| i + 1);
+        text[..finished]
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
