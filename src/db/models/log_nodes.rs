@@ -42,29 +42,36 @@ pub fn size(conn: &mut DbConn) -> QueryResult<u64> {
     Ok(top.map_or(0, |i| i as u64 + 1))
 }
 
-/// Reads `nodes` in one query per level.
+/// Reads `nodes` in one query.
 pub fn fetch(conn: &mut DbConn, nodes: &[Node]) -> QueryResult<Fetched> {
+    if nodes.is_empty() {
+        return Ok(Fetched::default());
+    }
     let mut by_level: HashMap<u8, Vec<i64>> = HashMap::new();
     for n in nodes {
         by_level.entry(n.level).or_default().push(n.index as i64);
     }
-    let mut out = HashMap::with_capacity(nodes.len());
+    let mut q = log_nodes::table
+        .select((log_nodes::level, log_nodes::idx, log_nodes::hash))
+        .into_boxed::<crate::db::MultiBackend>();
     for (level, idx) in by_level {
-        let rows: Vec<(i16, i64, String)> = log_nodes::table
-            .filter(log_nodes::level.eq(i16::from(level)))
-            .filter(log_nodes::idx.eq_any(idx))
-            .select((log_nodes::level, log_nodes::idx, log_nodes::hash))
-            .load(conn)?;
-        for (level, idx, hash) in rows {
-            if let Some(h) = hex_hash(&hash) {
-                out.insert(
-                    Node {
-                        level: level as u8,
-                        index: idx as u64,
-                    },
-                    h,
-                );
-            }
+        q = q.or_filter(
+            log_nodes::level
+                .eq(i16::from(level))
+                .and(log_nodes::idx.eq_any(idx)),
+        );
+    }
+    let rows: Vec<(i16, i64, String)> = q.load(conn)?;
+    let mut out = HashMap::with_capacity(nodes.len());
+    for (level, idx, hash) in rows {
+        if let Some(h) = hex_hash(&hash) {
+            out.insert(
+                Node {
+                    level: level as u8,
+                    index: idx as u64,
+                },
+                h,
+            );
         }
     }
     Ok(Fetched(out))

@@ -1,0 +1,154 @@
+//! The log's Merkle tree at a million entries: how long an inclusion proof, a
+//! consistency proof and a root take when read from the stored subtrees, as the API
+//! serves them, on a fresh SQLite registry (or PostgreSQL with `--database-url`), and
+//! what an append writes.
+//!
+//!     cargo bench --bench tlog -- --entries 1000000 [--database-url postgres://...]
+//!
+//! The tree is filled directly (the leaves are hashes of synthetic entries; proofs
+//! read only the subtrees, never the entries). Every proof is verified against the
+//! root, so a wrong one would stop the run.
+
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use pledge_registry::config::Config;
+use pledge_registry::db::models::log_nodes;
+use pledge_registry::domain::merkle::{
+    self, MemoryNodes, Needed, Nodes, completed_by_append, leaf_hash, verify_consistency,
+    verify_inclusion,
+};
+use rand::Rng;
+
+fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn report(what: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q) as usize].as_secs_f64() * 1e6;
+    let mean = times.iter().sum::<Duration>().as_secs_f64() * 1e6 / times.len() as f64;
+    println!(
+        "{what:<28} n={:<6} mean {mean:>8.1} µs  p50 {:>8.1} µs  p99 {:>8.1} µs  max {:>8.1} µs",
+        times.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+fn main() -> anyhow::Result<()> {
+    let entries: u64 = arg("--entries", "1000000").parse()?;
+    let samples: usize = arg("--samples", "2000").parse()?;
+    let database_url = arg("--database-url", "");
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_string_lossy().into_owned();
+    let config = Config::from_lookup(|k| match k {
+        "REGISTRY_DATA_DIR" => Some(data.clone()),
+        "DATABASE_URL" if !database_url.is_empty() => Some(database_url.clone()),
+        _ => None,
+    })?;
+    let state = pledge_registry::bootstrap::prepare(config)?;
+    let mut conn = state.database.pool().get()?;
+
+    // Build the tree in memory, then store every complete subtree.
+    let started = Instant::now();
+    let mut tree = MemoryNodes::default();
+    for n in 0..entries {
+        tree.push_hash(leaf_hash(format!("{{\"seq\":{}}}", n + 1).as_bytes()));
+    }
+    let built = started.elapsed();
+    conn.batch_execute("DELETE FROM log_nodes")?;
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    let mut level = 0u8;
+    loop {
+        let count = entries >> level;
+        if count == 0 {
+            break;
+        }
+        for index in 0..count {
+            let h = tree.node(merkle::Node { level, index })?;
+            rows.push(format!(
+                "({level},{index},'{}')",
+                pledge_registry::domain::text::hex(&h)
+            ));
+            if rows.len() == 2000 {
+                conn.batch_execute(&format!(
+                    "INSERT INTO log_nodes (level, idx, hash) VALUES {}",
+                    rows.join(",")
+                ))?;
+                rows.clear();
+            }
+        }
+        level += 1;
+    }
+    if !rows.is_empty() {
+        conn.batch_execute(&format!(
+            "INSERT INTO log_nodes (level, idx, hash) VALUES {}",
+            rows.join(",")
+        ))?;
+    }
+    println!(
+        "{entries} entries: tree built in memory in {:.1} s, stored in {:.1} s",
+        built.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    let size = log_nodes::size(&mut conn)?;
+    assert_eq!(size, entries);
+    let root = log_nodes::root(&mut conn, size)?;
+    assert_eq!(root, merkle::root(&tree, size)?);
+
+    let mut rng = rand::thread_rng();
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let index = rng.gen_range(0..size);
+        let t = Instant::now();
+        let proof = log_nodes::inclusion(&mut conn, index, size)?;
+        times.push(t.elapsed());
+        let leaf = tree.node(merkle::Node { level: 0, index })?;
+        verify_inclusion(&leaf, index, size, &proof, &root)?;
+    }
+    report("inclusion proof", times);
+
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let old = rng.gen_range(1..size);
+        let t = Instant::now();
+        let proof = log_nodes::consistency(&mut conn, old, size)?;
+        let old_root = log_nodes::root(&mut conn, old)?;
+        times.push(t.elapsed());
+        verify_consistency(old, size, &proof, &old_root, &root)?;
+    }
+    report("consistency proof + old root", times);
+
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let n = rng.gen_range(1..=size);
+        let t = Instant::now();
+        log_nodes::root(&mut conn, n)?;
+        times.push(t.elapsed());
+    }
+    report("root of any size", times);
+
+    // Appends: what each one reads and writes, at this size and beyond.
+    let mut written = Vec::new();
+    let mut read = Vec::new();
+    let mut t = tree.clone();
+    for n in size..size + 4096 {
+        read.push(merkle::needed(Needed::Root { size: n }).len());
+        written.push(completed_by_append(&t, n, leaf_hash(&n.to_be_bytes()))?.len());
+        t.push_hash(leaf_hash(&n.to_be_bytes()));
+    }
+    println!(
+        "appends after {size}: subtrees written mean {:.2}, max {}; read (the right edge) max {}",
+        written.iter().sum::<usize>() as f64 / written.len() as f64,
+        written.iter().max().unwrap_or(&0),
+        read.iter().max().unwrap_or(&0),
+    );
+    Ok(())
+}
