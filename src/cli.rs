@@ -192,7 +192,9 @@ pub fn run() -> anyhow::Result<()> {
             let mut conn = pool.get()?;
             match crate::db::models::audit::verify(&mut conn)? {
                 (n, None) => {
-                    println!("the audit log verifies: {n} entries, chain intact");
+                    println!(
+                        "the audit log verifies: {n} entries, chain intact, Merkle tree matches"
+                    );
                     Ok(())
                 }
                 (n, Some((seq, why))) => {

@@ -174,6 +174,47 @@ async fn verify_log_and_export_from_the_command_line() {
         .await
         .unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), served);
+    // A subtree of the Merkle tree is changed, the chain left whole: verify-log says so.
+    let original: String = {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::log_nodes;
+        let mut conn = app.pool.get().unwrap();
+        let node = log_nodes::table
+            .filter(log_nodes::level.eq(1i16))
+            .filter(log_nodes::idx.eq(0i64));
+        let original = node.select(log_nodes::hash).first(&mut *conn).unwrap();
+        diesel::update(node)
+            .set(log_nodes::hash.eq("0".repeat(64)))
+            .execute(&mut *conn)
+            .unwrap();
+        original
+    };
+    let out = cli(&app, &["verify-log"], &[]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Merkle tree"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::log_nodes;
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(
+            log_nodes::table
+                .filter(log_nodes::level.eq(1i16))
+                .filter(log_nodes::idx.eq(0i64)),
+        )
+        .set(log_nodes::hash.eq(original))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let out = cli(&app, &["verify-log"], &[]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Tamper with history: verify-log names the entry and fails.
     {
         use diesel::prelude::*;

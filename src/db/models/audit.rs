@@ -237,6 +237,42 @@ pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult
         .load(conn)
 }
 
+/// Where the stored Merkle tree differs from `tree`, the tree of the entries as they
+/// are: every stored subtree, level by level.
+fn tree_differs(
+    conn: &mut DbConn,
+    tree: &crate::domain::merkle::MemoryNodes,
+) -> QueryResult<Option<String>> {
+    use crate::domain::merkle::{Node, Nodes};
+    let size = tree.size();
+    let mut level = 0u8;
+    while level < 64 && size >> level > 0 {
+        let mut from = 0u64;
+        loop {
+            let rows = super::log_nodes::level_page(conn, level, from, 10_000)?;
+            let Some(&(last, _)) = rows.last() else {
+                break;
+            };
+            for (index, hash) in rows {
+                let want = tree
+                    .node(Node {
+                        level,
+                        index: index as u64,
+                    })
+                    .map(|h| crate::domain::text::hex(&h));
+                if want.as_deref() != Ok(hash.as_str()) {
+                    return Ok(Some(format!(
+                        "the Merkle tree's subtree at level {level}, index {index} does not match the entries"
+                    )));
+                }
+            }
+            from = last as u64 + 1;
+        }
+        level += 1;
+    }
+    Ok(None)
+}
+
 /// Why an entry's stored form is not one [`append`] writes, if it is not: hashes that
 /// are not 64 lower-case hex digits, or JSON columns that are not exactly one JSON
 /// value without repeated keys (which the canonical form would silently drop or read
@@ -271,15 +307,34 @@ fn malformed(row: &AuditRow) -> Option<String> {
 
 /// The first entry that breaks the chain, and why; `None` when the whole log verifies.
 pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
+    use crate::domain::merkle::{self, MemoryNodes, Node, Nodes};
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut after = 0;
     let mut checked = 0;
+    // The Merkle tree of the entries as they are, to hold against the stored one.
+    let mut tree = MemoryNodes::default();
     loop {
         let rows = page(conn, after, 1000, None)?;
         if rows.is_empty() {
-            return Ok((checked, None));
+            let size = super::log_nodes::size(conn)?;
+            let problem = if size != checked as u64 {
+                Some(format!(
+                    "the Merkle tree holds {size} entries, the log {checked} (a log written before the tree is added to it when the service starts)"
+                ))
+            } else {
+                tree_differs(conn, &tree)?
+            };
+            return Ok((checked, problem.map(|why| (checked, why))));
         }
+        let leaves: Vec<Node> = rows
+            .iter()
+            .map(|r| Node {
+                level: 0,
+                index: (r.seq.max(1) - 1) as u64,
+            })
+            .collect();
+        let stored = super::log_nodes::fetch(conn, &leaves)?;
         for row in rows {
             after = row.seq;
             let problem = if row.seq != expected_seq {
@@ -294,12 +349,22 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
                 Some("prev_hash is not the hash of the entry before".to_owned())
             } else if row.hash.as_deref() != Some(hash_of(&row).as_str()) {
                 Some("hash does not match the entry's content".to_owned())
+            } else if stored
+                .node(Node {
+                    level: 0,
+                    index: (row.seq - 1) as u64,
+                })
+                .ok()
+                != Some(merkle::leaf_hash(public_form(&row).as_bytes()))
+            {
+                Some("its leaf in the Merkle tree is not the hash of its public form".to_owned())
             } else {
                 None
             };
             if let Some(why) = problem {
                 return Ok((checked, Some((row.seq, why))));
             }
+            tree.push(public_form(&row).as_bytes());
             checked += 1;
             expected_seq += 1;
             prev = row.hash.unwrap_or_default();

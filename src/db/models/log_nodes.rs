@@ -150,3 +150,19 @@ pub fn consistency(conn: &mut DbConn, old: u64, new: u64) -> QueryResult<Vec<Has
     )?;
     merkle::consistency_proof(&nodes, old, new).map_err(proof_error)
 }
+
+/// The stored subtrees of one level from `from` on, in order, as (index, hex hash).
+pub fn level_page(
+    conn: &mut DbConn,
+    level: u8,
+    from: u64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String)>> {
+    log_nodes::table
+        .filter(log_nodes::level.eq(i16::from(level)))
+        .filter(log_nodes::idx.ge(from as i64))
+        .order(log_nodes::idx.asc())
+        .limit(limit)
+        .select((log_nodes::idx, log_nodes::hash))
+        .load(conn)
+}
