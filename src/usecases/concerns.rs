@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{By, notify};
 use crate::db::DbConn;
 use crate::db::models::concerns::{self, ConcernRow};
-use crate::db::models::{audit, supplier};
+use crate::db::models::supplier;
 use crate::domain::account::member_email;
 use crate::domain::{ConcernId, text};
 use crate::error::{ApiError, ApiResult};
@@ -38,20 +38,7 @@ fn record(
     after: serde_json::Value,
     at: NaiveDateTime,
 ) -> ApiResult<()> {
-    audit::record(
-        conn,
-        at,
-        audit::Entry {
-            actor: &by.actor,
-            action,
-            entity_type: "concern",
-            entity_id: id.to_string(),
-            supplier_id: None,
-            before: None,
-            after: Some(after),
-        },
-    )?;
-    Ok(())
+    super::record_unattached(conn, by, "concern", action, id.to_string(), after, at)
 }
 
 /// Records a concern, and emails it to the operator's address if there is one.

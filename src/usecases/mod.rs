@@ -21,6 +21,33 @@ pub mod webhooks;
 pub use crate::domain::lifecycle::By;
 use crate::error::{ApiError, ApiResult};
 
+/// Records an audit entry about something that is no supplier's (a webhook, a
+/// concern): kept out of every supplier's history and the public feed.
+fn record_unattached(
+    conn: &mut crate::db::DbConn,
+    by: &By,
+    entity_type: &str,
+    action: &str,
+    entity_id: String,
+    after: serde_json::Value,
+    at: chrono::NaiveDateTime,
+) -> ApiResult<()> {
+    crate::db::models::audit::record(
+        conn,
+        at,
+        crate::db::models::audit::Entry {
+            actor: &by.actor,
+            action,
+            entity_type,
+            entity_id,
+            supplier_id: None,
+            before: None,
+            after: Some(after),
+        },
+    )?;
+    Ok(())
+}
+
 /// A value as the audit log stores it.
 fn audited<T: serde::Serialize>(v: &T) -> ApiResult<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))

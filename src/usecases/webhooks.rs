@@ -32,20 +32,7 @@ fn record(
     after: serde_json::Value,
     at: NaiveDateTime,
 ) -> ApiResult<()> {
-    audit::record(
-        conn,
-        at,
-        audit::Entry {
-            actor: &by.actor,
-            action,
-            entity_type: "webhook",
-            entity_id: entity,
-            supplier_id: None,
-            before: None,
-            after: Some(after),
-        },
-    )?;
-    Ok(())
+    super::record_unattached(conn, by, "webhook", action, entity, after, at)
 }
 
 /// The operator adds a subscriber (a procurement tool's account).

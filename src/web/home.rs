@@ -121,7 +121,7 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         },
     };
     let commitment = p.commitment.unwrap_or_default();
-    let (pledge, rows, known_codes, total, page) = {
+    let (pledge, rows, known_codes, total, page, pages) = {
         let (q, evidence, commitment) = (q.clone(), evidence.clone(), commitment.clone());
         state
             .db(move |conn| {
@@ -166,7 +166,7 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     .map(|(_, json)| serde_json::from_str::<SupplierSummary>(&json))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| ApiError::Internal(e.into()))?;
-                Ok((view, rows, codes, total, page))
+                Ok((view, rows, codes, total, page, pages))
             })
             .await?
     };
@@ -186,7 +186,6 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
             company_number: s.company_number,
         })
         .collect();
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |to: i64| {
         format!(
             "/?q={}&status={}&commitment={}&evidence={}{}&page={to}#results",

@@ -180,7 +180,8 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
     let evidence = view
         .evidence
         .iter()
-        .map(|e| EvidenceFacts {
+        .map(|e| (e, words::health_sentence(&e.health)))
+        .map(|(e, (health_words, checked))| EvidenceFacts {
             url: e.url.clone(),
             title: e.title.clone(),
             kind: e.kind.as_str().replace('_', " "),
@@ -191,8 +192,8 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                 .collect::<Vec<_>>()
                 .join(", "),
             health: e.health.status.as_str(),
-            health_words: words::health_sentence(&e.health).0,
-            checked: words::health_sentence(&e.health).1,
+            health_words,
+            checked,
             certification: match (e.scheme, &e.reference) {
                 (None, None) => None,
                 (scheme, reference) => Some(

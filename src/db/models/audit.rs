@@ -238,14 +238,15 @@ pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult
 }
 
 /// Where the stored Merkle tree differs from `tree`, the tree of the entries as they
-/// are: every stored subtree, level by level.
+/// are: every stored subtree above the leaves (which [`verify`] checks entry by
+/// entry), level by level.
 fn tree_differs(
     conn: &mut DbConn,
     tree: &crate::domain::merkle::MemoryNodes,
 ) -> QueryResult<Option<String>> {
     use crate::domain::merkle::{Node, Nodes};
     let size = tree.size();
-    let mut level = 0u8;
+    let mut level = 1u8;
     while level < 64 && size >> level > 0 {
         let mut from = 0u64;
         loop {

@@ -166,3 +166,40 @@ pub fn level_page(
         .select((log_nodes::idx, log_nodes::hash))
         .load(conn)
 }
+
+/// An inclusion proof as the API answers it, from one read: the leaf's hash, the proof
+/// of leaf `index` in the tree of `size` leaves, and that tree's root.
+pub fn inclusion_answer(
+    conn: &mut DbConn,
+    index: u64,
+    size: u64,
+) -> QueryResult<(Hash, Vec<Hash>, Hash)> {
+    let leaf = Node { level: 0, index };
+    let mut wanted = merkle::needed(merkle::Needed::Inclusion { index, size });
+    wanted.extend(merkle::needed(merkle::Needed::Root { size }));
+    wanted.push(leaf);
+    let nodes = fetch(conn, &wanted)?;
+    Ok((
+        nodes.node(leaf).map_err(proof_error)?,
+        merkle::inclusion_proof(&nodes, index, size).map_err(proof_error)?,
+        merkle::root(&nodes, size).map_err(proof_error)?,
+    ))
+}
+
+/// A consistency proof as the API answers it, from one read: the proof from `old` to
+/// `new` leaves and the roots of both trees.
+pub fn consistency_answer(
+    conn: &mut DbConn,
+    old: u64,
+    new: u64,
+) -> QueryResult<(Vec<Hash>, Hash, Hash)> {
+    let mut wanted = merkle::needed(merkle::Needed::Consistency { old, new });
+    wanted.extend(merkle::needed(merkle::Needed::Root { size: old }));
+    wanted.extend(merkle::needed(merkle::Needed::Root { size: new }));
+    let nodes = fetch(conn, &wanted)?;
+    Ok((
+        merkle::consistency_proof(&nodes, old, new).map_err(proof_error)?,
+        merkle::root(&nodes, old).map_err(proof_error)?,
+        merkle::root(&nodes, new).map_err(proof_error)?,
+    ))
+}

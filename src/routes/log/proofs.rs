@@ -6,7 +6,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::checkpoint::{Checkpoint, origin, verifier_key};
 use crate::db::models::{audit, log_nodes};
-use crate::domain::merkle::{Node, Nodes};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
@@ -134,20 +133,14 @@ pub async fn inclusion(
                 return Err(bad("seq", format!("must be 1 to {tree_size}")));
             }
             let index = seq - 1;
-            let at = Node { level: 0, index };
-            let leaf_hash = log_nodes::fetch(conn, &[at])?
-                .node(at)
-                .map_err(|e| ApiError::Internal(e.into()))?;
+            let (leaf_hash, hashes, root) = log_nodes::inclusion_answer(conn, index, tree_size)?;
             Ok(InclusionProof {
                 seq,
                 leaf_index: index,
                 tree_size,
                 leaf_hash: b64(&leaf_hash),
-                hashes: log_nodes::inclusion(conn, index, tree_size)?
-                    .iter()
-                    .map(b64)
-                    .collect(),
-                root: b64(&log_nodes::root(conn, tree_size)?),
+                hashes: hashes.iter().map(b64).collect(),
+                root: b64(&root),
             })
         })
         .await?;
@@ -200,15 +193,13 @@ pub async fn consistency(
             if from == 0 || from > to {
                 return Err(bad("from", format!("must be 1 to {to}")));
             }
+            let (hashes, from_root, to_root) = log_nodes::consistency_answer(conn, from, to)?;
             Ok(ConsistencyProof {
                 from,
                 to,
-                hashes: log_nodes::consistency(conn, from, to)?
-                    .iter()
-                    .map(b64)
-                    .collect(),
-                from_root: b64(&log_nodes::root(conn, from)?),
-                to_root: b64(&log_nodes::root(conn, to)?),
+                hashes: hashes.iter().map(b64).collect(),
+                from_root: b64(&from_root),
+                to_root: b64(&to_root),
             })
         })
         .await?;
