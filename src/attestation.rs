@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Keys;
 use crate::domain::Status;
+use crate::views::log::LogEntryProof;
 use crate::views::supplier::EvidenceSummary;
 
 /// The audience of attestations; API tokens carry another, so neither passes for the other.
@@ -44,6 +45,11 @@ pub struct AttestationClaims {
     pub identity_verified: bool,
     pub evidence_health: EvidenceSummary,
     pub log_head: LogPoint,
+    /// The log entry these claims are read from (the newest public entry about the
+    /// supplier), proven in a signed checkpoint: check it offline with
+    /// `pledge-registry verify attestation`. Null only for a supplier whose last change
+    /// predates the public log.
+    pub log: Option<LogEntryProof>,
 }
 
 /// Signs the claims with the registry's key, naming the key in `kid`.

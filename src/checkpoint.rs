@@ -58,7 +58,40 @@ pub fn verifier_key(name: &str, public: &[u8; 32]) -> String {
     )
 }
 
+/// Reads a verifier key in the signed-note text form (as `/api/v1/log/key` serves it):
+/// its name and Ed25519 public key, checking the key id it states.
+pub fn parse_verifier_key(text: &str) -> Result<(String, [u8; 32]), String> {
+    // A name holds no '+'; the base64 key may.
+    let mut parts = text.trim().splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("a verifier key reads name+key id+key".into());
+    };
+    let key = STANDARD
+        .decode(key)
+        .map_err(|_| "the key is not base64".to_owned())?;
+    let public: [u8; 32] = match key.split_first() {
+        Some((0x01, rest)) => rest
+            .try_into()
+            .map_err(|_| "an Ed25519 key is 32 bytes".to_owned())?,
+        _ => return Err("not an Ed25519 verifier key (its first byte is not 1)".into()),
+    };
+    if crate::domain::text::hex(&key_id(name, &public)) != id.to_ascii_lowercase() {
+        return Err("the key id does not match the name and key".into());
+    }
+    Ok((name.to_owned(), public))
+}
+
 impl Checkpoint {
+    /// The log's checkpoint now: its size and root, read from the stored tree.
+    pub fn current(conn: &mut crate::db::DbConn, public_url: &str) -> diesel::QueryResult<Self> {
+        let size = crate::db::models::log_nodes::size(conn)?;
+        Ok(Checkpoint {
+            origin: origin(public_url),
+            size,
+            root: crate::db::models::log_nodes::root(conn, size)?,
+        })
+    }
+
     /// The note's text: what is signed.
     pub fn body(&self) -> String {
         format!(
@@ -158,6 +191,10 @@ mod tests {
         assert_eq!(encoded[0], 0x01);
         let public: [u8; 32] = encoded[1..].try_into().unwrap();
         assert_eq!(verifier_key("example.com/foo", &public), vkey);
+        assert_eq!(
+            parse_verifier_key(vkey),
+            Ok(("example.com/foo".to_owned(), public))
+        );
         let note = "This is an example message.\n\n\u{2014} example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
         assert_eq!(
             verify_note(note, "example.com/foo", &public).as_deref(),
@@ -192,6 +229,9 @@ mod tests {
         let other = ed25519_dalek::SigningKey::from_bytes(&[8u8; 32]);
         assert!(Checkpoint::verify(&c.sign(&other), &c.origin, &public).is_err());
         assert!(Checkpoint::verify(&note, "another.example/log", &public).is_err());
-        assert!(verifier_key(&c.origin, &public).starts_with("registry.example/tech-pledge-log+"));
+        let vkey = verifier_key(&c.origin, &public);
+        assert!(vkey.starts_with("registry.example/tech-pledge-log+"));
+        assert_eq!(parse_verifier_key(&vkey), Ok((c.origin.clone(), public)));
+        assert!(parse_verifier_key(&vkey.replacen("registry", "registrar", 1)).is_err());
     }
 }

@@ -26,6 +26,7 @@ pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod usecases;
+pub mod verify;
 pub mod views;
 pub mod web;
 pub mod webhooks;

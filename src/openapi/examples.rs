@@ -341,7 +341,11 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "AuditEntry" => audit_entry(),
         "Concern" => concern(),
         "LogKey" => json!({ "origin": "registry.example/tech-pledge-log",
-            "verifier_key": "registry.example/tech-pledge-log+8c1b3f0a+AUr2nS4mB3ZkV0Qw8pYc7tH1xJ9eLdG6fR5uK2aW3sT0" }),
+            "verifier_key": "registry.example/tech-pledge-log+8c1b3f0a+AUr2nS4mB3ZkV0Qw8pYc7tH1xJ9eLdG6fR5uK2aW3sT0",
+            "retired": [schema_example("RetiredLogKey")?] }),
+        "RetiredLogKey" => json!({
+            "verifier_key": "registry.example/tech-pledge-log+41d0a6e2+AQm7Yw3Zr0k2Lp9sX4cV8bN1qT6eH5uJ0aD3fG7iK2lM",
+            "retired_at": "2026-03-01T09:00:00Z" }),
         "InclusionProof" => json!({ "seq": 1201, "leaf_index": 1200, "tree_size": 10342,
             "leaf_hash": "bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0=",
             "hashes": ["lqKW0iTyhcZ77pPDD4owkVfw2qNdxbh+QQt4YwoJz8c=", "Xwg/ChozygdqlSeYMlgNs+DvRYS9/x9UyKNg9Q3jAx4="],
@@ -374,6 +378,7 @@ pub fn schema_example(name: &str) -> Option<Value> {
             "items": [schema_example("Change")?],
             "next_since": 1201,
             "more": false,
+            "checkpoint": "registry.example/tech-pledge-log\n10342\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} registry.example/tech-pledge-log jBs/Cp0DyIBC3u2XqmTwSh5lt3rV2gFUOS7ZyP4VcHtrdX5eCkRwb2dm6QnaaDzvVy1kbAB1J3v2c2k0lAVs2yB3Eg0=\n",
         }),
         "LogHead" => json!({ "seq": 1201, "hash": HASH, "at": "2026-03-20T15:16:23Z" }),
         "Jwk" => json!({

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod changes;
 pub mod history;
+pub mod log;
 pub mod pagination;
 pub mod pledge;
 pub mod records;

@@ -28,3 +28,4 @@ mod tlog;
 mod trust;
 mod webhook_sign_up;
 mod webhooks;
+mod witness;

@@ -332,6 +332,8 @@ async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() 
         .text()
         .await
         .unwrap();
+    let log_key = app.get_json("/api/v1/log/key").await;
+    assert_eq!(log_key["retired"], json!([]));
     let out = crate::cli::cli(&app, &["key", "rotate"], &[]).await;
     assert!(
         out.status.success(),
@@ -357,6 +359,10 @@ async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() 
         .unwrap();
     assert_eq!(jwks.keys.len(), 2);
     assert!(attestation::verify(&before, &jwks).is_ok());
+    // The log's checkpoints it signed stay checkable: its verifier key is listed as
+    // retired.
+    let now = app.get_json("/api/v1/log/key").await;
+    assert_eq!(now["retired"][0]["verifier_key"], log_key["verifier_key"]);
     // A token from the new key works; an instance started with the old key is refused.
     let out = crate::cli::cli(&app, &["token", "issue", "--role", "admin"], &[]).await;
     let stdout = String::from_utf8(out.stdout).unwrap();

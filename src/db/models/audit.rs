@@ -226,6 +226,17 @@ pub fn public_entry(conn: &mut DbConn, seq: i64) -> QueryResult<Option<AuditRow>
         .optional()
 }
 
+/// The newest public entry about `supplier_id`: what the public list shows of it.
+pub fn latest_public_about(conn: &mut DbConn, supplier_id: &str) -> QueryResult<Option<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::supplier_id.eq(supplier_id))
+        .filter(audit_log::public_json.is_not_null())
+        .order(audit_log::seq.desc())
+        .select(AuditRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Public entries (those with a public view) after `after_seq`, oldest first.
 pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult<Vec<AuditRow>> {
     audit_log::table

@@ -58,6 +58,15 @@ pub fn register_current(
     Ok(())
 }
 
+/// Every retired key, newest first: checkpoints they signed stay checkable.
+pub fn retired(conn: &mut DbConn) -> QueryResult<Vec<KeyRow>> {
+    signing_keys::table
+        .filter(signing_keys::retired_at.is_not_null())
+        .order(signing_keys::retired_at.desc())
+        .select(KeyRow::as_select())
+        .load(conn)
+}
+
 /// Keys in use, or retired after `retired_after` (what they signed may still be valid).
 pub fn published(conn: &mut DbConn, retired_after: NaiveDateTime) -> QueryResult<Vec<KeyRow>> {
     signing_keys::table

@@ -2,6 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, get};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::checkpoint::Checkpoint;
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::Query;
@@ -32,6 +33,10 @@ pub struct ChangePage {
     pub next_since: i64,
     /// Whether more changes follow right away.
     pub more: bool,
+    /// The log's signed checkpoint (a C2SP signed note) when the page was read: its
+    /// tree holds every change on the page, so each can be proven in it
+    /// (`/api/v1/log/proofs/inclusion?seq=&tree_size=`).
+    pub checkpoint: String,
 }
 
 /// The public change feed, in sequence order, for incremental sync: poll with `since`
@@ -56,6 +61,7 @@ pub async fn changes(
         )]));
     }
     let limit = pagination::limit(params.0.limit)?;
+    let url = state.config.public_url.clone();
     let body = state
         .db(move |conn| {
             // A page changes only when entries are appended after it.
@@ -68,16 +74,18 @@ pub async fn changes(
                 .into_iter()
                 .map(Change::of)
                 .collect::<ApiResult<Vec<_>>>()?;
-            Ok((
-                ChangePage {
-                    items,
-                    next_since,
-                    more,
-                },
-                modified,
-            ))
+            // Read after the page: an entry and its leaf are written together, so this
+            // tree holds every change above.
+            let tree = Checkpoint::current(conn, &url)?;
+            Ok((items, next_since, more, tree, modified))
         })
         .await?;
-    let (body, modified) = body;
+    let (items, next_since, more, tree, modified) = body;
+    let body = ChangePage {
+        items,
+        next_since,
+        more,
+        checkpoint: tree.sign(&state.keys.signing),
+    };
     json_cached(&req, &body, None, modified, Visibility::Public)
 }

@@ -1,20 +1,18 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::checkpoint::{Checkpoint, origin, verifier_key};
-use crate::db::models::{audit, log_nodes};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::db::models::{audit, log_nodes, signing_keys};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
-
-fn b64(h: &[u8; 32]) -> String {
-    STANDARD.encode(h)
-}
+use crate::views::log::{ConsistencyProof, InclusionProof, LogKey, RetiredLogKey, b64};
 
 fn bad(field: &str, message: String) -> ApiError {
     ApiError::InvalidQuery(vec![FieldError::new(field, message)])
@@ -29,18 +27,12 @@ fn bad(field: &str, message: String) -> ApiError {
 ))]
 #[get("/log/checkpoint")]
 pub async fn checkpoint(state: State, _query: Query<NoParams>) -> ApiResult<HttpResponse> {
-    let (size, root) = state
-        .db(|conn| {
-            let size = log_nodes::size(conn)?;
-            Ok((size, log_nodes::root(conn, size)?))
-        })
+    let url = state.config.public_url.clone();
+    let current = state
+        .db(move |conn| Ok(Checkpoint::current(conn, &url)?))
         .await?;
-    let note = Checkpoint {
-        origin: origin(&state.config.public_url),
-        size,
-        root,
-    }
-    .sign(&state.keys.signing);
+    let (size, root) = (current.size, current.root);
+    let note = current.sign(&state.keys.signing);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=5"))
@@ -49,15 +41,6 @@ pub async fn checkpoint(state: State, _query: Query<NoParams>) -> ApiResult<Http
             format!("\"{size}-{}\"", &crate::domain::text::hex(&root)[..16]),
         ))
         .body(note))
-}
-
-/// The key that signs checkpoints, as signed-note verifiers take it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LogKey {
-    /// The checkpoints' origin line, and the key's name.
-    pub origin: String,
-    /// `name+key id+base64(0x01 || Ed25519 public key)`, the form signed-note tools read.
-    pub verifier_key: String,
 }
 
 /// The key that signs the log's checkpoints (the registry's Ed25519 key, as in
@@ -74,9 +57,21 @@ pub async fn key(
 ) -> ApiResult<HttpResponse> {
     let name = origin(&state.config.public_url);
     let public = state.keys.signing.verifying_key().to_bytes();
+    let old = state.db(|conn| Ok(signing_keys::retired(conn)?)).await?;
+    let retired = old
+        .into_iter()
+        .filter_map(|k| {
+            let x: [u8; 32] = URL_SAFE_NO_PAD.decode(&k.public_x).ok()?.try_into().ok()?;
+            Some(RetiredLogKey {
+                verifier_key: verifier_key(&name, &x),
+                retired_at: k.retired_at?.and_utc(),
+            })
+        })
+        .collect();
     let body = LogKey {
         verifier_key: verifier_key(&name, &public),
         origin: name,
+        retired,
     };
     json_cached(&req, &body, None, None, Visibility::Public)
 }
@@ -94,21 +89,6 @@ pub struct InclusionParams {
 }
 
 impl crate::http::extract::QueryParams for InclusionParams {}
-
-/// An inclusion proof (RFC 9162 §2.1.3); hashes are base64 SHA-256.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InclusionProof {
-    pub seq: u64,
-    /// `seq - 1`: the leaf's place in the tree.
-    pub leaf_index: u64,
-    pub tree_size: u64,
-    /// SHA-256 of 0x00 and the entry's public form (`/api/v1/log/leaves/{seq}`).
-    pub leaf_hash: String,
-    /// The audit path, from the leaf up.
-    pub hashes: Vec<String>,
-    /// The root of the tree of `tree_size` entries.
-    pub root: String,
-}
 
 /// Proof that entry `seq` is in the tree of `tree_size` entries.
 #[utoipa::path(operation_id = "getInclusionProof", tag = "log", params(InclusionParams), responses(
@@ -160,16 +140,6 @@ pub struct ConsistencyParams {
 }
 
 impl crate::http::extract::QueryParams for ConsistencyParams {}
-
-/// A consistency proof (RFC 9162 §2.1.4); hashes are base64 SHA-256.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConsistencyProof {
-    pub from: u64,
-    pub to: u64,
-    pub hashes: Vec<String>,
-    pub from_root: String,
-    pub to_root: String,
-}
 
 /// Proof that the tree of `to` entries extends the tree of `from` entries.
 #[utoipa::path(operation_id = "getConsistencyProof", tag = "log", params(ConsistencyParams), responses(

@@ -2,12 +2,15 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
-use crate::db::models::{audit, records};
+use crate::checkpoint::Checkpoint;
+use crate::db::models::{audit, log_nodes, records};
+use crate::domain::merkle;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
 use crate::lookup::find_or_404;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
+use crate::views::log::{LogEntryProof, b64};
 use crate::views::supplier::SupplierSummary;
 
 /// A signed statement of the supplier's status, pledge version and evidence health
@@ -31,16 +34,28 @@ pub async fn attestation(
     let issuer = state.config.public_url.clone();
     let ttl = chrono::Duration::from_std(state.config.attestation_ttl)
         .unwrap_or(chrono::Duration::days(30));
+    let keys = state.keys.clone();
     let claims = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
-            // What it attests is the stored list item, as the list and the feed show it.
             let (seq, hash, _) =
                 audit::head(conn)?.unwrap_or((0, audit::GENESIS.to_owned(), Default::default()));
-            let stored = records::get(conn, row.id)?
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no stored record")))?;
-            let summary: SupplierSummary =
-                serde_json::from_str(&stored.summary).map_err(|e| ApiError::Internal(e.into()))?;
+            // What it attests is the list item as the newest public entry about the
+            // supplier recorded it (the list serves the same), cited with its proof.
+            let (summary, log) = match audit::latest_public_about(conn, &row.id.to_string())? {
+                Some(entry) => {
+                    let summary = serde_json::from_str(entry.public_json.as_deref().unwrap_or(""))
+                        .map_err(|e| ApiError::Internal(e.into()))?;
+                    (summary, Some(cite(conn, &entry, &issuer, &keys)?))
+                }
+                None => {
+                    let stored = records::get(conn, row.id)?
+                        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no stored record")))?;
+                    let summary: SupplierSummary = serde_json::from_str(&stored.summary)
+                        .map_err(|e| ApiError::Internal(e.into()))?;
+                    (summary, None)
+                }
+            };
             let now = chrono::Utc::now();
             Ok(AttestationClaims {
                 iss: issuer,
@@ -58,6 +73,7 @@ pub async fn attestation(
                 identity_verified: summary.identity_verified,
                 evidence_health: summary.evidence_summary,
                 log_head: LogPoint { seq, hash },
+                log,
             })
         })
         .await?;
@@ -66,4 +82,30 @@ pub async fn attestation(
         .content_type("application/jwt")
         .insert_header(("Cache-Control", "no-store"))
         .body(token))
+}
+
+/// The proof that `entry` is in the log: its leaf, and its inclusion in the newest
+/// checkpoint, signed.
+fn cite(
+    conn: &mut crate::db::DbConn,
+    entry: &audit::AuditRow,
+    public_url: &str,
+    keys: &crate::auth::Keys,
+) -> ApiResult<LogEntryProof> {
+    let checkpoint = Checkpoint::current(conn, public_url)?;
+    let index = entry.seq as u64 - 1;
+    let (stored, path, root) = log_nodes::inclusion_answer(conn, index, checkpoint.size)?;
+    let leaf = merkle::leaf_hash(audit::public_form(entry).as_bytes());
+    if stored != leaf || root != checkpoint.root {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "entry {} is not the leaf the tree holds: run verify-log",
+            entry.seq
+        )));
+    }
+    Ok(LogEntryProof {
+        checkpoint: checkpoint.sign(&keys.signing),
+        seq: entry.seq as u64,
+        leaf_hash: b64(&leaf),
+        inclusion: path.iter().map(b64).collect(),
+    })
 }

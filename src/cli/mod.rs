@@ -1,5 +1,7 @@
 //! The command line: `serve` (default), `migrate`, `token issue`, `key rotate`,
-//! `check-evidence`, `verify-log`, `export`, `seed-demo`, `openapi`.
+//! `check-evidence`, `verify-log`, `verify`, `export`, `seed-demo`, `openapi`.
+
+mod verify;
 
 use anyhow::Context;
 use chrono::Duration;
@@ -51,6 +53,12 @@ enum Command {
     },
     /// Recompute the audit log's hash chain and report the first bad entry, if any.
     VerifyLog,
+    /// Check, as a third party, what the registry published: an attestation against
+    /// its checkpoint, or the log's newest checkpoint against the last one kept.
+    Verify {
+        #[command(subcommand)]
+        command: verify::VerifyCommand,
+    },
     /// Write every supplier as NDJSON (default) or CSV, to a file or standard output.
     Export {
         #[arg(long, value_parser = ["ndjson", "csv"], default_value = "ndjson")]
@@ -100,8 +108,13 @@ pub fn run() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Verify { command } = command {
+        // A third party's check needs no database and no settings.
+        return verify::run(command);
+    }
     let config = Config::from_env()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Serve => serve(config),
         Command::Migrate => {
             let pool = db::connect(&config.database_url, 1)?;
@@ -240,6 +253,7 @@ pub fn run() -> anyhow::Result<()> {
             println!("{count} records rebuilt; {differed} differed from what was stored");
             Ok(())
         }
+        Command::Verify { .. } => unreachable!("handled above"),
         Command::Openapi => {
             println!(
                 "{}",
