@@ -464,3 +464,26 @@ pub fn fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Makes sure python3 can import `module`, installing `spec` from PyPI on first use
+/// when it cannot.
+pub fn ensure_python_module(module: &str, spec: &str) {
+    static READY: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut ready = READY.lock().unwrap_or_else(|e| e.into_inner());
+    if ready.iter().any(|m| m == module) {
+        return;
+    }
+    let python = |args: &[&str]| {
+        std::process::Command::new("python3")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !python(&["-c", &format!("import {module}")]) {
+        assert!(
+            python(&["-m", "pip", "install", "-q", spec]),
+            "cannot install {spec} (python3 -m pip install {spec})"
+        );
+    }
+    ready.push(module.to_owned());
+}

@@ -58,23 +58,7 @@ impl Arrived {
 const AIOSMTPD: &str = "aiosmtpd==1.4.6";
 
 fn ensure_installed() {
-    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    READY.get_or_init(|| {
-        let present = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !present {
-            let ok = Command::new("python3")
-                .args(["-m", "pip", "install", "-q", AIOSMTPD])
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                ok,
-                "cannot install {AIOSMTPD} (python3 -m pip install {AIOSMTPD})"
-            );
-        }
-    });
+    crate::helpers::ensure_python_module("aiosmtpd", AIOSMTPD);
 }
 
 impl Mailbox {

@@ -32,20 +32,7 @@ impl Receiver {
 
     /// A receiver on `port` (one a subscription already names).
     fn start_at(port: u16, secret: &Secret) -> Receiver {
-        static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-        READY.get_or_init(|| {
-            let present = Command::new("python3")
-                .args(["-c", "import standardwebhooks"])
-                .status()
-                .is_ok_and(|s| s.success());
-            if !present {
-                let ok = Command::new("python3")
-                    .args(["-m", "pip", "install", "-q", STANDARDWEBHOOKS])
-                    .status()
-                    .is_ok_and(|s| s.success());
-                assert!(ok, "cannot install {STANDARDWEBHOOKS}");
-            }
-        });
+        crate::helpers::ensure_python_module("standardwebhooks", STANDARDWEBHOOKS);
         let log = tempfile::NamedTempFile::new().unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/webhook_receiver.py");
         let child = Command::new("python3")
