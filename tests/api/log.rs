@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use pledge_registry::db::models::audit;
 use pledge_registry::db::schema::audit_log;
+use pledge_registry::verify::{self, LogKey};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -322,6 +323,18 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let mut since = 0;
     let mut versions = 0;
     let instance = app.second_instance().await;
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let log_key = LogKey::parse(
+        app.get_json("/api/v1/log/key").await["verifier_key"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     for step in 0..80 {
         let s = &suppliers[next(suppliers.len())];
         let reason = Some(json!({"reason": format!("Step {step}")}));
@@ -427,6 +440,9 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
         since = sync(&app, &mut mirror, since).await;
         let list = listed(&app).await;
         assert_eq!(mirror, list, "step {step}");
+        for (id, item) in &list {
+            attested_as_listed(&app, &jwks, &log_key, id, item, step).await;
+        }
         let mut held = Vec::new();
         for (id, s) in &list {
             let full = app.supplier(id).await;
@@ -462,6 +478,53 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
         })
         .collect();
     assert!(kinds.len() >= 3, "members were told only of {kinds:?}");
+}
+
+/// The supplier's attestation says what the list says, and checks offline: its
+/// checkpoint, its entry's proof, and the entry's public form recording its claims.
+async fn attested_as_listed(
+    app: &TestApp,
+    jwks: &jsonwebtoken::jwk::JwkSet,
+    key: &LogKey,
+    id: &str,
+    item: &Value,
+    step: usize,
+) {
+    let token = app
+        .get(&format!("/api/v1/suppliers/{id}/attestation"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let cited = verify::attestation(&token, jwks, key, None)
+        .unwrap_or_else(|e| panic!("step {step}: {id}: {e}"));
+    let seq = cited.claims.log.as_ref().unwrap().seq;
+    let leaf = app
+        .get(&format!("/api/v1/log/leaves/{seq}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let c = verify::attestation(&token, jwks, key, Some(&leaf))
+        .unwrap_or_else(|e| panic!("step {step}: {id}: {e}"))
+        .claims;
+    let said = json!([
+        c.status,
+        c.pledge_version,
+        c.signed_current_version,
+        c.evidence_health,
+        c.identity_verified,
+        c.supplier_name
+    ]);
+    let listed = json!([
+        item["status"],
+        item["pledge_version"],
+        item["signed_current_version"],
+        item["evidence_summary"],
+        item["identity_verified"],
+        item["name"]
+    ]);
+    assert_eq!(said, listed, "step {step}: {id}");
 }
 
 /// A mirror can start from an export and follow the feed from the position the export
