@@ -47,9 +47,12 @@ pub fn fetch(conn: &mut DbConn, nodes: &[Node]) -> QueryResult<Fetched> {
     if nodes.is_empty() {
         return Ok(Fetched::default());
     }
-    let mut by_level: HashMap<u8, Vec<i64>> = HashMap::new();
+    // A proof and the roots beside it name many subtrees twice: ask for each once, in
+    // a stable order (the same proof shape, the same statement).
+    let mut by_level: std::collections::BTreeMap<u8, std::collections::BTreeSet<i64>> =
+        Default::default();
     for n in nodes {
-        by_level.entry(n.level).or_default().push(n.index as i64);
+        by_level.entry(n.level).or_default().insert(n.index as i64);
     }
     let mut q = log_nodes::table
         .select((log_nodes::level, log_nodes::idx, log_nodes::hash))
@@ -58,7 +61,7 @@ pub fn fetch(conn: &mut DbConn, nodes: &[Node]) -> QueryResult<Fetched> {
         q = q.or_filter(
             log_nodes::level
                 .eq(i16::from(level))
-                .and(log_nodes::idx.eq_any(idx)),
+                .and(log_nodes::idx.eq_any(idx.into_iter().collect::<Vec<_>>())),
         );
     }
     let rows: Vec<(i16, i64, String)> = q.load(conn)?;
@@ -131,24 +134,6 @@ fn proof_error(e: ProofError) -> diesel::result::Error {
 pub fn root(conn: &mut DbConn, size: u64) -> QueryResult<Hash> {
     let nodes = fetch(conn, &merkle::needed(merkle::Needed::Root { size }))?;
     merkle::root(&nodes, size).map_err(proof_error)
-}
-
-/// The inclusion proof of leaf `index` in the tree of `size` leaves.
-pub fn inclusion(conn: &mut DbConn, index: u64, size: u64) -> QueryResult<Vec<Hash>> {
-    let nodes = fetch(
-        conn,
-        &merkle::needed(merkle::Needed::Inclusion { index, size }),
-    )?;
-    merkle::inclusion_proof(&nodes, index, size).map_err(proof_error)
-}
-
-/// The consistency proof between the trees of `old` and `new` leaves.
-pub fn consistency(conn: &mut DbConn, old: u64, new: u64) -> QueryResult<Vec<Hash>> {
-    let nodes = fetch(
-        conn,
-        &merkle::needed(merkle::Needed::Consistency { old, new }),
-    )?;
-    merkle::consistency_proof(&nodes, old, new).map_err(proof_error)
 }
 
 /// The stored subtrees of one level from `from` on, in order, as (index, hex hash).
