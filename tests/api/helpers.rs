@@ -156,6 +156,13 @@ impl TestApp {
         res.json().await.expect("json")
     }
 
+    /// The body of a GET that must succeed, as bytes.
+    pub async fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let res = self.get(path).await;
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.bytes().await.unwrap().to_vec()
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200, "GET {path}");

@@ -490,21 +490,15 @@ async fn attested_as_listed(
     item: &Value,
     step: usize,
 ) {
-    let token = app
-        .get(&format!("/api/v1/suppliers/{id}/attestation"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let token = String::from_utf8(
+        app.get_bytes(&format!("/api/v1/suppliers/{id}/attestation"))
+            .await,
+    )
+    .unwrap();
     let cited = verify::attestation(&token, jwks, key, None)
         .unwrap_or_else(|e| panic!("step {step}: {id}: {e}"));
     let seq = cited.claims.log.as_ref().unwrap().seq;
-    let leaf = app
-        .get(&format!("/api/v1/log/leaves/{seq}"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let leaf = app.get_bytes(&format!("/api/v1/log/leaves/{seq}")).await;
     let c = verify::attestation(&token, jwks, key, Some(&leaf))
         .unwrap_or_else(|e| panic!("step {step}: {id}: {e}"))
         .claims;

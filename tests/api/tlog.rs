@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use pledge_registry::checkpoint::Checkpoint;
 use pledge_registry::domain::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
+use pledge_registry::verify::LogKey;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, problem};
@@ -24,19 +25,7 @@ fn hashes(v: &Value) -> Vec<Hash> {
 /// The newest checkpoint, verified with the key the registry publishes.
 async fn checkpoint(app: &TestApp) -> Checkpoint {
     let key = app.get_json("/api/v1/log/key").await;
-    let origin = key["origin"].as_str().unwrap();
-    let encoded = STANDARD
-        .decode(
-            // name+key id+base64 key: the key's base64 may itself hold a "+".
-            key["verifier_key"]
-                .as_str()
-                .unwrap()
-                .splitn(3, '+')
-                .nth(2)
-                .unwrap(),
-        )
-        .unwrap();
-    let public: [u8; 32] = encoded[1..].try_into().unwrap();
+    let key = LogKey::parse(key["verifier_key"].as_str().unwrap()).unwrap();
     let res = app.get("/api/v1/log/checkpoint").await;
     assert_eq!(res.status(), 200);
     assert!(
@@ -46,17 +35,13 @@ async fn checkpoint(app: &TestApp) -> Checkpoint {
             .starts_with("text/plain")
     );
     let note = res.text().await.unwrap();
-    Checkpoint::verify(&note, origin, &public).unwrap_or_else(|e| panic!("{e}: {note}"))
+    key.checkpoint(&note)
+        .unwrap_or_else(|e| panic!("{e}: {note}"))
 }
 
 /// Checks, as an outsider, that entry `seq` is in the tree of `c`.
-async fn included(app: &TestApp, seq: u64, c: &Checkpoint) -> Result<(), String> {
-    let leaf = app
-        .get(&format!("/api/v1/log/leaves/{seq}"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
+pub async fn included(app: &TestApp, seq: u64, c: &Checkpoint) -> Result<(), String> {
+    let leaf = app.get_bytes(&format!("/api/v1/log/leaves/{seq}")).await;
     let form: Value = serde_json::from_slice(&leaf).unwrap();
     assert_eq!(form["seq"], seq, "the leaf is the entry's");
     let proof = app

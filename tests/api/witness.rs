@@ -8,9 +8,7 @@ use std::process::{Command, Output};
 use diesel::prelude::*;
 use pledge_registry::checkpoint::Checkpoint;
 use pledge_registry::db::schema::{audit_log, log_nodes};
-use pledge_registry::domain::merkle::{leaf_hash, verify_inclusion};
 use pledge_registry::verify::LogKey;
-use pledge_registry::views::log::unb64;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -273,29 +271,13 @@ async fn every_change_in_the_feed_proves_in_the_checkpoint_its_page_carries() {
         for item in page["items"].as_array().unwrap() {
             let seq = item["seq"].as_u64().unwrap();
             assert!(seq <= c.size);
-            let leaf = app
-                .get(&format!("/api/v1/log/leaves/{seq}"))
-                .await
-                .bytes()
-                .await
-                .unwrap();
+            let leaf = app.get_bytes(&format!("/api/v1/log/leaves/{seq}")).await;
             let form: Value = serde_json::from_slice(&leaf).unwrap();
             assert_eq!(form["public"], item["supplier"], "entry {seq}");
             assert_eq!(form["action"], item["type"]);
             assert_eq!(form["supplier_id"], item["supplier_id"]);
-            let proof = app
-                .get_json(&format!(
-                    "/api/v1/log/proofs/inclusion?seq={seq}&tree_size={}",
-                    c.size
-                ))
-                .await;
-            let path: Vec<_> = proof["hashes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| unb64(h.as_str().unwrap()).unwrap())
-                .collect();
-            verify_inclusion(&leaf_hash(&leaf), seq - 1, c.size, &path, &c.root)
+            crate::tlog::included(&app, seq, &c)
+                .await
                 .unwrap_or_else(|e| panic!("entry {seq}: {e}"));
             seen += 1;
         }
