@@ -14,8 +14,9 @@ use crate::views::log::{LogEntryProof, b64};
 use crate::views::supplier::SupplierSummary;
 
 /// A signed statement of the supplier's status, pledge version and evidence health
-/// now, with the audit log head: a compact JWT (EdDSA) that verifies offline with the
-/// keys at `/.well-known/jwks.json` (see the attestations guide, `/guides/attestations`).
+/// now, with the audit log head and the log entry it is read from, proven in a signed
+/// checkpoint: a compact JWT (EdDSA) that verifies offline with the keys at
+/// `/.well-known/jwks.json` (see the attestations guide, `/guides/attestations`).
 #[utoipa::path(operation_id = "getSupplierAttestation", tag = "suppliers",
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     responses(
