@@ -18,6 +18,7 @@
 
 #[path = "support.rs"]
 mod support;
+use support::arg;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -57,14 +58,6 @@ const HARD: &[(&str, u32, &str)] = &[
 ];
 
 const ALL_OK: &[(&str, u32, &str)] = &[("ok", 1000, "ok")];
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
 
 type Kinds = &'static [(&'static str, u32, &'static str)];
 

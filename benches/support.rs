@@ -2,6 +2,15 @@
 
 use std::io::Write;
 
+/// The value after `name` on the command line, or `default`.
+pub fn arg(name: &str, default: &str) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| default.to_owned())
+}
+
 use actix_web::{App, HttpServer, web};
 
 /// Serves `handler` on `n` loopback ports and prints them, comma-separated, on one line

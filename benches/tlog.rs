@@ -20,13 +20,10 @@ use pledge_registry::domain::merkle::{
 };
 use rand::Rng;
 
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
+// Only its command-line reader is used here.
+#[allow(dead_code)]
+mod support;
+use support::arg;
 
 fn report(what: &str, mut times: Vec<Duration>) {
     times.sort();

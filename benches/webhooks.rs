@@ -11,6 +11,7 @@
 
 #[path = "support.rs"]
 mod support;
+use support::arg;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -23,14 +24,6 @@ use pledge_registry::domain::lifecycle::By;
 use pledge_registry::jobs::deliver_webhooks::{self, Policy};
 use pledge_registry::usecases::webhooks::{self, NewSubscription};
 use pledge_registry::webhooks::filters::Filters;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
 
 async fn answer(req: HttpRequest) -> HttpResponse {
     match req.path() {

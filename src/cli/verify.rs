@@ -141,14 +141,19 @@ pub fn run(command: VerifyCommand) -> anyhow::Result<()> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(e).context(format!("cannot read {}", state.display())),
             };
-            let (note, proof) = match (url, checkpoint) {
-                (Some(url), _) => fetch(&url, kept.as_ref())?,
-                (None, Some(path)) => (read(&path)?, proof.as_deref().map(proof_file).transpose()?),
+            let new_checkpoint = |note: &str| {
+                key.checkpoint(note)
+                    .map_err(|e| refuse(format!("the new checkpoint: {e}")))
+            };
+            let (note, new, proof) = match (url, checkpoint) {
+                (Some(url), _) => fetch(&url, kept.as_ref(), &new_checkpoint)?,
+                (None, Some(path)) => {
+                    let note = read(&path)?;
+                    let new = new_checkpoint(&note)?;
+                    (note, new, proof.as_deref().map(proof_file).transpose()?)
+                }
                 (None, None) => anyhow::bail!("give --url or --checkpoint"),
             };
-            let new = key
-                .checkpoint(&note)
-                .map_err(|e| refuse(format!("the new checkpoint: {e}")))?;
             let growth = match &kept {
                 None => None,
                 Some(old) => Some(verify::extends(old, &new, proof.as_ref()).map_err(refuse)?),
@@ -174,12 +179,14 @@ fn keep(state: &Path, note: &str) -> anyhow::Result<()> {
     std::fs::rename(&tmp, state).with_context(|| format!("cannot write {}", state.display()))
 }
 
-/// The registry's newest checkpoint and, when one is kept, the proof from it.
+/// The registry's newest checkpoint, checked with `check`, and, when one is kept, the
+/// proof from it.
 #[actix_web::main]
 async fn fetch(
     url: &str,
     kept: Option<&Checkpoint>,
-) -> anyhow::Result<(String, Option<ConsistencyProof>)> {
+    check: &dyn Fn(&str) -> anyhow::Result<Checkpoint>,
+) -> anyhow::Result<(String, Checkpoint, Option<ConsistencyProof>)> {
     crate::checker::install_crypto();
     let base = url.trim_end_matches('/');
     let client = reqwest::Client::builder()
@@ -200,11 +207,8 @@ async fn fetch(
         }
     };
     let note = get(format!("{base}/api/v1/log/checkpoint")).await?;
-    let size: u64 = note
-        .lines()
-        .nth(1)
-        .and_then(|l| l.parse().ok())
-        .ok_or_else(|| refuse("the registry's checkpoint has no size".into()))?;
+    let new = check(&note)?;
+    let size = new.size;
     let proof = match kept {
         Some(old) if old.size > 0 && size > old.size => {
             let text = get(format!(
@@ -216,5 +220,5 @@ async fn fetch(
         }
         _ => None,
     };
-    Ok((note, proof))
+    Ok((note, new, proof))
 }
