@@ -1,22 +1,23 @@
 //! The log's Merkle tree at a million entries: how long an inclusion proof, a
-//! consistency proof (with both roots) and a root take when read from the stored subtrees, as the API
+//! consistency proof (with both roots) and a root take when read from the stored tiles, as the API
 //! serves them, on a fresh SQLite registry (or PostgreSQL with `--database-url`), and
 //! what an append writes.
 //!
 //!     cargo bench --bench tlog -- --entries 1000000 [--database-url postgres://...]
 //!
-//! The tree is filled directly (the leaves are hashes of synthetic entries; proofs
-//! read only the subtrees, never the entries). Every proof is verified against the
+//! The tree is filled through the service's own append (the leaves are hashes of
+//! synthetic entries; proofs read only the stored tree, never the entries). Every proof is verified against the
 //! root, so a wrong one would stop the run.
 
 use std::time::{Duration, Instant};
 
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use pledge_registry::config::Config;
-use pledge_registry::db::models::log_nodes;
+use pledge_registry::db::models::log_tree;
+use pledge_registry::domain::merkle::tiles::{TileId, Tiles};
 use pledge_registry::domain::merkle::{
-    self, MemoryNodes, Needed, Nodes, completed_by_append, leaf_hash, verify_consistency,
-    verify_inclusion,
+    self, Hash, MemoryNodes, Needed, Nodes, leaf_hash, verify_consistency, verify_inclusion,
 };
 use rand::Rng;
 
@@ -52,55 +53,35 @@ fn main() -> anyhow::Result<()> {
     let state = pledge_registry::bootstrap::prepare(config)?;
     let mut conn = state.database.pool().get()?;
 
-    // Build the tree in memory, then store every complete subtree.
+    // Build the tree in memory, then store it as the service appends: in batches,
+    // through the same code, each in a transaction.
     let started = Instant::now();
     let mut tree = MemoryNodes::default();
-    for n in 0..entries {
-        tree.push_hash(leaf_hash(format!("{{\"seq\":{}}}", n + 1).as_bytes()));
+    let leaves: Vec<Hash> = (0..entries)
+        .map(|n| leaf_hash(format!("{{\"seq\":{}}}", n + 1).as_bytes()))
+        .collect();
+    for leaf in &leaves {
+        tree.push_hash(*leaf);
     }
     let built = started.elapsed();
-    conn.batch_execute("DELETE FROM log_nodes")?;
+    conn.batch_execute("DELETE FROM log_tiles")?;
     let started = Instant::now();
-    let mut rows = Vec::new();
-    let mut level = 0u8;
-    loop {
-        let count = entries >> level;
-        if count == 0 {
-            break;
-        }
-        for index in 0..count {
-            let h = tree.node(merkle::Node { level, index })?;
-            rows.push(format!(
-                "({level},{index},'{}')",
-                pledge_registry::domain::text::hex(&h)
-            ));
-            if rows.len() == 2000 {
-                conn.batch_execute(&format!(
-                    "INSERT INTO log_nodes (level, idx, hash) VALUES {}",
-                    rows.join(",")
-                ))?;
-                rows.clear();
-            }
-        }
-        level += 1;
+    let mut tiles = Tiles::default();
+    for (n, batch) in leaves.chunks(2000).enumerate() {
+        conn.transaction(|c| log_tree::append(c, &mut tiles, n as u64 * 2000, batch))?;
     }
-    if !rows.is_empty() {
-        conn.batch_execute(&format!(
-            "INSERT INTO log_nodes (level, idx, hash) VALUES {}",
-            rows.join(",")
-        ))?;
-    }
+    drop(leaves);
     // A log that grew to this size has had its statistics gathered by then (autovacuum
     // on PostgreSQL); one loaded at once has not, and the planner would guess.
-    conn.batch_execute("ANALYZE log_nodes")?;
+    conn.batch_execute("ANALYZE log_tiles")?;
     println!(
         "{entries} entries: tree built in memory in {:.1} s, stored in {:.1} s",
         built.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    let size = log_nodes::size(&mut conn)?;
+    let size = log_tree::size(&mut conn)?;
     assert_eq!(size, entries);
-    let root = log_nodes::root(&mut conn, size)?;
+    let root = log_tree::root(&mut conn, size)?;
     assert_eq!(root, merkle::root(&tree, size)?);
 
     let mut rng = rand::thread_rng();
@@ -108,7 +89,7 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..samples {
         let index = rng.gen_range(0..size);
         let t = Instant::now();
-        let (_, proof, _) = log_nodes::inclusion_answer(&mut conn, index, size)?;
+        let (_, proof, _) = log_tree::inclusion_answer(&mut conn, index, size)?;
         times.push(t.elapsed());
         let leaf = tree.node(merkle::Node { level: 0, index })?;
         verify_inclusion(&leaf, index, size, &proof, &root)?;
@@ -119,7 +100,7 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..samples {
         let old = rng.gen_range(1..size);
         let t = Instant::now();
-        let (proof, old_root, _) = log_nodes::consistency_answer(&mut conn, old, size)?;
+        let (proof, old_root, _) = log_tree::consistency_answer(&mut conn, old, size)?;
         times.push(t.elapsed());
         verify_consistency(old, size, &proof, &old_root, &root)?;
     }
@@ -129,7 +110,7 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..samples {
         let n = rng.gen_range(1..=size);
         let t = Instant::now();
-        log_nodes::root(&mut conn, n)?;
+        log_tree::root(&mut conn, n)?;
         times.push(t.elapsed());
     }
     report("root of any size", times);
@@ -143,17 +124,29 @@ fn main() -> anyhow::Result<()> {
     }
     report("one empty round trip", times);
 
-    // Appends: what each one reads and writes, at this size and beyond.
-    let mut written = Vec::new();
-    let mut read = Vec::new();
-    let mut t = tree.clone();
-    for n in size..size + 4096 {
-        read.push(merkle::needed(Needed::Root { size: n }).len());
-        written.push(completed_by_append(&t, n, leaf_hash(&n.to_be_bytes()))?.len());
-        t.push_hash(leaf_hash(&n.to_be_bytes()));
+    // Appends as a write makes them, one leaf each: the tree's size and right edge
+    // read, the leaf added, the tiles it changed written, in a transaction.
+    let mut times = Vec::with_capacity(samples);
+    let (mut written, mut read) = (Vec::new(), Vec::new());
+    for n in size..size + samples as u64 {
+        let leaf = leaf_hash(&n.to_be_bytes());
+        let t = Instant::now();
+        let wrote = conn.transaction(|c| {
+            let (at, mut tiles) = log_tree::right_edge(c)?;
+            assert_eq!(at, n);
+            log_tree::append(c, &mut tiles, at, &[leaf])
+        })?;
+        times.push(t.elapsed());
+        written.push(wrote);
+        read.push(TileId::covering(&merkle::needed(Needed::Root { size: n })).len());
+        tree.push_hash(leaf);
     }
+    report("append one entry", times);
+    let size = size + samples as u64;
+    assert_eq!(log_tree::root(&mut conn, size)?, merkle::root(&tree, size)?);
     println!(
-        "appends after {size}: subtrees written mean {:.2}, max {}; read (the right edge) max {}",
+        "appends after {}: tiles written mean {:.2}, max {}; read (the right edge) max {}",
+        size - samples as u64,
         written.iter().sum::<usize>() as f64 / written.len() as f64,
         written.iter().max().unwrap_or(&0),
         read.iter().max().unwrap_or(&0),

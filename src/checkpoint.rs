@@ -84,11 +84,11 @@ pub fn parse_verifier_key(text: &str) -> Result<(String, [u8; 32]), String> {
 impl Checkpoint {
     /// The log's checkpoint now: its size and root, read from the stored tree.
     pub fn current(conn: &mut crate::db::DbConn, public_url: &str) -> diesel::QueryResult<Self> {
-        let size = crate::db::models::log_nodes::size(conn)?;
+        let size = crate::db::models::log_tree::size(conn)?;
         Ok(Checkpoint {
             origin: origin(public_url),
             size,
-            root: crate::db::models::log_nodes::root(conn, size)?,
+            root: crate::db::models::log_tree::root(conn, size)?,
         })
     }
 

@@ -297,10 +297,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    log_nodes (level, idx) {
+    log_tiles (level, idx) {
         level -> SmallInt,
         idx -> BigInt,
-        hash -> Text,
+        hashes -> Binary,
     }
 }
 
@@ -350,5 +350,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     concerns,
-    log_nodes,
+    log_tiles,
 );

@@ -2,13 +2,16 @@
 //! and node hashes, inclusion and consistency proofs, and their verification.
 //!
 //! Proofs are built from hashes of *complete* subtrees: the subtree of height `level`
-//! at horizontal `index` covers leaves `index << level .. (index + 1) << level`. A log
-//! stores each one as it completes (an append completes at most one per level, so
+//! at horizontal `index` covers leaves `index << level .. (index + 1) << level`. Each
+//! one is fixed once it completes (an append completes at most one per level, so
 //! appends stay logarithmic), and any hash a proof needs is either one of them or, on
 //! the tree's right edge, folded from O(log n) of them. [`Nodes`] is where they come
-//! from; [`needed`] says which a proof reads, so a store can fetch them at once.
+//! from; [`needed`] says which a proof reads, so a store can fetch them at once;
+//! [`tiles`] is how the registry stores them, a few rows per proof.
 
 use sha2::{Digest, Sha256};
+
+pub mod tiles;
 
 /// A SHA-256 hash.
 pub type Hash = [u8; 32];

@@ -174,17 +174,35 @@ async fn verify_log_and_export_from_the_command_line() {
         .await
         .unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), served);
-    // A subtree of the Merkle tree is changed, the chain left whole: verify-log says so.
-    let original: String = {
-        use diesel::prelude::*;
-        use pledge_registry::db::schema::log_nodes;
+    // A subtree above the leaves is changed, the chain left whole: verify-log says so.
+    // The first such subtree is stored once the log has 16 entries (tile level 1).
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::log_tiles;
+    let above_leaves = log_tiles::table
+        .filter(log_tiles::level.eq(1i16))
+        .filter(log_tiles::idx.eq(0i64));
+    let mut more = 0;
+    while above_leaves
+        .select(log_tiles::hashes)
+        .first::<Vec<u8>>(&mut *app.pool.get().unwrap())
+        .optional()
+        .unwrap()
+        .is_none()
+    {
+        more += 1;
+        assert!(more < 20, "16 entries make a subtree of level 4");
+        app.active_supplier(&format!("Cli Export {more} Ltd")).await;
+    }
+    let original: Vec<u8> = {
         let mut conn = app.pool.get().unwrap();
-        let node = log_nodes::table
-            .filter(log_nodes::level.eq(1i16))
-            .filter(log_nodes::idx.eq(0i64));
-        let original = node.select(log_nodes::hash).first(&mut *conn).unwrap();
-        diesel::update(node)
-            .set(log_nodes::hash.eq("0".repeat(64)))
+        let original: Vec<u8> = above_leaves
+            .select(log_tiles::hashes)
+            .first(&mut *conn)
+            .unwrap();
+        let mut changed = original.clone();
+        changed[0] ^= 1;
+        diesel::update(above_leaves)
+            .set(log_tiles::hashes.eq(changed))
             .execute(&mut *conn)
             .unwrap();
         original
@@ -192,23 +210,14 @@ async fn verify_log_and_export_from_the_command_line() {
     let out = cli(&app, &["verify-log"], &[]).await;
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Merkle tree"),
+        String::from_utf8_lossy(&out.stdout).contains("subtree at level 4, index 0"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    {
-        use diesel::prelude::*;
-        use pledge_registry::db::schema::log_nodes;
-        let mut conn = app.pool.get().unwrap();
-        diesel::update(
-            log_nodes::table
-                .filter(log_nodes::level.eq(1i16))
-                .filter(log_nodes::idx.eq(0i64)),
-        )
-        .set(log_nodes::hash.eq(original))
-        .execute(&mut *conn)
+    diesel::update(above_leaves)
+        .set(log_tiles::hashes.eq(original))
+        .execute(&mut *app.pool.get().unwrap())
         .unwrap();
-    }
     let out = cli(&app, &["verify-log"], &[]).await;
     assert!(
         out.status.success(),

@@ -137,7 +137,7 @@ async fn every_entry_is_provably_in_every_checkpoint_and_the_log_only_grows() {
 #[tokio::test]
 async fn an_edited_entry_or_a_deleted_tail_is_caught() {
     use diesel::prelude::*;
-    use pledge_registry::db::schema::{audit_log, log_nodes};
+    use pledge_registry::db::schema::{audit_log, log_tiles};
     let app = TestApp::spawn().await;
     app.active_supplier("Tampered Ltd").await;
     let kept = checkpoint(&app).await;
@@ -168,7 +168,7 @@ async fn an_edited_entry_or_a_deleted_tail_is_caught() {
         diesel::delete(audit_log::table.filter(audit_log::seq.ge(last - 1)))
             .execute(&mut *conn)
             .unwrap();
-        diesel::delete(log_nodes::table.filter(log_nodes::idx.ge(0)))
+        diesel::delete(log_tiles::table)
             .execute(&mut *conn)
             .unwrap();
         drop(conn);
@@ -184,4 +184,82 @@ async fn an_edited_entry_or_a_deleted_tail_is_caught() {
         ))
         .await;
     assert_eq!(crate::helpers::fields(&problem(res, 400).await), ["from"]);
+}
+
+/// The stored tree on this backend, filled in batches of uneven sizes (so tiles fill
+/// across writes) past two tile levels, answers every root and a spread of proofs as
+/// the tree held in memory does.
+#[tokio::test]
+async fn the_stored_tiles_answer_as_the_tree_in_memory() {
+    use diesel::Connection;
+    use pledge_registry::db::models::log_tree;
+    use pledge_registry::domain::merkle::tiles::Tiles;
+    use pledge_registry::domain::merkle::{self, MemoryNodes};
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().unwrap();
+    let mut memory = MemoryNodes::default();
+    // Taken over from the registry's own entries, then grown.
+    let start = log_tree::size(&mut conn).unwrap();
+    for seq in 0..start {
+        let stored = log_tree::fetch(
+            &mut conn,
+            &[merkle::Node {
+                level: 0,
+                index: seq,
+            }],
+        );
+        memory.push_hash(
+            merkle::Nodes::node(
+                &stored.unwrap(),
+                merkle::Node {
+                    level: 0,
+                    index: seq,
+                },
+            )
+            .unwrap(),
+        );
+    }
+    let mut size = start;
+    for batch in [1u64, 15, 2, 200, 33, 1, 511, 300, 17] {
+        let leaves: Vec<Hash> = (size..size + batch)
+            .map(|n| leaf_hash(&n.to_be_bytes()))
+            .collect();
+        conn.transaction(|c| {
+            let (at, mut tiles): (u64, Tiles) = log_tree::right_edge(c)?;
+            assert_eq!(at, size);
+            log_tree::append(c, &mut tiles, at, &leaves)
+        })
+        .unwrap();
+        for leaf in &leaves {
+            memory.push_hash(*leaf);
+        }
+        size += batch;
+        assert_eq!(log_tree::size(&mut conn).unwrap(), size);
+    }
+    assert!(size > 1024, "three tile levels");
+    for n in 1..=size {
+        assert_eq!(
+            log_tree::root(&mut conn, n).unwrap(),
+            merkle::root(&memory, n).unwrap(),
+            "root of {n}"
+        );
+    }
+    for (index, n) in [
+        (0, size),
+        (size - 1, size),
+        (255, 256),
+        (256, 1025),
+        (700, 1024),
+        (15, 16),
+        (16, 17),
+    ] {
+        let (leaf, path, root) = log_tree::inclusion_answer(&mut conn, index, n).unwrap();
+        assert_eq!(path, merkle::inclusion_proof(&memory, index, n).unwrap());
+        verify_inclusion(&leaf, index, n, &path, &root).unwrap();
+    }
+    for (old, new) in [(1, size), (16, 256), (255, 1025), (1000, size), (17, 18)] {
+        let (path, old_root, new_root) = log_tree::consistency_answer(&mut conn, old, new).unwrap();
+        assert_eq!(path, merkle::consistency_proof(&memory, old, new).unwrap());
+        verify_consistency(old, new, &path, &old_root, &new_root).unwrap();
+    }
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use diesel::prelude::*;
 use pledge_registry::checkpoint::Checkpoint;
-use pledge_registry::db::schema::{audit_log, log_nodes};
+use pledge_registry::db::schema::{audit_log, log_tiles};
 use pledge_registry::verify::LogKey;
 use serde_json::Value;
 
@@ -298,7 +298,7 @@ fn checkpoint_size(file: &Path) -> u64 {
 /// someone rewriting the log with database access would.
 fn rebuild_tree(app: &TestApp) {
     let mut conn = app.pool.get().unwrap();
-    diesel::delete(log_nodes::table)
+    diesel::delete(log_tiles::table)
         .execute(&mut *conn)
         .unwrap();
     pledge_registry::db::models::audit::grow_tree(&mut conn).unwrap();

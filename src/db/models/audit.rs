@@ -107,7 +107,7 @@ pub fn public_form(row: &AuditRow) -> String {
 /// the tree.
 pub fn grow_tree(conn: &mut DbConn) -> QueryResult<u64> {
     lock_chain(conn)?;
-    super::log_nodes::catch_up(conn, |row| public_form(row).into_bytes())
+    super::log_tree::catch_up(conn, |row| public_form(row).into_bytes())
 }
 
 /// Lower-case hex SHA-256 of the canonical form.
@@ -179,7 +179,7 @@ pub fn append(
             audit_log::public_json.eq(&row.public_json),
         ))
         .execute(conn)?;
-    super::log_nodes::catch_up(conn, |row| public_form(row).into_bytes())?;
+    super::log_tree::catch_up(conn, |row| public_form(row).into_bytes())?;
     Ok(())
 }
 
@@ -249,38 +249,56 @@ pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult
 }
 
 /// Where the stored Merkle tree differs from `tree`, the tree of the entries as they
-/// are: every stored subtree above the leaves (which [`verify`] checks entry by
-/// entry), level by level.
+/// are: every stored tile above the leaves (which [`verify`] checks entry by entry),
+/// tile level by tile level, hash by hash, and that each level holds every subtree.
 fn tree_differs(
     conn: &mut DbConn,
     tree: &crate::domain::merkle::MemoryNodes,
 ) -> QueryResult<Option<String>> {
+    use crate::domain::merkle::tiles::{TILE_HEIGHT, TILE_WIDTH};
     use crate::domain::merkle::{Node, Nodes};
     let size = tree.size();
-    let mut level = 1u8;
-    while level < 64 && size >> level > 0 {
-        let mut from = 0u64;
+    let mut tile_level = 1u8;
+    while tile_level * TILE_HEIGHT < 64 && size >> (tile_level * TILE_HEIGHT) > 0 {
+        let level = tile_level * TILE_HEIGHT;
+        let (mut from, mut held) = (0u64, 0u64);
         loop {
-            let rows = super::log_nodes::level_page(conn, level, from, 10_000)?;
+            let rows = super::log_tree::tile_page(conn, tile_level, from, 1_000)?;
             let Some(&(last, _)) = rows.last() else {
                 break;
             };
-            for (index, hash) in rows {
-                let want = tree
-                    .node(Node {
-                        level,
-                        index: index as u64,
-                    })
-                    .map(|h| crate::domain::text::hex(&h));
-                if want.as_deref() != Ok(hash.as_str()) {
+            for (tile, hashes) in rows {
+                let first = tile as u64 * TILE_WIDTH;
+                if !hashes.len().is_multiple_of(32) || hashes.len() as u64 > 32 * TILE_WIDTH {
                     return Ok(Some(format!(
-                        "the Merkle tree's subtree at level {level}, index {index} does not match the entries"
+                        "the Merkle tree's tile at level {tile_level}, index {tile} is not a whole number of hashes"
                     )));
+                }
+                for (j, hash) in hashes.chunks_exact(32).enumerate() {
+                    let index = first + j as u64;
+                    if tree
+                        .node(Node { level, index })
+                        .ok()
+                        .as_ref()
+                        .map(|h| h.as_slice())
+                        != Some(hash)
+                    {
+                        return Ok(Some(format!(
+                            "the Merkle tree's subtree at level {level}, index {index} does not match the entries"
+                        )));
+                    }
+                    held += 1;
                 }
             }
             from = last as u64 + 1;
         }
-        level += 1;
+        if held != size >> level {
+            return Ok(Some(format!(
+                "the Merkle tree holds {held} subtrees at level {level}, the entries make {}",
+                size >> level
+            )));
+        }
+        tile_level += 1;
     }
     Ok(None)
 }
@@ -329,7 +347,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
     loop {
         let rows = page(conn, after, 1000, None)?;
         if rows.is_empty() {
-            let size = super::log_nodes::size(conn)?;
+            let size = super::log_tree::size(conn)?;
             let problem = if size != checked as u64 {
                 Some(format!(
                     "the Merkle tree holds {size} entries, the log {checked} (a log written before the tree is added to it when the service starts)"
@@ -346,7 +364,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
                 index: (r.seq.max(1) - 1) as u64,
             })
             .collect();
-        let stored = super::log_nodes::fetch(conn, &leaves)?;
+        let stored = super::log_tree::fetch(conn, &leaves)?;
         for row in rows {
             after = row.seq;
             let problem = if row.seq != expected_seq {

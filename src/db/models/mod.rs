@@ -7,7 +7,7 @@ pub mod counts;
 pub mod evidence;
 pub mod history;
 pub mod leases;
-pub mod log_nodes;
+pub mod log_tree;
 pub mod members;
 pub mod outbox;
 pub mod pledge;

@@ -6,7 +6,7 @@ use crate::checkpoint::{Checkpoint, origin, verifier_key};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::db::models::{audit, log_nodes, signing_keys};
+use crate::db::models::{audit, log_tree, signing_keys};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
@@ -104,7 +104,7 @@ pub async fn inclusion(
     let InclusionParams { seq, tree_size } = query.0;
     let proof = state
         .db(move |conn| {
-            let size = log_nodes::size(conn)?;
+            let size = log_tree::size(conn)?;
             let tree_size = tree_size.unwrap_or(size);
             if tree_size > size {
                 return Err(bad("tree_size", format!("the log has {size} entries")));
@@ -113,7 +113,7 @@ pub async fn inclusion(
                 return Err(bad("seq", format!("must be 1 to {tree_size}")));
             }
             let index = seq - 1;
-            let (leaf_hash, hashes, root) = log_nodes::inclusion_answer(conn, index, tree_size)?;
+            let (leaf_hash, hashes, root) = log_tree::inclusion_answer(conn, index, tree_size)?;
             Ok(InclusionProof {
                 seq,
                 leaf_index: index,
@@ -155,7 +155,7 @@ pub async fn consistency(
     let ConsistencyParams { from, to } = query.0;
     let proof = state
         .db(move |conn| {
-            let size = log_nodes::size(conn)?;
+            let size = log_tree::size(conn)?;
             let to = to.unwrap_or(size);
             if to > size {
                 return Err(bad("to", format!("the log has {size} entries")));
@@ -163,7 +163,7 @@ pub async fn consistency(
             if from == 0 || from > to {
                 return Err(bad("from", format!("must be 1 to {to}")));
             }
-            let (hashes, from_root, to_root) = log_nodes::consistency_answer(conn, from, to)?;
+            let (hashes, from_root, to_root) = log_tree::consistency_answer(conn, from, to)?;
             Ok(ConsistencyProof {
                 from,
                 to,

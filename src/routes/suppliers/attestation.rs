@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use crate::attestation::{self as signed, AttestationClaims, LogPoint};
 use crate::checkpoint::Checkpoint;
-use crate::db::models::{audit, log_nodes, records};
+use crate::db::models::{audit, log_tree, records};
 use crate::domain::merkle;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
@@ -94,9 +94,9 @@ fn cite(
     keys: &crate::auth::Keys,
 ) -> ApiResult<LogEntryProof> {
     // The proof's read gives the newest tree's root too: no second read for it.
-    let size = log_nodes::size(conn)?;
+    let size = log_tree::size(conn)?;
     let index = entry.seq as u64 - 1;
-    let (stored, path, root) = log_nodes::inclusion_answer(conn, index, size)?;
+    let (stored, path, root) = log_tree::inclusion_answer(conn, index, size)?;
     let checkpoint = Checkpoint {
         origin: crate::checkpoint::origin(public_url),
         size,
