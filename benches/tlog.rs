@@ -3,7 +3,7 @@
 //! serves them, on a fresh SQLite registry (or PostgreSQL with `--database-url`), and
 //! what an append writes.
 //!
-//!     cargo bench --bench tlog -- --entries 1000000 [--database-url postgres://...]
+//!     cargo bench --bench tlog -- --entries 1000000 [--database-url postgres://...] [--rebuild 1000000]
 //!
 //! The tree is filled through the service's own append (the leaves are hashes of
 //! synthetic entries; proofs read only the stored tree, never the entries). Every proof is verified against the
@@ -151,5 +151,38 @@ fn main() -> anyhow::Result<()> {
         written.iter().max().unwrap_or(&0),
         read.iter().max().unwrap_or(&0),
     );
+
+    // The first start after the upgrade to tiles: the tree rebuilt from a log of
+    // `--rebuild` entries, each with a public change and both states.
+    let rebuild: u64 = arg("--rebuild", "0").parse()?;
+    if rebuild > 0 {
+        conn.batch_execute("DELETE FROM log_tiles; DELETE FROM audit_log")?;
+        let state = format!(
+            "{{\"name\":\"Supplier\",\"summary\":\"{}\"}}",
+            "x".repeat(200)
+        );
+        let mut rows = Vec::new();
+        for seq in 1..=rebuild {
+            rows.push(format!(
+                "({seq},'2026-11-28 00:00:00','admin','supplier.update','supplier','s{seq}','s{seq}','{state}','{state}','{h}','{h}','{state}')",
+                h = "0".repeat(64)
+            ));
+            if rows.len() == 1000 || seq == rebuild {
+                conn.batch_execute(&format!(
+                    "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, supplier_id, before_json, after_json, prev_hash, hash, public_json) VALUES {}",
+                    rows.join(",")
+                ))?;
+                rows.clear();
+            }
+        }
+        conn.batch_execute("ANALYZE audit_log")?;
+        let t = Instant::now();
+        let grown = conn.transaction(|c| pledge_registry::db::models::audit::grow_tree(c))?;
+        assert_eq!(grown, rebuild);
+        println!(
+            "tree rebuilt from a log of {rebuild} entries in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
