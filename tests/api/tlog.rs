@@ -263,3 +263,28 @@ async fn the_stored_tiles_answer_as_the_tree_in_memory() {
         verify_consistency(old, new, &path, &old_root, &new_root).unwrap();
     }
 }
+
+/// A registry upgraded to the tiled tree has its entries and no tree: starting the
+/// service builds it again, to the same checkpoint.
+#[tokio::test]
+async fn starting_the_service_rebuilds_a_missing_tree_to_the_same_root() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::log_tiles;
+    let app = TestApp::spawn().await;
+    let mut before = checkpoint(&app).await;
+    // Past the first tile of leaves, so that a tile above them is rebuilt too.
+    for n in 0..20 {
+        if before.size > 16 {
+            break;
+        }
+        app.active_supplier(&format!("Upgraded {n} Ltd")).await;
+        before = checkpoint(&app).await;
+    }
+    assert!(before.size > 16);
+    diesel::delete(log_tiles::table)
+        .execute(&mut *app.pool.get().unwrap())
+        .unwrap();
+    app.second_instance().await;
+    let after = checkpoint(&app).await;
+    assert_eq!((after.size, after.root), (before.size, before.root));
+}
