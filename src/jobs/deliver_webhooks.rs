@@ -4,9 +4,10 @@
 //! filters leave out are passed over). A failure stops that subscription until its
 //! retry is due, waiting twice as long each time (with jitter); a subscription failing
 //! for longer than the give-up time is disabled and its subscriber told. Subscriptions
-//! are delivered concurrently, so one slow endpoint delays only itself; several
-//! instances share the work through the claims.
+//! are delivered concurrently and each on its own, so one slow endpoint delays only
+//! itself; several instances share the work through the claims.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -76,12 +77,15 @@ impl std::ops::AddAssign for Round {
     }
 }
 
-/// Delivers what is due now, every claimed subscription at once (up to the policy's
-/// concurrency); returns what it did.
-pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResult<Round> {
-    let holder = format!("webhooks:{}", uuid::Uuid::new_v4());
-    let h = holder.clone();
-    let claimed = transaction(db, move |conn| {
+/// Claims up to `limit` subscriptions with changes due for `holder`.
+async fn claim(
+    db: &Database,
+    policy: Policy,
+    holder: &str,
+    limit: i64,
+) -> ApiResult<Vec<SubscriptionRow>> {
+    let h = holder.to_owned();
+    transaction(db, move |conn| {
         let head = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
         let at = now();
         Ok(webhooks::claim_due(
@@ -90,22 +94,35 @@ pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResu
             head,
             at,
             policy.claim_until(at),
-            CLAIMED,
+            limit,
         )?)
     })
-    .await?;
+    .await
+}
+
+/// Delivers one claimed subscription, then lets go of it.
+async fn deliver(
+    db: &Database,
+    sender: &Sender,
+    policy: Policy,
+    holder: &str,
+    sub: SubscriptionRow,
+) -> ApiResult<Round> {
+    let id = sub.id;
+    let result = subscription(db, sender, policy, holder, sub).await;
+    let h = holder.to_owned();
+    transaction(db, move |conn| Ok(webhooks::release(conn, &h, id)?)).await?;
+    result
+}
+
+/// Delivers what is due now, every claimed subscription at once (up to the policy's
+/// concurrency), and waits for all of them; returns what they did.
+pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResult<Round> {
+    let holder = format!("webhooks:{}", uuid::Uuid::new_v4());
+    let claimed = claim(db, policy, &holder, CLAIMED).await?;
     let mut round = Round::default();
     let mut work = futures_util::stream::iter(claimed)
-        .map(|sub| {
-            let holder = holder.clone();
-            async move {
-                let id = sub.id;
-                let result = subscription(db, sender, policy, &holder, sub).await;
-                let h = holder.clone();
-                transaction(db, move |conn| Ok(webhooks::release(conn, &h, id)?)).await?;
-                result
-            }
-        })
+        .map(|sub| deliver(db, sender, policy, &holder, sub))
         .buffer_unordered(policy.concurrency.max(1));
     while let Some(result) = work.next().await {
         match result {
@@ -114,6 +131,50 @@ pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResu
         }
     }
     Ok(round)
+}
+
+/// Delivers for as long as the instance serves: every `every`, claims as many due
+/// subscriptions as there are free places (the policy's concurrency) and delivers
+/// each on its own. A subscription waiting on a slow endpoint holds one place and
+/// nothing else: the others, and subscriptions that become due meanwhile, go on.
+pub async fn run(db: Arc<Database>, sender: Arc<Sender>, policy: Policy, every: Duration) {
+    let holder: Arc<str> = format!("webhooks:{}", uuid::Uuid::new_v4()).into();
+    let mut in_flight = tokio::task::JoinSet::new();
+    loop {
+        while let Some(done) = in_flight.try_join_next() {
+            report(done);
+        }
+        let free = policy.concurrency.max(1).saturating_sub(in_flight.len());
+        if free > 0 {
+            match claim(&db, policy, &holder, free as i64).await {
+                Ok(claimed) => {
+                    for sub in claimed {
+                        let (db, sender, holder) = (db.clone(), sender.clone(), holder.clone());
+                        in_flight.spawn(async move {
+                            deliver(&db, &sender, policy, &holder, sub).await
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "webhook claim failed"),
+            }
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Logs what one subscription's delivery did.
+fn report(done: Result<ApiResult<Round>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(r)) if r != Round::default() => tracing::info!(
+            delivered = r.delivered,
+            failed = r.failed,
+            disabled = r.disabled,
+            "webhook deliveries"
+        ),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "webhook delivery failed"),
+        Err(e) => tracing::warn!(error = %e, "webhook delivery stopped"),
+    }
 }
 
 /// Delivers one claimed subscription's changes until it is up to date or fails.

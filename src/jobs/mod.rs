@@ -35,21 +35,7 @@ pub fn spawn(
             concurrency: config.webhooks.concurrency,
             lease: config.webhooks.lease,
         };
-        tokio::spawn(async move {
-            loop {
-                match deliver_webhooks::run_once(&db, &hooks, policy).await {
-                    Ok(r) if r != deliver_webhooks::Round::default() => tracing::info!(
-                        delivered = r.delivered,
-                        failed = r.failed,
-                        disabled = r.disabled,
-                        "webhook round"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "webhook round failed"),
-                }
-                tokio::time::sleep(every).await;
-            }
-        });
+        tokio::spawn(deliver_webhooks::run(db, hooks, policy, every));
     }
     tracing::info!(to = %mailer.describe(), "mail goes to");
     if let Some(every) = config.mail.interval {
