@@ -174,15 +174,11 @@ mod tests {
 
     #[test]
     fn appends_change_only_the_rightmost_tile_of_each_tile_level_and_need_only_the_right_edge() {
-        let (all, _) = grown(4097);
+        let (all, mut memory) = grown(4097);
         // Start from what a store would read: the right edge's tiles.
         let mut tiles = Tiles::default();
         for id in TileId::covering(&needed(Needed::Root { size: 4097 })) {
             tiles.insert(id, all.tiles[&id].clone());
-        }
-        let mut memory = MemoryNodes::default();
-        for i in 0..4097u64 {
-            memory.push_hash(super::super::leaf_hash(&i.to_be_bytes()));
         }
         for i in 4097..4200u64 {
             let leaf = super::super::leaf_hash(&i.to_be_bytes());
