@@ -79,6 +79,13 @@ pub struct WebhookSettings {
     /// `REGISTRY_WEBHOOK_LEASE`: how long a subscription claimed by an instance stays
     /// claimed if that instance dies (renewed after every delivery).
     pub lease: Duration,
+    /// `REGISTRY_WEBHOOK_SHARE`: delivery slots one subscriber may hold at once, across
+    /// instances, however many subscriptions it has (default 4; at most the
+    /// concurrency).
+    pub share: usize,
+    /// `REGISTRY_WEBHOOK_LOG_DAYS`: how long delivery attempts are kept (default 30;
+    /// each subscription also keeps only its newest 1,000).
+    pub log_days: u32,
 }
 
 /// Settings of mail.
@@ -260,6 +267,8 @@ impl Config {
                     "REGISTRY_WEBHOOK_LEASE",
                     "2m",
                 )?,
+                share: number(&get, "REGISTRY_WEBHOOK_SHARE", 4)?.clamp(1, 256) as usize,
+                log_days: number(&get, "REGISTRY_WEBHOOK_LOG_DAYS", 30)?.clamp(1, 3650) as u32,
             },
             checker: CheckerSettings {
                 interval: match get("REGISTRY_CHECK_INTERVAL").as_deref().map(str::trim) {

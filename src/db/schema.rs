@@ -144,6 +144,7 @@ diesel::table! {
         prev_hash -> Nullable<Text>,
         hash -> Nullable<Text>,
         public_json -> Nullable<Text>,
+        salt -> Nullable<Text>,
     }
 }
 
@@ -153,6 +154,7 @@ diesel::table! {
         public_x -> Text,
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        compromised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -214,6 +216,9 @@ diesel::table! {
         retry_at -> Nullable<Timestamp>,
         claimed_by -> Nullable<Text>,
         claimed_until -> Nullable<Timestamp>,
+        turn_at -> Nullable<Timestamp>,
+        replay_from -> Nullable<BigInt>,
+        replay_until -> Nullable<BigInt>,
     }
 }
 

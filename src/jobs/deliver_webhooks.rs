@@ -29,6 +29,10 @@ const BATCH: i64 = 100;
 /// Subscriptions claimed at a time by one instance.
 const CLAIMED: i64 = 64;
 
+/// Messages one claim delivers before it lets go and the subscription waits for its
+/// next turn behind the others.
+pub const TURN: usize = 50;
+
 /// How the job retries and when it gives up.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -38,6 +42,10 @@ pub struct Policy {
     pub give_up_after: Duration,
     /// Subscriptions delivered at once by one instance.
     pub concurrency: usize,
+    /// Delivery slots one subscriber may hold at once, across instances.
+    pub share: usize,
+    /// Days the delivery log keeps an attempt.
+    pub log_days: u32,
     /// How long a claim holds if its instance dies; renewed after every delivery, so
     /// it must only be longer than one delivery's timeout.
     pub lease: Duration,
@@ -95,6 +103,7 @@ async fn claim(
             at,
             policy.claim_until(at),
             limit,
+            policy.share,
         )?)
     })
     .await
@@ -140,9 +149,18 @@ pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResu
 pub async fn run(db: Arc<Database>, sender: Arc<Sender>, policy: Policy, every: Duration) {
     let holder: Arc<str> = format!("webhooks:{}", uuid::Uuid::new_v4()).into();
     let mut in_flight = tokio::task::JoinSet::new();
+    let mut pruned: Option<std::time::Instant> = None;
     loop {
         while let Some(done) = in_flight.try_join_next() {
             report(done);
+        }
+        if pruned.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            pruned = Some(std::time::Instant::now());
+            match prune(&db, policy.log_days).await {
+                Ok(n) if n > 0 => tracing::info!(attempts = n, "delivery log pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "delivery log not pruned"),
+            }
         }
         let free = policy.concurrency.max(1).saturating_sub(in_flight.len());
         if free > 0 {
@@ -162,6 +180,12 @@ pub async fn run(db: Arc<Database>, sender: Arc<Sender>, policy: Policy, every: 
     }
 }
 
+/// Forgets delivery attempts older than `days` (on start, then hourly); returns how many.
+pub async fn prune(db: &Database, days: u32) -> ApiResult<usize> {
+    let before = now() - chrono::Duration::days(days.into());
+    transaction(db, move |conn| Ok(webhooks::prune(conn, before)?)).await
+}
+
 /// Logs what one subscription's delivery did.
 fn report(done: Result<ApiResult<Round>, tokio::task::JoinError>) {
     match done {
@@ -177,7 +201,8 @@ fn report(done: Result<ApiResult<Round>, tokio::task::JoinError>) {
     }
 }
 
-/// Delivers one claimed subscription's changes until it is up to date or fails.
+/// Delivers one claimed subscription's changes until it is up to date, fails, or has
+/// had its turn of [`TURN`] messages.
 async fn subscription(
     db: &Database,
     sender: &Sender,
@@ -188,7 +213,13 @@ async fn subscription(
     let mut round = Round::default();
     let filters = Filters::read(&sub).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     let mut stored = sub.position;
+    let mut sent = 0;
     loop {
+        if sent >= TURN {
+            // Its turn is over: the claim goes, and others go first.
+            save(db, policy, holder, &sub, stored).await?;
+            return Ok(round);
+        }
         let after = sub.position;
         let batch = transaction(db, move |conn| {
             let head = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
@@ -209,6 +240,10 @@ async fn subscription(
                 sub.position = change.seq;
                 continue;
             }
+            if sent >= TURN {
+                break;
+            }
+            sent += 1;
             let log = send_once(sender, &sub, &change, false).await?;
             let at = log.at;
             let error = log.error.clone();
@@ -243,6 +278,7 @@ async fn subscription(
             }
             // The attempt's log entry, the subscription's progress (and, when it is
             // disabled, the letter saying so) in one transaction.
+            sub.settle_replay();
             let (h, row) = (holder.to_owned(), sub.clone());
             let kept = transaction(db, move |conn| {
                 webhooks::log(conn, &log)?;
@@ -312,7 +348,8 @@ async fn save(
     sub: &SubscriptionRow,
     stored: i64,
 ) -> ApiResult<bool> {
-    let (h, row) = (holder.to_owned(), sub.clone());
+    let (h, mut row) = (holder.to_owned(), sub.clone());
+    row.settle_replay();
     transaction(db, move |conn| {
         let until = policy.claim_until(now());
         Ok(webhooks::progress(conn, &h, &row, stored, until)?)
@@ -330,6 +367,8 @@ mod tests {
             first_retry: Duration::from_secs(10),
             give_up_after: Duration::from_secs(3 * 86400),
             concurrency: 4,
+            share: 2,
+            log_days: 30,
             lease: Duration::from_secs(120),
         };
         let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)

@@ -33,7 +33,9 @@ pub fn spawn(
             first_retry: config.webhooks.retry,
             give_up_after: config.webhooks.give_up_after,
             concurrency: config.webhooks.concurrency,
+            share: config.webhooks.share.min(config.webhooks.concurrency),
             lease: config.webhooks.lease,
+            log_days: config.webhooks.log_days,
         };
         tokio::spawn(deliver_webhooks::run(db, hooks, policy, every));
     }

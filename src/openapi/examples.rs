@@ -241,6 +241,10 @@ fn audit_entry() -> Value {
         "supplier_id": SUPPLIER_ID,
         "before": { "identity_verified": false },
         "after": { "identity_verified": true },
+        "public": null,
+        "prev_hash": "4f9c0f3b9d3a51b6c2f1e0a7d8c9b6a5f4e3d2c1b0a99887766554433221100f",
+        "hash": "9a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcdef",
+        "salt": "5e2d8b1f0c7a4e3d9b6a1f8e2c5d7b0a3e6f9c1d4b7a0e3f6c9d2b5a8e1f4c7d",
     })
 }
 

@@ -51,3 +51,13 @@ pub enum QueryErrors {
     #[response(status = 400, content_type = "application/problem+json")]
     InvalidQuery(Problem),
 }
+
+/// A subscriber's change to its subscriptions: each is a permanent log entry.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum SubscriberLimit {
+    /// More than 60 changes to this subscriber's subscriptions in an hour;
+    /// `Retry-After` says when to try again.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooMany(Problem),
+}

@@ -3,7 +3,12 @@
 //! People sign in with a one-time link sent to their address: a random secret, of
 //! which only a hash is stored, that works once within [`LINK_MINUTES`]. Asking for a
 //! link answers the same whether the address is known or not; every request is
-//! recorded alike, so the per-address limit counts unknown addresses too.
+//! recorded alike, so the per-address rule treats unknown addresses the same.
+//!
+//! Nobody can lock a person out by asking for links in their name: an address is never
+//! refused. Past [`LINKS_PER_HOUR`] in an hour, a request while a link is still
+//! waiting in the inbox sends nothing more (that link works); once none is waiting, a
+//! new one is sent. The flood itself is the per-client limit's to stop.
 
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
@@ -27,8 +32,9 @@ use crate::usecases::validator::{Validator, field};
 /// How long a sign-in link works.
 pub const LINK_MINUTES: i64 = 20;
 
-/// Links one address may ask for in an hour.
-pub const LINKS_PER_HOUR: i64 = 5;
+/// Links sent to one address in an hour before further requests wait for the ones
+/// outstanding to be used or to expire.
+pub const LINKS_PER_HOUR: i64 = 3;
 
 /// How long a session (the token signing in gives) lasts.
 pub const SESSION: Duration = Duration::hours(12);
@@ -79,21 +85,25 @@ fn new_link(
     Ok(format!("{page}?token={secret}"))
 }
 
-/// A link someone asked for by giving `email` (a valid, lower-cased address): refused
-/// with 429 when links to the address, for any purpose, were asked for
-/// [`LINKS_PER_HOUR`] times in the last hour. Returns the path that uses it.
+/// A link someone asked for by giving `email` (a valid, lower-cased address); the
+/// path that uses it, or none when nothing is to be sent: links to the address (for
+/// any purpose) were asked for [`LINKS_PER_HOUR`] times in the last hour and one for
+/// `purpose` is still outstanding. Never refused: asking in someone's name cannot
+/// lock them out.
 pub(super) fn asked_link(
     conn: &mut DbConn,
     email: &str,
     purpose: LinkPurpose,
     subscriber_name: Option<String>,
     at: NaiveDateTime,
-) -> ApiResult<String> {
-    if sign_in::asked_since(conn, email, at - Duration::hours(1))? >= LINKS_PER_HOUR {
-        return Err(ApiError::TooManyRequests(3600));
+) -> ApiResult<Option<String>> {
+    if sign_in::asked_since(conn, email, at - Duration::hours(1))? >= LINKS_PER_HOUR
+        && sign_in::outstanding(conn, email, purpose, at)?
+    {
+        return Ok(None);
     }
     sign_in::prune(conn, at - Duration::days(1))?;
-    new_link(conn, email, purpose, subscriber_name, true, at)
+    new_link(conn, email, purpose, subscriber_name, true, at).map(Some)
 }
 
 /// Uses the link for `purpose` with this secret, once; none when it is unknown, used,
@@ -166,11 +176,12 @@ pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime)
 }
 
 /// Asks for a sign-in link for `email`. The answer is the same whether or not the
-/// address belongs to anyone: 422 only when it is not an address, 429 when the
-/// address asked too often.
+/// address belongs to anyone: 422 only when it is not an address.
 pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> ApiResult<()> {
     let email = member_email(email).map_err(|m| ApiError::field("email", m))?;
-    let link = asked_link(conn, &email, LinkPurpose::SignIn, None, at)?;
+    let Some(link) = asked_link(conn, &email, LinkPurpose::SignIn, None, at)? else {
+        return Ok(());
+    };
     let memberships = members::with_email(conn, &email)?;
     if let Some(member) = memberships.first() {
         notify::address(

@@ -24,6 +24,14 @@ pub const MAX_SUBSCRIPTIONS: usize = 20;
 /// How long a rotated secret keeps signing beside its successor.
 pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
 
+/// Changes one subscriber may make to its subscriptions in an hour: each is a
+/// permanent entry in the log, so housekeeping cannot grow it without bound.
+pub const WRITES_PER_HOUR: i64 = 60;
+
+/// Redeliveries one subscriber may ask for in a minute, across its subscriptions.
+pub const REDELIVERIES_PER_MINUTE: i64 = 10;
+
+/// Records a subscriber's change, within [`WRITES_PER_HOUR`] (429 beyond it).
 fn record(
     conn: &mut DbConn,
     by: &By,
@@ -32,6 +40,16 @@ fn record(
     after: serde_json::Value,
     at: NaiveDateTime,
 ) -> ApiResult<()> {
+    if by.actor.starts_with("subscriber:") {
+        let (n, oldest) =
+            audit::written_by_since(conn, &by.actor, at - Duration::hours(1), WRITES_PER_HOUR)?;
+        if n >= WRITES_PER_HOUR {
+            let free_at = oldest.unwrap_or(at) + Duration::hours(1);
+            return Err(ApiError::TooManyRequests(
+                (free_at - at).num_seconds().clamp(1, 3600) as u64,
+            ));
+        }
+    }
     super::record_unattached(conn, by, "webhook", action, entity, after, at)
 }
 
@@ -90,8 +108,8 @@ pub fn issue_token(
 
 /// Someone signs a procurement tool up for webhooks: a link that confirms the address
 /// is sent to it, and nothing else happens until it is used. The answer is the same
-/// whether or not the address has a subscriber account already; the per-address limit
-/// is the one sign-in links count against.
+/// whether or not the address has a subscriber account already; links sent to an
+/// address are bounded as sign-in links are (the two count together).
 pub fn request_sign_up(
     conn: &mut DbConn,
     name: &str,
@@ -102,13 +120,16 @@ pub fn request_sign_up(
         field("name", text::bounded(name, 1, 200)),
         field("email", member_email(email)),
     ))?;
-    let link = accounts::asked_link(
+    let Some(link) = accounts::asked_link(
         conn,
         &email,
         LinkPurpose::Subscriber,
         Some(name.clone()),
         at,
-    )?;
+    )?
+    else {
+        return Ok(());
+    };
     notify::address(
         conn,
         &email,
@@ -227,6 +248,7 @@ pub fn subscribe(
     if new.since.is_some_and(|s| s < 0) {
         return Err(ApiError::field("since", "must be 0 or more"));
     }
+    webhooks::lock_subscriber(conn, subscriber)?;
     if webhooks::of_subscriber(conn, subscriber)?.len() >= MAX_SUBSCRIPTIONS {
         return Err(ApiError::LimitReached(format!(
             "a subscriber holds at most {MAX_SUBSCRIPTIONS} subscriptions; delete one first"
@@ -254,6 +276,9 @@ pub fn subscribe(
         retry_at: None,
         claimed_by: None,
         claimed_until: None,
+        turn_at: None,
+        replay_from: None,
+        replay_until: None,
     };
     webhooks::insert(conn, &row)?;
     record(
@@ -341,7 +366,9 @@ pub fn rotate(
     Ok((row, secret))
 }
 
-/// Delivers again every change after `since` (in order, from the next round).
+/// Delivers again every change after `since` (in order, from the next round). A
+/// replay that one in progress already covers (it started at or before `since`) is
+/// folded into it: the answer is the subscription as it is, and nothing is sent twice.
 pub fn replay(
     conn: &mut DbConn,
     subscriber: SubscriberId,
@@ -353,12 +380,22 @@ pub fn replay(
     if since < 0 {
         return Err(ApiError::field("since", "must be 0 or more"));
     }
+    webhooks::lock_subscriber(conn, subscriber)?;
     let mut row = subscription_of(conn, subscriber, id)?;
+    let covered = match row.replay_from {
+        Some(from) => since >= from,
+        None => since >= row.position,
+    };
+    if covered {
+        return Ok(row);
+    }
+    let head = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
+    row.replay_from = Some(since);
+    row.replay_until = Some(head.max(row.replay_until.unwrap_or(0)).max(row.position));
     row.position = since;
     row.attempts = 0;
     row.failing_since = None;
     row.retry_at = None;
-    webhooks::save(conn, &row)?;
     record(
         conn,
         by,
@@ -367,7 +404,44 @@ pub fn replay(
         json!({"since": since}),
         at,
     )?;
+    webhooks::save(conn, &row)?;
     Ok(row)
+}
+
+/// A redelivery the subscriber may have: the change and the subscription, with the
+/// attempt recorded (unanswered) so that it counts at once; 429 past
+/// [`REDELIVERIES_PER_MINUTE`], 404 for a subscription or change that is not there.
+pub fn start_redelivery(
+    conn: &mut DbConn,
+    subscriber: SubscriberId,
+    id: SubscriptionId,
+    seq: i64,
+    at: NaiveDateTime,
+) -> ApiResult<(SubscriptionRow, crate::views::changes::Change, i64)> {
+    webhooks::lock_subscriber(conn, subscriber)?;
+    let sub = subscription_of(conn, subscriber, id)?;
+    let entry = audit::public_entry(conn, seq)?
+        .ok_or_else(|| ApiError::NotFound(format!("no public change {seq}")))?;
+    let change = crate::views::changes::Change::of(entry)?;
+    let asked = webhooks::redeliveries_since(conn, subscriber, at - Duration::minutes(1))?;
+    if asked >= REDELIVERIES_PER_MINUTE {
+        return Err(ApiError::TooManyRequests(60));
+    }
+    let pending = webhooks::DeliveryRow {
+        id: 0,
+        subscription_id: sub.id,
+        seq,
+        message_id: format!("msg_{seq}"),
+        attempt: 1,
+        at,
+        status: None,
+        latency_ms: 0,
+        response: String::new(),
+        error: Some("sending".into()),
+        redelivery: true,
+    };
+    let attempt = webhooks::start(conn, &pending)?;
+    Ok((sub, change, attempt))
 }
 
 /// Tells a subscriber its subscription was disabled.

@@ -163,12 +163,16 @@ impl Sender {
     }
 }
 
-/// What went wrong, in words: the address rule that refused it, or the transport's.
+/// What went wrong, in words a subscriber may read: the class of the problem only. A
+/// refused address is not named (nor what the host resolved to), so that the delivery
+/// log cannot be used to map names inside the registry's network; the operator's log
+/// has the details.
 fn why(e: &reqwest::Error) -> String {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(blocked) = s.downcast_ref::<crate::checker::resolve::Blocked>() {
-            return format!("refused: {blocked}");
+            tracing::warn!(host = %blocked.host, why = blocked.why, "webhook endpoint refused");
+            return "refused: the endpoint's host does not resolve to a public address".into();
         }
         source = s.source();
     }

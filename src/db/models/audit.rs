@@ -30,6 +30,10 @@ pub struct AuditRow {
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
     pub public_json: Option<String>,
+    /// A secret random value (64 hex digits) the entry's hash covers, kept privately:
+    /// without it nobody can confirm a guess of who acted or what changed from the
+    /// public leaf. `None` for entries written before salts.
+    pub salt: Option<String>,
 }
 
 /// One change, as handed to [`record`].
@@ -56,10 +60,11 @@ fn parse(text: &Option<String>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The canonical form of an entry: compact JSON, keys sorted, times as [`time`].
+/// The canonical form of an entry: compact JSON, keys sorted, times as [`time`], and
+/// the entry's salt when it has one.
 pub fn canonical(row: &AuditRow) -> String {
     // serde_json keeps object keys sorted, at every depth.
-    json!({
+    let mut form = json!({
         "seq": row.seq,
         "at": time(row.at),
         "actor": row.actor,
@@ -71,15 +76,51 @@ pub fn canonical(row: &AuditRow) -> String {
         "after": parse(&row.after_json),
         "public": parse(&row.public_json),
         "prev_hash": row.prev_hash,
-    })
-    .to_string()
+    });
+    if let Some(salt) = &row.salt {
+        form["salt"] = json!(salt);
+    }
+    form.to_string()
+}
+
+/// A new secret salt: 32 random bytes, lower-case hex.
+fn new_salt() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    crate::domain::text::hex(&bytes)
 }
 
 /// The public form of an entry: the data of its leaf in the log's Merkle tree
-/// (docs/audit-log.md). Compact JSON, keys sorted; who acted and the states before and
-/// after, which may hold private details, enter only as the SHA-256 of their canonical
-/// JSON. `entry_hash` ties the leaf to the hash chain.
+/// (docs/audit-log.md). Compact JSON, keys sorted.
+///
+/// A salted entry (every entry written since salts) shows what the change feed shows
+/// of it when it is public: number, time, action, what changed and the public view;
+/// a private entry shows only its number. Either way `entry_hash`, the hash of its
+/// canonical form with its secret salt, commits to the rest (who acted, the states
+/// before and after) without letting anyone confirm a guess; the operator can reveal
+/// one entry, salt and all, to prove what it says.
+///
+/// Entries written before salts keep the form they were published with (the log
+/// cannot change a published leaf): the states and the actor as plain SHA-256.
 pub fn public_form(row: &AuditRow) -> String {
+    if row.salt.is_some() {
+        return if row.public_json.is_some() {
+            json!({
+                "seq": row.seq,
+                "at": time(row.at),
+                "action": row.action,
+                "entity_type": row.entity_type,
+                "entity_id": row.entity_id,
+                "supplier_id": row.supplier_id,
+                "public": parse(&row.public_json),
+                "entry_hash": row.hash,
+            })
+        } else {
+            json!({"seq": row.seq, "entry_hash": row.hash})
+        }
+        .to_string();
+    }
     let digest = |text: &Option<String>| match parse(text) {
         Value::Null => Value::Null,
         v => json!(crate::domain::text::hex(&Sha256::digest(
@@ -161,6 +202,7 @@ pub fn append(
         prev_hash: Some(prev_hash),
         hash: None,
         public_json: public,
+        salt: Some(new_salt()),
     };
     row.hash = Some(hash_of(&row));
     diesel::insert_into(audit_log::table)
@@ -177,6 +219,7 @@ pub fn append(
             audit_log::prev_hash.eq(&row.prev_hash),
             audit_log::hash.eq(&row.hash),
             audit_log::public_json.eq(&row.public_json),
+            audit_log::salt.eq(&row.salt),
         ))
         .execute(conn)?;
     super::log_tree::catch_up(conn, |row| public_form(row).into_bytes())?;
@@ -186,6 +229,24 @@ pub fn append(
 /// Appends an entry that is not part of the public change feed.
 pub fn record(conn: &mut DbConn, at: NaiveDateTime, e: Entry<'_>) -> QueryResult<()> {
     append(conn, at, e, None)
+}
+
+/// How many entries `actor` wrote since `since`, and when the oldest of them was (for
+/// when the count drops); at most `cap` are counted.
+pub fn written_by_since(
+    conn: &mut DbConn,
+    actor: &str,
+    since: NaiveDateTime,
+    cap: i64,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let times: Vec<NaiveDateTime> = audit_log::table
+        .filter(audit_log::actor.eq(actor))
+        .filter(audit_log::at.ge(since))
+        .order(audit_log::at.asc())
+        .limit(cap)
+        .select(audit_log::at)
+        .load(conn)?;
+    Ok((times.len() as i64, times.first().copied()))
 }
 
 /// Entries after `after_seq`, oldest first.
@@ -320,6 +381,9 @@ fn malformed(row: &AuditRow) -> Option<String> {
     }
     if !is_hash(&row.prev_hash) {
         return Some("prev_hash is missing or not a SHA-256 in lower-case hex".into());
+    }
+    if row.salt.is_some() && !is_hash(&row.salt) {
+        return Some("salt is not 64 lower-case hex digits".into());
     }
     for (column, text) in [
         ("before_json", &row.before_json),

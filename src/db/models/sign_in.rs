@@ -67,6 +67,25 @@ pub fn asked_since(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> Quer
         .get_result(conn)
 }
 
+/// Whether a link for `purpose` that someone asked for is waiting, unused, in
+/// `email`'s inbox at `now`.
+pub fn outstanding(
+    conn: &mut DbConn,
+    email: &str,
+    purpose: LinkPurpose,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sign_in_links::table
+            .filter(sign_in_links::email.eq(email))
+            .filter(sign_in_links::purpose.eq(purpose))
+            .filter(sign_in_links::asked.eq(true))
+            .filter(sign_in_links::used_at.is_null())
+            .filter(sign_in_links::expires_at.gt(now)),
+    ))
+    .get_result(conn)
+}
+
 /// Forgets links that ended before `before`.
 pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.lt(before))).execute(conn)

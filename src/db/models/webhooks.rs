@@ -44,6 +44,16 @@ pub fn subscriber_with_email(conn: &mut DbConn, email: &str) -> QueryResult<Opti
         .optional()
 }
 
+/// Holds `id`'s row until the transaction ends, so that limits counted for one
+/// subscriber are counted one writer at a time (a row lock on PostgreSQL; SQLite's
+/// writers already go one at a time).
+pub fn lock_subscriber(conn: &mut DbConn, id: SubscriberId) -> QueryResult<()> {
+    diesel::update(subscribers::table.find(id))
+        .set(subscribers::name.eq(subscribers::name))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Records that a subscriber's address was confirmed at `at`.
 pub fn confirm_subscriber(
     conn: &mut DbConn,
@@ -80,6 +90,22 @@ pub struct SubscriptionRow {
     pub claimed_by: Option<String>,
     #[diesel(skip_insertion)]
     pub claimed_until: Option<NaiveDateTime>,
+    #[diesel(skip_insertion)]
+    pub turn_at: Option<NaiveDateTime>,
+    /// A replay in progress: from this seq ...
+    pub replay_from: Option<i64>,
+    /// ... up to this one (the head when it was asked for).
+    pub replay_until: Option<i64>,
+}
+
+impl SubscriptionRow {
+    /// Ends the replay in progress once the position has passed the head it went to.
+    pub fn settle_replay(&mut self) {
+        if self.replay_until.is_some_and(|until| self.position >= until) {
+            self.replay_from = None;
+            self.replay_until = None;
+        }
+    }
 }
 
 pub fn insert(conn: &mut DbConn, row: &SubscriptionRow) -> QueryResult<()> {
@@ -132,6 +158,8 @@ pub fn save(conn: &mut DbConn, row: &SubscriptionRow) -> QueryResult<()> {
             webhook_subscriptions::attempts.eq(row.attempts),
             webhook_subscriptions::failing_since.eq(row.failing_since),
             webhook_subscriptions::retry_at.eq(row.retry_at),
+            webhook_subscriptions::replay_from.eq(row.replay_from),
+            webhook_subscriptions::replay_until.eq(row.replay_until),
         ))
         .execute(conn)
         .map(|_| ())
@@ -147,6 +175,12 @@ pub fn delete(conn: &mut DbConn, id: SubscriptionId) -> QueryResult<()> {
 
 /// Claims up to `limit` subscriptions with changes to deliver (their position before
 /// `head`), active, due and not claimed by a live claim, for `holder` until `until`.
+///
+/// Fair between subscribers: the subscriptions that waited longest for a turn go
+/// first, and no subscriber holds more than `share` live claims at once (counting
+/// every instance's), however many subscriptions it has or however slow its
+/// endpoints are.
+#[allow(clippy::too_many_arguments)]
 pub fn claim_due(
     conn: &mut DbConn,
     holder: &str,
@@ -154,19 +188,41 @@ pub fn claim_due(
     now: NaiveDateTime,
     until: NaiveDateTime,
     limit: i64,
+    share: usize,
 ) -> QueryResult<Vec<SubscriptionRow>> {
+    use std::collections::HashMap;
     use webhook_subscriptions::dsl as s;
     let free = s::claimed_until.is_null().or(s::claimed_until.lt(now));
-    let due: Vec<SubscriptionId> = s::webhook_subscriptions
+    let held: Vec<SubscriberId> = s::webhook_subscriptions
+        .filter(s::claimed_until.ge(now))
+        .select(s::subscriber_id)
+        .load(conn)?;
+    let mut holding: HashMap<SubscriberId, usize> = HashMap::new();
+    for subscriber in held {
+        *holding.entry(subscriber).or_default() += 1;
+    }
+    type Candidate = (SubscriptionId, SubscriberId, Option<NaiveDateTime>, i64);
+    let mut candidates: Vec<Candidate> = s::webhook_subscriptions
         .filter(s::position.lt(head))
         .filter(s::paused_at.is_null())
         .filter(s::disabled_at.is_null())
         .filter(s::retry_at.is_null().or(s::retry_at.le(now)))
         .filter(free)
-        .order(s::position.asc())
-        .limit(limit)
-        .select(s::id)
+        .select((s::id, s::subscriber_id, s::turn_at, s::position))
         .load(conn)?;
+    // Never had a turn first, then the longest since its last.
+    candidates.sort_by_key(|&(_, _, turn, position)| (turn.is_some(), turn, position));
+    let mut due = Vec::new();
+    for (id, subscriber, _, _) in candidates {
+        if due.len() as i64 >= limit {
+            break;
+        }
+        let n = holding.entry(subscriber).or_default();
+        if *n < share.max(1) {
+            *n += 1;
+            due.push(id);
+        }
+    }
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -175,7 +231,11 @@ pub fn claim_due(
             .filter(s::id.eq_any(&due))
             .filter(s::claimed_until.is_null().or(s::claimed_until.lt(now))),
     )
-    .set((s::claimed_by.eq(holder), s::claimed_until.eq(until)))
+    .set((
+        s::claimed_by.eq(holder),
+        s::claimed_until.eq(until),
+        s::turn_at.eq(now),
+    ))
     .execute(conn)?;
     s::webhook_subscriptions
         .filter(s::id.eq_any(&due))
@@ -208,6 +268,8 @@ pub fn progress(
         s::retry_at.eq(row.retry_at),
         s::disabled_at.eq(row.disabled_at),
         s::disabled_reason.eq(&row.disabled_reason),
+        s::replay_from.eq(row.replay_from),
+        s::replay_until.eq(row.replay_until),
         s::claimed_until.eq(until),
     ))
     .execute(conn)?;
@@ -247,11 +309,79 @@ pub struct DeliveryRow {
     pub redelivery: bool,
 }
 
+/// Records an attempt, and keeps the subscription's log to its newest [`KEPT`] rows.
 pub fn log(conn: &mut DbConn, row: &DeliveryRow) -> QueryResult<()> {
+    use webhook_deliveries::dsl as d;
+    diesel::insert_into(d::webhook_deliveries)
+        .values(row)
+        .execute(conn)?;
+    let oldest_kept: Option<i64> = d::webhook_deliveries
+        .filter(d::subscription_id.eq(row.subscription_id))
+        .order(d::id.desc())
+        .offset(KEPT - 1)
+        .select(d::id)
+        .first(conn)
+        .optional()?;
+    if let Some(oldest) = oldest_kept {
+        diesel::delete(
+            d::webhook_deliveries
+                .filter(d::subscription_id.eq(row.subscription_id))
+                .filter(d::id.lt(oldest)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Records a redelivery before it is sent (with no answer yet), so that it counts
+/// against the subscriber's limit at once; returns its id for [`finish`].
+pub fn start(conn: &mut DbConn, row: &DeliveryRow) -> QueryResult<i64> {
     diesel::insert_into(webhook_deliveries::table)
         .values(row)
+        .returning(webhook_deliveries::id)
+        .get_result(conn)
+}
+
+/// Records how the attempt [`start`] recorded went.
+pub fn finish(conn: &mut DbConn, id: i64, row: &DeliveryRow) -> QueryResult<()> {
+    use webhook_deliveries::dsl as d;
+    diesel::update(d::webhook_deliveries.find(id))
+        .set((
+            d::at.eq(row.at),
+            d::status.eq(row.status),
+            d::latency_ms.eq(row.latency_ms),
+            d::response.eq(&row.response),
+            d::error.eq(&row.error),
+        ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Attempts kept per subscription in the delivery log.
+pub const KEPT: i64 = 1_000;
+
+/// Forgets attempts older than `before`; returns how many.
+pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    use webhook_deliveries::dsl as d;
+    diesel::delete(d::webhook_deliveries.filter(d::at.lt(before))).execute(conn)
+}
+
+/// Redeliveries asked for by `subscriber`'s subscriptions since `since`.
+pub fn redeliveries_since(
+    conn: &mut DbConn,
+    subscriber: SubscriberId,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    use webhook_deliveries::dsl as d;
+    let mine = webhook_subscriptions::table
+        .filter(webhook_subscriptions::subscriber_id.eq(subscriber))
+        .select(webhook_subscriptions::id);
+    d::webhook_deliveries
+        .filter(d::redelivery.eq(true))
+        .filter(d::at.ge(since))
+        .filter(d::subscription_id.eq_any(mine))
+        .count()
+        .get_result(conn)
 }
 
 /// A subscription's newest attempts, newest first.

@@ -35,7 +35,7 @@ pub struct SignInSent {
     security(()),
     responses(
         (status = 202, body = SignInSent, description = "A link is on its way if the address belongs to a member"),
-        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many links asked for this address or from this client; `Retry-After` says when to try again"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many links asked for from this client; `Retry-After` says when to try again"),
         BodyErrors,
     )
 )]

@@ -42,6 +42,15 @@ pub struct AuditEntry {
     pub supplier_id: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// What the change feed showed of it; absent for a private entry.
+    pub public: Option<serde_json::Value>,
+    pub prev_hash: Option<String>,
+    /// The hash of the entry's canonical form, its `entry_hash` in the public log.
+    pub hash: Option<String>,
+    /// The entry's secret salt (64 hex digits; absent on entries written before
+    /// salts). Keep it private: handing over an entry with its salt proves what it
+    /// says to anyone holding its leaf (docs/audit-log.md, "Revealing an entry").
+    pub salt: Option<String>,
 }
 
 /// The full audit log, oldest first.
@@ -75,6 +84,10 @@ pub async fn list(
                     supplier_id: r.supplier_id,
                     before: r.before_json.and_then(|j| serde_json::from_str(&j).ok()),
                     after: r.after_json.and_then(|j| serde_json::from_str(&j).ok()),
+                    public: r.public_json.and_then(|j| serde_json::from_str(&j).ok()),
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
+                    salt: r.salt,
                 },
             ))
         })

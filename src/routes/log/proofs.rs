@@ -176,8 +176,10 @@ pub async fn consistency(
     json_cached(&req, &proof, None, None, Visibility::Public)
 }
 
-/// An entry's public form: the bytes its leaf hashes (docs/audit-log.md). Private
-/// fields appear only as SHA-256 hashes.
+/// An entry's public form: the bytes its leaf hashes (docs/audit-log.md). A public
+/// entry shows what the change feed shows of it; a private one only its number. Who
+/// acted and the states before and after enter only through `entry_hash`, a salted
+/// commitment nobody can test a guess against.
 #[utoipa::path(operation_id = "getLogLeaf", tag = "log",
     params(("seq" = u64, Path, description = "The entry's sequence number")),
     responses(

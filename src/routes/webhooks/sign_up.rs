@@ -50,7 +50,7 @@ fn closed(state: &State) -> ApiResult<()> {
     responses(
         (status = 202, body = SignUpSent, description = "A confirmation link is on its way"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "This registry does not take sign-ups (`REGISTRY_WEBHOOK_SIGN_UP=off`)"),
-        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many links asked for this address or from this client; `Retry-After` says when to try again"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many links asked for from this client; `Retry-After` says when to try again"),
         BodyErrors,
     )
 )]

@@ -9,7 +9,7 @@ use crate::db::models::webhooks::{self as stored, DeliveryRow, SubscriptionRow};
 use crate::domain::{Status, SubscriptionId, SupplierId};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Json;
-use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError, SubscriberLimit};
 use crate::state::State;
 use crate::usecases::webhooks;
 use crate::webhooks::events::EventType;
@@ -102,6 +102,7 @@ pub struct NewSubscription {
 #[utoipa::path(operation_id = "createSubscription", tag = "webhooks", request_body = NewSubscription, security(("bearer" = [])), responses(
     (status = 201, body = SubscriptionWithSecret, description = "Subscribed; the secret signs every message"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "The subscriber holds as many subscriptions as allowed"),
+    SubscriberLimit,
     AuthErrors,
     BodyErrors,
 ))]
@@ -186,6 +187,7 @@ pub struct SubscriptionPatch {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Subscription, description = "Changed"),
+        SubscriberLimit,
         AuthErrors,
         BodyErrors,
         NotFoundError,
@@ -210,6 +212,7 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
+        SubscriberLimit,
         AuthErrors,
         NotFoundError,
     ))]
@@ -233,6 +236,7 @@ pub async fn remove(
     security(("bearer" = [])),
     responses(
         (status = 200, body = SubscriptionWithSecret, description = "The new secret"),
+        SubscriberLimit,
         AuthErrors,
         NotFoundError,
     ))]
@@ -268,7 +272,8 @@ pub struct Replay {
     params(("subscription_id" = String, Path, format = Uuid, description = "Subscription id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Subscription, description = "Replaying from the next round"),
+        (status = 200, body = Subscription, description = "Replaying from the next round; a replay that one in progress already covers is folded into it"),
+        SubscriberLimit,
         AuthErrors,
         BodyErrors,
         NotFoundError,
@@ -328,6 +333,7 @@ impl From<DeliveryRow> for Delivery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Delivery, description = "The attempt (see `status` and `error` for how it went)"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "More than 10 redeliveries in a minute for this subscriber; `Retry-After` says when to ask again"),
         AuthErrors,
         NotFoundError,
     ))]
@@ -338,19 +344,15 @@ pub async fn redeliver(
     path: web::Path<(SubscriptionId, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (id, seq) = path.into_inner();
-    let (sub, change) = state
-        .db(move |conn| {
-            let sub = stored::get(conn, who.id, id)?
-                .ok_or_else(|| ApiError::NotFound(format!("no subscription {id} of yours")))?;
-            let row = crate::db::models::audit::public_entry(conn, seq)?
-                .ok_or_else(|| ApiError::NotFound(format!("no public change {seq}")))?;
-            Ok((sub, crate::views::changes::Change::of(row)?))
-        })
+    let (sub, change, attempt) = state
+        .tx(move |conn| webhooks::start_redelivery(conn, who.id, id, seq, now()))
         .await?;
     let log =
         crate::jobs::deliver_webhooks::send_once(&state.webhooks, &sub, &change, true).await?;
     let row = log.clone();
-    state.tx(move |conn| Ok(stored::log(conn, &row)?)).await?;
+    state
+        .tx(move |conn| Ok(stored::finish(conn, attempt, &row)?))
+        .await?;
     Ok(HttpResponse::Ok().json(Delivery::from(log)))
 }
 
