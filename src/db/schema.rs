@@ -263,6 +263,7 @@ diesel::table! {
         asked -> Bool,
         purpose -> Text,
         subscriber_name -> Nullable<Text>,
+        member_id -> Nullable<Text>,
     }
 }
 

@@ -109,6 +109,14 @@ impl By {
         }
     }
 
+    /// A member of a supplier, about their own membership.
+    pub fn member(supplier: super::SupplierId, member: super::MemberId) -> By {
+        By {
+            actor: format!("supplier:{supplier}:member:{member}"),
+            who: Actor::Supplier,
+        }
+    }
+
     /// A webhook subscriber, about its own account and subscriptions.
     pub fn subscriber(id: super::SubscriberId) -> By {
         By {

@@ -53,6 +53,7 @@ impl Letter {
 
     /// The text body, to `name`, with the footer saying why they get it.
     pub fn text(&self, name: &str, why: &str, unsubscribe: Option<&str>) -> String {
+        let name = plain_name(name).unwrap_or("there");
         let mut out = format!("Hello {name},\n\n");
         for p in &self.paragraphs {
             out.push_str(p);
@@ -76,7 +77,10 @@ impl Letter {
             "<!doctype html><html lang=\"en\"><body style=\"font-family: Arial, sans-serif; \
              font-size: 16px; line-height: 1.5; color: #0b0c0c; max-width: 40em\">",
         );
-        out.push_str(&format!("<p>Hello {},</p>", escape(name)));
+        out.push_str(&format!(
+            "<p>Hello {},</p>",
+            escape(plain_name(name).unwrap_or("there"))
+        ));
         for p in &self.paragraphs {
             out.push_str(&format!("<p>{}</p>", escape(p)));
         }
@@ -158,13 +162,43 @@ pub fn confirm_address(supplier: &str, link_path: &str, minutes: i64) -> Letter 
     }
 }
 
-pub fn invited(supplier: &str, role: &str, by: &str) -> Letter {
-    Letter::new("invited", format!("You have been added to {supplier} on the Tech Pledge registry"))
+/// A name someone else wrote, as a letter to an address nobody has confirmed may show
+/// it: short and plain (letters, digits, spaces and `.,'&()-`, nothing that reads as a
+/// web or mail address), or not at all. Such letters carry no other text a requester
+/// wrote, so the registry cannot be made to mail anyone a message of someone else's.
+pub fn plain_name(name: &str) -> Option<&str> {
+    let name = name.trim();
+    let chars: Vec<char> = name.chars().collect();
+    let plain = (1..=60).contains(&chars.len())
+        && chars
+            .iter()
+            .all(|c| c.is_alphanumeric() || " .,'&()-".contains(*c))
+        && !chars.windows(3).any(|w| {
+            w[0].is_alphanumeric() && w[1] == '.' && w[2].is_alphabetic()
+        })
+        && !name.to_lowercase().contains("www");
+    plain.then_some(name)
+}
+
+pub fn invited(supplier: &str, role: &str, by: &str, link_path: &str, days: i64) -> Letter {
+    let supplier = plain_name(supplier).unwrap_or("a supplier");
+    let by = plain_name(by).unwrap_or("One of its owners");
+    Letter {
+        secret: true,
+        ..Letter::new(
+            "invited",
+            format!("You are invited to join {supplier} on the Tech Pledge registry"),
+        )
         .says(format!(
-            "{by} has added you to {supplier}'s record on the Tech Pledge registry, as {role}."
+            "{by} has invited you to help keep {supplier}'s record on the Tech Pledge registry, as {role}."
         ))
-        .says("To sign in, ask for a sign-in link with this email address on the registry's sign-in page. There is no password to remember.")
-        .action("Go to the sign-in page", "/sign-in")
+        .says(format!(
+            "Nothing happens unless you accept: the link below lets you accept or decline, once, within {days} days. \
+             There is no password to remember; afterwards you sign in with this address."
+        ))
+        .says("If you do not know them, ignore this email, or decline.")
+        .action("Accept or decline the invitation", link_path)
+    }
 }
 
 pub fn made_owner(supplier: &str) -> Letter {
@@ -283,11 +317,12 @@ pub fn token_expiring(supplier: &str, label: &str, at: DateTime<Utc>) -> Letter 
 }
 
 pub fn confirm_subscriber(name: &str, link_path: &str, minutes: i64) -> Letter {
+    let name = plain_name(name).map_or(String::new(), |n| format!(" for \"{n}\""));
     Letter {
         secret: true,
         ..Letter::new("confirm_subscriber", "Confirm your webhook account on the Tech Pledge registry")
             .says(format!(
-                "Someone asked for a webhook account on the Tech Pledge registry for {name}, with \
+                "Someone asked for a webhook account on the Tech Pledge registry{name}, with \
                  this email address. If it was you, use the link below to confirm the address \
                  and receive the account's API token (the link works once, within {minutes} minutes). \
                  If this address has an account already, the link gives it a new token."

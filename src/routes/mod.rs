@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(crate::web::account::sign_in_ask)
         .service(crate::web::account::confirm_page)
         .service(crate::web::account::confirm)
+        .service(crate::web::account::decline)
         .service(crate::web::account::account_page)
         .service(crate::web::account::account_form)
         .service(crate::web::account::account_item_form)

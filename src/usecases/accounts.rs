@@ -42,6 +42,19 @@ pub const SESSION: Duration = Duration::hours(12);
 /// The longest an owner's API token may last.
 pub const LONGEST_TOKEN_DAYS: i64 = 730;
 
+/// How long an invitation's link works.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// People one supplier may invite in a day: each invitation is a mail to an address
+/// nobody has confirmed.
+pub const INVITES_PER_DAY: i64 = 20;
+
+/// Members (and invitations waiting) one supplier may have.
+pub const MAX_MEMBERS: usize = 100;
+
+/// API tokens in force (not revoked, not expired) one supplier may hold.
+pub const MAX_TOKENS: i64 = 50;
+
 /// A new random secret, and the hash that is stored of it.
 fn secret() -> (String, String) {
     let mut bytes = [0u8; 32];
@@ -55,13 +68,24 @@ fn hash(secret: &str) -> String {
     text::hex(&Sha256::digest(secret.as_bytes()))
 }
 
+/// What a new link is for, beyond its purpose.
+#[derive(Default)]
+struct LinkFor {
+    /// Someone asked for it (counted against the address's links).
+    asked: bool,
+    subscriber_name: Option<String>,
+    /// The membership it accepts.
+    member: Option<MemberId>,
+    /// How long it works, if not [`LINK_MINUTES`].
+    lasts: Option<Duration>,
+}
+
 /// Records a one-time link for `email` and returns the path that uses it.
 fn new_link(
     conn: &mut DbConn,
     email: &str,
     purpose: LinkPurpose,
-    subscriber_name: Option<String>,
-    asked: bool,
+    link: LinkFor,
     at: NaiveDateTime,
 ) -> ApiResult<String> {
     let (secret, secret_hash) = secret();
@@ -71,11 +95,12 @@ fn new_link(
             secret_hash,
             email: email.to_owned(),
             created_at: at,
-            expires_at: at + Duration::minutes(LINK_MINUTES),
+            expires_at: at + link.lasts.unwrap_or(Duration::minutes(LINK_MINUTES)),
             used_at: None,
-            asked,
+            asked: link.asked,
             purpose,
-            subscriber_name,
+            subscriber_name: link.subscriber_name,
+            member_id: link.member,
         },
     )?;
     let page = match purpose {
@@ -103,7 +128,12 @@ pub(super) fn asked_link(
         return Ok(None);
     }
     sign_in::prune(conn, at - Duration::days(1))?;
-    new_link(conn, email, purpose, subscriber_name, true, at).map(Some)
+    let link = LinkFor {
+        asked: true,
+        subscriber_name,
+        ..LinkFor::default()
+    };
+    new_link(conn, email, purpose, link, at).map(Some)
 }
 
 /// Uses the link for `purpose` with this secret, once; none when it is unknown, used,
@@ -163,7 +193,11 @@ pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime)
         at,
     );
     members::insert(conn, &owner)?;
-    let link = new_link(conn, &email, LinkPurpose::SignIn, None, false, at)?;
+    let link = LinkFor {
+        member: Some(owner.id),
+        ..LinkFor::default()
+    };
+    let link = new_link(conn, &email, LinkPurpose::SignIn, link, at)?;
     notify::member_letter(
         conn,
         supplier,
@@ -200,24 +234,76 @@ pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> Api
 pub struct Session {
     pub member: MemberRow,
     pub token: IssuedToken,
-    /// Every supplier the address is a member of, for choosing another.
+    /// Every supplier the address is a member of, or is invited to (not accepted
+    /// yet), for choosing another.
     pub memberships: Vec<MemberRow>,
 }
 
 /// Which membership a sign-in is for.
 #[derive(Debug, Clone, Copy)]
 pub enum Choice {
-    /// This supplier's.
+    /// This supplier's: one the address accepted, or an invitation it accepts by
+    /// naming it.
     Named(SupplierId),
-    /// The only one; several are an error naming `supplier_id`.
+    /// The only membership the address accepted; several are an error naming
+    /// `supplier_id`, and so are invitations alone (they are accepted by naming).
     Only,
-    /// The oldest (the pages, which offer the others once signed in).
-    First,
 }
 
-/// Uses a sign-in link (once): confirms the address and gives a session token for the
-/// membership chosen. 401 for a link that is unknown, used or expired; 422 when the
-/// address is a member of several suppliers and none is named.
+/// What a link can lead to, for the page that uses it: the memberships it may sign in
+/// to and the invitations it may accept or decline. None for a link that is unknown,
+/// used, expired or not a sign-in link.
+pub struct LinkChoices {
+    /// The membership the link was sent to accept (a registration, an invitation).
+    pub invitation: Option<(MemberRow, String)>,
+    /// Memberships the address accepted, with their suppliers' names.
+    pub accepted: Vec<(MemberRow, String)>,
+    /// Invitations the address has not accepted, with their suppliers' names.
+    pub pending: Vec<(MemberRow, String)>,
+}
+
+/// What the link with this secret offers, without using it.
+pub fn link_choices(
+    conn: &mut DbConn,
+    link_secret: &str,
+    at: NaiveDateTime,
+) -> ApiResult<Option<LinkChoices>> {
+    let secret = link_secret.trim();
+    if secret.is_empty() || secret.len() > 100 {
+        return Ok(None);
+    }
+    let Some(link) = sign_in::peek(conn, &hash(secret))? else {
+        return Ok(None);
+    };
+    if link.purpose != LinkPurpose::SignIn || link.used_at.is_some() || link.expires_at <= at {
+        return Ok(None);
+    }
+    let mut choices = LinkChoices {
+        invitation: None,
+        accepted: Vec::new(),
+        pending: Vec::new(),
+    };
+    for m in members::with_email(conn, &link.email)? {
+        let name = crate::db::models::supplier::get(conn, m.supplier_id)?
+            .map(|s| s.name)
+            .unwrap_or_default();
+        if Some(m.id) == link.member_id {
+            choices.invitation = Some((m, name));
+        } else if m.confirmed_at.is_some() {
+            choices.accepted.push((m, name));
+        } else {
+            choices.pending.push((m, name));
+        }
+    }
+    Ok(Some(choices))
+}
+
+/// Uses a sign-in link (once) and gives a session token for the membership chosen. A
+/// link sent to accept one membership (a registration's, an invitation's) accepts
+/// that one; any other link signs in to memberships the address accepted, or accepts
+/// the invitation it names. Signing in never accepts an invitation the person did not
+/// choose. 401 for a link that is unknown, used or expired; 422 naming `supplier_id`
+/// when the choice is not clear.
 pub fn confirm_sign_in(
     conn: &mut DbConn,
     keys: &Keys,
@@ -231,30 +317,67 @@ pub fn confirm_sign_in(
             "this sign-in link is not valid: it may have been used already or have expired; ask for a new one".into(),
         )
     };
-    let email = take_link(conn, link_secret, LinkPurpose::SignIn, at)?
-        .ok_or_else(refused)?
-        .email;
-    let memberships = members::with_email(conn, &email)?;
-    let member = match choice {
-        Choice::Named(id) => memberships.iter().find(|m| m.supplier_id == id),
-        Choice::First => memberships.first(),
-        Choice::Only if memberships.len() <= 1 => memberships.first(),
-        Choice::Only => {
-            return Err(ApiError::field(
-                "supplier_id",
-                format!(
-                    "this address belongs to {} suppliers; name the one to sign in to",
-                    memberships.len()
-                ),
-            ));
+    let link = take_link(conn, link_secret, LinkPurpose::SignIn, at)?.ok_or_else(refused)?;
+    let memberships = members::with_email(conn, &link.email)?;
+    let member = match (link.member_id, choice) {
+        (Some(id), _) => memberships.iter().find(|m| m.id == id),
+        (None, Choice::Named(id)) => memberships.iter().find(|m| m.supplier_id == id),
+        (None, Choice::Only) => {
+            let accepted: Vec<&MemberRow> = memberships
+                .iter()
+                .filter(|m| m.confirmed_at.is_some())
+                .collect();
+            match accepted.as_slice() {
+                [one] => Some(*one),
+                [] if !memberships.is_empty() => {
+                    return Err(ApiError::field(
+                        "supplier_id",
+                        format!(
+                            "this address is invited to {} supplier(s) and has accepted none; name the one to accept",
+                            memberships.len()
+                        ),
+                    ));
+                }
+                [] => None,
+                several => {
+                    return Err(ApiError::field(
+                        "supplier_id",
+                        format!(
+                            "this address belongs to {} suppliers; name the one to sign in to",
+                            several.len()
+                        ),
+                    ));
+                }
+            }
         }
     }
     .cloned()
     .ok_or_else(refused)?;
-    members::confirm(conn, &email, at)?;
-    let mut member = member;
-    member.confirmed_at = member.confirmed_at.or(Some(at));
-    let memberships = members::with_email(conn, &email)?;
+    let member = accept(conn, member, at)?;
+    session_for(conn, keys, issuer, member, at)
+}
+
+/// Marks a membership accepted by its person (idempotent), with an audit entry the
+/// first time.
+fn accept(conn: &mut DbConn, mut member: MemberRow, at: NaiveDateTime) -> ApiResult<MemberRow> {
+    if member.confirmed_at.is_none() {
+        members::accept(conn, member.id, at)?;
+        member.confirmed_at = Some(at);
+        let by = By::member(member.supplier_id, member.id);
+        member_audit(conn, &by, "member.accepted", &member, None, at)?;
+    }
+    Ok(member)
+}
+
+/// A new session for an accepted membership.
+fn session_for(
+    conn: &mut DbConn,
+    keys: &Keys,
+    issuer: &str,
+    member: MemberRow,
+    at: NaiveDateTime,
+) -> ApiResult<Session> {
+    let memberships = members::with_email(conn, &member.email)?;
     let token = tokens::issue(
         conn,
         keys,
@@ -286,6 +409,59 @@ pub fn confirm_sign_in(
     })
 }
 
+/// A signed-in person moves to another of their memberships (accepting it, when it is
+/// an invitation): a new session there, and the one they had ends.
+pub fn switch(
+    conn: &mut DbConn,
+    keys: &Keys,
+    issuer: &str,
+    from: MemberId,
+    from_session: &str,
+    to: SupplierId,
+    at: NaiveDateTime,
+) -> ApiResult<Session> {
+    let me = members::find(conn, from)?
+        .ok_or_else(|| ApiError::Unauthorized("you are no longer a member".into()))?;
+    let target = members::by_email(conn, to, &me.email)?
+        .ok_or_else(|| ApiError::NotFound(format!("{} is not a member of that supplier", me.email)))?;
+    let target = accept(conn, target, at)?;
+    let session = session_for(conn, keys, issuer, target, at)?;
+    crate::db::models::tokens::revoke(conn, from_session)?;
+    Ok(session)
+}
+
+/// A person declines an invitation sent to `email` (with its link, or signed in with
+/// the same address): it goes, and nothing of it stays but the audit entry. 404 for
+/// one that is not that address's, or was accepted.
+pub fn decline(
+    conn: &mut DbConn,
+    email: &str,
+    supplier: SupplierId,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let member = members::by_email(conn, supplier, email)?
+        .filter(|m| m.confirmed_at.is_none())
+        .ok_or_else(|| ApiError::NotFound("no invitation to decline".into()))?;
+    members::delete(conn, member.id)?;
+    let by = By::member(member.supplier_id, member.id);
+    member_audit(conn, &by, "member.declined", &member, None, at)
+}
+
+/// Declines the invitation a link was sent for, using the link.
+pub fn decline_with_link(
+    conn: &mut DbConn,
+    link_secret: &str,
+    supplier: SupplierId,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let link = take_link(conn, link_secret, LinkPurpose::SignIn, at)?.ok_or_else(|| {
+        ApiError::Unauthorized(
+            "this link is not valid: it may have been used already or have expired".into(),
+        )
+    })?;
+    decline(conn, &link.email, supplier, at)
+}
+
 /// An owner adds a person.
 pub struct Invite {
     pub email: String,
@@ -293,8 +469,11 @@ pub struct Invite {
     pub role: MemberRole,
 }
 
-/// Adds a member and tells them who added them (the member `inviter`, or else the
-/// supplier); 404 for an unknown supplier, 409 when the address is a member already.
+/// Invites a person: a membership waiting for them to accept, and a letter with a link
+/// that accepts it (or declines it) within [`INVITATION_DAYS`]. Until they accept,
+/// signing in never lands them in it. 404 for an unknown supplier, 409 when the
+/// address is a member or invited already or the supplier has [`MAX_MEMBERS`], 429
+/// past [`INVITES_PER_DAY`].
 pub fn invite(
     conn: &mut DbConn,
     supplier: SupplierId,
@@ -313,16 +492,40 @@ pub fn invite(
         field("email", member_email(&invite.email)),
         field("name", text::bounded(&invite.name, 1, 200)),
     ))?;
+    lock_supplier(conn, supplier.id)?;
     if members::by_email(conn, supplier.id, &email)?.is_some() {
         return Err(ApiError::Conflict(format!(
-            "{email} is already a member of {}",
+            "{email} is already a member of {}, or invited",
             supplier.name
         )));
+    }
+    if members::of_supplier(conn, supplier.id)?.len() >= MAX_MEMBERS {
+        return Err(ApiError::LimitReached(format!(
+            "a supplier has at most {MAX_MEMBERS} members and invitations; remove one first"
+        )));
+    }
+    let day = at - Duration::days(1);
+    if audit::actions_about_since(conn, supplier.id, "member.added", day, INVITES_PER_DAY)?
+        >= INVITES_PER_DAY
+    {
+        return Err(ApiError::TooManyRequests(3600));
     }
     let member = new_member(supplier.id, email, name, invite.role, &by.actor, at);
     members::insert(conn, &member)?;
     member_audit(conn, by, "member.added", &member, None, at)?;
-    let letter = letters::invited(&supplier.name, member.role.as_str(), &inviter);
+    let link = LinkFor {
+        member: Some(member.id),
+        lasts: Some(Duration::days(INVITATION_DAYS)),
+        ..LinkFor::default()
+    };
+    let link = new_link(conn, &member.email, LinkPurpose::SignIn, link, at)?;
+    let letter = letters::invited(
+        &supplier.name,
+        member.role.as_str(),
+        &inviter,
+        &link,
+        INVITATION_DAYS,
+    );
     notify::member_letter(
         conn,
         supplier,
@@ -363,12 +566,24 @@ fn member_of(conn: &mut DbConn, supplier: SupplierId, id: MemberId) -> ApiResult
         .ok_or_else(|| ApiError::NotFound(format!("no member {id} of this supplier")))
 }
 
-/// Whether taking `member`'s ownership away would leave the supplier without an owner.
-fn last_owner(conn: &mut DbConn, member: &MemberRow) -> ApiResult<bool> {
-    Ok(member.role == MemberRole::Owner && members::owners(conn, member.supplier_id)? <= 1)
+/// Holds the supplier's row until the transaction ends, so that two changes to its
+/// members are decided one after the other (a row lock on PostgreSQL; SQLite's
+/// writers already go one at a time).
+fn lock_supplier(conn: &mut DbConn, supplier: SupplierId) -> ApiResult<()> {
+    crate::db::models::supplier::lock(conn, supplier)?;
+    Ok(())
 }
 
-/// Removes a member and ends their sessions; the last owner cannot be removed.
+/// Whether taking `member`'s ownership away would leave the supplier without an owner
+/// who accepted; call it with the supplier locked.
+fn last_owner(conn: &mut DbConn, member: &MemberRow) -> ApiResult<bool> {
+    Ok(member.role == MemberRole::Owner
+        && member.confirmed_at.is_some()
+        && members::accepted_owners(conn, member.supplier_id)? <= 1)
+}
+
+/// Removes a member (or withdraws an invitation) and ends their sessions; a member may
+/// remove themself (leave). The last owner cannot be removed.
 pub fn remove(
     conn: &mut DbConn,
     supplier: SupplierId,
@@ -376,6 +591,7 @@ pub fn remove(
     id: MemberId,
     at: NaiveDateTime,
 ) -> ApiResult<()> {
+    lock_supplier(conn, supplier)?;
     let member = member_of(conn, supplier, id)?;
     if last_owner(conn, &member)? {
         return Err(ApiError::Conflict(
@@ -409,6 +625,7 @@ pub fn change_role(
     role: MemberRole,
     at: NaiveDateTime,
 ) -> ApiResult<MemberRow> {
+    lock_supplier(conn, supplier)?;
     let mut member = member_of(conn, supplier, id)?;
     if member.role == role {
         return Ok(member);
@@ -439,18 +656,24 @@ pub fn transfer(
         field("email", member_email(email)),
         field("name", text::bounded(name, 1, 200)),
     ))?;
+    lock_supplier(conn, supplier.id)?;
     let others = members::of_supplier(conn, supplier.id)?;
     let mut owner = match others.iter().find(|m| m.email == email) {
         Some(m) => m.clone(),
         None => {
-            let m = new_member(
-                supplier.id,
-                email.clone(),
-                name,
-                MemberRole::Owner,
-                &by.actor,
-                at,
-            );
+            // The operator hands the record over at the person's request: the
+            // membership needs no acceptance of theirs.
+            let m = MemberRow {
+                confirmed_at: Some(at),
+                ..new_member(
+                    supplier.id,
+                    email.clone(),
+                    name,
+                    MemberRole::Owner,
+                    &by.actor,
+                    at,
+                )
+            };
             members::insert(conn, &m)?;
             m
         }
@@ -519,6 +742,12 @@ pub fn create_token(
             },
         ),
     ))?;
+    lock_supplier(conn, supplier)?;
+    if crate::db::models::tokens::in_force_of(conn, supplier, at)? >= MAX_TOKENS {
+        return Err(ApiError::LimitReached(format!(
+            "a supplier holds at most {MAX_TOKENS} API tokens in force; revoke one first"
+        )));
+    }
     let issued = tokens::issue(
         conn,
         keys,

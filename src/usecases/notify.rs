@@ -66,13 +66,21 @@ pub fn member_letter(
     event: &str,
     at: NaiveDateTime,
 ) -> ApiResult<bool> {
+    // Until the person accepts, the address is nobody's confirmed one: names others
+    // wrote reach it only when short and plain.
+    let supplier_name = if member.confirmed_at.is_some() {
+        supplier.name.as_str()
+    } else {
+        crate::mail::letters::plain_name(&supplier.name).unwrap_or("a supplier")
+    };
     let why = format!(
-        "You get this email because you are {} of {} on the Tech Pledge registry.",
+        "You get this email because you are {} of {} on the Tech Pledge registry{}.",
         match member.role {
             crate::domain::account::MemberRole::Owner => "an owner",
             crate::domain::account::MemberRole::Editor => "an editor",
         },
-        supplier.name
+        supplier_name,
+        if member.confirmed_at.is_some() { "" } else { ", or invited to be" },
     );
     let unsubscribe = letter.reminder.then(|| {
         format!(

@@ -31,7 +31,30 @@ pub enum SignInStage {
     Ask,
     Sent,
     Confirm,
+    Declined,
     Refused,
+}
+
+/// A membership, or an invitation, a person may choose.
+pub struct ChoiceLine {
+    supplier_id: SupplierId,
+    supplier: String,
+    role: MemberRole,
+    email: String,
+    /// Not accepted yet.
+    invited: bool,
+}
+
+impl ChoiceLine {
+    fn of((m, supplier): (MemberRow, String)) -> ChoiceLine {
+        ChoiceLine {
+            supplier_id: m.supplier_id,
+            supplier,
+            role: m.role,
+            invited: m.confirmed_at.is_none(),
+            email: m.email,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -42,6 +65,10 @@ struct SignInPage {
     error: Option<String>,
     token: String,
     minutes: i64,
+    /// The invitation the link was sent for.
+    invitation: Option<ChoiceLine>,
+    /// Where else the link may sign in (when there is more than one choice).
+    choices: Vec<ChoiceLine>,
 }
 
 impl SignInPage {
@@ -52,9 +79,14 @@ impl SignInPage {
             error: None,
             token: String::new(),
             minutes: accounts::LINK_MINUTES,
+            invitation: None,
+            choices: Vec::new(),
         }
     }
 }
+
+/// The longest email address a page echoes back.
+const LONGEST_EMAIL: usize = 254;
 
 /// A page that holds or asks for something private: never stored by a cache, never
 /// sent on as a referrer.
@@ -227,7 +259,8 @@ pub async fn sign_in_ask(
         .tx(move |conn| accounts::request_sign_in(conn, &asked, now()))
         .await;
     let mut page = SignInPage::new(SignInStage::Sent);
-    page.email = email.trim().to_owned();
+    // What was typed is said back, but never more of it than an address can be.
+    page.email = email.trim().chars().take(LONGEST_EMAIL).collect();
     match result {
         Ok(()) => Ok(private(StatusCode::OK, render(&page)?)),
         Err(ApiError::Validation(errors)) => {
@@ -249,35 +282,109 @@ pub struct LinkQuery {
 }
 
 /// Where a sign-in link leads: a button, so that a mail scanner following the link
-/// does not use it up.
+/// does not use it up. A link sent with an invitation offers to accept or decline it;
+/// a link for an address with several suppliers (or invitations) offers each.
 #[utoipa::path(operation_id = "getSignInConfirmPage", tag = "pages",
     params(("token" = String, Query, description = "The secret of the sign-in link")),
-    responses((status = 200, description = "HTML page with a button that signs in", content_type = "text/html")))]
+    responses(
+        (status = 200, description = "HTML page with a button that signs in (one per supplier, or accept and decline for an invitation)", content_type = "text/html"),
+        (status = 401, description = "HTML: the link is unknown, used or expired", content_type = "text/html"),
+    ))]
 #[get("/sign-in/confirm")]
-pub async fn confirm_page(q: web::Query<LinkQuery>) -> ApiResult<HttpResponse> {
+pub async fn confirm_page(state: State, q: web::Query<LinkQuery>) -> ApiResult<HttpResponse> {
+    let token = q.into_inner().token;
+    let t = token.clone();
+    let choices = state
+        .db(move |conn| accounts::link_choices(conn, &t, now()))
+        .await?;
+    let Some(choices) = choices else {
+        return Ok(private(
+            StatusCode::UNAUTHORIZED,
+            render(&SignInPage::new(SignInStage::Refused))?,
+        ));
+    };
     let mut page = SignInPage::new(SignInStage::Confirm);
-    page.token = q.into_inner().token;
+    page.token = token;
+    page.invitation = choices.invitation.map(ChoiceLine::of);
+    let others: Vec<ChoiceLine> = choices
+        .accepted
+        .into_iter()
+        .chain(choices.pending)
+        .map(ChoiceLine::of)
+        .collect();
+    if others.len() > 1 || others.iter().any(|c| c.invited) {
+        page.choices = others;
+    }
     Ok(private(StatusCode::OK, render(&page)?))
 }
 
-/// Use a sign-in link from the page: sets the session cookie.
+/// Whether a form was posted from another site: its `Origin` (or, without one, its
+/// `Referer`) names a host other than this request's and the registry's public one.
+/// Browsers send one of them with every form; a request with neither (a script of the
+/// person's own) is not a cross-site one.
+pub(super) fn cross_site(req: &HttpRequest, state: &State) -> bool {
+    let host = req.connection_info().host().to_owned();
+    let public = url::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        }));
+    let from = req
+        .headers()
+        .get(header::ORIGIN)
+        .or_else(|| req.headers().get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(from) = from else {
+        return false;
+    };
+    let Some(origin) = url::Url::parse(from).ok().and_then(|u| {
+        u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        })
+    }) else {
+        return true;
+    };
+    origin != host && Some(&origin) != public.as_ref()
+}
+
+/// The page that refuses a form posted from another site.
+pub(super) fn refused_cross_site() -> HttpResponse {
+    private(
+        StatusCode::FORBIDDEN,
+        "<!doctype html><title>Refused</title><p>This form was sent from another site, so it was not used. Open the registry's own page and try again.</p>".into(),
+    )
+}
+
+/// Use a sign-in link from the page: sets the session cookie. Refused when posted
+/// from another site (so nobody can sign a visitor in to an account of theirs).
 #[utoipa::path(operation_id = "postSignInConfirmPage", tag = "pages",
     responses(
-        (status = 303, description = "Signed in: to the account page"),
+        (status = 303, description = "Signed in: to the account page (or back to the link's page to choose a supplier)"),
         (status = 401, description = "HTML: the link is unknown, used or expired", content_type = "text/html"),
+        (status = 403, description = "HTML: the form was posted from another site", content_type = "text/html"),
     ))]
 #[post("/sign-in/confirm")]
-pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
+pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<HttpResponse> {
+    if cross_site(&req, &state) {
+        return Ok(refused_cross_site());
+    }
     let token = body.0.get("token");
+    let choice = match body.0.get("supplier_id").parse::<SupplierId>() {
+        Ok(id) => accounts::Choice::Named(id),
+        Err(_) => accounts::Choice::Only,
+    };
     let state2 = state.clone();
+    let t = token.clone();
     let result = state
         .tx(move |conn| {
             accounts::confirm_sign_in(
                 conn,
                 &state2.keys,
                 &state2.config.public_url,
-                &token,
-                accounts::Choice::First,
+                &t,
+                choice,
                 now(),
             )
         })
@@ -292,9 +399,52 @@ pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
                 accounts::SESSION.num_seconds(),
             )
         }
+        // Several suppliers to choose from: the link was not used; choose on its page.
+        Err(ApiError::Validation(_)) => Ok(see_other(&format!(
+            "/sign-in/confirm?token={}",
+            url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        ))),
         Err(ApiError::Unauthorized(_)) => Ok(private(
             StatusCode::UNAUTHORIZED,
             render(&SignInPage::new(SignInStage::Refused))?,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Decline the invitation a link was sent with: the invitation goes, and the link
+/// with it.
+#[utoipa::path(operation_id = "postSignInDeclinePage", tag = "pages",
+    responses(
+        (status = 200, description = "HTML: declined", content_type = "text/html"),
+        (status = 401, description = "HTML: the link is unknown, used or expired", content_type = "text/html"),
+        (status = 403, description = "HTML: the form was posted from another site", content_type = "text/html"),
+        (status = 404, description = "HTML: no invitation to decline", content_type = "text/html"),
+    ))]
+#[post("/sign-in/decline")]
+pub async fn decline(req: HttpRequest, state: State, body: Posted) -> ApiResult<HttpResponse> {
+    if cross_site(&req, &state) {
+        return Ok(refused_cross_site());
+    }
+    let token = body.0.get("token");
+    let Ok(supplier) = body.0.get("supplier_id").parse::<SupplierId>() else {
+        return Ok(super::not_found_page("There is no such invitation.".into(), String::new()));
+    };
+    let result = state
+        .tx(move |conn| accounts::decline_with_link(conn, &token, supplier, now()))
+        .await;
+    match result {
+        Ok(()) => Ok(private(
+            StatusCode::OK,
+            render(&SignInPage::new(SignInStage::Declined))?,
+        )),
+        Err(ApiError::Unauthorized(_)) => Ok(private(
+            StatusCode::UNAUTHORIZED,
+            render(&SignInPage::new(SignInStage::Refused))?,
+        )),
+        Err(ApiError::NotFound(_)) => Ok(super::not_found_page(
+            "There is no such invitation: it may have been accepted, declined or withdrawn.".into(),
+            String::new(),
         )),
         Err(e) => Err(e),
     }
@@ -338,6 +488,9 @@ struct AccountPage {
     kinds: Vec<(&'static str, &'static str)>,
     evidence: Vec<EvidenceLine>,
     members: Vec<MemberLine>,
+    member_id: MemberId,
+    /// The person's other suppliers, and invitations waiting for them.
+    others: Vec<ChoiceLine>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -351,8 +504,10 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "statements" => "Signed with your statements.",
         "evidence" => "The link is added. The registry will check it soon.",
         "retired" => "The link is removed from your record.",
-        "member" => "The member is added and told by email.",
+        "member" => "The invitation is sent. They join once they accept it.",
         "removed" => "The member is removed.",
+        "switched" => "You are now signed in to this supplier.",
+        "declined" => "The invitation is declined.",
         _ => return None,
     })
 }
@@ -366,11 +521,12 @@ async fn account(
     status: StatusCode,
 ) -> ApiResult<HttpResponse> {
     let (supplier, member) = (s.supplier, s.member);
+    type Me = (Option<MemberRow>, Vec<(MemberRow, String)>);
     let (view, current, members, me): (
         SupplierView,
         Vec<pledge::CommitmentRow>,
         Vec<MemberRow>,
-        Option<MemberRow>,
+        Me,
     ) = state
         .db(move |conn| {
             let row = crate::lookup::get_or_404(conn, supplier)?;
@@ -381,9 +537,21 @@ async fn account(
             };
             let list = members::of_supplier(conn, supplier)?;
             let me = members::get(conn, supplier, member)?;
-            Ok((view, current, list, me))
+            let mut others = Vec::new();
+            if let Some(me) = &me {
+                for m in members::with_email(conn, &me.email)? {
+                    if m.supplier_id != supplier {
+                        let name = crate::db::models::supplier::get(conn, m.supplier_id)?
+                            .map(|s| s.name)
+                            .unwrap_or_default();
+                        others.push((m, name));
+                    }
+                }
+            }
+            Ok((view, current, list, (me, others)))
         })
         .await?;
+    let (me, others) = me;
     let said: BTreeMap<String, String> = view
         .signature
         .iter()
@@ -451,6 +619,8 @@ async fn account(
                 confirmed: m.confirmed_at.is_some(),
             })
             .collect(),
+        member_id: s.member,
+        others: others.into_iter().map(ChoiceLine::of).collect(),
     };
     Ok(private(status, render(&page)?))
 }
@@ -484,6 +654,8 @@ enum Action {
     RetireEvidence(EvidenceId),
     AddMember(accounts::Invite),
     RemoveMember(MemberId),
+    Leave,
+    Decline(SupplierId),
 }
 
 /// Runs a form's action for the signed-in member: 303 back to the account page with a
@@ -547,10 +719,26 @@ async fn act(
                     caller.must_own(supplier)?;
                     accounts::remove(conn, supplier, &by, id, at)
                 }
+                Action::Leave => {
+                    caller.must_be(supplier)?;
+                    let me = caller.member().ok_or_else(|| {
+                        ApiError::Forbidden("only a signed-in member can leave".into())
+                    })?;
+                    accounts::remove(conn, supplier, &by, me, at)
+                }
+                Action::Decline(other) => {
+                    let me = caller
+                        .member()
+                        .and_then(|m| members::find(conn, m).ok().flatten())
+                        .ok_or_else(|| ApiError::Unauthorized("you are no longer a member".into()))?;
+                    accounts::decline(conn, &me.email, other, at)
+                }
             }
         })
         .await;
     match result {
+        // Leaving ends the session: out to the home page.
+        Ok(()) if done == "left" => with_session_cookie(see_other("/"), state, "", 0),
         Ok(()) => Ok(see_other(&format!("/account?done={done}"))),
         Err(e) => refused(state, &s, e).await,
     }
@@ -653,12 +841,13 @@ pub async fn account_form(
     }
 }
 
-/// A form about one item of the signed-in area: removing a link or a member.
+/// A form about one item of the signed-in area: removing a link or a member, leaving,
+/// switching to another supplier of the person's, declining an invitation.
 #[utoipa::path(operation_id = "postAccountItemForm", tag = "pages",
     params(
-        ("list" = String, Path, description = "evidence or members"),
-        ("item" = String, Path, format = Uuid, description = "The link's or the member's id"),
-        ("action" = String, Path, description = "retire (a link) or remove (a member)"),
+        ("list" = String, Path, description = "evidence, members or suppliers"),
+        ("item" = String, Path, format = Uuid, description = "The link's, the member's or the supplier's id"),
+        ("action" = String, Path, description = "retire (a link), remove or leave (a member), switch or decline (a supplier)"),
     ),
     responses(
         (status = 303, description = "Done (to the account page), or not signed in (to the sign-in page)"),
@@ -692,10 +881,69 @@ pub async fn account_item_form(
             })
             .await
         }
+        ("members", "leave") => {
+            act(&req, &state, &form, "left", |s| {
+                if item.parse::<MemberId>().ok() == Some(s.member) {
+                    Ok(Action::Leave)
+                } else {
+                    Err(ApiError::NotFound("you can only leave for yourself".into()))
+                }
+            })
+            .await
+        }
+        ("suppliers", "decline") => {
+            act(&req, &state, &form, "declined", |_| {
+                item.parse()
+                    .map(Action::Decline)
+                    .map_err(|_| ApiError::NotFound("no such supplier".into()))
+            })
+            .await
+        }
+        ("suppliers", "switch") => switch(&req, &state, &form, &item).await,
         _ => Ok(super::not_found_page(
             "There is no such form.".into(),
             String::new(),
         )),
+    }
+}
+
+/// Moves the signed-in person to another of their suppliers (accepting its invitation
+/// when it is one): a new session there, and the one they had ends.
+async fn switch(req: &HttpRequest, state: &State, form: &Form, item: &str) -> ApiResult<HttpResponse> {
+    let Some(s) = Session::of(req).await else {
+        return Ok(see_other("/sign-in"));
+    };
+    if form.get("csrf") != s.csrf() {
+        return Ok(private(
+            StatusCode::FORBIDDEN,
+            "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
+        ));
+    }
+    let Ok(to) = item.parse::<SupplierId>() else {
+        return Ok(super::not_found_page("There is no such supplier.".into(), String::new()));
+    };
+    let (state2, from, jti) = (state.clone(), s.member, s.caller.jti().to_owned());
+    let result = state
+        .tx(move |conn| {
+            accounts::switch(
+                conn,
+                &state2.keys,
+                &state2.config.public_url,
+                from,
+                &jti,
+                to,
+                now(),
+            )
+        })
+        .await;
+    match result {
+        Ok(session) => with_session_cookie(
+            see_other("/account?done=switched"),
+            state,
+            &session.token.token,
+            accounts::SESSION.num_seconds(),
+        ),
+        Err(e) => refused(state, &s, e).await,
     }
 }
 

@@ -38,6 +38,16 @@ pub(crate) async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
 
 /// Signs `email` in through the mailbox: asks for a link, waits for it, uses it.
 pub(crate) async fn sign_in(app: &TestApp, mailbox: &Mailbox, email: &str) -> String {
+    sign_in_to(app, mailbox, email, None).await
+}
+
+/// Signs `email` in to `supplier` (accepting its invitation if it is one).
+pub(crate) async fn sign_in_to(
+    app: &TestApp,
+    mailbox: &Mailbox,
+    email: &str,
+    supplier: Option<&str>,
+) -> String {
     let before = mailbox.count(email, "sign_in");
     let res = app
         .post("/api/v1/sign-in", None, json!({ "email": email }))
@@ -54,7 +64,11 @@ pub(crate) async fn sign_in(app: &TestApp, mailbox: &Mailbox, email: &str) -> St
         .filter(|m| m.to().contains(email) && m.kind() == "sign_in")
         .collect();
     assert!(links.len() > before);
-    let res = confirm(app, &links.last().unwrap().link_token()).await;
+    let mut body = json!({ "token": links.last().unwrap().link_token() });
+    if let Some(s) = supplier {
+        body["supplier_id"] = json!(s);
+    }
+    let res = app.post("/api/v1/sign-in/confirm", None, body).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     body["token"]["token"].as_str().unwrap().to_owned()
@@ -136,7 +150,7 @@ async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_o
 async fn asking_for_a_link_says_nothing_about_whether_the_address_is_known() {
     let mailbox = Mailbox::start();
     let app = app_with_mail(&mailbox).await;
-    let (_, _) = register(&app, "Known Ltd", "known@known.example").await;
+    let (known_id, _) = register(&app, "Known Ltd", "known@known.example").await;
     let ask = |email: &'static str| {
         let app = &app;
         async move {
@@ -177,13 +191,21 @@ async fn asking_for_a_link_says_nothing_about_whether_the_address_is_known() {
     }
     let sent = || mailbox.count("known@known.example", "sign_in");
     mailbox.wait_for("three links", |_| sent() == 3).await;
-    // The member signs in with one of them, as if they had asked.
+    // The member signs in with one of them, as if they had asked (naming the
+    // supplier: the registration's own link went unused, so this accepts it).
     let link = mailbox
         .all()
         .into_iter()
         .rfind(|m| m.to().contains("known@known.example") && m.kind() == "sign_in")
         .unwrap();
-    assert_eq!(confirm(&app, &link.link_token()).await.status(), 200);
+    let res = app
+        .post(
+            "/api/v1/sign-in/confirm",
+            None,
+            json!({ "token": link.link_token(), "supplier_id": known_id }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
     // Once no link is waiting (used or expired), asking sends a new one at once.
     {
         use diesel::prelude::*;
@@ -234,7 +256,7 @@ async fn owners_manage_members_and_tokens_and_editors_cannot() {
     let mailbox = Mailbox::start();
     let app = app_with_mail(&mailbox).await;
     let (id, registration_token) = register(&app, "Teamwork Ltd", "owner@teamwork.example").await;
-    let owner = sign_in(&app, &mailbox, "owner@teamwork.example").await;
+    let owner = sign_in_to(&app, &mailbox, "owner@teamwork.example", Some(&id)).await;
     let path = |p: &str| format!("/api/v1/suppliers/{id}{p}");
 
     // The owner adds an editor, who is told and signs in.
@@ -247,12 +269,18 @@ async fn owners_manage_members_and_tokens_and_editors_cannot() {
         .await;
     assert_eq!(res.status(), 201);
     let editor_member: Value = res.json().await.unwrap();
-    mailbox
+    assert_eq!(editor_member["confirmed"], false, "invited, not a member yet");
+    let invitation = mailbox
         .wait_for("the invitation", |m| {
             m.to().contains("editor@teamwork.example") && m.kind() == "invited"
         })
         .await;
-    let editor = sign_in(&app, &mailbox, "editor@teamwork.example").await;
+    // The invitation's link accepts it.
+    let res = confirm(&app, &invitation.link_token()).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["member"]["confirmed"], true);
+    let editor = body["token"]["token"].as_str().unwrap().to_owned();
     let again = app
         .post(
             &path("/members"),
@@ -543,14 +571,26 @@ async fn a_member_manages_the_record_in_the_signed_in_pages() {
         })
         .await;
     let token = mail.link_token();
-    // Following the link shows a button and uses nothing up.
+    // Following the link shows a button and uses nothing up. The registration's
+    // membership was never accepted (its own link went unused), so the button says
+    // it accepts it; signing in without choosing comes back to this page.
     let confirm = app.get(&format!("/sign-in/confirm?token={token}")).await;
     assert_eq!(confirm.status(), 200);
     assert_eq!(confirm.headers()["referrer-policy"], "no-referrer");
+    assert!(confirm.text().await.unwrap().contains("Accept and sign in to Pages Ltd"));
     let res = app
         .http
         .post(app.url("/sign-in/confirm"))
         .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(res.headers()["location"].to_str().unwrap().starts_with("/sign-in/confirm?token="));
+    let res = app
+        .http
+        .post(app.url("/sign-in/confirm"))
+        .form(&[("token", token.as_str()), ("supplier_id", id.as_str())])
         .send()
         .await
         .unwrap();

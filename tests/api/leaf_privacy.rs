@@ -8,7 +8,7 @@ use pledge_registry::db::models::audit;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{app_with_mail, register, sign_in};
+use crate::accounts::{app_with_mail, register, sign_in_to};
 use crate::helpers::TestApp;
 use crate::mailbox::Mailbox;
 
@@ -32,7 +32,7 @@ async fn no_guess_about_a_private_fact_is_confirmed_by_the_public_leaves() {
     let app = app_with_mail(&mailbox).await;
     let owner_email = "owner@guessable.example";
     let (id, _) = register(&app, "Guessable Ltd", owner_email).await;
-    let owner = sign_in(&app, &mailbox, owner_email).await;
+    let owner = sign_in_to(&app, &mailbox, owner_email, Some(&id)).await;
     // The owner (a member) makes a public change, and adds an editor.
     let res = app
         .send(

@@ -17,6 +17,7 @@ mod helpers;
 mod leaf_privacy;
 mod log;
 mod mailbox;
+mod memberships;
 mod notifications;
 mod openapi;
 mod pages;

@@ -1,3 +1,4 @@
+ALTER TABLE sign_in_links DROP COLUMN member_id;
 ALTER TABLE signing_keys DROP COLUMN compromised_at;
 DROP INDEX audit_log_actor;
 ALTER TABLE audit_log DROP COLUMN salt;

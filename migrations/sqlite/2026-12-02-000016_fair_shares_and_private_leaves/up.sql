@@ -18,3 +18,7 @@ CREATE INDEX audit_log_actor ON audit_log (actor, at);
 
 -- A key retired as compromised: tokens it signed end with it.
 ALTER TABLE signing_keys ADD COLUMN compromised_at TIMESTAMP;
+
+-- A link that accepts one membership (the registration's first owner, an invitation):
+-- memberships are the invitee's to accept, never entered by signing in alone.
+ALTER TABLE sign_in_links ADD COLUMN member_id TEXT;

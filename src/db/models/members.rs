@@ -89,16 +89,25 @@ pub fn delete(conn: &mut DbConn, id: MemberId) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Marks every membership of `email` confirmed: its holder proved they read it.
-pub fn confirm(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> QueryResult<()> {
+/// Marks one membership accepted by its person (who proved they read the address).
+pub fn accept(conn: &mut DbConn, id: MemberId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(
         members::table
-            .filter(members::email.eq(email))
+            .find(id)
             .filter(members::confirmed_at.is_null()),
     )
     .set(members::confirmed_at.eq(at))
     .execute(conn)
     .map(|_| ())
+}
+
+/// A member, by id alone.
+pub fn find(conn: &mut DbConn, id: MemberId) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .find(id)
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The member whose unsubscribe link holds `key`.
@@ -134,11 +143,12 @@ pub fn reminders_off(
     Ok(true)
 }
 
-/// How many owners a supplier has.
-pub fn owners(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<i64> {
+/// How many owners who accepted their membership a supplier has.
+pub fn accepted_owners(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<i64> {
     members::table
         .filter(members::supplier_id.eq(supplier_id))
         .filter(members::role.eq(MemberRole::Owner))
+        .filter(members::confirmed_at.is_not_null())
         .count()
         .get_result(conn)
 }

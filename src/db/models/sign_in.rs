@@ -20,6 +20,17 @@ pub struct LinkRow {
     pub purpose: LinkPurpose,
     /// On a subscriber link: the name asked for.
     pub subscriber_name: Option<String>,
+    /// On a link that accepts a membership (a registration's, an invitation's): which.
+    pub member_id: Option<crate::domain::MemberId>,
+}
+
+/// The link with this secret hash, used or not, without using it.
+pub fn peek(conn: &mut DbConn, secret_hash: &str) -> QueryResult<Option<LinkRow>> {
+    sign_in_links::table
+        .find(secret_hash)
+        .select(LinkRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn insert(conn: &mut DbConn, row: &LinkRow) -> QueryResult<()> {

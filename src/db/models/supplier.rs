@@ -64,6 +64,15 @@ pub fn find(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<SupplierR
     }
 }
 
+/// Holds the supplier's row until the transaction ends: a row lock on PostgreSQL (a
+/// second writer waits for the first to commit); SQLite's writers go one at a time.
+pub fn lock(conn: &mut DbConn, id: SupplierId) -> QueryResult<()> {
+    diesel::update(suppliers::table.find(id))
+        .set(suppliers::id.eq(suppliers::id))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn get(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRow>> {
     suppliers::table
         .find(id)

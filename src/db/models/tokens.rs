@@ -74,9 +74,14 @@ pub fn of_supplier(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Ve
                 .or(tokens::kind.ne(TokenKind::Session)),
         )
         .order((tokens::issued_at.desc(), tokens::jti.asc()))
+        .limit(LISTED)
         .select(Listed::as_select())
         .load(conn)
 }
+
+/// Tokens a supplier's list shows: the newest (at most 50 API tokens are in force at
+/// once, so the ones in force are always among them).
+pub const LISTED: i64 = 200;
 
 /// Revokes every unrevoked token of one member (who left); returns how many.
 pub fn revoke_member(
@@ -172,6 +177,18 @@ pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Found>>
         key_in_use: key.is_some() && retired.is_none(),
         member_role,
     }))
+}
+
+/// A supplier's API tokens in force at `at` (not revoked, not expired); sessions and
+/// registration tokens are not counted.
+pub fn in_force_of(conn: &mut DbConn, supplier: SupplierId, at: NaiveDateTime) -> QueryResult<i64> {
+    tokens::table
+        .filter(tokens::supplier_id.eq(supplier))
+        .filter(tokens::kind.eq(crate::domain::account::TokenKind::Api))
+        .filter(tokens::revoked_at.is_null())
+        .filter(tokens::expires_at.gt(at))
+        .count()
+        .get_result(conn)
 }
 
 /// Marks a token revoked; false when there is no such token.

@@ -50,13 +50,16 @@ pub struct NewMember {
     role: MemberRole,
 }
 
-/// Add a member. They are told by email and sign in with their address. Owners only.
+/// Invite a member. They are sent a link that accepts (or declines) the invitation
+/// within 7 days; until they accept, signing in does not take them to this supplier.
+/// Owners only; at most 20 invitations a day and 100 members per supplier.
 #[utoipa::path(operation_id = "addMember", tag = "accounts", request_body = NewMember,
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
     responses(
         (status = 201, body = Member, description = "Added"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "The address is a member already"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The address is a member or invited already, or the supplier has as many members as allowed"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "20 invitations in the last day; `Retry-After` says when to try again"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
@@ -141,8 +144,9 @@ pub async fn change(
     Ok(HttpResponse::Ok().json(Member::from(row)))
 }
 
-/// Remove a member; their sessions end at once. The only owner cannot be removed.
-/// Owners only.
+/// Remove a member, or withdraw an invitation; their sessions end at once. Owners may
+/// remove anyone; any member may remove themself (leave). The only owner cannot be
+/// removed.
 #[utoipa::path(operation_id = "removeMember", tag = "accounts",
     params(
         ("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug"),
@@ -164,7 +168,11 @@ pub async fn remove(
     path: web::Path<(String, MemberId)>,
 ) -> ApiResult<HttpResponse> {
     let (id, member) = (supplier.0, path.into_inner().1);
-    caller.must_own(id)?;
+    if caller.member() == Some(member) {
+        caller.must_be(id)?;
+    } else {
+        caller.must_own(id)?;
+    }
     let by = caller.by();
     state
         .tx(move |conn| accounts::remove(conn, id, &by, member, now()))

@@ -65,7 +65,8 @@ pub struct SignInConfirm {
     /// The `token` parameter of the link in the email.
     #[schema(max_length = 100)]
     token: String,
-    /// The supplier to sign in to, when the address is a member of several.
+    /// The supplier to sign in to, when the address is a member of several; naming a
+    /// supplier the address is invited to accepts the invitation.
     #[schema(value_type = Option<String>, format = Uuid)]
     supplier_id: Option<SupplierId>,
 }
@@ -77,12 +78,17 @@ pub struct SignedIn {
     pub token: IssuedToken,
     /// Who signed in, and their role.
     pub member: Member,
-    /// Every supplier the address is a member of.
+    /// Every supplier the address is a member of, or invited to (`confirmed` false:
+    /// not accepted yet; name it in `supplier_id` to accept).
     pub memberships: Vec<Member>,
 }
 
-/// Use a sign-in link: exchanges its secret (once) for a session token, and confirms
-/// the address.
+/// Use a sign-in link: exchanges its secret (once) for a session token. A link sent
+/// with an invitation (or a registration) accepts that membership; any other signs in
+/// to a membership the address accepted, or accepts the invitation `supplier_id`
+/// names. Signing in never accepts an invitation nobody chose. 422 naming
+/// `supplier_id` (and the link is not used) when the address belongs to several
+/// suppliers, or has only invitations it has not accepted.
 #[utoipa::path(operation_id = "confirmSignIn", tag = "accounts", request_body = SignInConfirm,
     security(()),
     responses(

@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::auth::tokens::IssuedToken;
 use crate::db::models::{now, tokens};
 use crate::domain::account::Scope;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Problem};
 use crate::http::extract::{Json, SupplierKey};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
@@ -14,7 +14,8 @@ use crate::usecases::accounts;
 use crate::views::accounts::{Token, Tokens};
 
 /// A supplier's tokens (never their secrets): named API tokens, the registration
-/// token and any the operator issued; members' sessions are not listed. Owners only.
+/// token and any the operator issued, the newest 200 (every token in force among
+/// them); members' sessions are not listed. Owners only.
 #[utoipa::path(operation_id = "listSupplierTokens", tag = "accounts",
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
@@ -58,6 +59,7 @@ pub struct NewApiToken {
     security(("bearer" = [])),
     responses(
         (status = 201, body = IssuedToken, description = "The new token; it is shown only once"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The supplier holds 50 API tokens in force; revoke one first"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
