@@ -27,6 +27,9 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
         state.webhooks.clone(),
         &state.config,
     );
+    if let Some(every) = state.config.key_reload {
+        tokio::spawn(state.keys.clone().watch(every));
+    }
     let doc = Arc::new(routes::api_doc(&state.config.public_url));
     let server =
         HttpServer::new(move || {

@@ -91,8 +91,11 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             config.webhooks.timeout,
             config.checker.allow_loopback,
         )?),
+        keys: std::sync::Arc::new(crate::auth::KeyRing::new(
+            config.signing_key_file.clone(),
+            keys,
+        )),
         config,
-        keys: std::sync::Arc::new(keys),
     })
 }
 

@@ -17,6 +17,10 @@ pub struct Config {
     pub database_url: String,
     /// `REGISTRY_SIGNING_KEY_FILE`: the Ed25519 key (PKCS#8 PEM) that signs tokens.
     pub signing_key_file: PathBuf,
+    /// `REGISTRY_KEY_RELOAD`: how often an instance re-reads its signing key file, so
+    /// that a rotation reaches every instance sharing the file without a restart
+    /// (default 10s; `off` reads it only at start).
+    pub key_reload: Option<Duration>,
     /// `REGISTRY_REAFFIRM_MONTHS`: how long a signature holds before it must be reaffirmed.
     pub reaffirm_months: u32,
     /// `REGISTRY_PUBLIC_URL`: the address the registry is reached at, used as token issuer.
@@ -184,6 +188,10 @@ impl Config {
             data_dir,
             database_url,
             signing_key_file,
+            key_reload: match get("REGISTRY_KEY_RELOAD").as_deref().map(str::trim) {
+                Some("off") | Some("0") => None,
+                other => Some(duration(other, "REGISTRY_KEY_RELOAD", "10s")?),
+            },
             reaffirm_months,
             public_url: public_url.trim_end_matches('/').to_owned(),
             db_pool_size: number(&get, "REGISTRY_DB_POOL_SIZE", 8)?.max(1),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 
-use crate::auth::Keys;
+use crate::auth::KeyRing;
 use crate::checker::Checker;
 use crate::config::Config;
 use crate::db::{Database, DbConn};
@@ -14,7 +14,8 @@ use crate::error::ApiResult;
 pub struct AppState {
     pub database: Arc<Database>,
     pub config: Config,
-    pub keys: Arc<Keys>,
+    /// The signing key in use, re-read when it is rotated.
+    pub keys: Arc<KeyRing>,
     /// The evidence checker, shared by the schedule and on-demand checks.
     pub checker: Arc<Checker>,
     /// Sends the outbox's mail.

@@ -1,7 +1,8 @@
 //! The registry's Ed25519 signing key: loaded from its file, or generated on first start.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use base64::Engine;
@@ -52,9 +53,10 @@ impl Keys {
         Ok((Self::from_signing_key(&key)?, true))
     }
 
-    /// Replaces the key at `path` with a new one, keeping the old file beside it as
-    /// `<path>.retired-<kid>`. Returns the old key's id and the new keys.
-    pub fn rotate(path: &Path) -> anyhow::Result<(String, Keys)> {
+    /// Starts replacing the key at `path`: a new key, written beside it (`.pem.new`),
+    /// not yet in use. Returns the old key's id, the new keys, and what puts the new
+    /// key in place once the database knows it ([`Rotation::commit`]).
+    pub fn rotate(path: &Path) -> anyhow::Result<(String, Keys, Rotation)> {
         let (old, _) = Self::load_or_generate(path)?;
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let fresh = path.with_extension("pem.new");
@@ -63,11 +65,12 @@ impl Keys {
             .with_context(|| format!("cannot write {}", fresh.display()))?;
         let mut kept = path.as_os_str().to_owned();
         kept.push(format!(".retired-{}", old.kid));
-        std::fs::rename(path, &kept)
-            .with_context(|| format!("cannot move the old key aside from {}", path.display()))?;
-        std::fs::rename(&fresh, path)
-            .with_context(|| format!("cannot put the new key at {}", path.display()))?;
-        Ok((old.kid, Self::from_signing_key(&key)?))
+        let rotation = Rotation {
+            path: path.to_owned(),
+            fresh,
+            kept: kept.into(),
+        };
+        Ok((old.kid, Self::from_signing_key(&key)?, rotation))
     }
 
     pub fn from_signing_key(key: &SigningKey) -> anyhow::Result<Keys> {
@@ -82,6 +85,25 @@ impl Keys {
             public_x,
             signing: key.clone(),
         })
+    }
+}
+
+/// A new key written beside the one in use, waiting to replace it.
+pub struct Rotation {
+    path: PathBuf,
+    fresh: PathBuf,
+    kept: PathBuf,
+}
+
+impl Rotation {
+    /// Keeps the old key as `<path>.retired-<kid>` and puts the new one at `path`,
+    /// where every instance reading the file picks it up.
+    pub fn commit(self) -> anyhow::Result<()> {
+        std::fs::copy(&self.path, &self.kept)
+            .with_context(|| format!("cannot keep the old key at {}", self.kept.display()))?;
+        std::fs::rename(&self.fresh, &self.path)
+            .with_context(|| format!("cannot put the new key at {}", self.path.display()))?;
+        Ok(())
     }
 }
 
@@ -115,4 +137,68 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .create_new(true)
         .open(path)?;
     f.write_all(bytes)
+}
+
+/// The key this instance signs with, re-read from its file when another process (the
+/// `key rotate` command) replaces it: every instance sharing the file moves to the new
+/// key without a restart. Tokens signed with the key before stay valid until they
+/// expire (unless the rotation was for a compromise).
+pub struct KeyRing {
+    path: PathBuf,
+    current: RwLock<Arc<Keys>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("kid", &self.current().kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRing {
+    pub fn new(path: PathBuf, keys: Keys) -> KeyRing {
+        KeyRing {
+            path,
+            current: RwLock::new(Arc::new(keys)),
+        }
+    }
+
+    /// The key to sign with now.
+    pub fn current(&self) -> Arc<Keys> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reads the key file again; returns the new key's id when it changed.
+    pub fn reload(&self) -> anyhow::Result<Option<String>> {
+        let pem = std::fs::read_to_string(&self.path)
+            .with_context(|| format!("cannot read the signing key {}", self.path.display()))?;
+        let key = SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+            anyhow::anyhow!("{} is not an Ed25519 PKCS#8 PEM key: {e}", self.path.display())
+        })?;
+        if key.verifying_key() == self.current().signing.verifying_key() {
+            return Ok(None);
+        }
+        let keys = Arc::new(Keys::from_signing_key(&key)?);
+        let kid = keys.kid.clone();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = keys;
+        Ok(Some(kid))
+    }
+
+    /// Re-reads the key file every `every`, for as long as the instance serves.
+    pub async fn watch(self: Arc<Self>, every: std::time::Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            let ring = self.clone();
+            match tokio::task::spawn_blocking(move || ring.reload()).await {
+                Ok(Ok(Some(kid))) => tracing::info!(%kid, "signing key replaced: now signing with it"),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "signing key not re-read"),
+                Err(e) => tracing::warn!(error = %e, "signing key not re-read"),
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::db::models::signing_keys;
 use crate::domain::account::{MemberRole, Scope, TokenKind};
 use crate::domain::{MemberId, SubscriberId, SupplierId};
 use crate::error::ApiError;
-pub use keys::Keys;
+pub use keys::{KeyRing, Keys};
 pub use tokens::Role;
 
 /// An authenticated caller.
@@ -225,9 +225,9 @@ async fn verified(
     let token = token.to_owned();
     let missing = || ApiError::Internal(anyhow::anyhow!("the token verifier is not set up"));
     let keys = req
-        .app_data::<web::Data<Keys>>()
+        .app_data::<web::Data<KeyRing>>()
         .ok_or_else(missing)?
-        .clone();
+        .current();
     let issuer = req
         .app_data::<web::Data<Issuer>>()
         .ok_or_else(missing)?
@@ -236,8 +236,10 @@ async fn verified(
         .app_data::<web::Data<Database>>()
         .ok_or_else(missing)?
         .clone();
-    // Only a key in use verifies a bearer token: the instance's own, or the newer key
-    // another instance started with. Retired keys verify attestations only.
+    // Any key the registry has used verifies a bearer token it signed, until the token
+    // expires: the instance's own, a newer one another instance moved to first, or a
+    // retired one (a rotation is routine). Only a key retired as compromised does not:
+    // its tokens ended with it.
     let kid = tokens::kid_of(&token)
         .ok_or_else(|| ApiError::Unauthorized("the token names no signing key".into()))?;
     let other_key = if kid == keys.kid {
@@ -247,10 +249,10 @@ async fn verified(
         let row = database
             .run(move |conn| -> Result<_, ApiError> { Ok(signing_keys::find(conn, &k)?) })
             .await?
-            .filter(|row| row.retired_at.is_none())
+            .filter(|row| row.compromised_at.is_none())
             .ok_or_else(|| {
                 ApiError::Unauthorized(
-                    "the token is not signed with a key the registry uses".into(),
+                    "the token is not signed with a key the registry uses; sign in again by email for a new one".into(),
                 )
             })?;
         let key = jsonwebtoken::DecodingKey::from_ed_components(&row.public_x).map_err(|e| {
@@ -267,7 +269,7 @@ async fn verified(
         .ok_or_else(|| ApiError::Unauthorized("the registry did not issue this token".into()))?;
     found
         .record
-        .admits(&claims, &kid, found.key_in_use, &issuer.0)
+        .admits(&claims, &kid, found.key_compromised, &issuer.0)
         .map_err(ApiError::Unauthorized)?;
     Ok((claims, found))
 }

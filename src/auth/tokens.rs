@@ -216,7 +216,7 @@ impl Record {
         &self,
         claims: &Claims,
         kid: &str,
-        key_in_use: bool,
+        key_compromised: bool,
         issuer: &str,
     ) -> Result<(), String> {
         if self.revoked_at.is_some() {
@@ -225,8 +225,10 @@ impl Record {
         if self.kid.as_deref() != Some(kid) {
             return Err("the token is not signed with the key it was issued with".into());
         }
-        if !key_in_use {
-            return Err("the key that signed the token is retired; ask for a new token".into());
+        if key_compromised {
+            return Err(
+                "the key that signed the token was replaced after a compromise; sign in again by email for a new token".into(),
+            );
         }
         let same = self.role == claims.role.as_str()
             && self.supplier_id == claims.supplier_id

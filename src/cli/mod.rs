@@ -76,10 +76,16 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum KeyCommand {
-    /// Replace the signing key with a new one and retire the old one. Bearer tokens
-    /// signed with the old key stop working; attestations it signed still verify until
-    /// they expire. Restart every instance with the new key file afterwards.
-    Rotate,
+    /// Replace the signing key with a new one and retire the old one. Routine: tokens
+    /// signed with the old key keep working until they expire, and what it signed
+    /// still verifies; every instance sharing the key file moves to the new key within
+    /// REGISTRY_KEY_RELOAD, without a restart.
+    Rotate {
+        /// The old key may be known to someone else: every token ends now, and each
+        /// holder is emailed how to get a new one.
+        #[arg(long)]
+        compromised: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,7 +153,7 @@ pub fn run() -> anyhow::Result<()> {
             let mut conn = state.database.pool().get()?;
             let issued = tokens::issue(
                 &mut conn,
-                &state.keys,
+                &state.keys.current(),
                 &state.config.public_url,
                 tokens::Grant {
                     role,
@@ -167,26 +173,43 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Key {
-            command: KeyCommand::Rotate,
+            command: KeyCommand::Rotate { compromised },
         } => {
             let pool = db::connect(&config.database_url, 1)?;
             db::with_setup_lock(&mut *pool.get()?, db::migrate)?;
-            let (old, keys) = crate::auth::Keys::rotate(&config.signing_key_file)?;
+            // The database learns the new key first: until the file is replaced,
+            // instances keep signing with the old one, whose tokens stay valid.
+            let (old, keys, rotation) = crate::auth::Keys::rotate(&config.signing_key_file)?;
             let mut conn = pool.get()?;
-            db::with_setup_lock(&mut conn, |conn| {
-                crate::db::models::signing_keys::register_current(
-                    conn,
-                    &keys.kid,
-                    &keys.public_x,
-                    crate::db::models::now(),
-                )
+            let done = db::with_setup_lock(&mut conn, |conn| {
+                diesel::Connection::transaction(conn, |conn| {
+                    crate::usecases::keys::rotated(
+                        conn,
+                        &old,
+                        &keys.kid,
+                        &keys.public_x,
+                        compromised,
+                        crate::db::models::now(),
+                    )
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+                })
             })?;
+            rotation.commit()?;
             println!(
-                "signing key {} retired; {} now signs (file {})",
+                "signing key {} retired{}; {} now signs (file {})",
                 old,
+                if compromised { " as compromised" } else { "" },
                 keys.kid,
                 config.signing_key_file.display()
             );
+            if compromised {
+                println!(
+                    "{} tokens ended; {} holders are being emailed how to get new ones",
+                    done.revoked, done.told
+                );
+            } else {
+                println!("tokens signed with {old} keep working until they expire");
+            }
             Ok(())
         }
         Command::SeedDemo { count } => {

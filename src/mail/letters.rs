@@ -201,6 +201,24 @@ pub fn invited(supplier: &str, role: &str, by: &str, link_path: &str, days: i64)
     }
 }
 
+pub fn key_replaced() -> Letter {
+    Letter::new(
+        "key_replaced",
+        "Your Tech Pledge registry tokens have ended: get new ones",
+    )
+    .says(
+        "The registry replaced the key it signs with, because the old one may have become known \
+         to someone else. To be safe, every session and API token it had issued has ended, yours \
+         included. Nothing on your record has changed.",
+    )
+    .says(
+        "To carry on: sign in again by email (there is no password). Owners create new API \
+         tokens for their tools on their account page. A webhook tool gets a new token by \
+         signing up again with the same address.",
+    )
+    .action("Sign in again", "/sign-in")
+}
+
 pub fn made_owner(supplier: &str) -> Letter {
     Letter::new("made_owner", format!("You are now an owner of {supplier} on the Tech Pledge registry"))
         .says(format!(

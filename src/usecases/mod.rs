@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod concerns;
 pub mod evidence;
 pub mod expiry;
+pub mod keys;
 pub mod notify;
 pub mod profile;
 pub mod publish;

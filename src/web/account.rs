@@ -381,7 +381,7 @@ pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<
         .tx(move |conn| {
             accounts::confirm_sign_in(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 &t,
                 choice,
@@ -927,7 +927,7 @@ async fn switch(req: &HttpRequest, state: &State, form: &Form, item: &str) -> Ap
         .tx(move |conn| {
             accounts::switch(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 from,
                 &jti,

@@ -86,7 +86,7 @@ pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
         .tx(move |conn| {
             webhooks::confirm_sign_up(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 state2.config.token_days,
                 &link,

@@ -88,7 +88,7 @@ async fn a_rotated_key_stays_published_and_old_tokens_keep_working() {
         .await
         .unwrap()
         .unwrap();
-    assert_ne!(rotated.keys.kid, app.keys.kid);
+    assert_ne!(rotated.keys.current().kid, app.keys.kid);
     let jwks: JwkSet = app
         .get("/.well-known/jwks.json")
         .await
@@ -101,7 +101,7 @@ async fn a_rotated_key_stays_published_and_old_tokens_keep_working() {
         .filter_map(|k| k.common.key_id.clone())
         .collect();
     assert!(
-        kids.contains(&rotated.keys.kid) && kids.contains(&app.keys.kid),
+        kids.contains(&rotated.keys.current().kid) && kids.contains(&app.keys.kid),
         "{kids:?}"
     );
     assert!(
@@ -113,7 +113,7 @@ async fn a_rotated_key_stays_published_and_old_tokens_keep_working() {
         let mut conn = rotated.database.pool().get().unwrap();
         pledge_registry::auth::tokens::issue(
             &mut conn,
-            &rotated.keys,
+            &rotated.keys.current(),
             &app.config.public_url,
             pledge_registry::auth::tokens::Grant::operator(chrono::Duration::days(1)),
         )

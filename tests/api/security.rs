@@ -323,8 +323,8 @@ async fn a_retired_key_verifies_no_bearer_token() {
 }
 
 #[tokio::test]
-async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() {
-    let app = TestApp::spawn().await;
+async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
+    let app = TestApp::spawn_with(&[("REGISTRY_KEY_RELOAD", "50ms")]).await;
     let s = app.active_supplier("Rotated Ltd").await;
     let before = app
         .get(&format!("/api/v1/suppliers/{}/attestation", s.slug))
@@ -335,39 +335,45 @@ async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() 
     let log_key = app.get_json("/api/v1/log/key").await;
     assert_eq!(log_key["retired"], json!([]));
     let out = crate::cli::cli(&app, &["key", "rotate"], &[]).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // The running instance still holds the old key, and refuses tokens it signed.
-    assert_eq!(status_with(&app, &app.admin_token).await, 401);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The running instance moves to the new key without a restart.
+    let started = std::time::Instant::now();
+    while app.get_json("/api/v1/log/key").await["verifier_key"] == log_key["verifier_key"] {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "never moved to the new key");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Tokens signed with the retired key keep working: the operator's, the supplier's.
+    assert_eq!(status_with(&app, &app.admin_token).await, 200);
     let res = app
-        .post(
-            &format!("/api/v1/suppliers/{}/signature/reaffirm", s.id),
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", s.id),
             Some(&s.token),
-            json!({}),
+            Some(json!({"description": "Still working after the rotation."})),
         )
         .await;
-    problem(res, 401).await;
-    // What the old key signed still verifies with the published keys.
-    let jwks: JwkSet = app
-        .get("/.well-known/jwks.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(res.status(), 200);
+    // New tokens are signed with the new key, and work.
+    let fresh = app.register("After Rotation Ltd").await;
+    let kid = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
+    assert_ne!(kid(&fresh.token), kid(&s.token));
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", fresh.id),
+            Some(&fresh.token),
+            Some(json!({"description": "Signed with the new key."})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // What the old key signed still verifies with the published keys, and its
+    // checkpoints with the retired log key.
+    let jwks: JwkSet = app.get("/.well-known/jwks.json").await.json().await.unwrap();
     assert_eq!(jwks.keys.len(), 2);
     assert!(attestation::verify(&before, &jwks).is_ok());
-    // The log's checkpoints it signed stay checkable: its verifier key is listed as
-    // retired.
     let now = app.get_json("/api/v1/log/key").await;
     assert_eq!(now["retired"][0]["verifier_key"], log_key["verifier_key"]);
-    // A token from the new key works; an instance started with the old key is refused.
-    let out = crate::cli::cli(&app, &["token", "issue", "--role", "admin"], &[]).await;
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let fresh = stdout.lines().last().unwrap();
-    assert_eq!(status_with(&app, fresh).await, 200);
+    // An instance started with the old key is refused.
     let retired_file = std::fs::read_dir(app.config.signing_key_file.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -378,10 +384,56 @@ async fn rotating_the_key_retires_the_old_one_for_tokens_but_not_attestations() 
     let refused = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
         .await
         .unwrap();
-    let err = refused
-        .err()
-        .expect("an instance with a retired key does not start");
+    let err = refused.err().expect("an instance with a retired key does not start");
     assert!(err.to_string().contains("retired"), "{err}");
+
+    // A rotation for a compromise ends every token, old key or new, and tells the
+    // holders (here the suppliers' contact, as no owner has accepted yet), once each.
+    let out = crate::cli::cli(&app, &["key", "rotate", "--compromised"], &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tokens ended"));
+    for token in [&app.admin_token, &s.token, &fresh.token] {
+        assert_eq!(status_with(&app, token).await, 401);
+    }
+    let res = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/suppliers/{}", fresh.id),
+            Some(&fresh.token),
+            Some(json!({"description": "Refused."})),
+        )
+        .await;
+    problem(res, 401).await;
+    {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::outbox;
+        let told: Vec<String> = outbox::table
+            .filter(outbox::kind.eq("key_replaced"))
+            .select(outbox::recipient)
+            .load(&mut *app.pool.get().unwrap())
+            .unwrap();
+        // Both suppliers name the same contact: one letter, not one per token.
+        assert_eq!(told, ["jo@example.org"]);
+    }
+    // The instance moves to the newest key; a token it issues now works.
+    let started = std::time::Instant::now();
+    loop {
+        let t = app.register(&format!("Fresh Start {} Ltd", started.elapsed().as_millis())).await;
+        let res = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/suppliers/{}", t.id),
+                Some(&t.token),
+                Some(json!({"description": "After the compromise."})),
+            )
+            .await;
+        if res.status() == 200 {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{}", res.status());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(attestation::verify(&before, &app.get("/.well-known/jwks.json").await.json().await.unwrap()).is_ok());
 }
 
 /// Runs `verify-log` and says whether it passed, with what it printed.

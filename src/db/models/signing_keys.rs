@@ -13,6 +13,8 @@ pub struct KeyRow {
     pub public_x: String,
     pub created_at: NaiveDateTime,
     pub retired_at: Option<NaiveDateTime>,
+    /// Retired because it may be known to someone else: what it signed is void.
+    pub compromised_at: Option<NaiveDateTime>,
 }
 
 /// Records `kid` as the key in use; any other key in use is retired now. Idempotent for
@@ -56,6 +58,17 @@ pub fn register_current(
     .set(signing_keys::retired_at.eq(Some(now)))
     .execute(conn)?;
     Ok(())
+}
+
+/// Marks a key retired as compromised (and retired, if it was not yet).
+pub fn mark_compromised(conn: &mut DbConn, kid: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(signing_keys::table.find(kid))
+        .set((
+            signing_keys::compromised_at.eq(Some(at)),
+            signing_keys::retired_at.eq(Some(at)),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Every retired key, newest first: checkpoints they signed stay checkable.

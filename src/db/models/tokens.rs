@@ -143,8 +143,8 @@ pub fn find(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Record>> {
 #[derive(Debug, Clone)]
 pub struct Found {
     pub record: Record,
-    /// Whether the key it was issued with is still in use.
-    pub key_in_use: bool,
+    /// Whether the key it was issued with is unknown or was retired as compromised.
+    pub key_compromised: bool,
     /// For a member's token, the member's role now; `None` if they are no longer one.
     pub member_role: Option<MemberRole>,
 }
@@ -167,14 +167,14 @@ pub fn find_with_key(conn: &mut DbConn, jti: &str) -> QueryResult<Option<Found>>
         .select((
             Record::as_select(),
             signing_keys::kid.nullable(),
-            signing_keys::retired_at.nullable(),
+            signing_keys::compromised_at.nullable(),
             members::role.nullable(),
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(record, key, retired, member_role)| Found {
+    Ok(row.map(|(record, key, compromised, member_role)| Found {
         record,
-        key_in_use: key.is_some() && retired.is_none(),
+        key_compromised: key.is_none() || compromised.is_some(),
         member_role,
     }))
 }
@@ -189,6 +189,31 @@ pub fn in_force_of(conn: &mut DbConn, supplier: SupplierId, at: NaiveDateTime) -
         .filter(tokens::expires_at.gt(at))
         .count()
         .get_result(conn)
+}
+
+/// Whom a token in force is for.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct Holder {
+    pub supplier_id: Option<SupplierId>,
+    pub member_id: Option<MemberId>,
+    pub subscriber_id: Option<crate::domain::SubscriberId>,
+}
+
+/// Every token in force at `at` (not revoked, not expired).
+pub fn in_force(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Vec<Holder>> {
+    tokens::table
+        .filter(tokens::revoked_at.is_null())
+        .filter(tokens::expires_at.gt(at))
+        .select(Holder::as_select())
+        .load(conn)
+}
+
+/// Ends every token in force; returns how many.
+pub fn revoke_all(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(tokens::table.filter(tokens::revoked_at.is_null()))
+        .set(tokens::revoked_at.eq(at))
+        .execute(conn)
 }
 
 /// Marks a token revoked; false when there is no such token.

@@ -105,7 +105,7 @@ pub async fn confirm(state: State, body: Json<SignInConfirm>) -> ApiResult<HttpR
         .tx(move |conn| {
             accounts::confirm_sign_in(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 &r.token,
                 r.supplier_id

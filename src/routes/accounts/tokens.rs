@@ -81,7 +81,7 @@ pub async fn create(
         .tx(move |conn| {
             accounts::create_token(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 id,
                 &by,

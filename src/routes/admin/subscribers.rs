@@ -40,7 +40,7 @@ pub async fn add(state: State, admin: Admin, body: Json<NewSubscriber>) -> ApiRe
             let row = webhooks::add_subscriber(conn, &by, &r.name, &r.email, now())?;
             let token = webhooks::issue_token(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 row.id,
                 state2.config.token_days,

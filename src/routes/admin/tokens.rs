@@ -87,7 +87,7 @@ pub async fn issue(
             }
             let issued = tokens::issue(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 tokens::Grant {
                     role: r.role,

@@ -85,7 +85,7 @@ pub async fn changes(
         items,
         next_since,
         more,
-        checkpoint: tree.sign(&state.keys.signing),
+        checkpoint: tree.sign(&state.keys.current().signing),
     };
     json_cached(&req, &body, None, modified, Visibility::Public)
 }

@@ -32,7 +32,7 @@ pub async fn checkpoint(state: State, _query: Query<NoParams>) -> ApiResult<Http
         .db(move |conn| Ok(Checkpoint::current(conn, &url)?))
         .await?;
     let (size, root) = (current.size, current.root);
-    let note = current.sign(&state.keys.signing);
+    let note = current.sign(&state.keys.current().signing);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=5"))
@@ -56,7 +56,7 @@ pub async fn key(
     _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let name = origin(&state.config.public_url);
-    let public = state.keys.signing.verifying_key().to_bytes();
+    let public = state.keys.current().signing.verifying_key().to_bytes();
     let old = state.db(|conn| Ok(signing_keys::retired(conn)?)).await?;
     let retired = old
         .into_iter()

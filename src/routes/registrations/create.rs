@@ -76,7 +76,7 @@ pub async fn create(
             let id = row.id;
             let token = tokens::issue(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 tokens::Grant {
                     label: Some("registration"),

@@ -35,7 +35,7 @@ pub async fn attestation(
     let issuer = state.config.public_url.clone();
     let ttl = chrono::Duration::from_std(state.config.attestation_ttl)
         .unwrap_or(chrono::Duration::days(30));
-    let keys = state.keys.clone();
+    let keys = state.keys.current();
     let claims = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
@@ -78,7 +78,7 @@ pub async fn attestation(
             })
         })
         .await?;
-    let token = signed::sign(&state.keys, &claims).map_err(ApiError::Internal)?;
+    let token = signed::sign(&state.keys.current(), &claims).map_err(ApiError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/jwt")
         .insert_header(("Cache-Control", "no-store"))

@@ -117,7 +117,7 @@ pub async fn use_link(state: &State, link: String) -> ApiResult<(SubscriberCreat
         .tx(move |conn| {
             webhooks::confirm_sign_up(
                 conn,
-                &state2.keys,
+                &state2.keys.current(),
                 &state2.config.public_url,
                 state2.config.token_days,
                 &link,

@@ -1,0 +1,107 @@
+//! Rotating the registry's signing key. A routine rotation retires the old key:
+//! tokens it signed keep working until they expire, and what it signed (attestations,
+//! checkpoints) keeps verifying. A rotation for a compromise also ends every token, and
+//! tells each holder how to get a new one.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+
+use super::{By, notify};
+use crate::db::DbConn;
+use crate::db::models::{audit, members, signing_keys, supplier, tokens, webhooks};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::letters;
+
+/// What a rotation did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    /// Tokens ended (a compromise only).
+    pub revoked: usize,
+    /// People told to get new ones.
+    pub told: usize,
+}
+
+/// Records `new_kid` as the key in use (the old one retired), in one transaction with
+/// its audit entry; with `compromised`, the old key is marked so, every token ends,
+/// and each holder is written to.
+pub fn rotated(
+    conn: &mut DbConn,
+    old_kid: &str,
+    new_kid: &str,
+    new_public_x: &str,
+    compromised: bool,
+    at: NaiveDateTime,
+) -> ApiResult<Rotated> {
+    signing_keys::register_current(conn, new_kid, new_public_x, at).map_err(ApiError::Internal)?;
+    let mut done = Rotated::default();
+    if compromised {
+        signing_keys::mark_compromised(conn, old_kid, at)?;
+        let holders = holders(conn, at)?;
+        done.revoked = tokens::revoke_all(conn, at)?;
+        for (email, name) in &holders {
+            notify::address(
+                conn,
+                email,
+                name,
+                &letters::key_replaced(),
+                &format!("key-compromised:{new_kid}"),
+                at,
+            )?;
+        }
+        done.told = holders.len();
+    }
+    audit::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &By::system().actor,
+            action: if compromised {
+                "key.rotated_after_compromise"
+            } else {
+                "key.rotated"
+            },
+            entity_type: "key",
+            entity_id: new_kid.to_owned(),
+            supplier_id: None,
+            before: Some(json!({"kid": old_kid})),
+            after: Some(json!({"kid": new_kid, "tokens_ended": done.revoked})),
+        },
+    )?;
+    Ok(done)
+}
+
+/// Who holds a token in force, by address: a member for their session, a supplier's
+/// owners (or its contact, before any owner accepted) for its other tokens, a webhook
+/// subscriber for its own. The operator's tokens are the operator's to replace.
+fn holders(conn: &mut DbConn, at: NaiveDateTime) -> ApiResult<BTreeMap<String, String>> {
+    let mut to: BTreeMap<String, String> = BTreeMap::new();
+    for t in tokens::in_force(conn, at)? {
+        if let Some(m) = t.member_id {
+            if let Some(m) = members::find(conn, m)? {
+                to.insert(m.email, m.name);
+            }
+        } else if let Some(s) = t.subscriber_id {
+            if let Some(s) = webhooks::subscriber(conn, s)? {
+                to.insert(s.email, s.name);
+            }
+        } else if let Some(s) = t.supplier_id {
+            let owners: Vec<_> = members::of_supplier(conn, s)?
+                .into_iter()
+                .filter(|m| {
+                    m.confirmed_at.is_some() && m.role == crate::domain::account::MemberRole::Owner
+                })
+                .collect();
+            if owners.is_empty() {
+                if let Some(row) = supplier::get(conn, s)? {
+                    to.insert(row.contact_email, row.contact_name);
+                }
+            }
+            for m in owners {
+                to.insert(m.email, m.name);
+            }
+        }
+    }
+    Ok(to)
+}
