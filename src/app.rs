@@ -59,7 +59,13 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                     ApiError::NotFound(format!("no such resource: {e}")).into()
                 }))
                 .default_service(web::to(routes::not_found))
-                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        // No page of the registry may be framed by another site
+                        // (clickjacking); the badge is an image, which this does not stop.
+                        .add(("X-Frame-Options", "DENY")),
+                )
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::deprecation::announce,
                 ))
@@ -121,6 +127,13 @@ async fn docs_ui() -> actix_web::HttpResponse {
             );
             actix_web::HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
+                // Swagger UI's scripts and styles come from the binary, under /docs/.
+                .insert_header((
+                    "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                     script-src 'self'; connect-src 'self'; font-src 'self' data:; \
+                     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+                ))
                 .body(page)
         }
         _ => actix_web::ResponseError::error_response(&ApiError::NotFound(

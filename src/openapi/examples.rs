@@ -358,7 +358,7 @@ pub fn schema_example(name: &str) -> Option<Value> {
             "hashes": ["lqKW0iTyhcZ77pPDD4owkVfw2qNdxbh+QQt4YwoJz8c=", "Xwg/ChozygdqlSeYMlgNs+DvRYS9/x9UyKNg9Q3jAx4="],
             "from_root": "bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0=",
             "to_root": "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=" }),
-        "Concerns" => json!({ "items": [concern()], "open": 1 }),
+        "Concerns" => json!({ "items": [concern()], "open": 1, "next_cursor": "MTc3NDAwMDAwMDAwMDAwMF8x" }),
         "CloseConcern" => {
             json!({ "outcome": "The supplier replaced the broken policy link; nothing else was wrong." })
         }

@@ -96,23 +96,31 @@ pub async fn concern_form(state: State, q: web::Query<ConcernParams>) -> ApiResu
 #[utoipa::path(operation_id = "postConcernPage", tag = "pages",
     responses(
         (status = 200, description = "HTML: what happens next", content_type = "text/html"),
+        (status = 403, description = "HTML: the form was posted from another site", content_type = "text/html"),
+        (status = 413, description = "HTML: the form is longer than the registry takes", content_type = "text/html"),
         (status = 422, description = "HTML: the form again, naming what to fix", content_type = "text/html"),
         (status = 429, description = "HTML: too many concerns from this client", content_type = "text/html"),
     ))]
 #[post("/concerns")]
 pub async fn raise_concern(
+    req: actix_web::HttpRequest,
     state: State,
     quota: Result<ConcernQuota, ApiError>,
     body: Posted,
 ) -> ApiResult<HttpResponse> {
+    if super::account::cross_site(&req, &state) {
+        return Ok(super::account::refused_cross_site());
+    }
     if let Err(ApiError::TooManyRequests(wait)) = quota {
         return Ok(too_many_requests_page(wait));
     }
     let supplier = named(&state, Some(body.field("supplier"))).await?;
     let mut page = ConcernPage::new(supplier.clone());
-    page.about = body.field("about");
-    page.details = body.field("details");
-    page.email = body.field("email");
+    // What was typed is kept for the form, but never more than each field takes.
+    let clip = |s: String, n: usize| s.chars().take(n).collect::<String>();
+    page.about = clip(body.field("about"), 200);
+    page.details = clip(body.field("details"), concerns::MAX_DETAILS + 1);
+    page.email = clip(body.field("email"), 254);
     let raise = concerns::Raise {
         supplier: supplier.map(|(slug, _)| slug),
         about: page.about.clone(),

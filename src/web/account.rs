@@ -146,13 +146,50 @@ impl Posted {
     }
 }
 
+/// The page that refuses a form longer than `REGISTRY_MAX_BODY_BYTES`; nothing of it
+/// is read further, kept or said back.
+fn too_long(limit: usize) -> actix_web::Error {
+    let page = private(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "<!doctype html><html lang=\"en\"><title>Too long</title><p>This form is longer than the registry takes ({} KB). Shorten what you wrote and send it again.</p></html>",
+            limit / 1024
+        ),
+    );
+    actix_web::error::InternalError::from_response("form too long", page).into()
+}
+
 impl actix_web::FromRequest for Posted {
     type Error = actix_web::Error;
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
+    /// Reads the form up to the body limit the API has (`REGISTRY_MAX_BODY_BYTES`):
+    /// a longer one is refused with 413 before it is read to the end.
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move { Ok(Posted(Form::parse(&bytes.await?))) })
+        use futures_util::StreamExt;
+        let limit = req
+            .app_data::<web::Data<crate::http::extract::BodyLimit>>()
+            .map_or(64 * 1024, |l| l.0);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_long(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_long(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Posted(Form::parse(&body)))
+        })
     }
 }
 

@@ -20,6 +20,7 @@ mod mailbox;
 mod memberships;
 mod notifications;
 mod openapi;
+mod page_guards;
 mod pages;
 mod pledge;
 mod registrations;

@@ -36,11 +36,39 @@ pub fn get(conn: &mut DbConn, id: ConcernId) -> QueryResult<Option<ConcernRow>> 
         .optional()
 }
 
-/// Concerns, newest first: the open ones, or every one.
-pub fn list(conn: &mut DbConn, open_only: bool, limit: i64) -> QueryResult<Vec<ConcernRow>> {
+/// Which concerns a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub open_only: bool,
+    /// Only those raised about this supplier.
+    pub supplier: Option<crate::domain::SupplierId>,
+    /// Only those raised from a supplier's page (true) or about someone not on the
+    /// registry (false).
+    pub named: Option<bool>,
+    /// Only those older than this one (raised at, id): the page after it.
+    pub before: Option<(NaiveDateTime, ConcernId)>,
+}
+
+/// Concerns, newest first, as `filter` says.
+pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<Vec<ConcernRow>> {
     let mut q = concerns::table.into_boxed::<crate::db::MultiBackend>();
-    if open_only {
+    if filter.open_only {
         q = q.filter(concerns::closed_at.is_null());
+    }
+    if let Some(s) = filter.supplier {
+        q = q.filter(concerns::supplier_id.eq(s));
+    }
+    match filter.named {
+        Some(true) => q = q.filter(concerns::supplier_id.is_not_null()),
+        Some(false) => q = q.filter(concerns::supplier_id.is_null()),
+        None => {}
+    }
+    if let Some((at, id)) = filter.before {
+        q = q.filter(
+            concerns::created_at
+                .lt(at)
+                .or(concerns::created_at.eq(at).and(concerns::id.lt(id))),
+        );
     }
     q.order((concerns::created_at.desc(), concerns::id.desc()))
         .limit(limit)

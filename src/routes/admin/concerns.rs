@@ -14,8 +14,6 @@ use crate::state::State;
 use crate::usecases::concerns;
 use crate::views::supplier::utc;
 
-/// The most concerns one list gives.
-const LISTED: i64 = 500;
 
 /// A concern someone raised about a supplier.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,12 +50,14 @@ impl From<ConcernRow> for Concern {
     }
 }
 
-/// Concerns, newest first.
+/// Concerns, newest first, a page at a time.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Concerns {
     pub items: Vec<Concern>,
     /// How many are open, in all.
     pub open: i64,
+    /// The cursor of the next page; absent on the last.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -67,11 +67,23 @@ pub struct ConcernParams {
     /// `open` (the default) or `all`.
     #[param(pattern = "^(open|all)$")]
     state: Option<String>,
+    /// Only concerns about this supplier.
+    #[param(value_type = Option<String>, format = Uuid)]
+    supplier_id: Option<SupplierId>,
+    /// `true`: only concerns raised from a supplier's page; `false`: only those about
+    /// someone not on the registry (where unsolicited ones gather).
+    named: Option<bool>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
 }
 
 impl crate::http::extract::QueryParams for ConcernParams {}
 
-/// Concerns raised about suppliers on the pages, newest first (the newest 500).
+/// Concerns raised on the pages, newest first, a page at a time, by state, supplier
+/// and whether they name a supplier on the registry.
 #[utoipa::path(operation_id = "listConcerns", tag = "admin", params(ConcernParams), security(("bearer" = [])), responses(
     (status = 200, body = Concerns, description = "Concerns, newest first"),
     QueryErrors,
@@ -93,14 +105,51 @@ pub async fn list(
             )]));
         }
     };
+    let p = params.0;
+    let limit = crate::views::pagination::limit(p.limit)?;
+    let before = match p.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let key = crate::views::pagination::decode(c)?;
+            let parsed = key.split_once('_').and_then(|(micros, id)| {
+                Some((
+                    chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc(),
+                    id.parse::<ConcernId>().ok()?,
+                ))
+            });
+            Some(parsed.ok_or_else(|| {
+                ApiError::InvalidQuery(vec![crate::error::FieldError::new(
+                    "cursor",
+                    "is not a cursor this list gave",
+                )])
+            })?)
+        }
+    };
+    let filter = stored::Filter {
+        open_only,
+        supplier: p.supplier_id,
+        named: p.named,
+        before,
+    };
     let listed = state
         .db(move |conn| {
+            let mut rows = stored::list(conn, &filter, limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor = more
+                .then(|| rows.last())
+                .flatten()
+                .map(|r| {
+                    crate::views::pagination::encode(&format!(
+                        "{}_{}",
+                        r.created_at.and_utc().timestamp_micros(),
+                        r.id
+                    ))
+                });
             Ok(Concerns {
-                items: stored::list(conn, open_only, LISTED)?
-                    .into_iter()
-                    .map(Concern::from)
-                    .collect(),
+                items: rows.into_iter().map(Concern::from).collect(),
                 open: stored::open_count(conn)?,
+                next_cursor,
             })
         })
         .await?;
