@@ -1,13 +1,16 @@
 //! Webhook delivery benchmark: 10,000 public changes fanned out to 20 loopback
-//! subscribers, delivered by the registry's own job on a fresh SQLite registry (or
-//! PostgreSQL with `--database-url`). Reports deliveries per second and peak memory.
+//! subscribers (one subscription each, as 20 procurement tools would have), delivered
+//! by the loop the service runs (`deliver_webhooks::run`) on a fresh SQLite registry
+//! (or PostgreSQL with `--database-url`). Reports deliveries per second and peak
+//! memory.
 //!
 //!     cargo bench --bench webhooks -- --changes 10000 --subscribers 20 [--hard]
 //!
-//! With `--hard`, two more subscribers are the cases that stall a naive sender: one
-//! endpoint never answers (held until the timeout, then retried), one answers 500 (and
-//! is retried with backoff) and one answers 429; the 20 others must not wait for them.
-//! The receivers are a child process on 127.0.0.1 that answers 204 and verifies nothing.
+//! With `--hard`, one more subscriber is every case that stalls a naive sender, at
+//! once: 17 subscriptions to an endpoint that never answers (each held until the
+//! timeout, then retried), one answering 500 and one 429. It may hold only its share
+//! of the slots; the 20 others must not wait for it. The receivers are a child process
+//! on 127.0.0.1 that answers 204 and verifies nothing.
 
 #[path = "support.rs"]
 mod support;
@@ -132,29 +135,30 @@ fn main() -> anyhow::Result<()> {
     );
 
     let by = By::system();
-    // Each subscriber may hold 20 subscriptions: the hard cases have one of their own.
     let mut subscriber = || {
         webhooks::add_subscriber(&mut conn, &by, "Bench", "bench@bench.example", now())
             .map_err(|e| anyhow::anyhow!("{e:?}"))
     };
-    let (fast, slow) = (subscriber()?, subscriber()?);
-    let mut urls: Vec<String> = ports
-        .iter()
-        .map(|p| format!("http://127.0.0.1:{p}/ok"))
-        .collect();
-    if hard {
-        let p = &ports[0];
-        urls.extend(["hang", "error", "busy"].map(|path| format!("http://127.0.0.1:{p}/{path}")));
+    // A subscriber per tool; the hard cases all belong to one hostile subscriber.
+    let mut urls: Vec<(String, pledge_registry::domain::SubscriberId)> = Vec::new();
+    for p in &ports {
+        urls.push((format!("http://127.0.0.1:{p}/ok"), subscriber()?.id));
     }
-    for url in &urls {
+    if hard {
+        let hog = subscriber()?.id;
+        let p = &ports[0];
+        for _ in 0..17 {
+            urls.push((format!("http://127.0.0.1:{p}/hang"), hog));
+        }
+        for path in ["error", "busy"] {
+            urls.push((format!("http://127.0.0.1:{p}/{path}"), hog));
+        }
+    }
+    for (url, owner) in &urls {
         webhooks::subscribe(
             &mut conn,
             &state.webhooks,
-            if url.ends_with("/ok") {
-                fast.id
-            } else {
-                slow.id
-            },
+            *owner,
             &by,
             NewSubscription {
                 url: url.clone(),
@@ -170,7 +174,9 @@ fn main() -> anyhow::Result<()> {
     let policy = Policy {
         first_retry: Duration::from_secs(1),
         give_up_after: Duration::from_secs(3 * 86400),
-        concurrency: urls.len(),
+        concurrency: config.webhooks.concurrency,
+        share: config.webhooks.share,
+        log_days: config.webhooks.log_days,
         lease: Duration::from_secs(120),
     };
     let rss_before = support::peak_rss_kib();
@@ -179,26 +185,35 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     let started = Instant::now();
     let delivered = runtime.block_on(async {
-        let mut delivered = 0;
+        // The service's own loop, as `serve` starts it, looking for work every 10 ms.
+        let job = tokio::spawn(deliver_webhooks::run(
+            db.clone(),
+            state.webhooks.clone(),
+            policy,
+            Duration::from_millis(10),
+        ));
         loop {
-            let round = deliver_webhooks::run_once(&db, &state.webhooks, policy).await?;
-            if std::env::var_os("BENCH_VERBOSE").is_some() {
-                eprintln!("{:.1} s: {round:?}", started.elapsed().as_secs_f64());
-            }
-            delivered += round.delivered;
-            let behind: i64 = db
-                .run(move |conn| -> pledge_registry::error::ApiResult<i64> {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let (behind, delivered): (i64, i64) = db
+                .run(move |conn| -> pledge_registry::error::ApiResult<(i64, i64)> {
                     use diesel::prelude::*;
                     use pledge_registry::db::schema::webhook_subscriptions::dsl as s;
-                    Ok(s::webhook_subscriptions
-                        .filter(s::position.lt(head))
+                    // A position moves only past what its endpoint took (the delivery
+                    // log keeps only the newest attempts, so it is not counted).
+                    let positions: Vec<i64> = s::webhook_subscriptions
                         .filter(s::url.like("%/ok"))
-                        .count()
-                        .get_result(conn)?)
+                        .select(s::position)
+                        .load(conn)?;
+                    let behind = positions.iter().filter(|p| **p < head).count() as i64;
+                    Ok((behind, positions.iter().sum()))
                 })
                 .await?;
+            if std::env::var_os("BENCH_VERBOSE").is_some() {
+                eprintln!("{:.1} s: {delivered} delivered, {behind} behind", started.elapsed().as_secs_f64());
+            }
             if behind == 0 {
-                return Ok::<usize, pledge_registry::error::ApiError>(delivered);
+                job.abort();
+                return Ok::<usize, pledge_registry::error::ApiError>(delivered as usize);
             }
         }
     });
@@ -208,7 +223,7 @@ fn main() -> anyhow::Result<()> {
         "webhooks: {changes} changes x {} subscribers{}: {delivered} deliveries in {secs:.1} s, {:.0} deliveries/s, peak RSS {} KiB (before delivering: {rss_before} KiB)",
         ports.len(),
         if hard {
-            " (+ hanging, 500 and 429 endpoints)"
+            " (+ one subscriber with 17 hanging, a 500 and a 429 endpoint)"
         } else {
             ""
         },

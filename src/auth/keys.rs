@@ -177,7 +177,10 @@ impl KeyRing {
         let pem = std::fs::read_to_string(&self.path)
             .with_context(|| format!("cannot read the signing key {}", self.path.display()))?;
         let key = SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
-            anyhow::anyhow!("{} is not an Ed25519 PKCS#8 PEM key: {e}", self.path.display())
+            anyhow::anyhow!(
+                "{} is not an Ed25519 PKCS#8 PEM key: {e}",
+                self.path.display()
+            )
         })?;
         if key.verifying_key() == self.current().signing.verifying_key() {
             return Ok(None);
@@ -194,7 +197,9 @@ impl KeyRing {
             tokio::time::sleep(every).await;
             let ring = self.clone();
             match tokio::task::spawn_blocking(move || ring.reload()).await {
-                Ok(Ok(Some(kid))) => tracing::info!(%kid, "signing key replaced: now signing with it"),
+                Ok(Ok(Some(kid))) => {
+                    tracing::info!(%kid, "signing key replaced: now signing with it")
+                }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "signing key not re-read"),
                 Err(e) => tracing::warn!(error = %e, "signing key not re-read"),

@@ -173,9 +173,9 @@ pub fn plain_name(name: &str) -> Option<&str> {
         && chars
             .iter()
             .all(|c| c.is_alphanumeric() || " .,'&()-".contains(*c))
-        && !chars.windows(3).any(|w| {
-            w[0].is_alphanumeric() && w[1] == '.' && w[2].is_alphabetic()
-        })
+        && !chars
+            .windows(3)
+            .any(|w| w[0].is_alphanumeric() && w[1] == '.' && w[2].is_alphabetic())
         && !name.to_lowercase().contains("www");
     plain.then_some(name)
 }

@@ -83,7 +83,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "tree_size" | "to" => json!(10342),
         "from" => json!(10000),
         "format" => json!("csv"),
-        "include_total" => json!(true),
+        "include_total" | "named" => json!(true),
         "If-Match" => json!("\"r7-3f9a2c41\""),
         "name" => json!("attestations"),
         _ => return None,
@@ -358,7 +358,9 @@ pub fn schema_example(name: &str) -> Option<Value> {
             "hashes": ["lqKW0iTyhcZ77pPDD4owkVfw2qNdxbh+QQt4YwoJz8c=", "Xwg/ChozygdqlSeYMlgNs+DvRYS9/x9UyKNg9Q3jAx4="],
             "from_root": "bjQLnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB0=",
             "to_root": "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=" }),
-        "Concerns" => json!({ "items": [concern()], "open": 1, "next_cursor": "MTc3NDAwMDAwMDAwMDAwMF8x" }),
+        "Concerns" => {
+            json!({ "items": [concern()], "open": 1, "next_cursor": "MTc3NDAwMDAwMDAwMDAwMF8x" })
+        }
         "CloseConcern" => {
             json!({ "outcome": "The supplier replaced the broken policy link; nothing else was wrong." })
         }

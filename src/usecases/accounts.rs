@@ -422,8 +422,9 @@ pub fn switch(
 ) -> ApiResult<Session> {
     let me = members::find(conn, from)?
         .ok_or_else(|| ApiError::Unauthorized("you are no longer a member".into()))?;
-    let target = members::by_email(conn, to, &me.email)?
-        .ok_or_else(|| ApiError::NotFound(format!("{} is not a member of that supplier", me.email)))?;
+    let target = members::by_email(conn, to, &me.email)?.ok_or_else(|| {
+        ApiError::NotFound(format!("{} is not a member of that supplier", me.email))
+    })?;
     let target = accept(conn, target, at)?;
     let session = session_for(conn, keys, issuer, target, at)?;
     crate::db::models::tokens::revoke(conn, from_session)?;

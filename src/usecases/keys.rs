@@ -93,10 +93,10 @@ fn holders(conn: &mut DbConn, at: NaiveDateTime) -> ApiResult<BTreeMap<String, S
                     m.confirmed_at.is_some() && m.role == crate::domain::account::MemberRole::Owner
                 })
                 .collect();
-            if owners.is_empty() {
-                if let Some(row) = supplier::get(conn, s)? {
-                    to.insert(row.contact_email, row.contact_name);
-                }
+            if owners.is_empty()
+                && let Some(row) = supplier::get(conn, s)?
+            {
+                to.insert(row.contact_email, row.contact_name);
             }
             for m in owners {
                 to.insert(m.email, m.name);

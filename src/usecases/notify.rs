@@ -45,7 +45,11 @@ fn to(
 ) -> ApiResult<usize> {
     let mut added = 0;
     for member in members::of_supplier(conn, supplier.id)? {
-        if (letter.reminder && member.reminders_off_at.is_some())
+        // An invitation nobody accepted yet hears nothing of the supplier (the contact
+        // who registered it does, before they first sign in).
+        let invited = member.confirmed_at.is_none() && member.email != supplier.contact_email;
+        if invited
+            || (letter.reminder && member.reminders_off_at.is_some())
             || (owners_only && member.role != crate::domain::account::MemberRole::Owner)
         {
             continue;
@@ -80,7 +84,11 @@ pub fn member_letter(
             crate::domain::account::MemberRole::Editor => "an editor",
         },
         supplier_name,
-        if member.confirmed_at.is_some() { "" } else { ", or invited to be" },
+        if member.confirmed_at.is_some() {
+            ""
+        } else {
+            ", or invited to be"
+        },
     );
     let unsubscribe = letter.reminder.then(|| {
         format!(

@@ -363,10 +363,12 @@ pub(super) fn cross_site(req: &HttpRequest, state: &State) -> bool {
     let host = req.connection_info().host().to_owned();
     let public = url::Url::parse(&state.config.public_url)
         .ok()
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_owned(),
-        }));
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        });
     let from = req
         .headers()
         .get(header::ORIGIN)
@@ -465,7 +467,10 @@ pub async fn decline(req: HttpRequest, state: State, body: Posted) -> ApiResult<
     }
     let token = body.0.get("token");
     let Ok(supplier) = body.0.get("supplier_id").parse::<SupplierId>() else {
-        return Ok(super::not_found_page("There is no such invitation.".into(), String::new()));
+        return Ok(super::not_found_page(
+            "There is no such invitation.".into(),
+            String::new(),
+        ));
     };
     let result = state
         .tx(move |conn| accounts::decline_with_link(conn, &token, supplier, now()))
@@ -767,7 +772,9 @@ async fn act(
                     let me = caller
                         .member()
                         .and_then(|m| members::find(conn, m).ok().flatten())
-                        .ok_or_else(|| ApiError::Unauthorized("you are no longer a member".into()))?;
+                        .ok_or_else(|| {
+                            ApiError::Unauthorized("you are no longer a member".into())
+                        })?;
                     accounts::decline(conn, &me.email, other, at)
                 }
             }
@@ -946,7 +953,12 @@ pub async fn account_item_form(
 
 /// Moves the signed-in person to another of their suppliers (accepting its invitation
 /// when it is one): a new session there, and the one they had ends.
-async fn switch(req: &HttpRequest, state: &State, form: &Form, item: &str) -> ApiResult<HttpResponse> {
+async fn switch(
+    req: &HttpRequest,
+    state: &State,
+    form: &Form,
+    item: &str,
+) -> ApiResult<HttpResponse> {
     let Some(s) = Session::of(req).await else {
         return Ok(see_other("/sign-in"));
     };
@@ -957,7 +969,10 @@ async fn switch(req: &HttpRequest, state: &State, form: &Form, item: &str) -> Ap
         ));
     }
     let Ok(to) = item.parse::<SupplierId>() else {
-        return Ok(super::not_found_page("There is no such supplier.".into(), String::new()));
+        return Ok(super::not_found_page(
+            "There is no such supplier.".into(),
+            String::new(),
+        ));
     };
     let (state2, from, jti) = (state.clone(), s.member, s.caller.jti().to_owned());
     let result = state

@@ -269,7 +269,10 @@ async fn owners_manage_members_and_tokens_and_editors_cannot() {
         .await;
     assert_eq!(res.status(), 201);
     let editor_member: Value = res.json().await.unwrap();
-    assert_eq!(editor_member["confirmed"], false, "invited, not a member yet");
+    assert_eq!(
+        editor_member["confirmed"], false,
+        "invited, not a member yet"
+    );
     let invitation = mailbox
         .wait_for("the invitation", |m| {
             m.to().contains("editor@teamwork.example") && m.kind() == "invited"
@@ -577,7 +580,13 @@ async fn a_member_manages_the_record_in_the_signed_in_pages() {
     let confirm = app.get(&format!("/sign-in/confirm?token={token}")).await;
     assert_eq!(confirm.status(), 200);
     assert_eq!(confirm.headers()["referrer-policy"], "no-referrer");
-    assert!(confirm.text().await.unwrap().contains("Accept and sign in to Pages Ltd"));
+    assert!(
+        confirm
+            .text()
+            .await
+            .unwrap()
+            .contains("Accept and sign in to Pages Ltd")
+    );
     let res = app
         .http
         .post(app.url("/sign-in/confirm"))
@@ -586,7 +595,12 @@ async fn a_member_manages_the_record_in_the_signed_in_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert!(res.headers()["location"].to_str().unwrap().starts_with("/sign-in/confirm?token="));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in/confirm?token=")
+    );
     let res = app
         .http
         .post(app.url("/sign-in/confirm"))

@@ -102,12 +102,20 @@ async fn a_claim_delivers_a_bounded_turn_and_then_lets_others_go_first() {
     .await;
     let first = app.register("Turn 0 Ltd").await;
     while public_changes(&app).await <= deliver_webhooks::TURN {
-        app.patch_profile(&first, json!({"description": format!("Changed {}", uuid::Uuid::new_v4())}))
-            .await;
+        app.patch_profile(
+            &first,
+            json!({"description": format!("Changed {}", uuid::Uuid::new_v4())}),
+        )
+        .await;
     }
     let n = public_changes(&app).await;
     let (_, token) = subscriber(&app, "Patient").await;
-    subscribe(&app, &token, json!({"url": fx.url("/ok/turns"), "since": 0})).await;
+    subscribe(
+        &app,
+        &token,
+        json!({"url": fx.url("/ok/turns"), "since": 0}),
+    )
+    .await;
     let instance = app.second_instance().await;
     let sender = pledge_registry::webhooks::send::Sender::new(
         Duration::from_secs(5),
@@ -126,11 +134,19 @@ async fn a_claim_delivers_a_bounded_turn_and_then_lets_others_go_first() {
     let round = deliver_webhooks::run_once(&instance.database, &sender, policy)
         .await
         .unwrap();
-    assert_eq!(round.delivered, deliver_webhooks::TURN, "one turn, then it yields");
+    assert_eq!(
+        round.delivered,
+        deliver_webhooks::TURN,
+        "one turn, then it yields"
+    );
     let round = deliver_webhooks::run_once(&instance.database, &sender, policy)
         .await
         .unwrap();
-    assert_eq!(round.delivered, n - deliver_webhooks::TURN, "the rest on its next turn");
+    assert_eq!(
+        round.delivered,
+        n - deliver_webhooks::TURN,
+        "the rest on its next turn"
+    );
     assert_eq!(fx.hits("/ok/turns") as usize, n, "each change once");
 }
 
@@ -166,8 +182,15 @@ async fn redeliveries_are_limited_per_subscriber() {
         .collect();
     let sent = statuses.iter().filter(|s| **s == 200).count();
     assert_eq!(sent, 10, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
-    assert_eq!(fx.hits("/ok/a") + fx.hits("/ok/b"), 10, "ten POSTs, not thirty");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        fx.hits("/ok/a") + fx.hits("/ok/b"),
+        10,
+        "ten POSTs, not thirty"
+    );
     let refused = answers
         .into_iter()
         .map(Result::unwrap)
@@ -175,10 +198,18 @@ async fn redeliveries_are_limited_per_subscriber() {
         .unwrap();
     assert!(refused.headers().contains_key("retry-after"));
     let body: Value = refused.json().await.unwrap();
-    assert!(body["type"].as_str().unwrap().ends_with("too-many-requests"));
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("too-many-requests")
+    );
     // The log shows ten finished attempts, none left unanswered.
     let log = app
-        .get_json_as(&format!("/api/v1/webhooks/subscriptions/{a}/deliveries"), &token)
+        .get_json_as(
+            &format!("/api/v1/webhooks/subscriptions/{a}/deliveries"),
+            &token,
+        )
         .await;
     let items = log["items"].as_array().unwrap();
     assert!(items.iter().all(|d| d["status"] == 200), "{items:#?}");
@@ -204,7 +235,9 @@ async fn replays_already_covered_are_folded_into_the_one_in_progress() {
         let res = app.post(&replay, Some(&token), json!({"since": 0})).await;
         assert_eq!(res.status(), 200);
     }
-    let head = app.get_json("/api/v1/log/head").await["seq"].as_i64().unwrap();
+    let head = app.get_json("/api/v1/log/head").await["seq"]
+        .as_i64()
+        .unwrap();
     wait_for("the replay did not finish", async || {
         let subs = app
             .get_json_as("/api/v1/webhooks/subscriptions", &token)
@@ -224,7 +257,10 @@ async fn replays_already_covered_are_folded_into_the_one_in_progress() {
     // A replay from further back than the one in progress is a new one.
     let res = app.post(&replay, Some(&token), json!({"since": 0})).await;
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["position"], 0, "the last replay had finished: a new one starts");
+    assert_eq!(
+        body["position"], 0,
+        "the last replay had finished: a new one starts"
+    );
 }
 
 async fn audit_actions(app: &TestApp) -> (Vec<String>, Value) {
@@ -249,16 +285,30 @@ async fn subscription_housekeeping_is_limited_per_subscriber() {
     // The subscription itself was one write; 59 more are taken, then refused.
     for i in 0..59 {
         let res = app
-            .send(reqwest::Method::PATCH, &path, Some(&token), Some(json!({"paused": i % 2 == 0})))
+            .send(
+                reqwest::Method::PATCH,
+                &path,
+                Some(&token),
+                Some(json!({"paused": i % 2 == 0})),
+            )
             .await;
         assert_eq!(res.status(), 200, "write {i}");
     }
     let before = audit_actions(&app).await.0.len();
     let res = app
-        .send(reqwest::Method::PATCH, &path, Some(&token), Some(json!({"paused": true})))
+        .send(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"paused": true})),
+        )
         .await;
     assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=3600).contains(&wait), "{wait}");
     assert_eq!(audit_actions(&app).await.0.len(), before, "nothing written");
     // Another subscriber is not held back by this one.
@@ -300,7 +350,12 @@ async fn the_delivery_log_is_kept_bounded() {
         }
     }
     let instance = app.second_instance().await;
-    assert_eq!(deliver_webhooks::prune(&instance.database, 30).await.unwrap(), 3);
+    assert_eq!(
+        deliver_webhooks::prune(&instance.database, 30)
+            .await
+            .unwrap(),
+        3
+    );
     let count = |app: &TestApp| -> i64 {
         use diesel::prelude::*;
         use pledge_registry::db::schema::webhook_deliveries::dsl as d;
@@ -332,7 +387,12 @@ async fn a_refused_endpoint_is_not_told_what_its_name_resolves_to() {
     app.register("Mapped Ltd").await;
     let (_, token) = subscriber(&app, "Mapper").await;
     // A name (accepted as such) that resolves to loopback, refused when delivering.
-    let id = subscribe(&app, &token, json!({"url": "https://localhost:9/probe", "since": 0})).await;
+    let id = subscribe(
+        &app,
+        &token,
+        json!({"url": "https://localhost:9/probe", "since": 0}),
+    )
+    .await;
     let path = format!("/api/v1/webhooks/subscriptions/{id}/deliveries");
     let mut items = Vec::new();
     wait_for("no attempt was logged", async || {

@@ -255,12 +255,18 @@ impl TestApp {
     pub fn backdate_reaffirm_by(&self, s: &Supplier) {
         use diesel::{ExpressionMethods, QueryDsl};
         use pledge_registry::db::schema::signatures;
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+        let now = chrono::Utc::now().naive_utc();
+        let past = now - chrono::Duration::hours(1);
         let mut conn = self.pool.get().expect("conn");
-        diesel::update(signatures::table.filter(signatures::supplier_id.eq(&s.id)))
-            .set(signatures::reaffirm_by.eq(past))
-            .execute(&mut *conn)
-            .expect("backdate");
+        // Only a date still to come moves: one that passed already stays as it was.
+        diesel::update(
+            signatures::table
+                .filter(signatures::supplier_id.eq(&s.id))
+                .filter(signatures::reaffirm_by.gt(now)),
+        )
+        .set(signatures::reaffirm_by.eq(past))
+        .execute(&mut *conn)
+        .expect("backdate");
     }
 
     /// `s`'s record as the supplier itself reads it (with its token: contact details,
@@ -472,25 +478,22 @@ pub fn fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Makes sure python3 can import `module`, installing `spec` from PyPI on first use
-/// when it cannot.
-pub fn ensure_python_module(module: &str, spec: &str) {
+/// Makes sure python3 can import `module` (pinned in tests/requirements.txt); fails
+/// the test, naming that file, when it cannot. Tests never install anything.
+pub fn ensure_python_module(module: &str) {
     static READY: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let mut ready = READY.lock().unwrap_or_else(|e| e.into_inner());
     if ready.iter().any(|m| m == module) {
         return;
     }
-    let python = |args: &[&str]| {
-        std::process::Command::new("python3")
-            .args(args)
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !python(&["-c", &format!("import {module}")]) {
-        assert!(
-            python(&["-m", "pip", "install", "-q", spec]),
-            "cannot install {spec} (python3 -m pip install {spec})"
-        );
-    }
+    let importable = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        importable,
+        "python3 cannot import {module}: install the test requirements first, \
+         `python3 -m pip install -r tests/requirements.txt`"
+    );
     ready.push(module.to_owned());
 }

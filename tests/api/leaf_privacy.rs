@@ -18,7 +18,9 @@ fn sha256(text: &str) -> String {
 
 /// Every leaf's public form, as anyone reads them.
 async fn leaves(app: &TestApp) -> Vec<Value> {
-    let size = app.get_json("/api/v1/log/head").await["seq"].as_i64().unwrap();
+    let size = app.get_json("/api/v1/log/head").await["seq"]
+        .as_i64()
+        .unwrap();
     let mut all = Vec::new();
     for seq in 1..=size {
         all.push(app.get_json(&format!("/api/v1/log/leaves/{seq}")).await);
@@ -118,9 +120,17 @@ async fn no_guess_about_a_private_fact_is_confirmed_by_the_public_leaves() {
         assert_eq!(salt.as_str().unwrap().len(), 64);
         let hash = guessed.as_object_mut().unwrap().remove("hash").unwrap();
         assert_eq!(leaf["entry_hash"], hash);
-        assert_ne!(sha256(&canonical(&guessed)), hash.as_str().unwrap(), "{action}");
+        assert_ne!(
+            sha256(&canonical(&guessed)),
+            hash.as_str().unwrap(),
+            "{action}"
+        );
         guessed["salt"] = salt;
-        assert_eq!(sha256(&canonical(&guessed)), hash.as_str().unwrap(), "{action}");
+        assert_eq!(
+            sha256(&canonical(&guessed)),
+            hash.as_str().unwrap(),
+            "{action}"
+        );
     }
     for action in ["concern.raised", "member.signed_in", "member.added"] {
         assert!(entries.iter().any(|e| e["action"] == action), "{action}");

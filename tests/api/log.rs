@@ -271,7 +271,16 @@ fn members_were_told_of_every_change(app: &TestApp, step: usize) {
         .select((outbox::supplier_id, outbox::kind, count_star()))
         .load(&mut *conn)
         .unwrap();
+    // Who hears of a supplier: members who accepted, and its contact; never an
+    // invitation nobody accepted.
+    use pledge_registry::db::schema::suppliers;
     let people: Vec<(String, i64)> = members::table
+        .inner_join(suppliers::table.on(suppliers::id.eq(members::supplier_id)))
+        .filter(
+            members::confirmed_at
+                .is_not_null()
+                .or(members::email.eq(suppliers::contact_email)),
+        )
         .group_by(members::supplier_id)
         .select((members::supplier_id, count_star()))
         .load(&mut *conn)
@@ -297,13 +306,14 @@ fn members_were_told_of_every_change(app: &TestApp, step: usize) {
 
 /// Random sequences of every kind of write, by the supplier, the operator and time,
 /// legal or not (the lifecycle and identity rules, evidence, a new pledge version,
-/// lapsing, a certification expiring): after each, every stored record equals the one
+/// lapsing, a certification expiring, invitations made and withdrawn): after each,
+/// every stored record equals the one
 /// assembled from the tables, a mirror fed from the change feed equals the list, no
 /// supplier is active without a verified identity, and the audit chain verifies.
 #[tokio::test]
 async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let app = TestApp::spawn().await;
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move |n: usize| {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -335,11 +345,43 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
             .unwrap(),
     )
     .unwrap();
-    for step in 0..80 {
+    for step in 0..90 {
         let s = &suppliers[next(suppliers.len())];
         let reason = Some(json!({"reason": format!("Step {step}")}));
         let path = |tail: &str| format!("/api/v1/suppliers/{}{tail}", s.id);
-        let status = match next(14) {
+        let status = match next(16) {
+            13 => {
+                // Someone is invited (and never accepts): they hear nothing of it.
+                app.post(
+                    &path("/members"),
+                    Some(&s.token),
+                    json!({"email": format!("invitee{step}@random.example"), "name": "Invitee", "role": "editor"}),
+                )
+                .await
+                .status()
+            }
+            14 => {
+                // An invitation is withdrawn.
+                let listed = app.get_json_as(&path("/members"), &s.token).await;
+                let invited = listed["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["confirmed"] == false && m["email"] != "jo@example.org")
+                    .and_then(|m| m["id"].as_str().map(str::to_owned));
+                match invited {
+                    Some(m) => app
+                        .send(
+                            Method::DELETE,
+                            &path(&format!("/members/{m}")),
+                            Some(&s.token),
+                            None,
+                        )
+                        .await
+                        .status(),
+                    None => reqwest::StatusCode::OK,
+                }
+            }
             9 if versions < 2 => {
                 versions += 1;
                 app.publish_version(&format!("2027-0{versions}")).await
@@ -362,9 +404,9 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                     .unwrap();
                 res.status()
             }
-            11 => {
+            11 if app.supplier(&s.id).await["status"] == "active" => {
                 // Its reaffirm-by date passes (written as if it had been that date all
-                // along), and the instance's time job lapses it if it is due.
+                // along), and the instance's time job lapses it.
                 app.backdate_reaffirm_by(s);
                 app.project(&s.id);
                 pledge_registry::jobs::lapse::run_once(
@@ -477,7 +519,18 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                 > 0
         })
         .collect();
-    assert!(kinds.len() >= 3, "members were told only of {kinds:?}");
+    let events: Vec<String> = {
+        use diesel::prelude::*;
+        use pledge_registry::db::schema::status_events;
+        status_events::table
+            .select(status_events::event)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    assert!(
+        kinds.len() >= 3,
+        "members were told only of {kinds:?}; events {events:?}"
+    );
 }
 
 /// The supplier's attestation says what the list says, and checks offline: its

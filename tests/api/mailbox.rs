@@ -54,11 +54,9 @@ impl Arrived {
     }
 }
 
-/// The SMTP server the tests use, installed from PyPI on first use if missing.
-const AIOSMTPD: &str = "aiosmtpd==1.4.6";
-
+/// The SMTP server the tests use (tests/requirements.txt).
 fn ensure_installed() {
-    crate::helpers::ensure_python_module("aiosmtpd", AIOSMTPD);
+    crate::helpers::ensure_python_module("aiosmtpd");
 }
 
 impl Mailbox {

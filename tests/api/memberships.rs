@@ -16,7 +16,11 @@ use crate::helpers::{TestApp, problem};
 use crate::mailbox::Mailbox;
 
 /// A page session: (cookie, form token, the account page's HTML).
-async fn page_session(app: &TestApp, token: &str, supplier: Option<&str>) -> (String, String, String) {
+async fn page_session(
+    app: &TestApp,
+    token: &str,
+    supplier: Option<&str>,
+) -> (String, String, String) {
     let mut form = vec![("token", token.to_owned())];
     if let Some(s) = supplier {
         form.push(("supplier_id", s.to_owned()));
@@ -114,10 +118,16 @@ async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
     let choose = app.get(&format!("/sign-in/confirm?token={link}")).await;
     let choose = choose.text().await.unwrap();
     assert!(choose.contains("Sign in to Honest Care Ltd"), "{choose}");
-    assert!(choose.contains("Accept and sign in to Squatter Ltd"), "{choose}");
+    assert!(
+        choose.contains("Accept and sign in to Squatter Ltd"),
+        "{choose}"
+    );
     let (cookie, csrf, html) = page_session(&app, &link, None).await;
     assert!(html.contains("<h1>Honest Care Ltd</h1>"), "{html}");
-    assert!(html.contains("Squatter Ltd invited you as editor"), "{html}");
+    assert!(
+        html.contains("Squatter Ltd invited you as editor"),
+        "{html}"
+    );
     let squatters = app
         .get_json_as(&format!("/api/v1/suppliers/{squat}/members"), &squat_token)
         .await;
@@ -132,7 +142,9 @@ async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
 
     // The API does the same: the one accepted membership, never the invitation.
     let before = mailbox.count(victim, "sign_in");
-    let res = app.post("/api/v1/sign-in", None, json!({"email": victim})).await;
+    let res = app
+        .post("/api/v1/sign-in", None, json!({"email": victim}))
+        .await;
     assert_eq!(res.status(), 202);
     let link = newest_after(&mailbox, victim, "sign_in", before).await;
     let res = app
@@ -230,8 +242,16 @@ async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
             token: String::new(),
         })
         .await;
-    for action in ["member.added", "member.declined", "member.accepted", "member.removed"] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+    for action in [
+        "member.added",
+        "member.declined",
+        "member.accepted",
+        "member.removed",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -262,7 +282,11 @@ async fn a_member_leaves_through_the_api_and_the_last_owner_cannot() {
     assert_eq!(res.status(), 201);
     let invitation = newest_link(&mailbox, "ed@leavers.example", "invited").await;
     let res = app
-        .post("/api/v1/sign-in/confirm", None, json!({"token": invitation}))
+        .post(
+            "/api/v1/sign-in/confirm",
+            None,
+            json!({"token": invitation}),
+        )
         .await;
     let body: Value = res.json().await.unwrap();
     let (ed, ed_session) = (
@@ -272,7 +296,11 @@ async fn a_member_leaves_through_the_api_and_the_last_owner_cannot() {
     // An editor may not remove others, but may leave.
     let owner_link = newest_link(&mailbox, "owner@leavers.example", "confirm_address").await;
     let res = app
-        .post("/api/v1/sign-in/confirm", None, json!({"token": owner_link}))
+        .post(
+            "/api/v1/sign-in/confirm",
+            None,
+            json!({"token": owner_link}),
+        )
         .await;
     let body: Value = res.json().await.unwrap();
     let (owner, owner_session) = (
@@ -287,7 +315,11 @@ async fn a_member_leaves_through_the_api_and_the_last_owner_cannot() {
     problem(remove(owner.clone(), ed_session.clone()).await, 403).await;
     assert_eq!(remove(ed.clone(), ed_session.clone()).await.status(), 204);
     let res = app
-        .req(Method::GET, &format!("/api/v1/suppliers/{id}/members"), Some(&ed_session))
+        .req(
+            Method::GET,
+            &format!("/api/v1/suppliers/{id}/members"),
+            Some(&ed_session),
+        )
         .send()
         .await
         .unwrap();
@@ -337,7 +369,11 @@ async fn invitations_are_limited_and_carry_no_text_of_the_inviters() {
     ] {
         let to = format!("hooks{}@victims.example", name.len());
         let res = app
-            .post("/api/v1/webhooks/subscribers", None, json!({"name": name, "email": to}))
+            .post(
+                "/api/v1/webhooks/subscribers",
+                None,
+                json!({"name": name, "email": to}),
+            )
             .await;
         assert_eq!(res.status(), 202);
         let mail = mailbox
@@ -374,15 +410,35 @@ async fn concurrent_demotions_and_removals_never_leave_a_supplier_without_an_own
     let app = TestApp::spawn().await;
     let s = app.register("Two Owners Ltd").await;
     for round in 0..10 {
-        let a = accepted(&app, &s.id, &format!("a{round}@owners.example"), MemberRole::Owner);
-        let b = accepted(&app, &s.id, &format!("b{round}@owners.example"), MemberRole::Owner);
+        let a = accepted(
+            &app,
+            &s.id,
+            &format!("a{round}@owners.example"),
+            MemberRole::Owner,
+        );
+        let b = accepted(
+            &app,
+            &s.id,
+            &format!("b{round}@owners.example"),
+            MemberRole::Owner,
+        );
         // The first owner, made at registration, never accepted: it does not count.
         let path = |m: MemberId| format!("/api/v1/suppliers/{}/members/{m}", s.id);
         let (pa, pb) = (path(a), path(b));
         let (ra, rb) = if round % 2 == 0 {
             tokio::join!(
-                app.send(Method::PATCH, &pa, Some(&s.token), Some(json!({"role": "editor"}))),
-                app.send(Method::PATCH, &pb, Some(&s.token), Some(json!({"role": "editor"}))),
+                app.send(
+                    Method::PATCH,
+                    &pa,
+                    Some(&s.token),
+                    Some(json!({"role": "editor"}))
+                ),
+                app.send(
+                    Method::PATCH,
+                    &pb,
+                    Some(&s.token),
+                    Some(json!({"role": "editor"}))
+                ),
             )
         } else {
             tokio::join!(
@@ -396,14 +452,12 @@ async fn concurrent_demotions_and_removals_never_leave_a_supplier_without_an_own
             statuses == [200, 409] || statuses == [204, 409],
             "round {round}: {statuses:?}"
         );
-        let owners = members::accepted_owners(
-            &mut app.pool.get().unwrap(),
-            s.id.parse().unwrap(),
-        )
-        .unwrap();
+        let owners =
+            members::accepted_owners(&mut app.pool.get().unwrap(), s.id.parse().unwrap()).unwrap();
         assert_eq!(owners, 1, "round {round}");
         // Back to none accepted for the next round.
-        for m in members::of_supplier(&mut app.pool.get().unwrap(), s.id.parse().unwrap()).unwrap() {
+        for m in members::of_supplier(&mut app.pool.get().unwrap(), s.id.parse().unwrap()).unwrap()
+        {
             if m.confirmed_at.is_some() {
                 members::delete(&mut app.pool.get().unwrap(), m.id).unwrap();
             }
@@ -418,12 +472,20 @@ async fn tokens_and_members_are_bounded() {
     let path = format!("/api/v1/suppliers/{}/tokens", s.id);
     for i in 0..50 {
         let res = app
-            .post(&path, Some(&s.token), json!({"name": format!("t{i}"), "scope": "read", "expires_in_days": 30}))
+            .post(
+                &path,
+                Some(&s.token),
+                json!({"name": format!("t{i}"), "scope": "read", "expires_in_days": 30}),
+            )
             .await;
         assert_eq!(res.status(), 201, "token {i}");
     }
     let res = app
-        .post(&path, Some(&s.token), json!({"name": "one more", "scope": "read", "expires_in_days": 30}))
+        .post(
+            &path,
+            Some(&s.token),
+            json!({"name": "one more", "scope": "read", "expires_in_days": 30}),
+        )
         .await;
     problem(res, 409).await;
     // Revoking one makes room.
@@ -435,24 +497,48 @@ async fn tokens_and_members_are_bounded() {
         .find(|t| t["name"] == "t0" || t["label"] == "t0")
         .map(|t| t["jti"].as_str().unwrap().to_owned())
         .unwrap();
-    let res = app.send(Method::DELETE, &format!("{path}/{jti}"), Some(&s.token), None).await;
+    let res = app
+        .send(
+            Method::DELETE,
+            &format!("{path}/{jti}"),
+            Some(&s.token),
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 204);
     let res = app
-        .post(&path, Some(&s.token), json!({"name": "one more", "scope": "read", "expires_in_days": 30}))
+        .post(
+            &path,
+            Some(&s.token),
+            json!({"name": "one more", "scope": "read", "expires_in_days": 30}),
+        )
         .await;
     assert_eq!(res.status(), 201);
 
     // Members (and invitations) stop at 100.
     for i in 0..98 {
-        accepted(&app, &s.id, &format!("m{i}@bounded.example"), MemberRole::Editor);
+        accepted(
+            &app,
+            &s.id,
+            &format!("m{i}@bounded.example"),
+            MemberRole::Editor,
+        );
     }
     let members_path = format!("/api/v1/suppliers/{}/members", s.id);
     let res = app
-        .post(&members_path, Some(&s.token), json!({"email": "last@bounded.example", "name": "Last", "role": "editor"}))
+        .post(
+            &members_path,
+            Some(&s.token),
+            json!({"email": "last@bounded.example", "name": "Last", "role": "editor"}),
+        )
         .await;
     assert_eq!(res.status(), 201, "the hundredth");
     let res = app
-        .post(&members_path, Some(&s.token), json!({"email": "over@bounded.example", "name": "Over", "role": "editor"}))
+        .post(
+            &members_path,
+            Some(&s.token),
+            json!({"email": "over@bounded.example", "name": "Over", "role": "editor"}),
+        )
         .await;
     problem(res, 409).await;
     let listed = app.get_json_as(&members_path, &s.token).await;

@@ -62,7 +62,9 @@ async fn a_sign_in_link_cannot_be_used_from_another_site() {
         .unwrap();
     assert_eq!(res.status(), 403);
     // From the registry's own page, it works.
-    let res = post(Some(Box::leak(app.base.clone().into_boxed_str()))).await.unwrap();
+    let res = post(Some(Box::leak(app.base.clone().into_boxed_str())))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/account");
 }
@@ -123,21 +125,33 @@ async fn concerns_from_another_site_are_refused_and_the_list_is_paged_and_filter
         async move { req.send().await.unwrap() }
     };
     let res = raise(
-        vec![("about", "Spam".into()), ("details", "Posted from another site entirely.".into())],
+        vec![
+            ("about", "Spam".into()),
+            ("details", "Posted from another site entirely.".into()),
+        ],
         Some("https://evil.example".into()),
     )
     .await;
     assert_eq!(res.status(), 403);
     for i in 0..3 {
         let res = raise(
-            vec![("about", format!("Someone {i}")), ("details", format!("A concern not about the registry's suppliers, {i}."))],
+            vec![
+                ("about", format!("Someone {i}")),
+                (
+                    "details",
+                    format!("A concern not about the registry's suppliers, {i}."),
+                ),
+            ],
             Some(app.base.clone()),
         )
         .await;
         assert_eq!(res.status(), 200);
     }
     let res = raise(
-        vec![("supplier", s.slug.clone()), ("details", "Their policy link is about cookies.".into())],
+        vec![
+            ("supplier", s.slug.clone()),
+            ("details", "Their policy link is about cookies.".into()),
+        ],
         None,
     )
     .await;
@@ -165,9 +179,16 @@ async fn concerns_from_another_site_are_refused_and_the_list_is_paged_and_filter
     assert_eq!(named["items"][0]["supplier_id"], s.id.as_str());
     let by_supplier = page(&format!("supplier_id={}", s.id)).await;
     assert_eq!(by_supplier["items"], named["items"]);
-    assert_eq!(page("named=false").await["items"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        page("named=false").await["items"].as_array().unwrap().len(),
+        3
+    );
     let res = app
-        .req(Method::GET, "/api/v1/admin/concerns?cursor=nonsense", Some(&app.admin_token))
+        .req(
+            Method::GET,
+            "/api/v1/admin/concerns?cursor=nonsense",
+            Some(&app.admin_token),
+        )
         .send()
         .await
         .unwrap();

@@ -335,11 +335,18 @@ async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
     let log_key = app.get_json("/api/v1/log/key").await;
     assert_eq!(log_key["retired"], json!([]));
     let out = crate::cli::cli(&app, &["key", "rotate"], &[]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The running instance moves to the new key without a restart.
     let started = std::time::Instant::now();
     while app.get_json("/api/v1/log/key").await["verifier_key"] == log_key["verifier_key"] {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "never moved to the new key");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "never moved to the new key"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     // Tokens signed with the retired key keep working: the operator's, the supplier's.
@@ -368,7 +375,12 @@ async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
     assert_eq!(res.status(), 200);
     // What the old key signed still verifies with the published keys, and its
     // checkpoints with the retired log key.
-    let jwks: JwkSet = app.get("/.well-known/jwks.json").await.json().await.unwrap();
+    let jwks: JwkSet = app
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks.keys.len(), 2);
     assert!(attestation::verify(&before, &jwks).is_ok());
     let now = app.get_json("/api/v1/log/key").await;
@@ -384,13 +396,19 @@ async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
     let refused = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
         .await
         .unwrap();
-    let err = refused.err().expect("an instance with a retired key does not start");
+    let err = refused
+        .err()
+        .expect("an instance with a retired key does not start");
     assert!(err.to_string().contains("retired"), "{err}");
 
     // A rotation for a compromise ends every token, old key or new, and tells the
     // holders (here the suppliers' contact, as no owner has accepted yet), once each.
     let out = crate::cli::cli(&app, &["key", "rotate", "--compromised"], &[]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("tokens ended"));
     for token in [&app.admin_token, &s.token, &fresh.token] {
         assert_eq!(status_with(&app, token).await, 401);
@@ -418,7 +436,12 @@ async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
     // The instance moves to the newest key; a token it issues now works.
     let started = std::time::Instant::now();
     loop {
-        let t = app.register(&format!("Fresh Start {} Ltd", started.elapsed().as_millis())).await;
+        let t = app
+            .register(&format!(
+                "Fresh Start {} Ltd",
+                started.elapsed().as_millis()
+            ))
+            .await;
         let res = app
             .send(
                 Method::PATCH,
@@ -430,10 +453,24 @@ async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
         if res.status() == 200 {
             break;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{}", res.status());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{}",
+            res.status()
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(attestation::verify(&before, &app.get("/.well-known/jwks.json").await.json().await.unwrap()).is_ok());
+    assert!(
+        attestation::verify(
+            &before,
+            &app.get("/.well-known/jwks.json")
+                .await
+                .json()
+                .await
+                .unwrap()
+        )
+        .is_ok()
+    );
 }
 
 /// Runs `verify-log` and says whether it passed, with what it printed.

@@ -12,8 +12,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, problem};
 
-const STANDARDWEBHOOKS: &str = "standardwebhooks==1.1.0";
-
 struct Receiver {
     port: u16,
     log: tempfile::NamedTempFile,
@@ -32,7 +30,7 @@ impl Receiver {
 
     /// A receiver on `port` (one a subscription already names).
     fn start_at(port: u16, secret: &Secret) -> Receiver {
-        crate::helpers::ensure_python_module("standardwebhooks", STANDARDWEBHOOKS);
+        crate::helpers::ensure_python_module("standardwebhooks");
         let log = tempfile::NamedTempFile::new().unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/webhook_receiver.py");
         let child = Command::new("python3")

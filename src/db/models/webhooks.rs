@@ -101,7 +101,10 @@ pub struct SubscriptionRow {
 impl SubscriptionRow {
     /// Ends the replay in progress once the position has passed the head it went to.
     pub fn settle_replay(&mut self) {
-        if self.replay_until.is_some_and(|until| self.position >= until) {
+        if self
+            .replay_until
+            .is_some_and(|until| self.position >= until)
+        {
             self.replay_from = None;
             self.replay_until = None;
         }

@@ -14,7 +14,6 @@ use crate::state::State;
 use crate::usecases::concerns;
 use crate::views::supplier::utc;
 
-
 /// A concern someone raised about a supplier.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Concern {
@@ -136,16 +135,13 @@ pub async fn list(
             let mut rows = stored::list(conn, &filter, limit + 1)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let next_cursor = more
-                .then(|| rows.last())
-                .flatten()
-                .map(|r| {
-                    crate::views::pagination::encode(&format!(
-                        "{}_{}",
-                        r.created_at.and_utc().timestamp_micros(),
-                        r.id
-                    ))
-                });
+            let next_cursor = more.then(|| rows.last()).flatten().map(|r| {
+                crate::views::pagination::encode(&format!(
+                    "{}_{}",
+                    r.created_at.and_utc().timestamp_micros(),
+                    r.id
+                ))
+            });
             Ok(Concerns {
                 items: rows.into_iter().map(Concern::from).collect(),
                 open: stored::open_count(conn)?,
