@@ -195,21 +195,26 @@ fn main() -> anyhow::Result<()> {
         loop {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let (behind, delivered): (i64, i64) = db
-                .run(move |conn| -> pledge_registry::error::ApiResult<(i64, i64)> {
-                    use diesel::prelude::*;
-                    use pledge_registry::db::schema::webhook_subscriptions::dsl as s;
-                    // A position moves only past what its endpoint took (the delivery
-                    // log keeps only the newest attempts, so it is not counted).
-                    let positions: Vec<i64> = s::webhook_subscriptions
-                        .filter(s::url.like("%/ok"))
-                        .select(s::position)
-                        .load(conn)?;
-                    let behind = positions.iter().filter(|p| **p < head).count() as i64;
-                    Ok((behind, positions.iter().sum()))
-                })
+                .run(
+                    move |conn| -> pledge_registry::error::ApiResult<(i64, i64)> {
+                        use diesel::prelude::*;
+                        use pledge_registry::db::schema::webhook_subscriptions::dsl as s;
+                        // A position moves only past what its endpoint took (the delivery
+                        // log keeps only the newest attempts, so it is not counted).
+                        let positions: Vec<i64> = s::webhook_subscriptions
+                            .filter(s::url.like("%/ok"))
+                            .select(s::position)
+                            .load(conn)?;
+                        let behind = positions.iter().filter(|p| **p < head).count() as i64;
+                        Ok((behind, positions.iter().sum()))
+                    },
+                )
                 .await?;
             if std::env::var_os("BENCH_VERBOSE").is_some() {
-                eprintln!("{:.1} s: {delivered} delivered, {behind} behind", started.elapsed().as_secs_f64());
+                eprintln!(
+                    "{:.1} s: {delivered} delivered, {behind} behind",
+                    started.elapsed().as_secs_f64()
+                );
             }
             if behind == 0 {
                 job.abort();

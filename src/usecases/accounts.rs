@@ -254,7 +254,11 @@ pub enum Choice {
 /// to and the invitations it may accept or decline. None for a link that is unknown,
 /// used, expired or not a sign-in link.
 pub struct LinkChoices {
-    /// The membership the link was sent to accept (a registration, an invitation).
+    /// The link was sent for one membership (a registration's, an invitation's): it
+    /// signs in there and nowhere else.
+    pub fixed: bool,
+    /// The invitation the link was sent with, not accepted yet (not a registration's
+    /// own contact confirming their address).
     pub invitation: Option<(MemberRow, String)>,
     /// Memberships the address accepted, with their suppliers' names.
     pub accepted: Vec<(MemberRow, String)>,
@@ -279,16 +283,21 @@ pub fn link_choices(
         return Ok(None);
     }
     let mut choices = LinkChoices {
+        fixed: link.member_id.is_some(),
         invitation: None,
         accepted: Vec::new(),
         pending: Vec::new(),
     };
     for m in members::with_email(conn, &link.email)? {
-        let name = crate::db::models::supplier::get(conn, m.supplier_id)?
-            .map(|s| s.name)
-            .unwrap_or_default();
+        let supplier = crate::db::models::supplier::get(conn, m.supplier_id)?;
+        let registrant = supplier
+            .as_ref()
+            .is_some_and(|s| s.contact_email == m.email);
+        let name = supplier.map(|s| s.name).unwrap_or_default();
         if Some(m.id) == link.member_id {
-            choices.invitation = Some((m, name));
+            if m.confirmed_at.is_none() && !registrant {
+                choices.invitation = Some((m, name));
+            }
         } else if m.confirmed_at.is_some() {
             choices.accepted.push((m, name));
         } else {

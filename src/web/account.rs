@@ -166,28 +166,13 @@ impl actix_web::FromRequest for Posted {
     /// Reads the form up to the body limit the API has (`REGISTRY_MAX_BODY_BYTES`):
     /// a longer one is refused with 413 before it is read to the end.
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        use futures_util::StreamExt;
-        let limit = req
-            .app_data::<web::Data<crate::http::extract::BodyLimit>>()
-            .map_or(64 * 1024, |l| l.0);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let body = crate::http::extract::bounded_body(req, payload);
         Box::pin(async move {
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_long(limit));
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_long(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = match body.await {
+                Ok(body) => body,
+                Err(ApiError::PayloadTooLarge(limit)) => return Err(too_long(limit)),
+                Err(e) => return Err(e.into()),
+            };
             Ok(Posted(Form::parse(&body)))
         })
     }
@@ -349,43 +334,45 @@ pub async fn confirm_page(state: State, q: web::Query<LinkQuery>) -> ApiResult<H
         .chain(choices.pending)
         .map(ChoiceLine::of)
         .collect();
-    if others.len() > 1 || others.iter().any(|c| c.invited) {
+    if !choices.fixed && (others.len() > 1 || others.iter().any(|c| c.invited)) {
         page.choices = others;
     }
     Ok(private(StatusCode::OK, render(&page)?))
 }
 
-/// Whether a form was posted from another site: its `Origin` (or, without one, its
-/// `Referer`) names a host other than this request's and the registry's public one.
-/// Browsers send one of them with every form; a request with neither (a script of the
-/// person's own) is not a cross-site one.
+/// Whether a form was posted from another site. Browsers say so in `Sec-Fetch-Site`
+/// (anything but `same-origin`, or `none` for what the person typed, is another
+/// site's); a browser that does not send it is judged by its `Origin` (or, without
+/// one, its `Referer`), which must name this request's host or the registry's public
+/// one. The pages that hold a secret send no referrer, so browsers send such forms
+/// with `Origin: null`, which only a browser that also sent `Sec-Fetch-Site` gets past.
+/// A request with none of them (a script of the person's own) is not a cross-site one.
 pub(super) fn cross_site(req: &HttpRequest, state: &State) -> bool {
-    let host = req.connection_info().host().to_owned();
-    let public = url::Url::parse(&state.config.public_url)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            })
-        });
-    let from = req
-        .headers()
-        .get(header::ORIGIN)
-        .or_else(|| req.headers().get(header::REFERER))
-        .and_then(|v| v.to_str().ok());
-    let Some(from) = from else {
-        return false;
-    };
-    let Some(origin) = url::Url::parse(from).ok().and_then(|u| {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let host_of = |u: &url::Url| {
         u.host_str().map(|h| match u.port() {
             Some(p) => format!("{h}:{p}"),
             None => h.to_owned(),
         })
-    }) else {
-        return true;
     };
-    origin != host && Some(&origin) != public.as_ref()
+    let host = req.connection_info().host().to_owned();
+    let public = url::Url::parse(&state.config.public_url)
+        .ok()
+        .and_then(|u| host_of(&u));
+    let from = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(from) = from else {
+        return false;
+    };
+    match url::Url::parse(from).ok().and_then(|u| host_of(&u)) {
+        Some(origin) => origin != host && Some(&origin) != public.as_ref(),
+        None => true,
+    }
 }
 
 /// The page that refuses a form posted from another site.

@@ -153,3 +153,52 @@ test("a procurement tool's developer signs up for webhooks and gets the token fr
   await page.waitForSelector("text=This link does not work");
   await page.close();
 });
+
+test("an owner invites a colleague on the page; the colleague accepts from the email, and can leave", async () => {
+  const owner = "owner@e2e-team.example";
+  const colleague = "colleague@e2e-team.example";
+  const registered = await fetch(`${base}/api/v1/registrations`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "E2E Team Care", website: "https://e2e-team.example", description: "Rostering.", products: ["Rostering"], contact_name: "Owen Owner", contact_email: owner }),
+  });
+  assert.equal(registered.status, 201);
+  const confirm = (await mailTo(owner, "confirm_address")).match(/http:\/\/127\.0\.0\.1:\d+\/sign-in\/confirm\?token=[A-Za-z0-9_-]+/)[0];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  await page.goto(confirm);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/account");
+  await page.getByLabel("Name", { exact: true }).fill("Colin League");
+  await page.getByLabel("Email address").fill(colleague);
+  await page.getByRole("button", { name: "Add the member" }).click();
+  await page.waitForURL("**/account?done=member");
+  assert.match(await page.getByRole("status").innerText(), /invitation is sent/);
+  assert.match(await page.locator("#members ~ table").innerText(), /invited, not accepted yet/);
+
+  // The colleague, on a phone, opens the invitation: accept or decline, nothing else.
+  const invitation = (await mailTo(colleague, "invited")).match(/http:\/\/127\.0\.0\.1:\d+\/sign-in\/confirm\?token=[A-Za-z0-9_-]+/)[0];
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+  await phone.goto(invitation);
+  assert.match(await phone.locator("h1").textContent(), /Join E2E Team Care/);
+  await reflows(phone, "invitation page");
+  await phone.screenshot({ path: join(shots, "invitation-phone.png"), fullPage: true });
+  await audit(phone, "invitation page");
+  await phone.getByRole("button", { name: "Accept and sign in" }).click();
+  await phone.waitForURL("**/account");
+  assert.match(await phone.locator("h1").textContent(), /E2E Team Care/);
+  await audit(phone, "account page of an editor");
+
+  // The owner sees the colleague as a member now.
+  await page.reload();
+  assert.doesNotMatch(await page.locator("#members ~ table").innerText(), /not accepted yet/);
+
+  // The colleague leaves: signed out, and no longer a member.
+  await phone.getByRole("button", { name: "Leave E2E Team Care" }).click();
+  await phone.waitForURL(`${base}/`);
+  await phone.goto(`${base}/account`);
+  await phone.waitForURL("**/sign-in");
+  await page.reload();
+  assert.doesNotMatch(await page.locator("#members ~ table").innerText(), /colleague@e2e-team\.example/);
+  await phone.close();
+  await page.close();
+});

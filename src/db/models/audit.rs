@@ -104,30 +104,11 @@ fn new_salt() -> String {
 /// Entries written before salts keep the form they were published with (the log
 /// cannot change a published leaf): the states and the actor as plain SHA-256.
 pub fn public_form(row: &AuditRow) -> String {
-    if row.salt.is_some() {
-        return if row.public_json.is_some() {
-            json!({
-                "seq": row.seq,
-                "at": time(row.at),
-                "action": row.action,
-                "entity_type": row.entity_type,
-                "entity_id": row.entity_id,
-                "supplier_id": row.supplier_id,
-                "public": parse(&row.public_json),
-                "entry_hash": row.hash,
-            })
-        } else {
-            json!({"seq": row.seq, "entry_hash": row.hash})
-        }
-        .to_string();
+    if row.salt.is_some() && row.public_json.is_none() {
+        return json!({"seq": row.seq, "entry_hash": row.hash}).to_string();
     }
-    let digest = |text: &Option<String>| match parse(text) {
-        Value::Null => Value::Null,
-        v => json!(crate::domain::text::hex(&Sha256::digest(
-            v.to_string().as_bytes()
-        ))),
-    };
-    json!({
+    // serde_json keeps object keys sorted, however they were added.
+    let mut form = json!({
         "seq": row.seq,
         "at": time(row.at),
         "action": row.action,
@@ -135,12 +116,22 @@ pub fn public_form(row: &AuditRow) -> String {
         "entity_id": row.entity_id,
         "supplier_id": row.supplier_id,
         "public": parse(&row.public_json),
-        "actor_sha256": crate::domain::text::hex(&Sha256::digest(row.actor.as_bytes())),
-        "before_sha256": digest(&row.before_json),
-        "after_sha256": digest(&row.after_json),
         "entry_hash": row.hash,
-    })
-    .to_string()
+    });
+    if row.salt.is_none() {
+        let digest = |text: &Option<String>| match parse(text) {
+            Value::Null => Value::Null,
+            v => json!(crate::domain::text::hex(&Sha256::digest(
+                v.to_string().as_bytes()
+            ))),
+        };
+        form["actor_sha256"] = json!(crate::domain::text::hex(&Sha256::digest(
+            row.actor.as_bytes()
+        )));
+        form["before_sha256"] = digest(&row.before_json);
+        form["after_sha256"] = digest(&row.after_json);
+    }
+    form.to_string()
 }
 
 /// Adds the entries the Merkle tree does not hold yet; returns its size. Appends do
@@ -483,5 +474,71 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
             expected_seq += 1;
             prev = row.hash.unwrap_or_default();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(salt: Option<&str>, public: Option<&str>) -> AuditRow {
+        AuditRow {
+            seq: 7,
+            at: chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
+                .unwrap()
+                .and_hms_micro_opt(9, 30, 0, 123_456)
+                .unwrap(),
+            actor: "supplier:abc:member:def".into(),
+            action: "supplier.profile_updated".into(),
+            entity_type: "supplier".into(),
+            entity_id: "abc".into(),
+            supplier_id: Some("abc".into()),
+            before_json: Some(r#"{"website":"https://a.example"}"#.into()),
+            after_json: None,
+            prev_hash: Some("0".repeat(64)),
+            hash: Some("1".repeat(64)),
+            public_json: public.map(str::to_owned),
+            salt: salt.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn an_entry_from_before_salts_keeps_the_leaf_it_was_published_with() {
+        let sha = |s: &str| crate::domain::text::hex(&Sha256::digest(s.as_bytes()));
+        let expected = format!(
+            concat!(
+                r#"{{"action":"supplier.profile_updated","actor_sha256":"{}","after_sha256":null,"#,
+                r#""at":"2026-11-27T09:30:00.123456Z","before_sha256":"{}","entity_id":"abc","#,
+                r#""entity_type":"supplier","entry_hash":"{}","public":{{"n":1}},"seq":7,"supplier_id":"abc"}}"#
+            ),
+            sha("supplier:abc:member:def"),
+            sha(r#"{"website":"https://a.example"}"#),
+            "1".repeat(64),
+        );
+        assert_eq!(public_form(&row(None, Some(r#"{"n":1}"#))), expected);
+    }
+
+    #[test]
+    fn a_salted_leaf_shows_no_private_field_and_a_private_one_only_its_number() {
+        let salt = "2".repeat(64);
+        let public = public_form(&row(Some(&salt), Some(r#"{"n":1}"#)));
+        assert_eq!(
+            public,
+            format!(
+                r#"{{"action":"supplier.profile_updated","at":"2026-11-27T09:30:00.123456Z","entity_id":"abc","entity_type":"supplier","entry_hash":"{}","public":{{"n":1}},"seq":7,"supplier_id":"abc"}}"#,
+                "1".repeat(64)
+            )
+        );
+        let private = public_form(&row(Some(&salt), None));
+        assert_eq!(
+            private,
+            format!(r#"{{"entry_hash":"{}","seq":7}}"#, "1".repeat(64))
+        );
+        // The salt is part of what the entry's hash covers.
+        assert_ne!(hash_of(&row(Some(&salt), None)), hash_of(&row(None, None)));
+        assert_ne!(
+            hash_of(&row(Some(&salt), None)),
+            hash_of(&row(Some(&"3".repeat(64)), None))
+        );
     }
 }
