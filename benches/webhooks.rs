@@ -174,7 +174,8 @@ fn main() -> anyhow::Result<()> {
     let policy = Policy {
         first_retry: Duration::from_secs(1),
         give_up_after: Duration::from_secs(3 * 86400),
-        concurrency: config.webhooks.concurrency,
+        // A slot for every subscription, as the earlier measurements had.
+        concurrency: urls.len(),
         share: config.webhooks.share,
         log_days: config.webhooks.log_days,
         lease: Duration::from_secs(120),
@@ -206,7 +207,9 @@ fn main() -> anyhow::Result<()> {
                             .select(s::position)
                             .load(conn)?;
                         let behind = positions.iter().filter(|p| **p < head).count() as i64;
-                        Ok((behind, positions.iter().sum()))
+                        // Positions are seqs: count the changes at or before each.
+                        let changes_at = |p: i64| (p.min(head) - 1).max(0);
+                        Ok((behind, positions.iter().map(|p| changes_at(*p)).sum()))
                     },
                 )
                 .await?;

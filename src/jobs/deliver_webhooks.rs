@@ -120,7 +120,11 @@ async fn deliver(
     let id = sub.id;
     let result = subscription(db, sender, policy, holder, sub).await;
     let h = holder.to_owned();
-    transaction(db, move |conn| Ok(webhooks::release(conn, &h, id)?)).await?;
+    transaction(db, move |conn| {
+        webhooks::trim(conn, id)?;
+        Ok(webhooks::release(conn, &h, id)?)
+    })
+    .await?;
     result
 }
 

@@ -147,7 +147,7 @@ async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_o
 }
 
 #[tokio::test]
-async fn asking_for_a_link_says_nothing_about_whether_the_address_is_known() {
+async fn asking_for_a_link_says_nothing_about_the_address_and_never_locks_it_out() {
     let mailbox = Mailbox::start();
     let app = app_with_mail(&mailbox).await;
     let (known_id, _) = register(&app, "Known Ltd", "known@known.example").await;

@@ -312,14 +312,20 @@ pub struct DeliveryRow {
     pub redelivery: bool,
 }
 
-/// Records an attempt, and keeps the subscription's log to its newest [`KEPT`] rows.
+/// Records an attempt.
 pub fn log(conn: &mut DbConn, row: &DeliveryRow) -> QueryResult<()> {
-    use webhook_deliveries::dsl as d;
-    diesel::insert_into(d::webhook_deliveries)
+    diesel::insert_into(webhook_deliveries::table)
         .values(row)
-        .execute(conn)?;
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Keeps a subscription's delivery log to its newest [`KEPT`] attempts (after each
+/// turn of deliveries, not each delivery).
+pub fn trim(conn: &mut DbConn, id: SubscriptionId) -> QueryResult<()> {
+    use webhook_deliveries::dsl as d;
     let oldest_kept: Option<i64> = d::webhook_deliveries
-        .filter(d::subscription_id.eq(row.subscription_id))
+        .filter(d::subscription_id.eq(id))
         .order(d::id.desc())
         .offset(KEPT - 1)
         .select(d::id)
@@ -328,7 +334,7 @@ pub fn log(conn: &mut DbConn, row: &DeliveryRow) -> QueryResult<()> {
     if let Some(oldest) = oldest_kept {
         diesel::delete(
             d::webhook_deliveries
-                .filter(d::subscription_id.eq(row.subscription_id))
+                .filter(d::subscription_id.eq(id))
                 .filter(d::id.lt(oldest)),
         )
         .execute(conn)?;

@@ -30,7 +30,9 @@ pub struct SignInSent {
 
 /// Ask for a sign-in link by email. If the address belongs to a member of any supplier,
 /// a link is sent to it that works once within 20 minutes. The answer never says
-/// whether the address is known. Limited per address (5 an hour) and per client.
+/// whether the address is known, and an address is never refused (nobody can lock a
+/// member out): past three links an hour, nothing more is sent while one is still
+/// waiting unused. Limited per client.
 #[utoipa::path(operation_id = "requestSignIn", tag = "accounts", request_body = SignInRequest,
     security(()),
     responses(

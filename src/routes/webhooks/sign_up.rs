@@ -44,7 +44,9 @@ fn closed(state: &State) -> ApiResult<()> {
 /// Sign up for webhooks: a link that confirms the address is emailed to it, and the
 /// account and its token come when the link is used. The answer never says whether the
 /// address has an account already (if it has, the link gives that account a new
-/// token). Limited per address (5 links an hour, sign-in links included) and per client.
+/// token). Never refused for an address: past three links an hour (sign-in links
+/// included), nothing more is sent while one is still waiting unused. Limited per
+/// client.
 #[utoipa::path(operation_id = "signUpSubscriber", tag = "webhooks", request_body = SignUp,
     security(()),
     responses(
