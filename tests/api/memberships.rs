@@ -42,14 +42,7 @@ async fn page_session(
         .unwrap()
         .to_owned();
     let html = account_page(app, &cookie).await;
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_in(&html);
     (cookie, csrf, html)
 }
 
@@ -209,14 +202,7 @@ async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
     let html = account_page(&app, &switched).await;
     assert!(html.contains("<h1>Squatter Ltd</h1>"), "{html}");
     assert!(html.contains("Switch to Honest Care Ltd"), "{html}");
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_in(&html);
     let me = html
         .split("/account/members/")
         .find_map(|rest| rest.strip_suffix_leave())
@@ -255,6 +241,30 @@ async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
     }
 }
 
+/// Uses a link sent for one membership through the API: (member id, session token).
+async fn use_link(app: &TestApp, link: &str) -> (String, String) {
+    let res = app
+        .post("/api/v1/sign-in/confirm", None, json!({"token": link}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    (
+        body["member"]["id"].as_str().unwrap().to_owned(),
+        body["token"]["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The form token on a signed-in page.
+fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 trait LeaveLink {
     fn strip_suffix_leave(&self) -> Option<&str>;
 }
@@ -281,32 +291,10 @@ async fn a_member_leaves_through_the_api_and_the_last_owner_cannot() {
         .await;
     assert_eq!(res.status(), 201);
     let invitation = newest_link(&mailbox, "ed@leavers.example", "invited").await;
-    let res = app
-        .post(
-            "/api/v1/sign-in/confirm",
-            None,
-            json!({"token": invitation}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
-    let (ed, ed_session) = (
-        body["member"]["id"].as_str().unwrap().to_owned(),
-        body["token"]["token"].as_str().unwrap().to_owned(),
-    );
+    let (ed, ed_session) = use_link(&app, &invitation).await;
     // An editor may not remove others, but may leave.
     let owner_link = newest_link(&mailbox, "owner@leavers.example", "confirm_address").await;
-    let res = app
-        .post(
-            "/api/v1/sign-in/confirm",
-            None,
-            json!({"token": owner_link}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
-    let (owner, owner_session) = (
-        body["member"]["id"].as_str().unwrap().to_owned(),
-        body["token"]["token"].as_str().unwrap().to_owned(),
-    );
+    let (owner, owner_session) = use_link(&app, &owner_link).await;
     let remove = |who: String, token: String| {
         let app = &app;
         let path = format!("/api/v1/suppliers/{id}/members/{who}");
