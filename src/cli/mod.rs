@@ -4,11 +4,10 @@
 mod verify;
 
 use anyhow::Context;
-use chrono::Duration;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use crate::auth::{Role, tokens};
+use crate::auth::Role;
 use crate::config::Config;
 use crate::domain::SupplierId;
 use crate::{app, bootstrap, db, seed};
@@ -139,29 +138,30 @@ pub fn run() -> anyhow::Result<()> {
         } => {
             let state = bootstrap::prepare(config)?;
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            if role == Role::Subscriber {
-                anyhow::bail!(
-                    "a subscriber's token comes with the subscriber: POST /api/v1/admin/subscribers"
-                );
-            }
-            if (role == Role::Supplier) != supplier.is_some() {
-                anyhow::bail!(
-                    "--supplier is required for a supplier token and not allowed for an admin token"
-                );
-            }
-            let days = days.unwrap_or(state.config.token_days);
-            let mut conn = state.database.pool().get()?;
-            let issued = tokens::issue(
-                &mut conn,
-                &state.keys.current(),
-                &state.config.public_url,
-                tokens::Grant {
-                    role,
-                    supplier_id: supplier,
-                    label: label.as_deref().or(Some("command line")),
-                    ..tokens::Grant::operator(Duration::days(days.into()))
-                },
+            // The admin API's rules and audit entry, by whoever runs the command.
+            let grant = crate::usecases::tokens::OperatorGrant::parse(
+                role,
+                supplier,
+                days.unwrap_or(state.config.token_days),
+                Some(label.as_deref().unwrap_or("command line")),
             )
+            .map_err(refused)?;
+            let by = crate::domain::lifecycle::By {
+                actor: "admin:command-line".into(),
+                who: crate::domain::lifecycle::Actor::Operator,
+            };
+            let mut conn = state.database.pool().get()?;
+            let issued = diesel::Connection::transaction(&mut *conn, |conn| {
+                crate::usecases::tokens::issue(
+                    conn,
+                    &state.keys.current(),
+                    &state.config.public_url,
+                    &by,
+                    grant,
+                    crate::db::models::now(),
+                )
+                .map_err(refused)
+            })
             .context("cannot issue the token")?;
             println!(
                 "# {} token {} expires {}",
@@ -354,4 +354,19 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
     println!("  {:<12} {}", "(changed)", summary.changed);
     println!("  {:<12} {}", "(expired)", summary.expired);
     Ok(())
+}
+
+/// A use case's refusal, in words for the command line: each field that is wrong.
+fn refused(e: crate::error::ApiError) -> anyhow::Error {
+    match e {
+        crate::error::ApiError::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
 }

@@ -16,6 +16,7 @@ pub mod profile;
 pub mod publish;
 pub mod register;
 pub mod signature;
+pub mod tokens;
 pub mod validator;
 pub mod webhooks;
 

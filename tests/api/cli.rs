@@ -56,8 +56,41 @@ async fn token_issue_prints_a_working_admin_token_on_its_last_line() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let bad = cli(&app, &["token", "issue", "--role", "supplier"], &[]).await;
+    // It is audited as the admin API's tokens are.
+    let jti = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .to_owned();
+    let log = app
+        .get_json_as("/api/v1/admin/audit?limit=200", &app.admin_token)
+        .await;
+    let entry = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "token.issued" && e["entity_id"] == jti.as_str())
+        .unwrap_or_else(|| panic!("no token.issued for {jti} in {log}"))
+        .clone();
+    assert_eq!(entry["actor"], "admin:command-line");
+    assert_eq!(entry["after"]["role"], "admin");
+    assert_eq!(entry["after"]["label"], "command line");
+    // The admin API's rules too, each wrong field named.
+    let bad = cli(
+        &app,
+        &["token", "issue", "--role", "supplier", "--days", "0"],
+        &[],
+    )
+    .await;
     assert!(!bad.status.success(), "a supplier token needs --supplier");
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        said.contains("supplier_id") && said.contains("ttl_days"),
+        "{said}"
+    );
 }
 
 #[tokio::test]

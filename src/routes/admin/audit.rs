@@ -34,7 +34,9 @@ pub struct AuditEntry {
     /// Sequence number: strictly increasing.
     pub seq: i64,
     pub at: DateTime<Utc>,
-    /// `admin:<token id>`, `supplier:<supplier id>` or `system`.
+    /// `admin:<token id>` (`admin:command-line` from `token issue`), `supplier:<supplier
+    /// id>` (with `:member:<member id>` for a member), `subscriber:<id>`, `public` or
+    /// `system`.
     pub actor: String,
     pub action: String,
     pub entity_type: String,

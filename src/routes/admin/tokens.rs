@@ -1,17 +1,16 @@
 use actix_web::{HttpResponse, delete, post, web};
-use chrono::Duration;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::auth::tokens::{self, IssuedToken};
+use crate::auth::tokens::IssuedToken;
 use crate::auth::{Admin, Role};
-use crate::db::models::{audit, now, supplier};
-use crate::domain::{SupplierId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::db::models::now;
+use crate::domain::SupplierId;
+use crate::error::ApiResult;
 use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
+use crate::usecases;
 
 /// A token to issue.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -42,77 +41,24 @@ pub async fn issue(
     body: Json<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let r = body.0;
-    let days = r.ttl_days.unwrap_or(state.config.token_days);
-    if !(1..=3650).contains(&days) {
-        return Err(ApiError::field("ttl_days", "must be between 1 and 3650"));
-    }
-    match (r.role, r.supplier_id) {
-        (Role::Supplier, None) => {
-            return Err(ApiError::field(
-                "supplier_id",
-                "is required for a supplier token",
-            ));
-        }
-        (Role::Subscriber, _) => {
-            return Err(ApiError::field(
-                "role",
-                "a subscriber's token comes with the subscriber: POST /api/v1/admin/subscribers",
-            ));
-        }
-        (Role::Admin, Some(_)) => {
-            return Err(ApiError::field(
-                "supplier_id",
-                "must be absent for an admin token",
-            ));
-        }
-        _ => {}
-    }
-    let label = r
-        .label
-        .as_deref()
-        .map(|l| text::bounded(l, 1, 200))
-        .transpose()
-        .map_err(|m| ApiError::field("label", m))?;
-    let actor = admin.0.actor();
+    let grant = usecases::tokens::OperatorGrant::parse(
+        r.role,
+        r.supplier_id,
+        r.ttl_days.unwrap_or(state.config.token_days),
+        r.label.as_deref(),
+    )?;
+    let by = admin.0.by();
     let state2 = state.clone();
     let issued = state
         .tx(move |conn| {
-            if let Some(id) = r.supplier_id
-                && supplier::get(conn, id)?.is_none()
-            {
-                return Err(ApiError::field(
-                    "supplier_id",
-                    "is not a registered supplier",
-                ));
-            }
-            let issued = tokens::issue(
+            usecases::tokens::issue(
                 conn,
                 &state2.keys.current(),
                 &state2.config.public_url,
-                tokens::Grant {
-                    role: r.role,
-                    supplier_id: r.supplier_id,
-                    label: label.as_deref(),
-                    ..tokens::Grant::operator(Duration::days(days.into()))
-                },
-            )
-            .map_err(ApiError::Internal)?;
-            audit::record(
-                conn,
+                &by,
+                grant,
                 now(),
-                audit::Entry {
-                    actor: &actor,
-                    action: "token.issued",
-                    entity_type: "token",
-                    entity_id: issued.jti.clone(),
-                    supplier_id: r.supplier_id,
-                    before: None,
-                    after: Some(
-                        json!({"role": r.role, "expires_at": issued.expires_at, "label": label}),
-                    ),
-                },
-            )?;
-            Ok(issued)
+            )
         })
         .await?;
     tracing::info!(jti = %issued.jti, role = %issued.role, "token issued");
@@ -138,28 +84,9 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let jti = path.into_inner();
-    let actor = admin.0.actor();
+    let by = admin.0.by();
     state
-        .tx(move |conn| match tokens::revoke(conn, &jti)? {
-            None => Err(ApiError::NotFound(format!("there is no token {jti:?}"))),
-            Some(false) => Ok(()),
-            Some(true) => {
-                audit::record(
-                    conn,
-                    now(),
-                    audit::Entry {
-                        actor: &actor,
-                        action: "token.revoked",
-                        entity_type: "token",
-                        entity_id: jti.clone(),
-                        supplier_id: None,
-                        before: None,
-                        after: None,
-                    },
-                )?;
-                Ok(())
-            }
-        })
+        .tx(move |conn| usecases::tokens::revoke(conn, &by, &jti, now()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
