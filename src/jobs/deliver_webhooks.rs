@@ -16,12 +16,12 @@ use rand::Rng;
 
 use super::transaction;
 use crate::db::Database;
-use crate::db::models::webhooks::{self, DeliveryRow, SubscriptionRow};
+use crate::db::models::webhooks::{self, SubscriptionRow};
 use crate::db::models::{audit, now};
 use crate::error::{ApiError, ApiResult};
 use crate::views::changes::Change;
+use crate::webhooks::filters::Filters;
 use crate::webhooks::send::Sender;
-use crate::webhooks::{Secret, filters::Filters};
 
 /// Changes read at a time for one subscription.
 const BATCH: i64 = 100;
@@ -248,7 +248,7 @@ async fn subscription(
                 break;
             }
             sent += 1;
-            let log = send_once(sender, &sub, &change, false).await?;
+            let log = crate::usecases::webhooks::send(sender, &sub, &change, false).await?;
             let at = log.at;
             let error = log.error.clone();
             let delivered = log.status.is_some_and(|s| (200..300).contains(&s));
@@ -304,43 +304,6 @@ async fn subscription(
         }
         stored = sub.position;
     }
-}
-
-/// Sends one change to a subscription's endpoint, signed with every secret in force;
-/// returns the attempt as the delivery log records it.
-pub async fn send_once(
-    sender: &Sender,
-    sub: &SubscriptionRow,
-    change: &Change,
-    redelivery: bool,
-) -> ApiResult<DeliveryRow> {
-    let internal = |e: String| ApiError::Internal(anyhow::anyhow!("subscription {}: {e}", sub.id));
-    let url = url::Url::parse(&sub.url).map_err(|e| internal(e.to_string()))?;
-    let secret = Secret::parse(&sub.secret).map_err(internal)?;
-    let previous = match (&sub.previous_secret, sub.previous_until) {
-        (Some(s), Some(until)) if until > now() => Secret::parse(s).ok(),
-        _ => None,
-    };
-    let secrets: Vec<&Secret> = std::iter::once(&secret).chain(previous.as_ref()).collect();
-    let body = serde_json::to_vec(change).map_err(|e| ApiError::Internal(e.into()))?;
-    let message_id = format!("msg_{}", change.seq);
-    let at = now();
-    let attempt = sender
-        .deliver(&url, &message_id, at.and_utc().timestamp(), &body, &secrets)
-        .await;
-    Ok(DeliveryRow {
-        id: 0,
-        subscription_id: sub.id,
-        seq: change.seq,
-        message_id,
-        attempt: if redelivery { 1 } else { sub.attempts + 1 },
-        at,
-        status: attempt.status.map(i32::from),
-        latency_ms: attempt.latency_ms.clamp(0, i32::MAX as i64) as i32,
-        response: attempt.response,
-        error: attempt.error,
-        redelivery,
-    })
 }
 
 /// Records a claimed subscription's progress; false when the subscriber changed it

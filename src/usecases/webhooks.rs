@@ -8,12 +8,14 @@ use crate::auth::Keys;
 use crate::auth::tokens::{self, Grant, IssuedToken};
 use crate::db::DbConn;
 use crate::db::models::audit;
-use crate::db::models::webhooks::{self, SubscriberRow, SubscriptionRow};
+use crate::db::models::now;
+use crate::db::models::webhooks::{self, DeliveryRow, SubscriberRow, SubscriptionRow};
 use crate::domain::account::{LinkPurpose, member_email};
 use crate::domain::{SubscriberId, SubscriptionId, text};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::letters;
 use crate::usecases::validator::{Validator, field};
+use crate::views::changes::Change;
 use crate::webhooks::Secret;
 use crate::webhooks::filters::Filters;
 use crate::webhooks::send::Sender;
@@ -417,17 +419,17 @@ pub fn start_redelivery(
     id: SubscriptionId,
     seq: i64,
     at: NaiveDateTime,
-) -> ApiResult<(SubscriptionRow, crate::views::changes::Change, i64)> {
+) -> ApiResult<(SubscriptionRow, Change, i64)> {
     webhooks::lock_subscriber(conn, subscriber)?;
     let sub = subscription_of(conn, subscriber, id)?;
     let entry = audit::public_entry(conn, seq)?
         .ok_or_else(|| ApiError::NotFound(format!("no public change {seq}")))?;
-    let change = crate::views::changes::Change::of(entry)?;
+    let change = Change::of(entry)?;
     let asked = webhooks::redeliveries_since(conn, subscriber, at - Duration::minutes(1))?;
     if asked >= REDELIVERIES_PER_MINUTE {
         return Err(ApiError::TooManyRequests(60));
     }
-    let pending = webhooks::DeliveryRow {
+    let pending = DeliveryRow {
         id: 0,
         subscription_id: sub.id,
         seq,
@@ -442,6 +444,44 @@ pub fn start_redelivery(
     };
     let attempt = webhooks::start(conn, &pending)?;
     Ok((sub, change, attempt))
+}
+
+/// Sends one change to a subscription's endpoint, signed with every secret in force;
+/// returns the attempt as the delivery log records it (the caller records it). The
+/// delivery job and a subscriber's redelivery both send through here.
+pub async fn send(
+    sender: &Sender,
+    sub: &SubscriptionRow,
+    change: &Change,
+    redelivery: bool,
+) -> ApiResult<DeliveryRow> {
+    let internal = |e: String| ApiError::Internal(anyhow::anyhow!("subscription {}: {e}", sub.id));
+    let url = url::Url::parse(&sub.url).map_err(|e| internal(e.to_string()))?;
+    let secret = Secret::parse(&sub.secret).map_err(internal)?;
+    let previous = match (&sub.previous_secret, sub.previous_until) {
+        (Some(s), Some(until)) if until > now() => Secret::parse(s).ok(),
+        _ => None,
+    };
+    let secrets: Vec<&Secret> = std::iter::once(&secret).chain(previous.as_ref()).collect();
+    let body = serde_json::to_vec(change).map_err(|e| ApiError::Internal(e.into()))?;
+    let message_id = format!("msg_{}", change.seq);
+    let at = now();
+    let attempt = sender
+        .deliver(&url, &message_id, at.and_utc().timestamp(), &body, &secrets)
+        .await;
+    Ok(DeliveryRow {
+        id: 0,
+        subscription_id: sub.id,
+        seq: change.seq,
+        message_id,
+        attempt: if redelivery { 1 } else { sub.attempts + 1 },
+        at,
+        status: attempt.status.map(i32::from),
+        latency_ms: attempt.latency_ms.clamp(0, i32::MAX as i64) as i32,
+        response: attempt.response,
+        error: attempt.error,
+        redelivery,
+    })
 }
 
 /// Tells a subscriber its subscription was disabled.

@@ -347,8 +347,7 @@ pub async fn redeliver(
     let (sub, change, attempt) = state
         .tx(move |conn| webhooks::start_redelivery(conn, who.id, id, seq, now()))
         .await?;
-    let log =
-        crate::jobs::deliver_webhooks::send_once(&state.webhooks, &sub, &change, true).await?;
+    let log = webhooks::send(&state.webhooks, &sub, &change, true).await?;
     let row = log.clone();
     state
         .tx(move |conn| Ok(stored::finish(conn, attempt, &row)?))
