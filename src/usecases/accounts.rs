@@ -515,9 +515,7 @@ pub fn invite(
         )));
     }
     let day = at - Duration::days(1);
-    if audit::actions_about_since(conn, supplier.id, "member.added", day, INVITES_PER_DAY)?
-        >= INVITES_PER_DAY
-    {
+    if audit::actions_about_since(conn, supplier.id, "member.added", day)? >= INVITES_PER_DAY {
         return Err(ApiError::TooManyRequests(3600));
     }
     let member = new_member(supplier.id, email, name, invite.role, &by.actor, at);
@@ -805,18 +803,5 @@ pub fn revoke_token(
         return Ok(());
     }
     tokens::revoke(conn, jti)?;
-    audit::record(
-        conn,
-        at,
-        audit::Entry {
-            actor: &by.actor,
-            action: "token.revoked",
-            entity_type: "token",
-            entity_id: jti.to_owned(),
-            supplier_id: Some(supplier),
-            before: None,
-            after: None,
-        },
-    )?;
-    Ok(())
+    super::tokens::record_revoked(conn, by, jti, Some(supplier), at)
 }

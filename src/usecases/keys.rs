@@ -3,7 +3,7 @@
 //! checkpoints) keeps verifying. A rotation for a compromise also ends every token, and
 //! tells each holder how to get a new one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 use serde_json::json;
@@ -76,31 +76,42 @@ pub fn rotated(
 /// owners (or its contact, before any owner accepted) for its other tokens, a webhook
 /// subscriber for its own. The operator's tokens are the operator's to replace.
 fn holders(conn: &mut DbConn, at: NaiveDateTime) -> ApiResult<BTreeMap<String, String>> {
-    let mut to: BTreeMap<String, String> = BTreeMap::new();
+    // Each member, subscriber and supplier once, however many tokens they hold.
+    let (mut member_ids, mut subscriber_ids, mut supplier_ids) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for t in tokens::in_force(conn, at)? {
-        if let Some(m) = t.member_id {
-            if let Some(m) = members::find(conn, m)? {
-                to.insert(m.email, m.name);
-            }
-        } else if let Some(s) = t.subscriber_id {
-            if let Some(s) = webhooks::subscriber(conn, s)? {
-                to.insert(s.email, s.name);
-            }
-        } else if let Some(s) = t.supplier_id {
-            let owners: Vec<_> = members::of_supplier(conn, s)?
-                .into_iter()
-                .filter(|m| {
-                    m.confirmed_at.is_some() && m.role == crate::domain::account::MemberRole::Owner
-                })
-                .collect();
-            if owners.is_empty()
-                && let Some(row) = supplier::get(conn, s)?
-            {
-                to.insert(row.contact_email, row.contact_name);
-            }
-            for m in owners {
-                to.insert(m.email, m.name);
-            }
+        match (t.member_id, t.subscriber_id, t.supplier_id) {
+            (Some(m), _, _) => member_ids.insert(m),
+            (None, Some(s), _) => subscriber_ids.insert(s),
+            (None, None, Some(s)) => supplier_ids.insert(s),
+            (None, None, None) => false,
+        };
+    }
+    let mut to: BTreeMap<String, String> = BTreeMap::new();
+    for m in member_ids {
+        if let Some(m) = members::find(conn, m)? {
+            to.insert(m.email, m.name);
+        }
+    }
+    for s in subscriber_ids {
+        if let Some(s) = webhooks::subscriber(conn, s)? {
+            to.insert(s.email, s.name);
+        }
+    }
+    for s in supplier_ids {
+        let owners: Vec<_> = members::of_supplier(conn, s)?
+            .into_iter()
+            .filter(|m| {
+                m.confirmed_at.is_some() && m.role == crate::domain::account::MemberRole::Owner
+            })
+            .collect();
+        if owners.is_empty()
+            && let Some(row) = supplier::get(conn, s)?
+        {
+            to.insert(row.contact_email, row.contact_name);
+        }
+        for m in owners {
+            to.insert(m.email, m.name);
         }
     }
     Ok(to)

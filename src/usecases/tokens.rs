@@ -119,21 +119,30 @@ pub fn revoke(conn: &mut DbConn, by: &By, jti: &str, at: NaiveDateTime) -> ApiRe
     match crate::db::models::tokens::revoke(conn, jti)? {
         None => Err(ApiError::NotFound(format!("there is no token {jti:?}"))),
         Some(false) => Ok(()),
-        Some(true) => {
-            audit::record(
-                conn,
-                at,
-                audit::Entry {
-                    actor: &by.actor,
-                    action: "token.revoked",
-                    entity_type: "token",
-                    entity_id: jti.to_owned(),
-                    supplier_id: None,
-                    before: None,
-                    after: None,
-                },
-            )?;
-            Ok(())
-        }
+        Some(true) => record_revoked(conn, by, jti, None, at),
     }
+}
+
+/// The audit entry of a token revoked (by the operator, or by its supplier's owner).
+pub(super) fn record_revoked(
+    conn: &mut DbConn,
+    by: &By,
+    jti: &str,
+    supplier_id: Option<SupplierId>,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    audit::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action: "token.revoked",
+            entity_type: "token",
+            entity_id: jti.to_owned(),
+            supplier_id,
+            before: None,
+            after: None,
+        },
+    )?;
+    Ok(())
 }

@@ -108,8 +108,8 @@ pub async fn raise_concern(
     quota: Result<ConcernQuota, ApiError>,
     body: Posted,
 ) -> ApiResult<HttpResponse> {
-    if super::account::cross_site(&req, &state) {
-        return Ok(super::account::refused_cross_site());
+    if super::origin::cross_site(&req, &state) {
+        return Ok(super::origin::refused());
     }
     if let Err(ApiError::TooManyRequests(wait)) = quota {
         return Ok(too_many_requests_page(wait));

@@ -144,6 +144,11 @@ impl Posted {
     pub fn field(&self, name: &str) -> String {
         self.0.get(name)
     }
+
+    /// A sign-in link's form: its secret, and the supplier chosen, if any.
+    fn link(&self) -> (String, Option<SupplierId>) {
+        (self.0.get("token"), self.0.get("supplier_id").parse().ok())
+    }
 }
 
 /// The page that refuses a form longer than `REGISTRY_MAX_BODY_BYTES`; nothing of it
@@ -340,49 +345,6 @@ pub async fn confirm_page(state: State, q: web::Query<LinkQuery>) -> ApiResult<H
     Ok(private(StatusCode::OK, render(&page)?))
 }
 
-/// Whether a form was posted from another site. Browsers say so in `Sec-Fetch-Site`
-/// (anything but `same-origin`, or `none` for what the person typed, is another
-/// site's); a browser that does not send it is judged by its `Origin` (or, without
-/// one, its `Referer`), which must name this request's host or the registry's public
-/// one. The pages that hold a secret send no referrer, so browsers send such forms
-/// with `Origin: null`, which only a browser that also sent `Sec-Fetch-Site` gets past.
-/// A request with none of them (a script of the person's own) is not a cross-site one.
-pub(super) fn cross_site(req: &HttpRequest, state: &State) -> bool {
-    let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
-    }
-    let host_of = |u: &url::Url| {
-        u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_owned(),
-        })
-    };
-    let host = req.connection_info().host().to_owned();
-    let public = url::Url::parse(&state.config.public_url)
-        .ok()
-        .and_then(|u| host_of(&u));
-    let from = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok());
-    let Some(from) = from else {
-        return false;
-    };
-    match url::Url::parse(from).ok().and_then(|u| host_of(&u)) {
-        Some(origin) => origin != host && Some(&origin) != public.as_ref(),
-        None => true,
-    }
-}
-
-/// The page that refuses a form posted from another site.
-pub(super) fn refused_cross_site() -> HttpResponse {
-    private(
-        StatusCode::FORBIDDEN,
-        "<!doctype html><title>Refused</title><p>This form was sent from another site, so it was not used. Open the registry's own page and try again.</p>".into(),
-    )
-}
-
 /// Use a sign-in link from the page: sets the session cookie. Refused when posted
 /// from another site (so nobody can sign a visitor in to an account of theirs).
 #[utoipa::path(operation_id = "postSignInConfirmPage", tag = "pages",
@@ -393,14 +355,11 @@ pub(super) fn refused_cross_site() -> HttpResponse {
     ))]
 #[post("/sign-in/confirm")]
 pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<HttpResponse> {
-    if cross_site(&req, &state) {
-        return Ok(refused_cross_site());
+    if super::origin::cross_site(&req, &state) {
+        return Ok(super::origin::refused());
     }
-    let token = body.0.get("token");
-    let choice = match body.0.get("supplier_id").parse::<SupplierId>() {
-        Ok(id) => accounts::Choice::Named(id),
-        Err(_) => accounts::Choice::Only,
-    };
+    let (token, named) = body.link();
+    let choice = named.map_or(accounts::Choice::Only, accounts::Choice::Named);
     let state2 = state.clone();
     let t = token.clone();
     let result = state
@@ -449,11 +408,11 @@ pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<
     ))]
 #[post("/sign-in/decline")]
 pub async fn decline(req: HttpRequest, state: State, body: Posted) -> ApiResult<HttpResponse> {
-    if cross_site(&req, &state) {
-        return Ok(refused_cross_site());
+    if super::origin::cross_site(&req, &state) {
+        return Ok(super::origin::refused());
     }
-    let token = body.0.get("token");
-    let Ok(supplier) = body.0.get("supplier_id").parse::<SupplierId>() else {
+    let (token, named) = body.link();
+    let Some(supplier) = named else {
         return Ok(super::not_found_page(
             "There is no such invitation.".into(),
             String::new(),

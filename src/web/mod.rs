@@ -7,6 +7,7 @@ pub mod account;
 pub mod badge;
 pub mod guides;
 pub mod home;
+pub mod origin;
 pub mod refusals;
 pub mod subscriber;
 pub mod supplier;

@@ -240,24 +240,19 @@ pub fn written_by_since(
     Ok((times.len() as i64, times.first().copied()))
 }
 
-/// How many `action` entries about `supplier` were written since `since` (at most
-/// `cap` counted).
+/// How many `action` entries about `supplier` were written since `since`.
 pub fn actions_about_since(
     conn: &mut DbConn,
     supplier: SupplierId,
     action: &str,
     since: NaiveDateTime,
-    cap: i64,
 ) -> QueryResult<i64> {
-    let seqs: Vec<i64> = audit_log::table
+    audit_log::table
         .filter(audit_log::supplier_id.eq(supplier.to_db()))
         .filter(audit_log::action.eq(action))
         .filter(audit_log::at.ge(since))
-        .order(audit_log::seq.desc())
-        .limit(cap)
-        .select(audit_log::seq)
-        .load(conn)?;
-    Ok(seqs.len() as i64)
+        .count()
+        .get_result(conn)
 }
 
 /// Entries after `after_seq`, oldest first.
