@@ -154,7 +154,7 @@ test("a procurement tool's developer signs up for webhooks and gets the token fr
   await page.close();
 });
 
-test("an owner invites a colleague on the page; the colleague accepts from the email, and can leave", async () => {
+test("an owner invites a colleague on the page; the colleague accepts from the email, moves between suppliers, and can leave", async () => {
   const owner = "owner@e2e-team.example";
   const colleague = "colleague@e2e-team.example";
   const registered = await fetch(`${base}/api/v1/registrations`, {
@@ -174,6 +174,7 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
   await page.waitForURL("**/account?done=member");
   assert.match(await page.getByRole("status").innerText(), /invitation is sent/);
   assert.match(await page.locator("#members ~ table").innerText(), /invited, not accepted yet/);
+  await audit(page, "account page with an invitation sent");
 
   // The colleague, on a phone, opens the invitation: accept or decline, nothing else.
   const invitation = (await mailTo(colleague, "invited")).match(/http:\/\/127\.0\.0\.1:\d+\/sign-in\/confirm\?token=[A-Za-z0-9_-]+/)[0];
@@ -191,6 +192,32 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
   // The owner sees the colleague as a member now.
   await page.reload();
   assert.doesNotMatch(await page.locator("#members ~ table").innerText(), /not accepted yet/);
+
+  // A second supplier invites the colleague too: the account page offers it, and the
+  // colleague moves between the two.
+  const second = await fetch(`${base}/api/v1/registrations`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "E2E Second Care", website: "https://e2e-second.example", description: "Care notes.", products: ["Care notes"], contact_name: "Sue Second", contact_email: "owner@e2e-second.example" }),
+  });
+  assert.equal(second.status, 201);
+  const { supplier, token } = await second.json();
+  const invited = await fetch(`${base}/api/v1/suppliers/${supplier.id}/members`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token.token}` },
+    body: JSON.stringify({ email: colleague, name: "Colin League", role: "editor" }),
+  });
+  assert.equal(invited.status, 201);
+  await phone.reload();
+  await reflows(phone, "account page with another supplier's invitation");
+  await audit(phone, "account page with another supplier's invitation");
+  await phone.getByRole("button", { name: "Accept and switch to E2E Second Care" }).click();
+  await phone.waitForURL("**/account?done=switched");
+  assert.match(await phone.locator("h1").textContent(), /E2E Second Care/);
+  await phone.screenshot({ path: join(shots, "account-switch-phone.png"), fullPage: true });
+  await phone.getByRole("button", { name: "Switch to E2E Team Care" }).click();
+  await phone.waitForURL("**/account?done=switched");
+  assert.match(await phone.locator("h1").textContent(), /E2E Team Care/);
 
   // The colleague leaves: signed out, and no longer a member.
   await phone.getByRole("button", { name: "Leave E2E Team Care" }).click();
