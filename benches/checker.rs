@@ -313,10 +313,10 @@ mod round {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let state = pledge_registry::bootstrap::prepare(config)?;
+        let state = pledge_registry::app::bootstrap::prepare(config)?;
         let mut conn = state.database.pool().get()?;
         // Enough suppliers with enough links, then each link pointed at one URL.
-        pledge_registry::seed::seed_demo(&mut conn, (urls.len() / 2).max(1) as u32, 12)?;
+        pledge_registry::cli::seed::seed_demo(&mut conn, (urls.len() / 2).max(1) as u32, 12)?;
         let ids: Vec<String> = evidence::table
             .filter(evidence::retired_at.is_null())
             .order(evidence::id.asc())
@@ -340,11 +340,9 @@ mod round {
         drop(conn);
         let started = Instant::now();
         let summary = runtime.block_on(async {
-            let scope = pledge_registry::jobs::check_evidence::scope(
-                None,
-                pledge_registry::db::models::now(),
-            );
-            pledge_registry::jobs::check_evidence::run(
+            let scope =
+                pledge_registry::usecases::checks::scope(None, pledge_registry::db::models::now());
+            pledge_registry::usecases::checks::round(
                 &state.database,
                 &state.checker,
                 scope,

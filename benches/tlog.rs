@@ -15,10 +15,10 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use pledge_registry::config::Config;
 use pledge_registry::db::models::log_tree;
-use pledge_registry::domain::merkle::tiles::{TileId, Tiles};
-use pledge_registry::domain::merkle::{
+use pledge_registry::tlog::merkle::{
     self, Hash, MemoryNodes, Needed, Nodes, leaf_hash, verify_consistency, verify_inclusion,
 };
+use pledge_registry::tlog::tiles::{TileId, Tiles};
 use rand::Rng;
 
 // Only its command-line reader is used here.
@@ -50,7 +50,7 @@ fn main() -> anyhow::Result<()> {
         "DATABASE_URL" if !database_url.is_empty() => Some(database_url.clone()),
         _ => None,
     })?;
-    let state = pledge_registry::bootstrap::prepare(config)?;
+    let state = pledge_registry::app::bootstrap::prepare(config)?;
     let mut conn = state.database.pool().get()?;
 
     // Build the tree in memory, then store it as the service appends: in batches,

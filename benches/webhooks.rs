@@ -1,6 +1,6 @@
 //! Webhook delivery benchmark: 10,000 public changes fanned out to 20 loopback
 //! subscribers (one subscription each, as 20 procurement tools would have), delivered
-//! by the loop the service runs (`deliver_webhooks::run`) on a fresh SQLite registry
+//! by the job the service runs (`deliver_webhooks::DeliverWebhooks`, under the jobs' supervisor) on a fresh SQLite registry
 //! (or PostgreSQL with `--database-url`). Reports deliveries per second and peak
 //! memory.
 //!
@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<()> {
         "REGISTRY_WEBHOOK_TIMEOUT" => Some("2s".into()),
         _ => None,
     })?;
-    let state = pledge_registry::bootstrap::prepare(config.clone())?;
+    let state = pledge_registry::app::bootstrap::prepare(config.clone())?;
     let db = state.database.clone();
     let mut conn = db.pool().get()?;
 
@@ -187,12 +187,11 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let delivered = runtime.block_on(async {
         // The service's own loop, as `serve` starts it, looking for work every 10 ms.
-        let job = tokio::spawn(deliver_webhooks::run(
-            db.clone(),
-            state.webhooks.clone(),
-            policy,
+        let job = pledge_registry::jobs::supervise(
+            deliver_webhooks::DeliverWebhooks::new(db.clone(), state.webhooks.clone(), policy),
+            Duration::ZERO,
             Duration::from_millis(10),
-        ));
+        );
         loop {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let (behind, delivered): (i64, i64) = db

@@ -25,9 +25,9 @@ pub struct AppState {
     /// Per-client request limits.
     pub rate_limits: Arc<crate::http::ratelimit::RateLimits>,
     /// Request counters for `/metrics`.
-    pub metrics: Arc<crate::metrics::Metrics>,
+    pub metrics: Arc<crate::http::metrics::Metrics>,
     /// Supplier pages and list pages as last built, by the version they were built from.
-    pub records: crate::record_cache::RecordCache,
+    pub records: crate::views::cache::RecordCache,
 }
 
 pub type State = web::Data<AppState>;

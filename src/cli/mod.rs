@@ -1,16 +1,18 @@
 //! The command line: `serve` (default), `migrate`, `token issue`, `key rotate`,
 //! `check-evidence`, `verify-log`, `verify`, `export`, `seed-demo`, `openapi`.
 
+pub mod seed;
 mod verify;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use crate::app::{self, bootstrap};
 use crate::auth::Role;
 use crate::config::Config;
+use crate::db;
 use crate::domain::SupplierId;
-use crate::{app, bootstrap, db, seed};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -242,9 +244,9 @@ pub fn run() -> anyhow::Result<()> {
         Command::Export { format, output } => {
             use std::io::Write;
             let format = if format == "csv" {
-                crate::export::Format::Csv
+                crate::views::export::Format::Csv
             } else {
-                crate::export::Format::Ndjson
+                crate::views::export::Format::Ndjson
             };
             let pool = db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
@@ -252,13 +254,14 @@ pub fn run() -> anyhow::Result<()> {
                 Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(&path)?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let plan = crate::export::Plan::new(&mut conn, format)
+            let plan = crate::views::export::Plan::new(&mut conn, format)
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             out.write_all(&plan.head().map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
             let mut after = None;
             loop {
-                let (views, next) = crate::export::page(&mut conn, &Default::default(), after)
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let (views, next) =
+                    crate::views::export::page(&mut conn, &Default::default(), after)
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 out.write_all(&plan.encode(&views).map_err(|e| anyhow::anyhow!("{e:?}"))?)?;
                 match next {
                     Some(n) => after = Some(n),
@@ -271,7 +274,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Reproject => {
             let pool = db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
-            let (count, differed) = crate::views::records::reproject_all(&mut conn)
+            let (count, differed) = crate::usecases::projection::reproject_all(&mut conn)
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!("{count} records rebuilt; {differed} differed from what was stored");
             Ok(())
@@ -309,7 +312,7 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
     use std::io::IsTerminal;
 
     use crate::db::models::{checks, now, supplier as suppliers};
-    use crate::jobs::check_evidence;
+    use crate::usecases::checks as check_evidence;
 
     let state = actix_web::web::block(move || bootstrap::prepare(config)).await??;
     let started_at = now() + chrono::Duration::microseconds(1);
@@ -338,7 +341,7 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let summary = check_evidence::run(
+    let summary = check_evidence::round(
         &state.database,
         &state.checker,
         check_evidence::scope(supplier_id, started_at),

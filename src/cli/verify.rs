@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::checkpoint::Checkpoint;
-use crate::verify::{self, Growth, LogKey};
-use crate::views::log::ConsistencyProof;
+use crate::tlog::checkpoint::Checkpoint;
+use crate::tlog::proofs::ConsistencyProof;
+use crate::tlog::verify::{self, Growth, LogKey};
 
 #[derive(Debug, Subcommand)]
 pub enum VerifyCommand {

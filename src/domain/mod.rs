@@ -5,7 +5,7 @@ pub mod company_number;
 pub mod evidence;
 pub mod ids;
 pub mod lifecycle;
-pub mod merkle;
+pub mod pledge_text;
 pub mod profile;
 pub mod slug;
 pub mod str_enum;

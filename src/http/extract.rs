@@ -364,7 +364,7 @@ impl FromRequest for SupplierKey {
                 database.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no database")))?;
             database
                 .run(move |conn| {
-                    crate::lookup::find_or_404(conn, &key).map(|row| SupplierKey(row.id))
+                    crate::usecases::lookup::find_or_404(conn, &key).map(|row| SupplierKey(row.id))
                 })
                 .await
         })

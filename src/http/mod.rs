@@ -3,5 +3,6 @@
 
 pub mod deprecation;
 pub mod extract;
+pub mod metrics;
 pub mod ratelimit;
 pub mod respond;

@@ -146,41 +146,83 @@ pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResu
     Ok(round)
 }
 
-/// Delivers for as long as the instance serves: every `every`, claims as many due
-/// subscriptions as there are free places (the policy's concurrency) and delivers
-/// each on its own. A subscription waiting on a slow endpoint holds one place and
-/// nothing else: the others, and subscriptions that become due meanwhile, go on.
-pub async fn run(db: Arc<Database>, sender: Arc<Sender>, policy: Policy, every: Duration) {
-    let holder: Arc<str> = format!("webhooks:{}", uuid::Uuid::new_v4()).into();
-    let mut in_flight = tokio::task::JoinSet::new();
-    let mut pruned: Option<std::time::Instant> = None;
-    loop {
-        while let Some(done) = in_flight.try_join_next() {
-            report(done);
+/// The delivery job. Each round (every `REGISTRY_WEBHOOK_INTERVAL`) claims as many due
+/// subscriptions as there are free places (the policy's concurrency) and delivers each
+/// on its own task, which outlives the round: a subscription waiting on a slow endpoint
+/// holds one place and nothing else, and the others, and subscriptions that become due
+/// meanwhile, go on. A round reports what the deliveries finished since the last did.
+pub struct DeliverWebhooks {
+    db: Arc<Database>,
+    sender: Arc<Sender>,
+    policy: Policy,
+    holder: Arc<str>,
+    state: tokio::sync::Mutex<Dispatch>,
+}
+
+#[derive(Default)]
+struct Dispatch {
+    in_flight: tokio::task::JoinSet<ApiResult<Round>>,
+    pruned: Option<std::time::Instant>,
+}
+
+impl DeliverWebhooks {
+    pub fn new(db: Arc<Database>, sender: Arc<Sender>, policy: Policy) -> DeliverWebhooks {
+        DeliverWebhooks {
+            db,
+            sender,
+            policy,
+            holder: format!("webhooks:{}", uuid::Uuid::new_v4()).into(),
+            state: Default::default(),
         }
-        if pruned.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
-            pruned = Some(std::time::Instant::now());
-            match prune(&db, policy.log_days).await {
+    }
+}
+
+impl super::Job for DeliverWebhooks {
+    const NAME: &'static str = "webhooks";
+
+    async fn run_once(&self) -> ApiResult<super::Report> {
+        let mut state = self.state.lock().await;
+        let mut done = Round::default();
+        while let Some(finished) = state.in_flight.try_join_next() {
+            match finished {
+                Ok(Ok(r)) => done += r,
+                Ok(Err(e)) => tracing::warn!(error = %e, "webhook delivery failed"),
+                Err(e) => tracing::warn!(error = %e, "webhook delivery stopped"),
+            }
+        }
+        if state
+            .pruned
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(3600))
+        {
+            state.pruned = Some(std::time::Instant::now());
+            match prune(&self.db, self.policy.log_days).await {
                 Ok(n) if n > 0 => tracing::info!(attempts = n, "delivery log pruned"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "delivery log not pruned"),
             }
         }
-        let free = policy.concurrency.max(1).saturating_sub(in_flight.len());
+        let free = self
+            .policy
+            .concurrency
+            .max(1)
+            .saturating_sub(state.in_flight.len());
         if free > 0 {
-            match claim(&db, policy, &holder, free as i64).await {
-                Ok(claimed) => {
-                    for sub in claimed {
-                        let (db, sender, holder) = (db.clone(), sender.clone(), holder.clone());
-                        in_flight.spawn(async move {
-                            deliver(&db, &sender, policy, &holder, sub).await
-                        });
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "webhook claim failed"),
+            for sub in claim(&self.db, self.policy, &self.holder, free as i64).await? {
+                let (db, sender, holder, policy) = (
+                    self.db.clone(),
+                    self.sender.clone(),
+                    self.holder.clone(),
+                    self.policy,
+                );
+                state
+                    .in_flight
+                    .spawn(async move { deliver(&db, &sender, policy, &holder, sub).await });
             }
         }
-        tokio::time::sleep(every).await;
+        Ok(super::Report::default()
+            .count("delivered", done.delivered)
+            .count("failed", done.failed)
+            .count("disabled", done.disabled))
     }
 }
 
@@ -188,21 +230,6 @@ pub async fn run(db: Arc<Database>, sender: Arc<Sender>, policy: Policy, every: 
 pub async fn prune(db: &Database, days: u32) -> ApiResult<usize> {
     let before = now() - chrono::Duration::days(days.into());
     transaction(db, move |conn| Ok(webhooks::prune(conn, before)?)).await
-}
-
-/// Logs what one subscription's delivery did.
-fn report(done: Result<ApiResult<Round>, tokio::task::JoinError>) {
-    match done {
-        Ok(Ok(r)) if r != Round::default() => tracing::info!(
-            delivered = r.delivered,
-            failed = r.failed,
-            disabled = r.disabled,
-            "webhook deliveries"
-        ),
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "webhook delivery failed"),
-        Err(e) => tracing::warn!(error = %e, "webhook delivery stopped"),
-    }
 }
 
 /// Delivers one claimed subscription's changes until it is up to date, fails, or has

@@ -12,6 +12,21 @@ use crate::usecases::{By, signature};
 /// The job's name in `job_leases`.
 const LAPSE: &str = "lapse";
 
+/// The lapsing job.
+pub struct Lapse {
+    pub db: std::sync::Arc<Database>,
+    pub reaffirm_months: u32,
+}
+
+impl super::Job for Lapse {
+    const NAME: &'static str = "lapse";
+
+    async fn run_once(&self) -> ApiResult<super::Report> {
+        let lapsed = run_once(&self.db, self.reaffirm_months).await?;
+        Ok(super::Report::default().count("lapsed", lapsed))
+    }
+}
+
 /// Records every certification expiry that has passed since its supplier's record was
 /// last written (one transaction per supplier); returns how many links expired.
 pub async fn note_expiries(db: &Database) -> ApiResult<usize> {

@@ -46,6 +46,23 @@ pub struct Round {
     pub tokens: usize,
 }
 
+/// The reminders job.
+pub struct Reminders {
+    pub db: std::sync::Arc<Database>,
+}
+
+impl super::Job for Reminders {
+    const NAME: &'static str = "reminders";
+
+    async fn run_once(&self) -> ApiResult<super::Report> {
+        let r = run_once(&self.db, crate::db::models::now()).await?;
+        Ok(super::Report::default()
+            .count("reaffirm", r.reaffirm)
+            .count("certifications", r.certifications)
+            .count("tokens", r.tokens))
+    }
+}
+
 /// Writes every reminder due at `now` (the current time, or a time tests move); a
 /// no-op while another instance holds the job.
 pub async fn run_once(db: &Database, now: NaiveDateTime) -> ApiResult<Round> {

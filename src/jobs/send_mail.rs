@@ -49,6 +49,25 @@ pub struct Round {
     pub given_up: usize,
 }
 
+/// The mail job: sends what is due, retrying failures.
+pub struct SendMail {
+    pub db: std::sync::Arc<Database>,
+    pub mailer: std::sync::Arc<Mailer>,
+    pub retry: Retry,
+}
+
+impl super::Job for SendMail {
+    const NAME: &'static str = "mail";
+
+    async fn run_once(&self) -> ApiResult<super::Report> {
+        let r = run_once(&self.db, &self.mailer, self.retry).await?;
+        Ok(super::Report::default()
+            .count("sent", r.sent)
+            .count("failed", r.failed)
+            .count("given_up", r.given_up))
+    }
+}
+
 /// Sends every message due now, batch by batch; returns what it did.
 pub async fn run_once(db: &Database, mailer: &Mailer, retry: Retry) -> ApiResult<Round> {
     let holder = format!("mail:{}", uuid::Uuid::new_v4());

@@ -7,10 +7,10 @@ use utoipa::IntoParams;
 
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::export::{self as bulk, Format, Plan};
 use crate::http::extract::Query;
 use crate::routes::suppliers::filters::with_supplier_filters;
 use crate::state::State;
+use crate::views::export::{self as bulk, Format, Plan};
 
 crate::str_enum!(
     /// The export's format.

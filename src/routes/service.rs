@@ -48,6 +48,6 @@ pub async fn readyz(state: State) -> HttpResponse {
 pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
     let counts = state.db(|conn| Ok(counts::registry(conn)?)).await?;
     Ok(HttpResponse::Ok()
-        .content_type(crate::metrics::CONTENT_TYPE)
+        .content_type(crate::http::metrics::CONTENT_TYPE)
         .body(state.metrics.render(&counts)))
 }

@@ -492,7 +492,7 @@ pub fn invite(
     invite: Invite,
     at: NaiveDateTime,
 ) -> ApiResult<MemberRow> {
-    let supplier = &crate::lookup::get_or_404(conn, supplier)?;
+    let supplier = &crate::usecases::lookup::get_or_404(conn, supplier)?;
     let inviter = match inviter {
         Some(m) => members::get(conn, supplier.id, m)?.map(|m| m.name),
         None => None,

@@ -3,7 +3,6 @@
 use chrono::{NaiveDate, Utc};
 
 use super::{By, audited};
-use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::supplier::{self, SupplierRow};
@@ -11,7 +10,8 @@ use crate::db::models::{audit, checks, now, pledge, signature};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{EvidenceId, SupplierId, WebUrl, text};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::lookup::{get_or_404, lock_or_404};
+use crate::usecases::changes;
+use crate::usecases::lookup::{get_or_404, lock_or_404};
 use crate::usecases::validator::{Field, Validator, field, optional};
 use crate::views::supplier::EvidenceView;
 

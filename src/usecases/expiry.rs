@@ -2,13 +2,13 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::records as stored;
 use crate::db::models::{audit, evidence, supplier};
 use crate::domain::SupplierId;
 use crate::error::ApiResult;
-use crate::views::records;
+use crate::usecases::changes;
+use crate::usecases::projection;
 
 /// Records a certification expiry that time has brought about for one supplier, if
 /// its stored record still predates it: an `evidence.expired` change for each link
@@ -45,7 +45,7 @@ pub fn note(
     }
     if expired.is_empty() {
         // Retired or edited since: the record is only out of date.
-        records::project(conn, supplier_id, at)?;
+        projection::project(conn, supplier_id, at)?;
     }
     Ok(expired.len())
 }

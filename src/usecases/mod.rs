@@ -7,12 +7,16 @@
 //! Handlers parse, authorise, call one of these, and answer; jobs call them too.
 
 pub mod accounts;
+pub mod changes;
+pub mod checks;
 pub mod concerns;
 pub mod evidence;
 pub mod expiry;
 pub mod keys;
+pub mod lookup;
 pub mod notify;
 pub mod profile;
+pub mod projection;
 pub mod publish;
 pub mod register;
 pub mod signature;

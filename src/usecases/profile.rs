@@ -4,14 +4,14 @@ use serde_json::json;
 
 use super::signature::{self, Request};
 use super::{By, audited};
-use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Transition;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::{ApiError, ApiResult};
-use crate::lookup::lock_or_404;
+use crate::usecases::changes;
+use crate::usecases::lookup::lock_or_404;
 use crate::usecases::validator::{Validator, field, optional};
 
 /// Changes to a profile, as sent; `None` leaves a field as it is, and
@@ -101,7 +101,7 @@ pub fn update(
     }
     if let Some(cn) = company_number {
         if let Some(cn) = &cn {
-            crate::lookup::may_claim(conn, cn.as_str(), Some(row.id))?;
+            crate::usecases::lookup::may_claim(conn, cn.as_str(), Some(row.id))?;
         }
         row.company_number = cn;
     }

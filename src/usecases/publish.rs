@@ -3,13 +3,13 @@
 use chrono::NaiveDate;
 
 use super::{By, audited, notify};
-use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signature, supplier};
 use crate::domain::{Status, WebUrl, text};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::mail::letters;
+use crate::usecases::changes;
 use crate::usecases::validator::{self, Validator, field};
 use crate::views::pledge::PledgeVersion;
 

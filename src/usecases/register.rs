@@ -3,13 +3,13 @@
 use serde_json::json;
 
 use super::audited;
-use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Status;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::ApiResult;
+use crate::usecases::changes;
 use crate::usecases::validator::{Validator, field, optional};
 
 /// A registration, as the supplier sends it.
@@ -61,7 +61,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
         updated_at: at,
     };
     if let Some(cn) = &row.company_number {
-        crate::lookup::may_claim(conn, cn.as_str(), None)?;
+        crate::usecases::lookup::may_claim(conn, cn.as_str(), None)?;
     }
     supplier::insert_with_free_slug(conn, &mut row)?;
     super::accounts::first_owner(conn, &row, at)?;

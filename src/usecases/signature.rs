@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDateTime};
 
 use super::{By, audited};
-use crate::changes;
 use crate::db::DbConn;
 use crate::db::models::history::{self, NewStatusEvent};
 use crate::db::models::signature::{self, SignatureRow, StatementRow};
@@ -18,6 +17,7 @@ use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
 use crate::domain::{SignatureId, SupplierId, text};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::letters;
+use crate::usecases::changes;
 use crate::usecases::validator::{self, Validator, field};
 
 /// A transition someone asked for.
@@ -96,7 +96,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Ap
     if req.transition == Transition::Verify
         && let Some(number) = &row.company_number
     {
-        crate::lookup::may_claim(conn, number.as_str(), Some(row.id))?;
+        crate::usecases::lookup::may_claim(conn, number.as_str(), Some(row.id))?;
     }
     let identity = matches!(req.transition, Transition::Verify | Transition::Unverify);
     let before_supplier = identity.then(|| identity_json(row));
@@ -334,7 +334,7 @@ pub fn sign(
     signing: Signing,
     reaffirm_months: u32,
 ) -> ApiResult<SupplierRow> {
-    let mut row = crate::lookup::lock_or_404(conn, supplier)?;
+    let mut row = crate::usecases::lookup::lock_or_404(conn, supplier)?;
     let current = pledge::current(conn)?
         .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
     let commitments = pledge::commitments_of(conn, &current.version)?;

@@ -2,9 +2,10 @@
 //! show, built from the tables in one place.
 
 pub mod accounts;
+pub mod cache;
 pub mod changes;
+pub mod export;
 pub mod history;
-pub mod log;
 pub mod pagination;
 pub mod pledge;
 pub mod records;

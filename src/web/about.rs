@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::account::{Posted, private};
+use super::form::{Posted, private};
 use super::{html, render, too_many_requests_page};
 use crate::db::models::{now, pledge, supplier};
 use crate::error::{ApiError, ApiResult};

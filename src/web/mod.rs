@@ -5,10 +5,13 @@
 pub mod about;
 pub mod account;
 pub mod badge;
+pub mod form;
 pub mod guides;
 pub mod home;
 pub mod origin;
 pub mod refusals;
+pub mod session;
+pub mod sign_in;
 pub mod subscriber;
 pub mod supplier;
 pub mod unsubscribe;

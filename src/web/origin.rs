@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::account::private;
+use super::form::private;
 use crate::state::State;
 
 /// Whether a form was posted from another site. Browsers say so in `Sec-Fetch-Site`

@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 
-use super::account::{LinkQuery, Posted, private};
+use super::form::{Posted, private};
 use super::render;
+use super::sign_in::LinkQuery;
 use crate::db::models::now;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;

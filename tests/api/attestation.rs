@@ -1,6 +1,6 @@
 use jsonwebtoken::jwk::JwkSet;
-use pledge_registry::attestation;
 use pledge_registry::auth::Role;
+use pledge_registry::tlog::attestation;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -84,10 +84,11 @@ async fn a_rotated_key_stays_published_and_old_tokens_keep_working() {
     let new_key = app.config.data_dir.join("rotated.pem");
     let mut config = app.config.clone();
     config.signing_key_file = new_key;
-    let rotated = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
-        .await
-        .unwrap()
-        .unwrap();
+    let rotated =
+        tokio::task::spawn_blocking(move || pledge_registry::app::bootstrap::prepare(config))
+            .await
+            .unwrap()
+            .unwrap();
     assert_ne!(rotated.keys.current().kid, app.keys.kid);
     let jwks: JwkSet = app
         .get("/.well-known/jwks.json")

@@ -52,7 +52,7 @@ async fn ndjson_has_every_supplier_with_signature_statements_and_evidence() {
 async fn export_pages_through_more_than_one_page_in_order() {
     let app = TestApp::spawn().await;
     let mut conn = app.pool.get().unwrap();
-    pledge_registry::seed::seed_demo(&mut conn, 1200, 12).unwrap();
+    pledge_registry::cli::seed::seed_demo(&mut conn, 1200, 12).unwrap();
     drop(conn);
     let text = app.get("/api/v1/export").await.text().await.unwrap();
     let slugs: Vec<String> = text

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use pledge_registry::app::{self, bootstrap};
 use pledge_registry::auth::{Keys, Role, tokens};
 use pledge_registry::config::Config;
 use pledge_registry::db::DbPool;
 use pledge_registry::domain::SupplierId;
-use pledge_registry::{app, bootstrap};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -289,7 +289,7 @@ impl TestApp {
     /// a test that changed the tables underneath the service.
     pub fn project(&self, supplier_id: &str) {
         let mut conn = self.pool.get().expect("conn");
-        pledge_registry::views::records::project(
+        pledge_registry::usecases::projection::project(
             &mut conn,
             supplier_id.parse().expect("a supplier id"),
             pledge_registry::db::models::now(),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use pledge_registry::db::models::audit;
 use pledge_registry::db::schema::audit_log;
-use pledge_registry::verify::{self, LogKey};
+use pledge_registry::tlog::verify::{self, LogKey};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -188,10 +188,11 @@ async fn lapsing_happens_once_even_with_two_instances() {
     app.backdate_reaffirm_by(&s);
     // A second instance on the same database.
     let config = app.config.clone();
-    let other = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
-        .await
-        .unwrap()
-        .unwrap();
+    let other =
+        tokio::task::spawn_blocking(move || pledge_registry::app::bootstrap::prepare(config))
+            .await
+            .unwrap()
+            .unwrap();
     let this = app.second_instance().await;
     let (x, y) = tokio::join!(
         pledge_registry::jobs::lapse::run_once(&this.database, this.config.reaffirm_months),

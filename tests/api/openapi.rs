@@ -29,7 +29,7 @@ async fn committed_document_matches_the_code() {
 
 #[tokio::test]
 async fn every_route_is_documented_with_its_errors() {
-    let doc = pledge_registry::routes::api_doc("http://127.0.0.1:8080");
+    let doc = pledge_registry::app::api_doc("http://127.0.0.1:8080");
     let paths = doc["paths"].as_object().unwrap();
     let expected = [
         ("get", "/api/v1/pledge"),

@@ -2,7 +2,7 @@
 //! its fix.
 
 use jsonwebtoken::jwk::JwkSet;
-use pledge_registry::attestation;
+use pledge_registry::tlog::attestation;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -393,9 +393,10 @@ async fn rotating_the_key_is_no_outage_and_a_compromise_ends_every_token() {
         .expect("the old key is kept beside the new one");
     let mut config = app.config.clone();
     config.signing_key_file = retired_file;
-    let refused = tokio::task::spawn_blocking(move || pledge_registry::bootstrap::prepare(config))
-        .await
-        .unwrap();
+    let refused =
+        tokio::task::spawn_blocking(move || pledge_registry::app::bootstrap::prepare(config))
+            .await
+            .unwrap();
     let err = refused
         .err()
         .expect("an instance with a retired key does not start");

@@ -3,9 +3,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pledge_registry::checkpoint::Checkpoint;
-use pledge_registry::domain::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
-use pledge_registry::verify::LogKey;
+use pledge_registry::tlog::checkpoint::Checkpoint;
+use pledge_registry::tlog::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
+use pledge_registry::tlog::verify::LogKey;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, problem};
@@ -194,8 +194,8 @@ async fn an_edited_entry_or_a_deleted_tail_is_caught() {
 async fn the_stored_tiles_answer_as_the_tree_in_memory() {
     use diesel::Connection;
     use pledge_registry::db::models::log_tree;
-    use pledge_registry::domain::merkle::tiles::Tiles;
-    use pledge_registry::domain::merkle::{self, MemoryNodes};
+    use pledge_registry::tlog::merkle::{self, MemoryNodes};
+    use pledge_registry::tlog::tiles::Tiles;
     let app = TestApp::spawn().await;
     let mut conn = app.pool.get().unwrap();
     let mut memory = MemoryNodes::default();

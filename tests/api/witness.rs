@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use diesel::prelude::*;
-use pledge_registry::checkpoint::Checkpoint;
 use pledge_registry::db::schema::{audit_log, log_tiles};
-use pledge_registry::verify::LogKey;
+use pledge_registry::tlog::checkpoint::Checkpoint;
+use pledge_registry::tlog::verify::LogKey;
 use serde_json::Value;
 
 use crate::helpers::TestApp;

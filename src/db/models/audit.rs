@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
+use crate::db::models::log_tree;
 use crate::db::schema::audit_log;
 use crate::domain::{SupplierId, strict_json};
 
@@ -139,7 +140,7 @@ pub fn public_form(row: &AuditRow) -> String {
 /// the tree.
 pub fn grow_tree(conn: &mut DbConn) -> QueryResult<u64> {
     lock_chain(conn)?;
-    super::log_tree::catch_up(conn, |row| public_form(row).into_bytes())
+    catch_up(conn, |row| public_form(row).into_bytes())
 }
 
 /// Lower-case hex SHA-256 of the canonical form.
@@ -213,7 +214,7 @@ pub fn append(
             audit_log::salt.eq(&row.salt),
         ))
         .execute(conn)?;
-    super::log_tree::catch_up(conn, |row| public_form(row).into_bytes())?;
+    catch_up(conn, |row| public_form(row).into_bytes())?;
     Ok(())
 }
 
@@ -320,17 +321,17 @@ pub fn public_page(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult
 /// tile level by tile level, hash by hash, and that each level holds every subtree.
 fn tree_differs(
     conn: &mut DbConn,
-    tree: &crate::domain::merkle::MemoryNodes,
+    tree: &crate::tlog::merkle::MemoryNodes,
 ) -> QueryResult<Option<String>> {
-    use crate::domain::merkle::tiles::{TILE_HEIGHT, TILE_WIDTH};
-    use crate::domain::merkle::{Node, Nodes};
+    use crate::tlog::merkle::{Node, Nodes};
+    use crate::tlog::tiles::{TILE_HEIGHT, TILE_WIDTH};
     let size = tree.size();
     let mut tile_level = 1u8;
     while tile_level * TILE_HEIGHT < 64 && size >> (tile_level * TILE_HEIGHT) > 0 {
         let level = tile_level * TILE_HEIGHT;
         let (mut from, mut held) = (0u64, 0u64);
         loop {
-            let rows = super::log_tree::tile_page(conn, tile_level, from, 1_000)?;
+            let rows = log_tree::tile_page(conn, tile_level, from, 1_000)?;
             let Some(&(last, _)) = rows.last() else {
                 break;
             };
@@ -407,7 +408,7 @@ fn malformed(row: &AuditRow) -> Option<String> {
 
 /// The first entry that breaks the chain, and why; `None` when the whole log verifies.
 pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
-    use crate::domain::merkle::{self, MemoryNodes, Node, Nodes};
+    use crate::tlog::merkle::{self, MemoryNodes, Node, Nodes};
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut after = 0;
@@ -417,7 +418,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
     loop {
         let rows = page(conn, after, 1000, None)?;
         if rows.is_empty() {
-            let size = super::log_tree::size(conn)?;
+            let size = log_tree::size(conn)?;
             let problem = if size != checked as u64 {
                 Some(format!(
                     "the Merkle tree holds {size} entries, the log {checked} (a log written before the tree is added to it when the service starts)"
@@ -434,7 +435,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
                 index: (r.seq.max(1) - 1) as u64,
             })
             .collect();
-        let stored = super::log_tree::fetch(conn, &leaves)?;
+        let stored = log_tree::fetch(conn, &leaves)?;
         for row in rows {
             after = row.seq;
             let problem = if row.seq != expected_seq {
@@ -469,6 +470,39 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
             expected_seq += 1;
             prev = row.hash.unwrap_or_default();
         }
+    }
+}
+
+/// Adds to the tree every log entry it does not hold yet, in `seq` order, each leaf
+/// being `leaf(entry)`; returns the tree's size after. Call it under the log's lock.
+/// Entries appended per statement when the tree catches up with the log.
+const CATCH_UP_BATCH: i64 = 2000;
+
+fn catch_up(conn: &mut DbConn, leaf: impl Fn(&AuditRow) -> Vec<u8>) -> QueryResult<u64> {
+    let (mut size, mut tiles) = log_tree::right_edge(conn)?;
+    loop {
+        let rows: Vec<AuditRow> = audit_log::table
+            .filter(audit_log::seq.gt(size as i64))
+            .order(audit_log::seq.asc())
+            .limit(CATCH_UP_BATCH)
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(size);
+        }
+        for (n, row) in rows.iter().enumerate() {
+            if row.seq as u64 != size + n as u64 + 1 {
+                return Err(diesel::result::Error::QueryBuilderError(
+                    format!("the log skips from {} to {}", size + n as u64, row.seq).into(),
+                ));
+            }
+        }
+        let leaves: Vec<crate::tlog::merkle::Hash> = rows
+            .iter()
+            .map(|row| crate::tlog::merkle::leaf_hash(&leaf(row)))
+            .collect();
+        log_tree::append(conn, &mut tiles, size, &leaves)?;
+        size += leaves.len() as u64;
     }
 }
 

@@ -1,5 +1,5 @@
 //! `log_tiles`: the audit log's Merkle tree, stored as tiles of complete subtrees
-//! ([`crate::domain::merkle::tiles`]). Appends go with the entry they add, under the
+//! ([`crate::tlog::tiles`]). Appends go with the entry they add, under the
 //! log's lock, so the tree never forks.
 
 use std::collections::BTreeMap;
@@ -7,12 +7,10 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{audit_log, log_tiles};
-use crate::domain::merkle::tiles::{TILE_WIDTH, TileId, Tiles};
-use crate::domain::merkle::{self, Hash, Node, Nodes, ProofError};
-
-/// Entries appended per statement when the tree catches up with the log.
-const BATCH: i64 = 2000;
+use crate::db::schema::log_tiles;
+use crate::tlog::checkpoint::{self, Checkpoint};
+use crate::tlog::merkle::{self, Hash, Node, Nodes, ProofError};
+use crate::tlog::tiles::{TILE_WIDTH, TileId, Tiles};
 
 /// The number of leaves in the tree: the last tile of leaves says it.
 pub fn size(conn: &mut DbConn) -> QueryResult<u64> {
@@ -102,37 +100,14 @@ pub fn right_edge(conn: &mut DbConn) -> QueryResult<(u64, Tiles)> {
     Ok((size, tiles))
 }
 
-/// Adds to the tree every log entry it does not hold yet, in `seq` order, each leaf
-/// being `leaf(entry)`; returns the tree's size after. Call it under the log's lock.
-pub fn catch_up(
-    conn: &mut DbConn,
-    leaf: impl Fn(&super::audit::AuditRow) -> Vec<u8>,
-) -> QueryResult<u64> {
-    let (mut size, mut tiles) = right_edge(conn)?;
-    loop {
-        let rows: Vec<super::audit::AuditRow> = audit_log::table
-            .filter(audit_log::seq.gt(size as i64))
-            .order(audit_log::seq.asc())
-            .limit(BATCH)
-            .select(super::audit::AuditRow::as_select())
-            .load(conn)?;
-        if rows.is_empty() {
-            return Ok(size);
-        }
-        for (n, row) in rows.iter().enumerate() {
-            if row.seq as u64 != size + n as u64 + 1 {
-                return Err(diesel::result::Error::QueryBuilderError(
-                    format!("the log skips from {} to {}", size + n as u64, row.seq).into(),
-                ));
-            }
-        }
-        let leaves: Vec<Hash> = rows
-            .iter()
-            .map(|row| merkle::leaf_hash(&leaf(row)))
-            .collect();
-        append(conn, &mut tiles, size, &leaves)?;
-        size += leaves.len() as u64;
-    }
+/// The log's checkpoint now: its size and root, read from the stored tree.
+pub fn checkpoint(conn: &mut DbConn, public_url: &str) -> QueryResult<Checkpoint> {
+    let size = size(conn)?;
+    Ok(Checkpoint {
+        origin: checkpoint::origin(public_url),
+        size,
+        root: root(conn, size)?,
+    })
 }
 
 fn proof_error(e: ProofError) -> diesel::result::Error {

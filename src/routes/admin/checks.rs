@@ -7,10 +7,10 @@ use crate::db::models::now;
 use crate::domain::SupplierId;
 use crate::error::ApiResult;
 use crate::http::extract::JsonOrEmpty;
-use crate::jobs::check_evidence::{self, Summary};
-use crate::lookup::get_or_404;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
+use crate::usecases::checks::{self as check_evidence, Summary};
+use crate::usecases::lookup::get_or_404;
 
 /// Which evidence to check now. Without a supplier, every live link is checked.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -52,7 +52,7 @@ pub async fn run(
                 started_at + chrono::Duration::microseconds(1),
             );
             let summary =
-                check_evidence::run(&state.database, &state.checker, scope, &|_| {}).await?;
+                check_evidence::round(&state.database, &state.checker, scope, &|_| {}).await?;
             Ok(HttpResponse::Ok().json(summary))
         }
         None => {
@@ -60,7 +60,7 @@ pub async fn run(
             tokio::spawn(async move {
                 let scope =
                     check_evidence::scope(None, started_at + chrono::Duration::microseconds(1));
-                match check_evidence::run(&state.database, &state.checker, scope, &|_| {}).await {
+                match check_evidence::round(&state.database, &state.checker, scope, &|_| {}).await {
                     Ok(s) => {
                         tracing::info!(checked = s.checked, outcomes = ?s.outcomes, "on-demand evidence check done")
                     }

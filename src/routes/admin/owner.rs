@@ -47,7 +47,7 @@ pub async fn transfer(
     let r = body.0;
     let owner = state
         .tx(move |conn| {
-            let supplier = crate::lookup::get_or_404(conn, id)?;
+            let supplier = crate::usecases::lookup::get_or_404(conn, id)?;
             accounts::transfer(conn, &supplier, &by, &r.email, &r.name, now())
         })
         .await?;

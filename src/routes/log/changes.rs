@@ -2,7 +2,6 @@ use actix_web::{HttpRequest, HttpResponse, get};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::checkpoint::Checkpoint;
 use crate::db::models::audit;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::Query;
@@ -76,7 +75,7 @@ pub async fn changes(
                 .collect::<ApiResult<Vec<_>>>()?;
             // Read after the page: an entry and its leaf are written together, so this
             // tree holds every change above.
-            let tree = Checkpoint::current(conn, &url)?;
+            let tree = crate::db::models::log_tree::checkpoint(conn, &url)?;
             Ok((items, next_since, more, tree, modified))
         })
         .await?;

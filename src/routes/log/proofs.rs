@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::checkpoint::{Checkpoint, origin, verifier_key};
+use crate::tlog::checkpoint::{origin, verifier_key};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -12,7 +12,7 @@ use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
-use crate::views::log::{ConsistencyProof, InclusionProof, LogKey, RetiredLogKey, b64};
+use crate::tlog::proofs::{ConsistencyProof, InclusionProof, LogKey, RetiredLogKey, b64};
 
 fn bad(field: &str, message: String) -> ApiError {
     ApiError::InvalidQuery(vec![FieldError::new(field, message)])
@@ -29,7 +29,7 @@ fn bad(field: &str, message: String) -> ApiError {
 pub async fn checkpoint(state: State, _query: Query<NoParams>) -> ApiResult<HttpResponse> {
     let url = state.config.public_url.clone();
     let current = state
-        .db(move |conn| Ok(Checkpoint::current(conn, &url)?))
+        .db(move |conn| Ok(crate::db::models::log_tree::checkpoint(conn, &url)?))
         .await?;
     let (size, root) = (current.size, current.root);
     let note = current.sign(&state.keys.current().signing);

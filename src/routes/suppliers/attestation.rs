@@ -1,16 +1,16 @@
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
-use crate::attestation::{self as signed, AttestationClaims, LogPoint};
-use crate::checkpoint::Checkpoint;
 use crate::db::models::{audit, log_tree, records};
-use crate::domain::merkle;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{NoParams, Query};
-use crate::lookup::find_or_404;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
-use crate::views::log::{LogEntryProof, b64};
+use crate::tlog::attestation::{self as signed, AttestationClaims, LogPoint};
+use crate::tlog::checkpoint::Checkpoint;
+use crate::tlog::merkle;
+use crate::tlog::proofs::{LogEntryProof, b64};
+use crate::usecases::lookup::find_or_404;
 use crate::views::supplier::SupplierSummary;
 
 /// A signed statement of the supplier's status, pledge version and evidence health
@@ -78,7 +78,8 @@ pub async fn attestation(
             })
         })
         .await?;
-    let token = signed::sign(&state.keys.current(), &claims).map_err(ApiError::Internal)?;
+    let keys = state.keys.current();
+    let token = signed::sign(&keys.encoding, &keys.kid, &claims).map_err(ApiError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/jwt")
         .insert_header(("Cache-Control", "no-store"))
@@ -98,7 +99,7 @@ fn cite(
     let index = entry.seq as u64 - 1;
     let (stored, path, root) = log_tree::inclusion_answer(conn, index, size)?;
     let checkpoint = Checkpoint {
-        origin: crate::checkpoint::origin(public_url),
+        origin: crate::tlog::checkpoint::origin(public_url),
         size,
         root,
     };

@@ -6,9 +6,9 @@ use crate::db::models::records;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{NoParams, Query};
 use crate::http::respond::{Visibility, json_bytes};
-use crate::lookup::find_or_404;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
+use crate::usecases::lookup::find_or_404;
 use crate::views::supplier::{SupplierView, etag};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.

@@ -10,12 +10,14 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub mod bootstrap;
+pub mod table;
+
 use crate::auth::Issuer;
 use crate::error::ApiError;
 use crate::http::extract::BodyLimit;
-use crate::routes;
-pub use crate::routes::api_doc;
 use crate::state::{AppState, State};
+pub use table::api_doc;
 
 /// Starts the HTTP server on an already bound listener.
 pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<Server> {
@@ -30,7 +32,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
     if let Some(every) = state.config.key_reload {
         tokio::spawn(state.keys.clone().watch(every));
     }
-    let doc = Arc::new(routes::api_doc(&state.config.public_url));
+    let doc = Arc::new(table::api_doc(&state.config.public_url));
     let server =
         HttpServer::new(move || {
             let (app, _) = App::new()
@@ -43,7 +45,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .app_data(web::Data::from(state.rate_limits.clone()))
                 .app_data(web::Data::from(state.metrics.clone()))
                 .app_data(web::Data::new(BodyLimit(state.config.max_body_bytes)))
-                .configure(routes::configure)
+                .configure(table::configure)
                 .split_for_parts();
             app.route("/docs", web::get().to(docs_ui))
                 .route("/docs/", web::get().to(docs_redirect))
@@ -58,7 +60,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     ApiError::NotFound(format!("no such resource: {e}")).into()
                 }))
-                .default_service(web::to(routes::not_found))
+                .default_service(web::to(table::not_found))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
@@ -74,7 +76,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                 ))
                 .wrap(actix_web::middleware::from_fn(limit_headers))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
-                .wrap(actix_web::middleware::from_fn(crate::metrics::record))
+                .wrap(actix_web::middleware::from_fn(crate::http::metrics::record))
                 .wrap(cors())
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
@@ -109,7 +111,7 @@ fn cors() -> actix_cors::Cors {
             "Deprecation",
             "Sunset",
             "Link",
-            crate::export::CHANGES_SINCE,
+            crate::views::export::CHANGES_SINCE,
         ])
         .max_age(86_400)
 }

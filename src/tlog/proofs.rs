@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::merkle::Hash;
+use crate::tlog::merkle::Hash;
 
 /// Base64, as proofs and checkpoints write hashes.
 pub fn b64(h: &Hash) -> String {

@@ -159,7 +159,7 @@ fn one(
     reaffirm_months: u32,
 ) -> anyhow::Result<()> {
     let (id, name) = fill(conn, rng, index, version, commitments, reaffirm_months)?;
-    crate::changes::record(
+    crate::usecases::changes::record(
         conn,
         now(),
         audit::Entry {

@@ -5,10 +5,9 @@ use jsonwebtoken::{Algorithm, Header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Keys;
 use crate::domain::Status;
-use crate::views::log::LogEntryProof;
-use crate::views::supplier::EvidenceSummary;
+use crate::domain::evidence::EvidenceSummary;
+use crate::tlog::proofs::LogEntryProof;
 
 /// The audience of attestations; API tokens carry another, so neither passes for the other.
 pub const AUDIENCE: &str = "pledge-registry:attestation";
@@ -53,11 +52,15 @@ pub struct AttestationClaims {
 }
 
 /// Signs the claims with the registry's key, naming the key in `kid`.
-pub fn sign(keys: &Keys, claims: &AttestationClaims) -> anyhow::Result<String> {
+pub fn sign(
+    key: &jsonwebtoken::EncodingKey,
+    kid: &str,
+    claims: &AttestationClaims,
+) -> anyhow::Result<String> {
     let mut header = Header::new(Algorithm::EdDSA);
-    header.kid = Some(keys.kid.clone());
+    header.kid = Some(kid.to_owned());
     header.typ = Some("JWT".into());
-    Ok(jsonwebtoken::encode(&header, claims, &keys.encoding)?)
+    Ok(jsonwebtoken::encode(&header, claims, key)?)
 }
 
 /// Verifies an attestation against a JWK set (as served at `/.well-known/jwks.json`):

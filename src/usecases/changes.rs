@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConn;
 use crate::db::models::audit::{self, Entry};
 use crate::error::ApiResult;
-use crate::views::records;
+use crate::usecases::projection;
 
 /// Records a change about `entry.supplier_id`; call it after the change is written, in
 /// the same transaction. The supplier's stored record is projected first, so the change
@@ -14,7 +14,7 @@ use crate::views::records;
 pub fn record(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> ApiResult<()> {
     let public = match entry.supplier_id {
         None => None,
-        Some(id) => Some(records::project(conn, id, at)?.summary),
+        Some(id) => Some(projection::project(conn, id, at)?.summary),
     };
     audit::append(conn, at, entry, public)?;
     Ok(())

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signing_keys};
 use crate::db::{self, DbConn};
-use crate::pledge_text::FIRST;
+use crate::domain::pledge_text::FIRST;
 use crate::state::AppState;
 
 /// Opens the database, applies migrations, loads the first pledge version into an empty
@@ -23,7 +23,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
                 tracing::info!(version = FIRST.version, "first pledge version loaded");
             }
             // Records written before the read model existed (an upgrade) are built once.
-            let built = crate::views::records::project_missing(conn)
+            let built = crate::usecases::projection::project_missing(conn)
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if built > 0 {
                 tracing::info!(records = built, "stored records built");
@@ -83,7 +83,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         )),
         rate_limits: std::sync::Arc::new(rate_limits),
         metrics: Default::default(),
-        records: crate::record_cache::RecordCache::new(RECORD_CACHE_BYTES),
+        records: crate::views::cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         mailer: std::sync::Arc::new(crate::mail::Mailer::new(&config.mail, &config.public_url)?),
         webhooks: std::sync::Arc::new(crate::webhooks::send::Sender::new(

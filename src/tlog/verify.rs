@@ -5,14 +5,14 @@
 
 use serde_json::Value;
 
-use crate::attestation::{self, AttestationClaims};
-use crate::checkpoint::{Checkpoint, origin};
-use crate::domain::merkle::{self, Hash};
-use crate::views::log::{ConsistencyProof, unb64};
+use crate::tlog::attestation::{self, AttestationClaims};
+use crate::tlog::checkpoint::{Checkpoint, origin};
+use crate::tlog::merkle::{self, Hash};
+use crate::tlog::proofs::{ConsistencyProof, unb64};
 
 /// The log's keys as a verifier holds them: the name checkpoints are signed under,
 /// and its Ed25519 public keys (the one in use, and any retired ones a kept
-/// checkpoint may be signed with), read with [`crate::checkpoint::parse_verifier_key`].
+/// checkpoint may be signed with), read with [`crate::tlog::checkpoint::parse_verifier_key`].
 #[derive(Debug, Clone)]
 pub struct LogKey {
     pub name: String,
@@ -29,7 +29,7 @@ impl LogKey {
         let mut name = None;
         let mut publics = Vec::new();
         for text in verifier_keys {
-            let (n, public) = crate::checkpoint::parse_verifier_key(text.as_ref())?;
+            let (n, public) = crate::tlog::checkpoint::parse_verifier_key(text.as_ref())?;
             if name.as_ref().is_some_and(|first| first != &n) {
                 return Err(format!(
                     "the keys name two logs: {} and {n}",
@@ -253,8 +253,8 @@ pub fn extends(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::merkle::{MemoryNodes, consistency_proof, root};
-    use crate::views::log::b64;
+    use crate::tlog::merkle::{MemoryNodes, consistency_proof, root};
+    use crate::tlog::proofs::b64;
 
     fn tree(leaves: &[&str]) -> MemoryNodes {
         let mut t = MemoryNodes::default();
@@ -294,14 +294,14 @@ mod tests {
         );
         let c = head(&tree(&["a"]));
         let vkey = |k: &ed25519_dalek::SigningKey| {
-            crate::checkpoint::verifier_key(&c.origin, &k.verifying_key().to_bytes())
+            crate::tlog::checkpoint::verifier_key(&c.origin, &k.verifying_key().to_bytes())
         };
         let both = LogKey::parse_all(&[vkey(&new), vkey(&old)]).unwrap();
         let only_new = LogKey::parse(&vkey(&new)).unwrap();
         assert_eq!(both.checkpoint(&c.sign(&old)), Ok(c.clone()));
         assert_eq!(both.checkpoint(&c.sign(&new)), Ok(c.clone()));
         assert!(only_new.checkpoint(&c.sign(&old)).is_err());
-        let elsewhere = crate::checkpoint::verifier_key("other.example/log", &[3u8; 32]);
+        let elsewhere = crate::tlog::checkpoint::verifier_key("other.example/log", &[3u8; 32]);
         assert!(LogKey::parse_all(&[vkey(&new), elsewhere]).is_err());
     }
 

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use crate::domain::merkle::Hash;
+use crate::tlog::merkle::Hash;
 
 /// A tree head: how many entries, and the root over them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,16 +82,6 @@ pub fn parse_verifier_key(text: &str) -> Result<(String, [u8; 32]), String> {
 }
 
 impl Checkpoint {
-    /// The log's checkpoint now: its size and root, read from the stored tree.
-    pub fn current(conn: &mut crate::db::DbConn, public_url: &str) -> diesel::QueryResult<Self> {
-        let size = crate::db::models::log_tree::size(conn)?;
-        Ok(Checkpoint {
-            origin: origin(public_url),
-            size,
-            root: crate::db::models::log_tree::root(conn, size)?,
-        })
-    }
-
     /// The note's text: what is signed.
     pub fn body(&self) -> String {
         format!(

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Hash, Node, Nodes, ProofError, completed_by_append, node_hash};
+use super::merkle::{Hash, Node, Nodes, ProofError, completed_by_append, node_hash};
 
 /// How many tree levels one tile spans.
 pub const TILE_HEIGHT: u8 = 4;
@@ -120,13 +120,13 @@ impl Nodes for Tiles {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{MemoryNodes, Needed, inclusion_proof, needed, root};
     use super::*;
+    use crate::tlog::merkle::{MemoryNodes, Needed, inclusion_proof, needed, root};
 
     fn grown(n: u64) -> (Tiles, MemoryNodes) {
         let (mut tiles, mut memory) = (Tiles::default(), MemoryNodes::default());
         for i in 0..n {
-            let leaf = super::super::leaf_hash(&i.to_be_bytes());
+            let leaf = crate::tlog::merkle::leaf_hash(&i.to_be_bytes());
             tiles.append(i, leaf).unwrap();
             memory.push_hash(leaf);
         }
@@ -181,7 +181,7 @@ mod tests {
             tiles.insert(id, all.tiles[&id].clone());
         }
         for i in 4097..4200u64 {
-            let leaf = super::super::leaf_hash(&i.to_be_bytes());
+            let leaf = crate::tlog::merkle::leaf_hash(&i.to_be_bytes());
             tiles.append(i, leaf).unwrap();
             memory.push_hash(leaf);
             let changed = tiles.take_changed();
@@ -201,7 +201,7 @@ mod tests {
     fn an_append_without_the_right_edge_is_refused() {
         // Leaf 20 goes into tile (0, 1), after leaves 16..19.
         let mut tiles = Tiles::default();
-        let leaf = super::super::leaf_hash(b"x");
+        let leaf = crate::tlog::merkle::leaf_hash(b"x");
         assert!(matches!(
             tiles.append(20, leaf),
             Err(ProofError::Missing(_))

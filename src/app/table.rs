@@ -1,0 +1,186 @@
+//! The route table: every API route and page, in one place. Paths under `/api/v1` are
+//! a public contract; the OpenAPI document is generated from this table.
+
+use actix_web::HttpRequest;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::{routes, web};
+
+/// The route table. Paths under `/api/v1` are a public contract.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(routes::service::healthz)
+        .service(routes::service::readyz)
+        .service(routes::service::metrics)
+        .service(routes::jwks::jwks)
+        .service(web::home::home)
+        .service(web::supplier::supplier_page)
+        .service(web::badge::badge_svg)
+        .service(web::guides::guide)
+        .service(web::about::about)
+        .service(web::about::concern_form)
+        .service(web::about::raise_concern)
+        .service(web::sign_in::sign_in_page)
+        .service(web::sign_in::sign_in_ask)
+        .service(web::sign_in::confirm_page)
+        .service(web::sign_in::confirm)
+        .service(web::sign_in::decline)
+        .service(web::account::account_page)
+        .service(web::account::account_form)
+        .service(web::account::account_item_form)
+        .service(web::session::sign_out)
+        .service(web::subscriber::ask)
+        .service(web::subscriber::confirm)
+        .service(web::unsubscribe::ask)
+        .service(web::unsubscribe::stop)
+        .service(
+            scope::scope("/api/v1")
+                .service(routes::pledge::current::current)
+                .service(routes::pledge::versions::list)
+                .service(routes::pledge::versions::read)
+                .service(routes::suppliers::list::list)
+                .service(routes::suppliers::read::read)
+                .service(routes::suppliers::history::history)
+                .service(routes::suppliers::attestation::attestation)
+                .service(routes::export::export)
+                .service(routes::log::head::head)
+                .service(routes::log::changes::changes)
+                .service(routes::log::proofs::checkpoint)
+                .service(routes::log::proofs::key)
+                .service(routes::log::proofs::inclusion)
+                .service(routes::log::proofs::consistency)
+                .service(routes::log::proofs::leaf)
+                .service(routes::suppliers::update::update)
+                .service(routes::registrations::create::create)
+                .service(routes::signature::sign::sign)
+                .service(routes::signature::reaffirm::reaffirm)
+                .service(routes::signature::withdraw::withdraw)
+                .service(routes::evidence::add::add)
+                .service(routes::evidence::edit::edit)
+                .service(routes::evidence::retire::retire)
+                .service(routes::accounts::sign_in::request)
+                .service(routes::accounts::sign_in::confirm)
+                .service(routes::accounts::members::list)
+                .service(routes::accounts::members::add)
+                .service(routes::accounts::members::change)
+                .service(routes::accounts::members::remove)
+                .service(routes::accounts::tokens::list)
+                .service(routes::accounts::tokens::create)
+                .service(routes::accounts::tokens::revoke)
+                .service(routes::admin::publish::publish)
+                .service(routes::admin::lifecycle::verify)
+                .service(routes::admin::lifecycle::suspend)
+                .service(routes::admin::lifecycle::reinstate)
+                .service(routes::admin::owner::transfer)
+                .service(routes::admin::subscribers::add)
+                .service(routes::webhooks::sign_up::request)
+                .service(routes::webhooks::sign_up::confirm)
+                .service(routes::webhooks::subscriptions::create)
+                .service(routes::webhooks::subscriptions::list)
+                .service(routes::webhooks::subscriptions::update)
+                .service(routes::webhooks::subscriptions::remove)
+                .service(routes::webhooks::subscriptions::rotate)
+                .service(routes::webhooks::subscriptions::replay)
+                .service(routes::webhooks::subscriptions::deliveries)
+                .service(routes::webhooks::subscriptions::redeliver)
+                .service(routes::admin::tokens::issue)
+                .service(routes::admin::tokens::revoke)
+                .service(routes::admin::audit::list)
+                .service(routes::admin::concerns::list)
+                .service(routes::admin::concerns::close)
+                .service(routes::admin::checks::run),
+        );
+}
+
+/// The OpenAPI document of every route, generated from the code.
+pub fn api_doc(public_url: &str) -> serde_json::Value {
+    use utoipa::OpenApi;
+    use utoipa_actix_web::AppExt;
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(crate::openapi::ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    crate::openapi::finish(api, public_url)
+}
+
+/// The methods the OpenAPI document lists for a concrete path, if any route has it.
+fn methods_for(path: &str) -> Option<Vec<String>> {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let doc = api_doc("");
+        doc["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(p, item)| {
+                        let segments = p.split('/').map(str::to_owned).collect();
+                        let methods = item
+                            .as_object()
+                            .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
+                            .unwrap_or_default();
+                        (segments, methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let parts: Vec<&str> = path.split('/').collect();
+    let matches = |template: &[String]| {
+        template.len() == parts.len()
+            && template
+                .iter()
+                .zip(&parts)
+                .all(|(t, p)| match (t.find('{'), t.rfind('}')) {
+                    (Some(0), Some(end)) => !p.is_empty() && p.ends_with(&t[end + 1..]),
+                    _ => t == p,
+                })
+    };
+    let mut methods: Vec<String> = routes
+        .iter()
+        .filter(|(t, _)| matches(t))
+        .flat_map(|(_, m)| m.clone())
+        .collect();
+    if methods.iter().any(|m| m == "GET") {
+        methods.push("HEAD".to_owned());
+    }
+    methods.sort();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
+}
+
+/// Any path no route matches: 405 with `Allow` when the path exists for other
+/// methods, else 404.
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some(methods) = methods_for(req.path())
+        && !methods.iter().any(|m| m == req.method().as_str())
+    {
+        let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed(
+            req.method().to_string(),
+        ));
+        if let Ok(allow) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
+            res.headers_mut()
+                .insert(actix_web::http::header::ALLOW, allow);
+        }
+        return Ok(res);
+    }
+    let wants_html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !req.path().starts_with("/api/") {
+        return Ok(web::not_found_page(
+            "There is no page at this address.".into(),
+            String::new(),
+        ));
+    }
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
