@@ -5,15 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::registration;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{free_port, registration};
 
 #[tokio::test]
 async fn tokens_and_keys_never_reach_the_log() {

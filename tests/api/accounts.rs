@@ -3,20 +3,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem, registration};
+use crate::helpers::{TestApp, app_with_mail, fields, problem, registration};
 use crate::mailbox::Mailbox;
-
-pub(crate) async fn app_with_mail(mailbox: &Mailbox) -> TestApp {
-    TestApp::spawn_with(&[
-        ("REGISTRY_SMTP_URL", &mailbox.url()),
-        ("REGISTRY_MAIL_INTERVAL", "50ms"),
-        (
-            "REGISTRY_MAIL_FROM",
-            "Tech Pledge registry <registry@registry.example>",
-        ),
-    ])
-    .await
-}
 
 /// Registers a supplier whose contact is `email`; returns (id, registration token).
 pub(crate) async fn register(app: &TestApp, name: &str, email: &str) -> (String, String) {
@@ -77,7 +65,7 @@ pub(crate) async fn sign_in_to(
 #[tokio::test]
 async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_once() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let email = "office.manager@oakleaf.example";
     let (id, _) = register(&app, "Oakleaf Care Tech", "Office.Manager@Oakleaf.example").await;
 
@@ -149,7 +137,7 @@ async fn a_contact_confirms_by_email_and_signs_in_again_with_a_link_that_works_o
 #[tokio::test]
 async fn asking_for_a_link_says_nothing_about_the_address_and_never_locks_it_out() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let (known_id, _) = register(&app, "Known Ltd", "known@known.example").await;
     let ask = |email: &'static str| {
         let app = &app;
@@ -234,7 +222,7 @@ async fn asking_for_a_link_says_nothing_about_the_address_and_never_locks_it_out
 #[tokio::test]
 async fn an_expired_link_is_refused() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     register(&app, "Late Ltd", "late@late.example").await;
     let m = mailbox
         .wait_for("the confirmation", |m| m.kind() == "confirm_address")
@@ -254,7 +242,7 @@ async fn an_expired_link_is_refused() {
 #[tokio::test]
 async fn owners_manage_members_and_tokens_and_editors_cannot() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let (id, registration_token) = register(&app, "Teamwork Ltd", "owner@teamwork.example").await;
     let owner = sign_in_to(&app, &mailbox, "owner@teamwork.example", Some(&id)).await;
     let path = |p: &str| format!("/api/v1/suppliers/{id}{p}");
@@ -492,7 +480,7 @@ async fn owners_manage_members_and_tokens_and_editors_cannot() {
 #[tokio::test]
 async fn the_operator_hands_a_record_to_a_new_owner() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let (id, _) = register(&app, "Handover Ltd", "leaver@handover.example").await;
     let res = app
         .send(
@@ -552,7 +540,7 @@ async fn the_operator_hands_a_record_to_a_new_owner() {
 #[tokio::test]
 async fn a_member_manages_the_record_in_the_signed_in_pages() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let email = "pages@pages.example";
     let (id, _) = register(&app, "Pages Ltd", email).await;
     let page = app.get("/account").await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, registration};
+use crate::helpers::{TestApp, free_port, registration};
 use crate::mailbox::Mailbox;
 
 fn start(app: &TestApp, port: u16) -> Child {
@@ -207,14 +207,6 @@ async fn acknowledged_writes_survive_a_sigkill() {
         bad, None,
         "the audit chain verifies after the crash ({entries} entries)"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Mail is written in the transaction of what it reports, so a SIGKILL after the

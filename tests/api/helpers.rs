@@ -478,22 +478,63 @@ pub fn fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Makes sure python3 can import `module` (pinned in tests/requirements.txt); fails
-/// the test, naming that file, when it cannot. Tests never install anything.
-pub fn ensure_python_module(module: &str) {
-    static READY: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let mut ready = READY.lock().unwrap_or_else(|e| e.into_inner());
-    if ready.iter().any(|m| m == module) {
-        return;
-    }
-    let importable = std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        importable,
-        "python3 cannot import {module}: install the test requirements first, \
-         `python3 -m pip install -r tests/requirements.txt`"
-    );
-    ready.push(module.to_owned());
+/// A loopback port that was free when chosen.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The service with its mail going to `mailbox`, sent every 50 ms, and `extra` settings.
+pub async fn app_with_mail(mailbox: &crate::mailbox::Mailbox, extra: &[(&str, &str)]) -> TestApp {
+    let url = mailbox.url();
+    let mut settings: Vec<(&str, &str)> = vec![
+        ("REGISTRY_SMTP_URL", &url),
+        ("REGISTRY_MAIL_INTERVAL", "50ms"),
+        (
+            "REGISTRY_MAIL_FROM",
+            "Tech Pledge registry <registry@registry.example>",
+        ),
+    ];
+    settings.extend_from_slice(extra);
+    TestApp::spawn_with(&settings).await
+}
+
+pub fn hash(v: &Value) -> pledge_registry::tlog::merkle::Hash {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+pub fn hashes(v: &Value) -> Vec<pledge_registry::tlog::merkle::Hash> {
+    v.as_array().unwrap().iter().map(hash).collect()
+}
+
+/// Checks, as an outsider, that entry `seq` is in the tree of `c`.
+pub async fn included(
+    app: &TestApp,
+    seq: u64,
+    c: &pledge_registry::tlog::checkpoint::Checkpoint,
+) -> Result<(), String> {
+    let leaf = app.get_bytes(&format!("/api/v1/log/leaves/{seq}")).await;
+    let form: Value = serde_json::from_slice(&leaf).unwrap();
+    assert_eq!(form["seq"], seq, "the leaf is the entry's");
+    let proof = app
+        .get_json(&format!(
+            "/api/v1/log/proofs/inclusion?seq={seq}&tree_size={}",
+            c.size
+        ))
+        .await;
+    pledge_registry::tlog::merkle::verify_inclusion(
+        &pledge_registry::tlog::merkle::leaf_hash(&leaf),
+        seq - 1,
+        c.size,
+        &hashes(&proof["hashes"]),
+        &c.root,
+    )
+    .map_err(|e| e.to_string())
 }

@@ -8,8 +8,9 @@ use pledge_registry::db::models::audit;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{app_with_mail, register, sign_in_to};
+use crate::accounts::{register, sign_in_to};
 use crate::helpers::TestApp;
+use crate::helpers::app_with_mail;
 use crate::mailbox::Mailbox;
 
 fn sha256(text: &str) -> String {
@@ -31,7 +32,7 @@ async fn leaves(app: &TestApp) -> Vec<Value> {
 #[tokio::test]
 async fn no_guess_about_a_private_fact_is_confirmed_by_the_public_leaves() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let owner_email = "owner@guessable.example";
     let (id, _) = register(&app, "Guessable Ltd", owner_email).await;
     let owner = sign_in_to(&app, &mailbox, owner_email, Some(&id)).await;

@@ -1,14 +1,27 @@
-//! A real SMTP server for the tests: aiosmtpd (from PyPI), delivering into a Maildir
-//! that the tests read. Nothing here imitates the registry's own mail code.
+//! A real SMTP server for the tests, in Rust: it speaks the protocol over loopback TCP
+//! (greeting, EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) and keeps
+//! each message as it arrived, byte for byte, for the tests to read. It shares no code
+//! with the registry's mail sending. (A cross-check against aiosmtpd, a server written
+//! by others, runs as its own CI step: tests/crosscheck.)
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct Mailbox {
     pub port: u16,
-    dir: tempfile::TempDir,
-    child: Child,
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    messages: Mutex<Vec<String>>,
+    /// Every connection, so that stopping the server closes them as a stopped
+    /// process would.
+    connections: Mutex<Vec<TcpStream>>,
+    stopped: AtomicBool,
 }
 
 /// One message as it arrived.
@@ -54,11 +67,6 @@ impl Arrived {
     }
 }
 
-/// The SMTP server the tests use (tests/requirements.txt).
-fn ensure_installed() {
-    crate::helpers::ensure_python_module("aiosmtpd");
-}
-
 impl Mailbox {
     pub fn start() -> Mailbox {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -70,62 +78,48 @@ impl Mailbox {
 
     /// A server on `port` (one the registry was already told of).
     pub fn start_at(port: u16) -> Mailbox {
-        ensure_installed();
-        let dir = tempfile::tempdir().expect("maildir");
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-        // Ready when this server greets on the port: another process that took the
-        // port first (the port was free when chosen) would not answer as SMTP does.
-        let greets = || {
-            use std::io::Read;
-            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-            stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-            let mut banner = [0u8; 4];
-            stream.read_exact(&mut banner).ok()?;
-            (&banner[..3] == b"220").then_some(())
-        };
-        let mut mailbox = Mailbox { port, dir, child };
         let started = Instant::now();
-        while greets().is_none() {
-            assert!(
-                mailbox.child.try_wait().ok().flatten().is_none(),
-                "aiosmtpd exited (port {port} taken?)"
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "aiosmtpd did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        mailbox
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", port)) {
+                Ok(l) => break l,
+                Err(e) => {
+                    // A port let go of a moment ago may still be held briefly.
+                    assert!(
+                        started.elapsed() < Duration::from_secs(60),
+                        "port {port}: {e}"
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        };
+        let shared = Arc::new(Shared::default());
+        let accepting = shared.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accepting.stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                if let Ok(copy) = stream.try_clone() {
+                    accepting.connections.lock().unwrap().push(copy);
+                }
+                let session = accepting.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &session);
+                });
+            }
+        });
+        Mailbox { port, shared }
     }
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    fn folder(&self) -> PathBuf {
-        self.dir.path().join("mail").join("new")
-    }
-
     /// Every message that has arrived, oldest first.
     pub fn all(&self) -> Vec<Arrived> {
-        let mut files: Vec<_> = std::fs::read_dir(self.folder())
-            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-        files
-            .iter()
-            .filter_map(|p| std::fs::read_to_string(p).ok())
-            .map(|raw| parse(&raw))
-            .collect()
+        let raw = self.shared.messages.lock().unwrap().clone();
+        raw.iter().map(|m| parse(m)).collect()
     }
 
     /// Waits until a message matching `f` has arrived, and returns it.
@@ -157,9 +151,60 @@ impl Mailbox {
 }
 
 impl Drop for Mailbox {
+    /// Stops as a killed server would: no new connection is taken, and open ones close.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accepting thread
+        for c in self.shared.connections.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// One SMTP session: replies to each command, and keeps each message's data.
+fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut out = stream.try_clone()?;
+    let mut lines = BufReader::new(stream);
+    out.write_all(b"220 127.0.0.1 ESMTP test sink\r\n")?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line)? == 0 || shared.stopped.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" | "HELO" => b"250 127.0.0.1\r\n",
+            "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
+            "DATA" => {
+                out.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
+                let mut message = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line)? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    // RFC 5321 4.5.2: a leading dot was doubled by the client.
+                    message.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
+                shared.messages.lock().unwrap().push(message);
+                b"250 OK: queued\r\n"
+            }
+            "QUIT" => {
+                out.write_all(b"221 Bye\r\n")?;
+                return Ok(());
+            }
+            _ => b"502 Command not implemented\r\n",
+        };
+        out.write_all(reply)?;
     }
 }
 

@@ -32,4 +32,3 @@ mod tlog;
 mod trust;
 mod webhook_sign_up;
 mod webhooks;
-mod witness;

@@ -11,7 +11,8 @@ use pledge_registry::domain::{MemberId, SupplierId};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::accounts::{app_with_mail, register};
+use crate::accounts::register;
+use crate::helpers::app_with_mail;
 use crate::helpers::{TestApp, problem};
 use crate::mailbox::Mailbox;
 
@@ -78,7 +79,7 @@ async fn newest_link(mailbox: &Mailbox, to: &str, kind: &str) -> String {
 #[tokio::test]
 async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let victim = "jo@honest.example";
     // A squatter registers first and adds the victim's address.
     let (squat, squat_token) = register(&app, "Squatter Ltd", "boss@squat.example").await;
@@ -280,7 +281,7 @@ impl LeaveLink for str {
 #[tokio::test]
 async fn a_member_leaves_through_the_api_and_the_last_owner_cannot() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let (id, token) = register(&app, "Leavers Ltd", "owner@leavers.example").await;
     let res = app
         .post(
@@ -318,7 +319,7 @@ async fn a_member_leaves_through_the_api_and_the_last_owner_cannot() {
 #[tokio::test]
 async fn invitations_are_limited_and_carry_no_text_of_the_inviters() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let (id, token) = register(&app, "Cheap pills at pills.example", "boss@spam.example").await;
     for i in 0..20 {
         let res = app

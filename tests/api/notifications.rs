@@ -8,23 +8,8 @@ use pledge_registry::jobs::{lapse, reminders};
 use serde_json::{Value, json};
 
 use crate::fixture::Fixture;
-use crate::helpers::{Supplier, TestApp, registration};
+use crate::helpers::{Supplier, TestApp, app_with_mail, registration};
 use crate::mailbox::Mailbox;
-
-async fn app_with_mail(mailbox: &Mailbox, extra: &[(&str, &str)]) -> TestApp {
-    let url = mailbox.url();
-    let mut settings: Vec<(&str, &str)> = vec![
-        ("REGISTRY_SMTP_URL", &url),
-        ("REGISTRY_MAIL_INTERVAL", "50ms"),
-        (
-            "REGISTRY_MAIL_FROM",
-            "Tech Pledge registry <registry@registry.example>",
-        ),
-        ("REGISTRY_REMINDER_INTERVAL", "off"),
-    ];
-    settings.extend_from_slice(extra);
-    TestApp::spawn_with(&settings).await
-}
 
 /// A signed supplier whose contact (its first owner) is `email`; verified if asked.
 async fn signed(app: &TestApp, name: &str, email: &str, verify: bool) -> Supplier {
@@ -72,7 +57,7 @@ fn written(app: &TestApp, to: &str, kind: &str) -> i64 {
 #[tokio::test]
 async fn every_reaffirm_reminder_comes_on_its_day_once_and_then_the_lapse() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox, &[]).await;
+    let app = app_with_mail(&mailbox, &[("REGISTRY_REMINDER_INTERVAL", "off")]).await;
     let email = "reminded@remind.example";
     let s = signed(&app, "Remind Me Ltd", email, true).await;
     mailbox
@@ -136,7 +121,7 @@ async fn every_reaffirm_reminder_comes_on_its_day_once_and_then_the_lapse() {
 #[tokio::test]
 async fn a_pending_signature_past_its_date_lapses_too() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox, &[]).await;
+    let app = app_with_mail(&mailbox, &[("REGISTRY_REMINDER_INTERVAL", "off")]).await;
     let email = "pending@pending.example";
     let s = signed(&app, "Never Verified Ltd", email, false).await;
     assert_eq!(app.supplier(&s.slug).await["status"], "pending");
@@ -154,7 +139,7 @@ async fn a_pending_signature_past_its_date_lapses_too() {
 #[tokio::test]
 async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox, &[]).await;
+    let app = app_with_mail(&mailbox, &[("REGISTRY_REMINDER_INTERVAL", "off")]).await;
     let email = "busy@busy.example";
     let s = signed(&app, "Busy Ltd", email, true).await;
     let by = reaffirm_by(&app, &s);
@@ -220,7 +205,7 @@ async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() 
 #[tokio::test]
 async fn suspension_reinstatement_a_new_version_a_certification_and_a_token_are_told() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox, &[]).await;
+    let app = app_with_mail(&mailbox, &[("REGISTRY_REMINDER_INTERVAL", "off")]).await;
     let email = "told@told.example";
     let s = signed(&app, "Told Ltd", email, true).await;
     let withdrawn = signed(&app, "Gone Ltd", "gone@gone.example", true).await;

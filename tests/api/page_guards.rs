@@ -6,8 +6,9 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::accounts::{app_with_mail, register};
+use crate::accounts::register;
 use crate::helpers::TestApp;
+use crate::helpers::app_with_mail;
 use crate::mailbox::Mailbox;
 
 #[tokio::test]
@@ -31,7 +32,7 @@ async fn no_page_can_be_framed_and_the_api_reference_has_a_policy() {
 #[tokio::test]
 async fn a_sign_in_link_cannot_be_used_from_another_site() {
     let mailbox = Mailbox::start();
-    let app = app_with_mail(&mailbox).await;
+    let app = app_with_mail(&mailbox, &[]).await;
     let (id, _) = register(&app, "Framed Ltd", "owner@framed.example").await;
     let link = mailbox
         .wait_for("the registration link", |m| m.kind() == "confirm_address")

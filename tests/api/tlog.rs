@@ -1,26 +1,11 @@
 //! The log as a Merkle tree: signed checkpoints, inclusion and consistency proofs, each
 //! checked as a third party would, and tampering caught.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use pledge_registry::tlog::checkpoint::Checkpoint;
 use pledge_registry::tlog::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
 use pledge_registry::tlog::verify::LogKey;
-use serde_json::Value;
 
-use crate::helpers::{TestApp, problem};
-
-fn hash(v: &Value) -> Hash {
-    STANDARD
-        .decode(v.as_str().unwrap())
-        .unwrap()
-        .try_into()
-        .unwrap()
-}
-
-fn hashes(v: &Value) -> Vec<Hash> {
-    v.as_array().unwrap().iter().map(hash).collect()
-}
+use crate::helpers::{TestApp, hash, hashes, included, problem};
 
 /// The newest checkpoint, verified with the key the registry publishes.
 async fn checkpoint(app: &TestApp) -> Checkpoint {
@@ -37,27 +22,6 @@ async fn checkpoint(app: &TestApp) -> Checkpoint {
     let note = res.text().await.unwrap();
     key.checkpoint(&note)
         .unwrap_or_else(|e| panic!("{e}: {note}"))
-}
-
-/// Checks, as an outsider, that entry `seq` is in the tree of `c`.
-pub async fn included(app: &TestApp, seq: u64, c: &Checkpoint) -> Result<(), String> {
-    let leaf = app.get_bytes(&format!("/api/v1/log/leaves/{seq}")).await;
-    let form: Value = serde_json::from_slice(&leaf).unwrap();
-    assert_eq!(form["seq"], seq, "the leaf is the entry's");
-    let proof = app
-        .get_json(&format!(
-            "/api/v1/log/proofs/inclusion?seq={seq}&tree_size={}",
-            c.size
-        ))
-        .await;
-    verify_inclusion(
-        &leaf_hash(&leaf),
-        seq - 1,
-        c.size,
-        &hashes(&proof["hashes"]),
-        &c.root,
-    )
-    .map_err(|e| e.to_string())
 }
 
 #[tokio::test]

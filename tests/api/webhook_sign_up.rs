@@ -4,18 +4,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem};
+use crate::helpers::{TestApp, app_with_mail, fields, problem};
 use crate::mailbox::Mailbox;
-
-async fn app_with_mail(mailbox: &Mailbox, more: &[(&str, &str)]) -> TestApp {
-    let mut settings = vec![
-        ("REGISTRY_SMTP_URL", mailbox.url()),
-        ("REGISTRY_MAIL_INTERVAL", "50ms".to_owned()),
-    ];
-    settings.extend(more.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    TestApp::spawn_with(&settings).await
-}
 
 async fn sign_up(app: &TestApp, name: &str, email: &str) -> reqwest::Response {
     app.post(

@@ -1,25 +1,39 @@
-//! Webhook messages as a receiver written with the `standardwebhooks` library (PyPI,
-//! the reference implementation, not ours) sees them: every signature verifies, a
-//! rotated secret and its successor both do, redirects are not followed, answers are
-//! read only so far, and non-public addresses are refused.
+//! Webhook messages as a receiver sees them that verifies with `standardwebhooks`, the
+//! Standard Webhooks reference library (crates.io; not our code): every signature
+//! verifies, a rotated secret and its successor both do, redirects are not followed,
+//! answers are read only so far, and non-public addresses are refused. (The Python
+//! reference library checks the same messages in tests/crosscheck.)
 
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pledge_registry::webhooks::Secret;
 use pledge_registry::webhooks::send::{RESPONSE_KEPT, Sender};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem};
+use crate::helpers::{TestApp, free_port, problem};
 
-struct Receiver {
-    port: u16,
-    log: tempfile::NamedTempFile,
-    child: Child,
+/// A webhook receiver on loopback: it verifies every message with the reference
+/// library and the secret it was started with, and keeps what it saw. Paths: /ok
+/// answers 204, /redirect answers 302 to a private address, /big answers 500 with
+/// 5000 bytes; a message whose signature does not verify gets 401.
+pub struct Receiver {
+    pub port: u16,
+    shared: Arc<Seen>,
+}
+
+struct Seen {
+    hook: standardwebhooks::Webhook,
+    lines: Mutex<Vec<Value>>,
+    connections: Mutex<Vec<TcpStream>>,
+    stopped: AtomicBool,
 }
 
 impl Receiver {
-    fn start(secret: &Secret) -> Receiver {
+    pub fn start(secret: &Secret) -> Receiver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -29,50 +43,126 @@ impl Receiver {
     }
 
     /// A receiver on `port` (one a subscription already names).
-    fn start_at(port: u16, secret: &Secret) -> Receiver {
-        crate::helpers::ensure_python_module("standardwebhooks");
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/webhook_receiver.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .arg(secret.expose())
-            .arg(log.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 with standardwebhooks");
+    pub fn start_at(port: u16, secret: &Secret) -> Receiver {
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the receiver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Receiver { port, log, child }
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", port)) {
+                Ok(l) => break l,
+                Err(e) => {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(60),
+                        "port {port}: {e}"
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        };
+        let shared = Arc::new(Seen {
+            hook: standardwebhooks::Webhook::new(&secret.expose()).expect("a whsec_ secret"),
+            lines: Mutex::default(),
+            connections: Mutex::default(),
+            stopped: AtomicBool::new(false),
+        });
+        let accepting = shared.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accepting.stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                if let Ok(copy) = stream.try_clone() {
+                    accepting.connections.lock().unwrap().push(copy);
+                }
+                let seen = accepting.clone();
+                std::thread::spawn(move || {
+                    let _ = answer(stream, &seen);
+                });
+            }
+        });
+        Receiver { port, shared }
     }
 
-    fn url(&self, path: &str) -> url::Url {
+    pub fn url(&self, path: &str) -> url::Url {
         url::Url::parse(&format!("http://127.0.0.1:{}{path}", self.port)).unwrap()
     }
 
-    /// What the receiver saw, oldest first: the lines it finished writing (a read
-    /// may come while it is halfway through one).
-    fn seen(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.log.path()).unwrap_or_default();
-        let finished = text.rfind('\n').map_or(0, |i| i + 1);
-        text[..finished]
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+    /// What the receiver saw, oldest first: path, id, verified, body, user_agent.
+    pub fn seen(&self) -> Vec<Value> {
+        self.shared.lines.lock().unwrap().clone()
     }
 }
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        for c in self.shared.connections.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Answers the HTTP/1.1 requests of one connection (kept alive between them).
+fn answer(stream: TcpStream, seen: &Seen) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut out = stream.try_clone()?;
+    let mut input = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if input.read_line(&mut request_line)? == 0 {
+            return Ok(());
+        }
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_owned();
+        let mut headers = http::HeaderMap::new();
+        loop {
+            let mut line = String::new();
+            input.read_line(&mut line)?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && let (Ok(n), Ok(v)) = (
+                    http::HeaderName::from_bytes(name.trim().as_bytes()),
+                    http::HeaderValue::from_str(value.trim()),
+                )
+            {
+                headers.append(n, v);
+            }
+        }
+        let length: usize = headers
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        input.read_exact(&mut body)?;
+        let verified = seen.hook.verify(&body, &headers).is_ok();
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+        seen.lines.lock().unwrap().push(json!({
+            "path": path,
+            "id": header("webhook-id"),
+            "verified": verified,
+            "body": String::from_utf8_lossy(&body),
+            "user_agent": header("user-agent"),
+        }));
+        let reply: Vec<u8> = if !verified {
+            b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_vec()
+        } else if path == "/redirect" {
+            b"HTTP/1.1 302 Found\r\nlocation: http://10.0.0.1/inside\r\ncontent-length: 0\r\n\r\n"
+                .to_vec()
+        } else if path == "/big" {
+            let mut r =
+                b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 5000\r\n\r\n".to_vec();
+            r.extend([b'x'; 5000]);
+            r
+        } else {
+            b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()
+        };
+        out.write_all(&reply)?;
     }
 }
 
@@ -261,14 +351,6 @@ async fn subscribe(app: &TestApp, token: &str, body: Value) -> (String, Secret) 
         body["subscription"]["id"].as_str().unwrap().to_owned(),
         Secret::parse(body["secret"].as_str().unwrap()).unwrap(),
     )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Waits until `f` holds of what the receiver saw.

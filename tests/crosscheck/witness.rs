@@ -79,7 +79,7 @@ fn args(list: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<String> {
 
 /// The documented Python verifier (docs/verify_log.py), with only `cryptography`.
 async fn python(args: Vec<String>) -> Output {
-    crate::helpers::ensure_python_module("cryptography");
+    crate::ensure_python_module("cryptography");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/verify_log.py");
     tokio::task::spawn_blocking(move || {
         Command::new("python3")
@@ -276,7 +276,7 @@ async fn every_change_in_the_feed_proves_in_the_checkpoint_its_page_carries() {
             assert_eq!(form["public"], item["supplier"], "entry {seq}");
             assert_eq!(form["action"], item["type"]);
             assert_eq!(form["supplier_id"], item["supplier_id"]);
-            crate::tlog::included(&app, seq, &c)
+            crate::helpers::included(&app, seq, &c)
                 .await
                 .unwrap_or_else(|e| panic!("entry {seq}: {e}"));
             seen += 1;
