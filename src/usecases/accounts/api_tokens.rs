@@ -1,0 +1,102 @@
+//! Owners' API tokens: created (the secret shown once) and revoked.
+
+use chrono::{Duration, NaiveDateTime};
+use serde_json::json;
+
+use super::members::lock_supplier;
+use super::*;
+use crate::auth::Keys;
+use crate::auth::tokens::{self, Grant, IssuedToken, Role};
+use crate::db::DbConn;
+use crate::db::models::audit;
+use crate::domain::account::{Scope, TokenKind};
+use crate::domain::{SupplierId, text};
+use crate::error::{ApiError, ApiResult};
+use crate::usecases::By;
+use crate::usecases::validator::{Validator, field};
+
+/// An owner's new API token.
+pub struct NewToken {
+    pub name: String,
+    pub scope: Scope,
+    pub days: i64,
+}
+
+/// Creates a named API token for the supplier; its secret is in the answer only.
+pub fn create_token(
+    conn: &mut DbConn,
+    keys: &Keys,
+    issuer: &str,
+    supplier: SupplierId,
+    by: &By,
+    t: NewToken,
+    at: NaiveDateTime,
+) -> ApiResult<IssuedToken> {
+    let (name, days) = Validator::default().finish((
+        field("name", text::bounded(&t.name, 1, 100)),
+        field(
+            "expires_in_days",
+            if (1..=LONGEST_TOKEN_DAYS).contains(&t.days) {
+                Ok(t.days)
+            } else {
+                Err(format!(
+                    "must be between 1 and {LONGEST_TOKEN_DAYS} (two years)"
+                ))
+            },
+        ),
+    ))?;
+    lock_supplier(conn, supplier)?;
+    if crate::db::models::tokens::in_force_of(conn, supplier, at)? >= MAX_TOKENS {
+        return Err(ApiError::LimitReached(format!(
+            "a supplier holds at most {MAX_TOKENS} API tokens in force; revoke one first"
+        )));
+    }
+    let issued = tokens::issue(
+        conn,
+        keys,
+        issuer,
+        Grant {
+            role: Role::Supplier,
+            supplier_id: Some(supplier),
+            scope: t.scope,
+            member_id: None,
+            kind: TokenKind::Api,
+            label: Some(&name),
+            ttl: Duration::days(days),
+            subscriber_id: None,
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    audit::record(
+        conn,
+        at,
+        audit::Entry {
+            actor: &by.actor,
+            action: "token.created",
+            entity_type: "token",
+            entity_id: issued.jti.clone(),
+            supplier_id: Some(supplier),
+            before: None,
+            after: Some(json!({"name": name, "scope": t.scope, "expires_at": issued.expires_at})),
+        },
+    )?;
+    Ok(issued)
+}
+
+/// Revokes one of the supplier's tokens; 404 for a token of anyone else.
+pub fn revoke_token(
+    conn: &mut DbConn,
+    supplier: SupplierId,
+    by: &By,
+    jti: &str,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    let record = tokens::find(conn, jti)?
+        .filter(|r| r.supplier_id == Some(supplier))
+        .ok_or_else(|| ApiError::NotFound(format!("no token {jti} of this supplier")))?;
+    if record.revoked_at.is_some() {
+        return Ok(());
+    }
+    tokens::revoke(conn, jti)?;
+    crate::usecases::tokens::record_revoked(conn, by, jti, Some(supplier), at)
+}
