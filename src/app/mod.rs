@@ -61,6 +61,9 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
                     ApiError::NotFound(format!("no such resource: {e}")).into()
                 }))
                 .default_service(web::to(table::not_found))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::auth::check_token_first,
+                ))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::Database;
 use crate::db::models::signing_keys;
@@ -84,8 +84,21 @@ impl Caller {
         matches!(self, Caller::Admin { .. })
     }
 
+    /// Whether the caller may do what `need` names to `supplier`: the one rule every
+    /// extractor of `http::callers` and every form of the pages applies.
+    pub fn may(&self, need: Need, supplier: SupplierId) -> Result<(), ApiError> {
+        match need {
+            Need::Write => self.writes(supplier),
+            Need::WriteOrOperate if self.is_admin() => Ok(()),
+            Need::WriteOrOperate => self.writes(supplier),
+            Need::Read if self.may_see_private(supplier) => Ok(()),
+            Need::Read => self.may(Need::WriteOrOperate, supplier),
+            Need::Own => self.owns(supplier),
+        }
+    }
+
     /// Only the supplier itself, with a token that may write.
-    pub fn must_be(&self, supplier: SupplierId) -> Result<(), ApiError> {
+    fn writes(&self, supplier: SupplierId) -> Result<(), ApiError> {
         match self {
             Caller::Supplier {
                 id,
@@ -104,15 +117,6 @@ impl Caller {
         }
     }
 
-    /// The supplier itself or the operator.
-    pub fn must_be_or_admin(&self, supplier: SupplierId) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            self.must_be(supplier)
-        }
-    }
-
     /// Whether private fields (contact details) of `supplier` may be shown: to the
     /// operator and to any token of the supplier, read-only ones included.
     pub fn may_see_private(&self, supplier: SupplierId) -> bool {
@@ -125,8 +129,8 @@ impl Caller {
     /// An owner of the supplier: a signed-in owner, or the token given at
     /// registration (the first owner's, before accounts). Owners manage members and
     /// API tokens; named API tokens never do, whatever their scope.
-    pub fn must_own(&self, supplier: SupplierId) -> Result<(), ApiError> {
-        self.must_be(supplier)?;
+    fn owns(&self, supplier: SupplierId) -> Result<(), ApiError> {
+        self.writes(supplier)?;
         match self {
             Caller::Supplier {
                 member: Some((_, MemberRole::Owner)),
@@ -148,6 +152,20 @@ impl Caller {
             )),
         }
     }
+}
+
+/// What a caller needs to be allowed to do something to a supplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The supplier itself, with a token that may write (a member's session, a write
+    /// token, the registration token).
+    Write,
+    /// The supplier itself writing, or the operator.
+    WriteOrOperate,
+    /// The operator or any token of the supplier, read-only ones included.
+    Read,
+    /// An owner of the supplier (signed in), or the registration token.
+    Own,
 }
 
 fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -217,8 +235,74 @@ pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, ApiErro
     })
 }
 
-/// A token's claims and record, once its signature, key, claims and record check out.
+/// Why a request's bearer token was refused, kept for the rest of the request.
+#[derive(Debug, Clone)]
+enum Refused {
+    Unauthorized(String),
+    Forbidden(String),
+    Unavailable,
+    Internal(String),
+}
+
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Refused {
+        match e {
+            ApiError::Unauthorized(m) => Refused::Unauthorized(m),
+            ApiError::Forbidden(m) => Refused::Forbidden(m),
+            ApiError::Unavailable => Refused::Unavailable,
+            other => Refused::Internal(format!("{other:#}")),
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> ApiError {
+        match r {
+            Refused::Unauthorized(m) => ApiError::Unauthorized(m),
+            Refused::Forbidden(m) => ApiError::Forbidden(m),
+            Refused::Unavailable => ApiError::Unavailable,
+            Refused::Internal(m) => ApiError::Internal(anyhow::anyhow!(m)),
+        }
+    }
+}
+
+/// The outcome of checking the request's bearer token.
+#[derive(Debug, Clone)]
+struct Checked(Result<(tokens::Claims, tokens::Found), Refused>);
+
+/// Checks a request's bearer token before any of its handler's extractors run, and
+/// keeps the outcome for them. Extractors are polled together, so without this one
+/// that reads the body could answer (422) before the one that checks the token had
+/// finished (401, 403): whoever calls, the token is judged first.
+pub async fn check_token_first<B: actix_web::body::MessageBody>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<B>, actix_web::Error> {
+    if let Ok(Some(token)) = bearer(req.request()) {
+        let outcome = verify_now(req.request(), &token)
+            .await
+            .map_err(Refused::from);
+        req.extensions_mut().insert(Checked(outcome));
+    }
+    next.call(req).await
+}
+
+/// A token's claims and record, once its signature, key, claims and record check out
+/// (as [`check_token_first`] found them for a bearer token of this request).
 async fn verified(
+    req: &HttpRequest,
+    token: &str,
+) -> Result<(tokens::Claims, tokens::Found), ApiError> {
+    let checked = req.extensions().get::<Checked>().cloned();
+    match checked {
+        Some(Checked(outcome)) if bearer(req).ok().flatten().as_deref() == Some(token) => {
+            outcome.map_err(ApiError::from)
+        }
+        _ => verify_now(req, token).await,
+    }
+}
+
+async fn verify_now(
     req: &HttpRequest,
     token: &str,
 ) -> Result<(tokens::Claims, tokens::Found), ApiError> {

@@ -1,6 +1,7 @@
 //! What every HTTP route shares: request extractors that name the field at fault,
 //! responses with validators, the rate limits, and deprecation notices.
 
+pub mod callers;
 pub mod deprecation;
 pub mod extract;
 pub mod metrics;

@@ -12,6 +12,7 @@ use super::form::{Form, Posted, private, see_other};
 use super::render;
 use super::session::{Session, with_session_cookie};
 use super::sign_in::ChoiceLine;
+use crate::auth::Need;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::{now, pledge};
 use crate::domain::account::MemberRole;
@@ -230,6 +231,18 @@ enum Action {
     Decline(SupplierId),
 }
 
+impl Action {
+    /// What the signed-in member must be allowed to do to their supplier; none for
+    /// declining an invitation, which is about another supplier.
+    fn need(&self) -> Option<Need> {
+        match self {
+            Action::AddMember(_) | Action::RemoveMember(_) => Some(Need::Own),
+            Action::Decline(_) => None,
+            _ => Some(Need::Write),
+        }
+    }
+}
+
 /// Runs a form's action for the signed-in member: 303 back to the account page with a
 /// notice, or the page again with what was wrong.
 async fn act(
@@ -258,12 +271,14 @@ async fn act(
     let result = state
         .tx(move |conn| -> ApiResult<()> {
             let at = now();
+            if let Some(need) = action.need() {
+                caller.may(need, supplier)?;
+            }
             match action {
                 Action::Profile {
                     website,
                     description,
                 } => {
-                    caller.must_be(supplier)?;
                     let change = profile::ProfileChange {
                         website: Some(website),
                         description: Some(description),
@@ -272,27 +287,15 @@ async fn act(
                     profile::update(conn, &by, supplier, None, change, months).map(|_| ())
                 }
                 Action::Statements(signing) => {
-                    caller.must_be(supplier)?;
                     signature::sign(conn, &by, supplier, signing, months).map(|_| ())
                 }
-                Action::AddEvidence(new) => {
-                    caller.must_be(supplier)?;
-                    evidence::add(conn, &by, supplier, new).map(|_| ())
-                }
-                Action::RetireEvidence(id) => {
-                    caller.must_be(supplier)?;
-                    evidence::retire(conn, &by, supplier, id)
-                }
+                Action::AddEvidence(new) => evidence::add(conn, &by, supplier, new).map(|_| ()),
+                Action::RetireEvidence(id) => evidence::retire(conn, &by, supplier, id),
                 Action::AddMember(invite) => {
-                    caller.must_own(supplier)?;
                     accounts::invite(conn, supplier, &by, caller.member(), invite, at).map(|_| ())
                 }
-                Action::RemoveMember(id) => {
-                    caller.must_own(supplier)?;
-                    accounts::remove(conn, supplier, &by, id, at)
-                }
+                Action::RemoveMember(id) => accounts::remove(conn, supplier, &by, id, at),
                 Action::Leave => {
-                    caller.must_be(supplier)?;
                     let me = caller.member().ok_or_else(|| {
                         ApiError::Forbidden("only a signed-in member can leave".into())
                     })?;

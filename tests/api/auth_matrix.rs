@@ -421,3 +421,117 @@ async fn a_supplier_token_is_refused_once_its_supplier_token_is_revoked() {
     )
     .await;
 }
+
+/// Writes anyone may make: registering, asking for and using a link, raising a
+/// concern, and the pages' forms (which carry their session in a cookie and a form
+/// token, proven in `page_guards`). Every other operation that is not a read must
+/// say in the OpenAPI document that it needs a token, or this test fails.
+const PUBLIC_WRITES: &[&str] = &[
+    "POST /account/{form}",
+    "POST /account/{list}/{item}/{action}",
+    "POST /api/v1/registrations",
+    "POST /api/v1/sign-in",
+    "POST /api/v1/sign-in/confirm",
+    "POST /api/v1/webhooks/subscribers",
+    "POST /api/v1/webhooks/subscribers/confirm",
+    "POST /concerns",
+    "POST /sign-in",
+    "POST /sign-in/confirm",
+    "POST /sign-in/decline",
+    "POST /sign-out",
+    "POST /unsubscribe/{member_id}",
+    "POST /webhooks/confirm",
+];
+
+/// Every operation the OpenAPI document says needs a token, generated from the
+/// document the service serves: (method, path template).
+fn secured_operations(doc: &Value) -> (Vec<(Method, String)>, Vec<String>) {
+    let mut secured = Vec::new();
+    let mut public_writes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let needs_token = op["security"].as_array().is_some_and(|s| {
+                !s.is_empty()
+                    && s.iter()
+                        .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+            });
+            let method: Method = method.to_uppercase().parse().unwrap();
+            if needs_token {
+                secured.push((method, path.clone()));
+            } else if method != Method::GET && method != Method::HEAD {
+                public_writes.push(format!("{method} {path}"));
+            }
+        }
+    }
+    (secured, public_writes)
+}
+
+/// Built from the OpenAPI document, so a route added tomorrow is covered the day it is
+/// added: every operation that needs a token refuses each kind of bad token with 401
+/// and another supplier's token with 403, and changes nothing; no write goes without
+/// a token unless it is one of the few that are public by design.
+#[tokio::test]
+async fn every_operation_that_needs_a_token_refuses_every_bad_caller() {
+    let app = TestApp::spawn().await;
+    let doc = app.get_json("/openapi.json").await;
+    let (secured, mut public_writes) = secured_operations(&doc);
+    public_writes.sort();
+    assert_eq!(public_writes, PUBLIC_WRITES, "writes that take no token");
+    let writes = secured.iter().filter(|(m, _)| *m != Method::GET).count();
+    assert!(
+        writes >= routes().len(),
+        "{writes} write operations need a token"
+    );
+    for r in routes() {
+        assert!(
+            secured.iter().any(|(m, p)| *m == r.method
+                && p.replace("{id_or_slug}", "{id}")
+                    .replace("{evidence_id}", "{evidence}")
+                    == r.path),
+            "{} {} is not in the document as needing a token",
+            r.method,
+            r.path
+        );
+    }
+    let other = app.register("Bystander Two Ltd").await;
+    let expired = app.token(Role::Admin, None, Duration::seconds(-3600));
+    let denied: Vec<(&str, Option<String>, u16)> = vec![
+        ("no token", None, 401),
+        ("malformed", Some("not.a.jwt".into()), 401),
+        ("expired", Some(expired), 401),
+        ("alg none", Some(alg_none_token()), 401),
+        ("another supplier", Some(other.token.clone()), 403),
+    ];
+    let mut n = 100;
+    let fx = prepare(&app, Stage::WithEvidence, &mut n).await;
+    let before = app.supplier(&fx.victim.id).await;
+    for (method, template) in &secured {
+        let path = template
+            .replace("{id_or_slug}", &fx.victim.id)
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{evidence_id}", &fx.evidence_id)
+            .replace("{jti}", &fx.jti)
+            .replace("{member_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{subscription_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{seq}", "1");
+        assert!(
+            !path.contains('{'),
+            "a parameter of {template} is not filled"
+        );
+        let body = (*method != Method::GET && *method != Method::DELETE).then(|| json!({}));
+        for (who, token, status) in &denied {
+            let res = app
+                .send(method.clone(), &path, token.as_deref(), body.clone())
+                .await;
+            let got = res.status().as_u16();
+            assert_eq!(got, *status, "{method} {template} as {who}");
+            let p = problem(res, *status).await;
+            assert!(!p["detail"].as_str().unwrap().is_empty());
+        }
+    }
+    assert_eq!(
+        app.supplier(&fx.victim.id).await,
+        before,
+        "refused calls changed nothing"
+    );
+}

@@ -2,12 +2,12 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::db::models::{members, now};
 use crate::domain::MemberId;
 use crate::domain::account::MemberRole;
 use crate::error::{ApiResult, Problem};
-use crate::http::extract::{Json, SupplierKey};
+use crate::http::callers::{MemberRemover, SupplierOwner, SupplierReader};
+use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::accounts;
@@ -24,11 +24,8 @@ use crate::views::accounts::{Member, Members};
     )
 )]
 #[get("/suppliers/{id_or_slug}/members")]
-pub async fn list(state: State, caller: Caller, supplier: SupplierKey) -> ApiResult<HttpResponse> {
-    let id = supplier.0;
-    if !caller.may_see_private(id) {
-        caller.must_be_or_admin(id)?;
-    }
+pub async fn list(state: State, who: SupplierReader) -> ApiResult<HttpResponse> {
+    let id = who.id;
     let items = state
         .db(move |conn| Ok(members::of_supplier(conn, id)?))
         .await?;
@@ -68,12 +65,10 @@ pub struct NewMember {
 #[post("/suppliers/{id_or_slug}/members")]
 pub async fn add(
     state: State,
-    caller: Caller,
-    supplier: SupplierKey,
+    who: SupplierOwner,
     body: Json<NewMember>,
 ) -> ApiResult<HttpResponse> {
-    let id = supplier.0;
-    caller.must_own(id)?;
+    let (id, caller) = (who.id, who.caller);
     let by = caller.by();
     let r = body.0;
     let inviter = caller.member();
@@ -129,13 +124,11 @@ pub struct MemberPatch {
 #[patch("/suppliers/{id_or_slug}/members/{member_id}")]
 pub async fn change(
     state: State,
-    caller: Caller,
-    supplier: SupplierKey,
+    who: SupplierOwner,
     path: web::Path<(String, MemberId)>,
     body: Json<MemberPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (id, member) = (supplier.0, path.into_inner().1);
-    caller.must_own(id)?;
+    let (id, member, caller) = (who.id, path.into_inner().1, who.caller);
     let by = caller.by();
     let role = body.0.role;
     let row = state
@@ -161,18 +154,8 @@ pub async fn change(
     )
 )]
 #[delete("/suppliers/{id_or_slug}/members/{member_id}")]
-pub async fn remove(
-    state: State,
-    caller: Caller,
-    supplier: SupplierKey,
-    path: web::Path<(String, MemberId)>,
-) -> ApiResult<HttpResponse> {
-    let (id, member) = (supplier.0, path.into_inner().1);
-    if caller.member() == Some(member) {
-        caller.must_be(id)?;
-    } else {
-        caller.must_own(id)?;
-    }
+pub async fn remove(state: State, who: MemberRemover) -> ApiResult<HttpResponse> {
+    let (id, member, caller) = (who.id, who.member, who.caller);
     let by = caller.by();
     state
         .tx(move |conn| accounts::remove(conn, id, &by, member, now()))

@@ -2,12 +2,12 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::auth::tokens::IssuedToken;
 use crate::db::models::{now, tokens};
 use crate::domain::account::Scope;
 use crate::error::{ApiResult, Problem};
-use crate::http::extract::{Json, SupplierKey};
+use crate::http::callers::SupplierOwner;
+use crate::http::extract::Json;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::accounts;
@@ -26,9 +26,8 @@ use crate::views::accounts::{Token, Tokens};
     )
 )]
 #[get("/suppliers/{id_or_slug}/tokens")]
-pub async fn list(state: State, caller: Caller, supplier: SupplierKey) -> ApiResult<HttpResponse> {
-    let id = supplier.0;
-    caller.must_own(id)?;
+pub async fn list(state: State, who: SupplierOwner) -> ApiResult<HttpResponse> {
+    let id = who.id;
     let items = state
         .db(move |conn| Ok(tokens::of_supplier(conn, id)?))
         .await?;
@@ -68,12 +67,10 @@ pub struct NewApiToken {
 #[post("/suppliers/{id_or_slug}/tokens")]
 pub async fn create(
     state: State,
-    caller: Caller,
-    supplier: SupplierKey,
+    who: SupplierOwner,
     body: Json<NewApiToken>,
 ) -> ApiResult<HttpResponse> {
-    let id = supplier.0;
-    caller.must_own(id)?;
+    let (id, caller) = (who.id, who.caller);
     let by = caller.by();
     let r = body.0;
     let state2 = state.clone();
@@ -117,12 +114,10 @@ pub async fn create(
 #[delete("/suppliers/{id_or_slug}/tokens/{jti}")]
 pub async fn revoke(
     state: State,
-    caller: Caller,
-    supplier: SupplierKey,
+    who: SupplierOwner,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let (id, jti) = (supplier.0, path.into_inner().1);
-    caller.must_own(id)?;
+    let (id, jti, caller) = (who.id, path.into_inner().1, who.caller);
     let by = caller.by();
     state
         .tx(move |conn| accounts::revoke_token(conn, id, &by, &jti, now()))

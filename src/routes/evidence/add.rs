@@ -3,11 +3,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::domain::evidence::{CertScheme, EvidenceKind};
 use crate::error::{ApiResult, Problem};
+use crate::http::callers::SupplierWriter;
 use crate::http::extract::Json;
-use crate::http::extract::SupplierKey;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::evidence;
@@ -47,12 +46,10 @@ pub struct NewEvidence {
 #[post("/suppliers/{id_or_slug}/evidence")]
 pub async fn add(
     state: State,
-    caller: Caller,
-    path: SupplierKey,
+    who: SupplierWriter,
     body: Json<NewEvidence>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.0;
-    caller.must_be(id)?;
+    let (id, caller) = (who.id, who.caller);
     let r = body.0;
     let new = evidence::NewEvidence {
         url: r.url,

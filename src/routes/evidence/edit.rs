@@ -3,11 +3,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::domain::EvidenceId;
 use crate::domain::evidence::{CertScheme, EvidenceKind};
 use crate::error::ApiResult;
-use crate::http::extract::{Json, SupplierKey, nullable};
+use crate::http::callers::SupplierWriter;
+use crate::http::extract::{Json, nullable};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::evidence;
@@ -51,13 +51,11 @@ pub struct EvidencePatch {
 #[patch("/suppliers/{id_or_slug}/evidence/{evidence_id}")]
 pub async fn edit(
     state: State,
-    caller: Caller,
-    supplier: SupplierKey,
+    who: SupplierWriter,
     path: web::Path<(String, EvidenceId)>,
     body: Json<EvidencePatch>,
 ) -> ApiResult<HttpResponse> {
-    let (id, evidence_id) = (supplier.0, path.into_inner().1);
-    caller.must_be(id)?;
+    let (id, evidence_id, caller) = (who.id, path.into_inner().1, who.caller);
     let p = body.0;
     let change = evidence::EvidenceChange {
         url: p.url,

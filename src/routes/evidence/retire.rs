@@ -1,9 +1,8 @@
 use actix_web::{HttpResponse, delete, web};
 
-use crate::auth::Caller;
 use crate::domain::EvidenceId;
 use crate::error::{ApiResult, Problem};
-use crate::http::extract::SupplierKey;
+use crate::http::callers::SupplierWriter;
 use crate::routes::problems::AuthErrors;
 use crate::state::State;
 use crate::usecases::evidence;
@@ -24,12 +23,10 @@ use crate::usecases::evidence;
 #[delete("/suppliers/{id_or_slug}/evidence/{evidence_id}")]
 pub async fn retire(
     state: State,
-    caller: Caller,
-    supplier: SupplierKey,
+    who: SupplierWriter,
     path: web::Path<(String, EvidenceId)>,
 ) -> ApiResult<HttpResponse> {
-    let (id, evidence_id) = (supplier.0, path.into_inner().1);
-    caller.must_be(id)?;
+    let (id, evidence_id, caller) = (who.id, path.into_inner().1, who.caller);
     let by = caller.by();
     state
         .tx(move |conn| evidence::retire(conn, &by, id, evidence_id))

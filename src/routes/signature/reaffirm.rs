@@ -1,9 +1,8 @@
 use actix_web::{HttpResponse, post};
 
-use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
-use crate::http::extract::SupplierKey;
+use crate::http::callers::SupplierWriter;
 use crate::routes::common::transition;
 use crate::routes::problems::{AuthErrors, NotFoundError};
 use crate::state::State;
@@ -22,8 +21,7 @@ use crate::views::supplier::SupplierView;
     )
 )]
 #[post("/suppliers/{id_or_slug}/signature/reaffirm")]
-pub async fn reaffirm(state: State, caller: Caller, path: SupplierKey) -> ApiResult<HttpResponse> {
-    let id = path.0;
-    caller.must_be(id)?;
+pub async fn reaffirm(state: State, who: SupplierWriter) -> ApiResult<HttpResponse> {
+    let (id, caller) = (who.id, who.caller);
     transition(state, caller, id, Transition::Reaffirm, None).await
 }

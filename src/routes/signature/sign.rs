@@ -4,10 +4,9 @@ use actix_web::{HttpResponse, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
+use crate::http::callers::SupplierWriter;
 use crate::http::extract::Json;
-use crate::http::extract::SupplierKey;
 use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
@@ -47,12 +46,10 @@ pub struct SignRequest {
 #[post("/suppliers/{id_or_slug}/signature")]
 pub async fn sign(
     state: State,
-    caller: Caller,
-    path: SupplierKey,
+    who: SupplierWriter,
     body: Json<SignRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.0;
-    caller.must_be(id)?;
+    let (id, caller) = (who.id, who.caller);
     let r = body.0;
     let signing = signature::Signing {
         signatory_name: r.signatory_name,

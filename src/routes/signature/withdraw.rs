@@ -1,10 +1,9 @@
 use actix_web::{HttpResponse, post};
 
-use crate::auth::Caller;
 use crate::domain::lifecycle::Transition;
 use crate::error::{ApiResult, Problem};
+use crate::http::callers::SupplierWriterOrOperator;
 use crate::http::extract::Json;
-use crate::http::extract::SupplierKey;
 use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
@@ -27,12 +26,10 @@ use crate::views::supplier::SupplierView;
 #[post("/suppliers/{id_or_slug}/signature/withdraw")]
 pub async fn withdraw(
     state: State,
-    caller: Caller,
-    path: SupplierKey,
+    who: SupplierWriterOrOperator,
     body: Json<Reason>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.0;
-    caller.must_be_or_admin(id)?;
+    let (id, caller) = (who.id, who.caller);
     let reason = body.0.parse()?;
     transition(state, caller, id, Transition::Withdraw, Some(reason)).await
 }

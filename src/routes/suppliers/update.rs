@@ -3,9 +3,9 @@ use actix_web::{HttpRequest, HttpResponse, patch};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::http::extract::{Json, SupplierKey, nullable};
+use crate::http::callers::SupplierWriterOrOperator;
+use crate::http::extract::{Json, nullable};
 use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
@@ -49,12 +49,10 @@ pub struct ProfilePatch {
 pub async fn update(
     req: HttpRequest,
     state: State,
-    caller: Caller,
-    path: SupplierKey,
+    who: SupplierWriterOrOperator,
     body: Json<ProfilePatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.0;
-    caller.must_be_or_admin(id)?;
+    let (id, caller) = (who.id, who.caller);
     let if_match = req
         .headers()
         .get(header::IF_MATCH)
