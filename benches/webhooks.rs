@@ -195,22 +195,20 @@ fn main() -> anyhow::Result<()> {
         loop {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let (behind, delivered): (i64, i64) = db
-                .run(
-                    move |conn| -> pledge_registry::error::ApiResult<(i64, i64)> {
-                        use diesel::prelude::*;
-                        use pledge_registry::db::schema::webhook_subscriptions::dsl as s;
-                        // A position moves only past what its endpoint took (the delivery
-                        // log keeps only the newest attempts, so it is not counted).
-                        let positions: Vec<i64> = s::webhook_subscriptions
-                            .filter(s::url.like("%/ok"))
-                            .select(s::position)
-                            .load(conn)?;
-                        let behind = positions.iter().filter(|p| **p < head).count() as i64;
-                        // Positions are seqs: count the changes at or before each.
-                        let changes_at = |p: i64| (p.min(head) - 1).max(0);
-                        Ok((behind, positions.iter().map(|p| changes_at(*p)).sum()))
-                    },
-                )
+                .run(move |conn| -> pledge_registry::error::Result<(i64, i64)> {
+                    use diesel::prelude::*;
+                    use pledge_registry::db::schema::webhook_subscriptions::dsl as s;
+                    // A position moves only past what its endpoint took (the delivery
+                    // log keeps only the newest attempts, so it is not counted).
+                    let positions: Vec<i64> = s::webhook_subscriptions
+                        .filter(s::url.like("%/ok"))
+                        .select(s::position)
+                        .load(conn)?;
+                    let behind = positions.iter().filter(|p| **p < head).count() as i64;
+                    // Positions are seqs: count the changes at or before each.
+                    let changes_at = |p: i64| (p.min(head) - 1).max(0);
+                    Ok((behind, positions.iter().map(|p| changes_at(*p)).sum()))
+                })
                 .await?;
             if std::env::var_os("BENCH_VERBOSE").is_some() {
                 eprintln!(
@@ -220,7 +218,7 @@ fn main() -> anyhow::Result<()> {
             }
             if behind == 0 {
                 job.abort();
-                return Ok::<usize, pledge_registry::error::ApiError>(delivered as usize);
+                return Ok::<usize, pledge_registry::error::Error>(delivered as usize);
             }
         }
     });

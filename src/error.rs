@@ -1,12 +1,9 @@
-//! The one error type of the API and its `application/problem+json` form (RFC 9457).
+//! The domain's error: what a use case, a read model, a job or the token check can
+//! fail with, in the words of the registry rather than of HTTP. The HTTP layer maps
+//! each onto a problem document (`http::problem`); a job logs it.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One field that failed validation. `field` is a JSON path into the request
 /// (`statements.transparency`, `evidence.0.url`) or a query parameter name.
@@ -25,29 +22,15 @@ impl FieldError {
     }
 }
 
-/// A problem document. `type` is stable and safe to branch on; `title` and `detail`
-/// are for people.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// Stable identifier of the kind of problem, e.g. `urn:pledge-registry:problem:validation`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Field-level errors, present for validation problems.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("the request body is not valid JSON: {0}")]
-    MalformedBody(String),
+pub enum Error {
+    /// A query (a filter, a cursor) that cannot be read.
     #[error("invalid query parameters")]
     InvalidQuery(Vec<FieldError>),
+    /// Input that breaks the registry's rules, every field that does.
     #[error("the request failed validation")]
     Validation(Vec<FieldError>),
+    /// Nobody the registry knows (a link or token that is unknown, used or expired).
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -59,16 +42,10 @@ pub enum ApiError {
     /// A bound on what one supplier can make the registry carry.
     #[error("{0}")]
     LimitReached(String),
-    #[error("{0} is not allowed here; see the Allow header")]
-    MethodNotAllowed(String),
+    /// The record changed since the writer read it.
     #[error("the resource changed since you read it; read it again and retry with its new ETag")]
     PreconditionFailed,
-    #[error("the request body is larger than {0} bytes")]
-    PayloadTooLarge(usize),
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
-    #[error("the request headers are larger than {0} bytes")]
-    HeadersTooLarge(usize),
+    /// Too many of one thing in a while; retry in this many seconds.
     #[error("too many requests from this client; retry in {0} seconds")]
     TooManyRequests(u64),
     #[error("the database is not reachable right now; retry shortly")]
@@ -77,139 +54,51 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-impl ApiError {
+/// `Result` with the domain error (a second parameter names another error).
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A validation error of one field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError::new(field, message)])
-    }
-
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
-        match self {
-            ApiError::MalformedBody(_) => ("malformed-body", "Malformed request body"),
-            ApiError::InvalidQuery(_) => ("invalid-query", "Invalid query parameters"),
-            ApiError::Validation(_) => ("validation", "Validation failed"),
-            ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
-            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
-            ApiError::NotFound(_) => ("not-found", "Not found"),
-            ApiError::Conflict(_) => ("conflict", "Conflict with the current state"),
-            ApiError::LimitReached(_) => ("limit-reached", "A limit of the registry is reached"),
-            ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
-            ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
-            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
-            ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
-            ApiError::HeadersTooLarge(_) => ("headers-too-large", "Request headers too large"),
-            ApiError::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
-            ApiError::Unavailable => ("unavailable", "Service unavailable"),
-            ApiError::Internal(_) => ("internal", "Internal server error"),
-        }
-    }
-
-    pub fn problem(&self) -> Problem {
-        let (slug, title) = self.slug_and_title();
-        let errors = match self {
-            ApiError::InvalidQuery(e) | ApiError::Validation(e) => e.clone(),
-            _ => Vec::new(),
-        };
-        let detail = match (self, errors.as_slice()) {
-            (ApiError::Validation(_) | ApiError::InvalidQuery(_), [one]) => {
-                format!("{}: {}", one.field, one.message)
-            }
-            (ApiError::Validation(_) | ApiError::InvalidQuery(_), many) => {
-                let fields: Vec<&str> = many.iter().map(|e| e.field.as_str()).collect();
-                format!("invalid fields: {}", fields.join(", "))
-            }
-            _ => self.to_string(),
-        };
-        Problem {
-            kind: format!("urn:pledge-registry:problem:{slug}"),
-            title: title.to_owned(),
-            status: self.status_code().as_u16(),
-            detail,
-            errors,
-        }
+        Error::Validation(vec![FieldError::new(field, message)])
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::MalformedBody(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::LimitReached(_) => StatusCode::CONFLICT,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
-            ApiError::Unavailable => tracing::warn!("database unavailable"),
-            _ => {}
-        }
-        let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if matches!(self, ApiError::Unauthorized(_)) {
-            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
-        }
-        if let ApiError::TooManyRequests(secs) = self {
-            res.insert_header((header::RETRY_AFTER, HeaderValue::from(*secs)));
-        }
-        res.json(self.problem())
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
+impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel::result::{DatabaseErrorKind, Error as Db};
         match e {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            Db::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::info!(
                     detail = info.message(),
                     "unique violation answered as conflict"
                 );
-                ApiError::Conflict("a concurrent change conflicted with this one; retry".into())
+                Error::Conflict("a concurrent change conflicted with this one; retry".into())
             }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                ApiError::Conflict("a concurrent change conflicted with this one; retry".into())
+            Db::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Error::Conflict("a concurrent change conflicted with this one; retry".into())
             }
-            other => ApiError::Internal(other.into()),
+            other => Error::Internal(other.into()),
         }
     }
 }
 
-impl From<diesel::r2d2::PoolError> for ApiError {
+impl From<diesel::r2d2::PoolError> for Error {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         tracing::warn!(error = %e, "no database connection");
-        ApiError::Unavailable
+        Error::Unavailable
     }
 }
 
-impl From<crate::db::Unavailable> for ApiError {
+impl From<crate::db::Unavailable> for Error {
     fn from(e: crate::db::Unavailable) -> Self {
         use crate::db::Unavailable;
         match e {
             Unavailable::Pool(e) => e.into(),
-            Unavailable::Closed => ApiError::Unavailable,
+            Unavailable::Closed => Error::Unavailable,
             Unavailable::Task(why) => {
-                ApiError::Internal(anyhow::anyhow!("database work failed: {why}"))
+                Error::Internal(anyhow::anyhow!("database work failed: {why}"))
             }
         }
     }
 }
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;

@@ -9,7 +9,7 @@ use crate::auth::KeyRing;
 use crate::checker::Checker;
 use crate::config::Config;
 use crate::db::{Database, DbConn};
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 
 pub struct AppState {
     pub database: Arc<Database>,
@@ -32,32 +32,32 @@ pub struct AppState {
 
 pub type State = web::Data<AppState>;
 
-/// A handler's database work, answered as the API answers errors.
+/// A handler's database work: the domain's errors, answered as the API answers them.
 impl AppState {
     /// [`Database::run`].
     pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> crate::error::Result<T> + Send + 'static,
     {
-        self.database.run(f).await
+        Ok(self.database.run(f).await?)
     }
 
     /// [`Database::transaction`].
     pub async fn tx<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> crate::error::Result<T> + Send + 'static,
     {
-        self.database.transaction(f).await
+        Ok(self.database.transaction(f).await?)
     }
 
     /// [`Database::point_read`].
     pub async fn db_point_read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> crate::error::Result<T> + Send + 'static,
     {
-        self.database.point_read(f).await
+        Ok(self.database.point_read(f).await?)
     }
 }

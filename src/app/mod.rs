@@ -14,8 +14,8 @@ pub mod bootstrap;
 pub mod table;
 
 use crate::auth::Issuer;
-use crate::error::ApiError;
 use crate::http::extract::BodyLimit;
+use crate::http::problem::ApiError;
 use crate::state::{AppState, State};
 pub use table::api_doc;
 

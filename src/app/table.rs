@@ -5,7 +5,7 @@ use actix_web::HttpRequest;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::ApiError;
+use crate::http::problem::ApiError;
 use crate::{routes, web};
 
 /// The route table. Paths under `/api/v1` are a public contract.

@@ -17,7 +17,7 @@ use crate::db::Database;
 use crate::db::models::signing_keys;
 use crate::domain::account::{MemberRole, Scope, TokenKind};
 use crate::domain::{MemberId, SubscriberId, SupplierId};
-use crate::error::ApiError;
+use crate::error::Error;
 pub use keys::{KeyRing, Keys};
 pub use tokens::Role;
 
@@ -86,7 +86,7 @@ impl Caller {
 
     /// Whether the caller may do what `need` names to `supplier`: the one rule every
     /// extractor of `http::callers` and every form of the pages applies.
-    pub fn may(&self, need: Need, supplier: SupplierId) -> Result<(), ApiError> {
+    pub fn may(&self, need: Need, supplier: SupplierId) -> Result<(), Error> {
         match need {
             Need::Write => self.writes(supplier),
             Need::WriteOrOperate if self.is_admin() => Ok(()),
@@ -98,20 +98,20 @@ impl Caller {
     }
 
     /// Only the supplier itself, with a token that may write.
-    fn writes(&self, supplier: SupplierId) -> Result<(), ApiError> {
+    fn writes(&self, supplier: SupplierId) -> Result<(), Error> {
         match self {
             Caller::Supplier {
                 id,
                 scope: Scope::Read,
                 ..
-            } if *id == supplier => Err(ApiError::Forbidden(
+            } if *id == supplier => Err(Error::Forbidden(
                 "this token may only read; use a token with the write scope".into(),
             )),
             Caller::Supplier { id, .. } if *id == supplier => Ok(()),
-            Caller::Supplier { .. } => Err(ApiError::Forbidden(
+            Caller::Supplier { .. } => Err(Error::Forbidden(
                 "this token belongs to another supplier".into(),
             )),
-            Caller::Admin { .. } => Err(ApiError::Forbidden(
+            Caller::Admin { .. } => Err(Error::Forbidden(
                 "only the supplier itself may do this".into(),
             )),
         }
@@ -129,7 +129,7 @@ impl Caller {
     /// An owner of the supplier: a signed-in owner, or the token given at
     /// registration (the first owner's, before accounts). Owners manage members and
     /// API tokens; named API tokens never do, whatever their scope.
-    fn owns(&self, supplier: SupplierId) -> Result<(), ApiError> {
+    fn owns(&self, supplier: SupplierId) -> Result<(), Error> {
         self.writes(supplier)?;
         match self {
             Caller::Supplier {
@@ -144,10 +144,10 @@ impl Caller {
             Caller::Supplier {
                 member: Some((_, MemberRole::Editor)),
                 ..
-            } => Err(ApiError::Forbidden(
+            } => Err(Error::Forbidden(
                 "only an owner of the supplier may do this; an editor may not".into(),
             )),
-            _ => Err(ApiError::Forbidden(
+            _ => Err(Error::Forbidden(
                 "only an owner of the supplier, signed in, may do this".into(),
             )),
         }
@@ -168,20 +168,20 @@ pub enum Need {
     Own,
 }
 
-fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| {
-        ApiError::Unauthorized("the Authorization header is not readable text".into())
-    })?;
+    let value = value
+        .to_str()
+        .map_err(|_| Error::Unauthorized("the Authorization header is not readable text".into()))?;
     match value.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
         {
             Ok(Some(token.trim().to_owned()))
         }
-        _ => Err(ApiError::Unauthorized(
+        _ => Err(Error::Unauthorized(
             "use Authorization: Bearer <token>".into(),
         )),
     }
@@ -192,7 +192,7 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 #[derive(Debug, Clone)]
 pub struct Issuer(pub String);
 
-async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
+async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, Error> {
     let Some(token) = bearer(&req)? else {
         return Ok(None);
     };
@@ -201,14 +201,14 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
 
 /// Who `token` (sent with `req`, as a bearer token or a page's session cookie) belongs
 /// to: the same checks for both.
-pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> {
+pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, Error> {
     let (claims, found) = verified(req, token).await?;
     let record = found.record;
     let member = match (record.member_id, found.member_role) {
         (None, _) => None,
         (Some(id), Some(role)) => Some((id, role)),
         (Some(_), None) => {
-            return Err(ApiError::Unauthorized(
+            return Err(Error::Unauthorized(
                 "the person this token was given to is no longer a member".into(),
             ));
         }
@@ -222,13 +222,13 @@ pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, ApiErro
             member,
         },
         (Role::Supplier, None) => {
-            return Err(ApiError::Unauthorized(
+            return Err(Error::Unauthorized(
                 "a supplier token must name its supplier".into(),
             ));
         }
         (Role::Admin, _) => Caller::Admin { jti: claims.jti },
         (Role::Subscriber, _) => {
-            return Err(ApiError::Forbidden(
+            return Err(Error::Forbidden(
                 "a subscriber's token is for its webhook subscriptions only".into(),
             ));
         }
@@ -244,24 +244,24 @@ enum Refused {
     Internal(String),
 }
 
-impl From<ApiError> for Refused {
-    fn from(e: ApiError) -> Refused {
+impl From<Error> for Refused {
+    fn from(e: Error) -> Refused {
         match e {
-            ApiError::Unauthorized(m) => Refused::Unauthorized(m),
-            ApiError::Forbidden(m) => Refused::Forbidden(m),
-            ApiError::Unavailable => Refused::Unavailable,
+            Error::Unauthorized(m) => Refused::Unauthorized(m),
+            Error::Forbidden(m) => Refused::Forbidden(m),
+            Error::Unavailable => Refused::Unavailable,
             other => Refused::Internal(format!("{other:#}")),
         }
     }
 }
 
-impl From<Refused> for ApiError {
-    fn from(r: Refused) -> ApiError {
+impl From<Refused> for Error {
+    fn from(r: Refused) -> Error {
         match r {
-            Refused::Unauthorized(m) => ApiError::Unauthorized(m),
-            Refused::Forbidden(m) => ApiError::Forbidden(m),
-            Refused::Unavailable => ApiError::Unavailable,
-            Refused::Internal(m) => ApiError::Internal(anyhow::anyhow!(m)),
+            Refused::Unauthorized(m) => Error::Unauthorized(m),
+            Refused::Forbidden(m) => Error::Forbidden(m),
+            Refused::Unavailable => Error::Unavailable,
+            Refused::Internal(m) => Error::Internal(anyhow::anyhow!(m)),
         }
     }
 }
@@ -292,11 +292,11 @@ pub async fn check_token_first<B: actix_web::body::MessageBody>(
 async fn verified(
     req: &HttpRequest,
     token: &str,
-) -> Result<(tokens::Claims, tokens::Found), ApiError> {
+) -> Result<(tokens::Claims, tokens::Found), Error> {
     let checked = req.extensions().get::<Checked>().cloned();
     match checked {
         Some(Checked(outcome)) if bearer(req).ok().flatten().as_deref() == Some(token) => {
-            outcome.map_err(ApiError::from)
+            outcome.map_err(Error::from)
         }
         _ => verify_now(req, token).await,
     }
@@ -305,9 +305,9 @@ async fn verified(
 async fn verify_now(
     req: &HttpRequest,
     token: &str,
-) -> Result<(tokens::Claims, tokens::Found), ApiError> {
+) -> Result<(tokens::Claims, tokens::Found), Error> {
     let token = token.to_owned();
-    let missing = || ApiError::Internal(anyhow::anyhow!("the token verifier is not set up"));
+    let missing = || Error::Internal(anyhow::anyhow!("the token verifier is not set up"));
     let keys = req
         .app_data::<web::Data<KeyRing>>()
         .ok_or_else(missing)?
@@ -325,36 +325,36 @@ async fn verify_now(
     // retired one (a rotation is routine). Only a key retired as compromised does not:
     // its tokens ended with it.
     let kid = tokens::kid_of(&token)
-        .ok_or_else(|| ApiError::Unauthorized("the token names no signing key".into()))?;
+        .ok_or_else(|| Error::Unauthorized("the token names no signing key".into()))?;
     let other_key = if kid == keys.kid {
         None
     } else {
         let k = kid.clone();
         let row = database
-            .run(move |conn| -> Result<_, ApiError> { Ok(signing_keys::find(conn, &k)?) })
+            .run(move |conn| -> Result<_, Error> { Ok(signing_keys::find(conn, &k)?) })
             .await?
             .filter(|row| row.compromised_at.is_none())
             .ok_or_else(|| {
-                ApiError::Unauthorized(
+                Error::Unauthorized(
                     "the token is not signed with a key the registry uses; sign in again by email for a new one".into(),
                 )
             })?;
         let key = jsonwebtoken::DecodingKey::from_ed_components(&row.public_x).map_err(|e| {
-            ApiError::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid))
+            Error::Internal(anyhow::anyhow!("stored key {} is unusable: {e}", row.kid))
         })?;
         Some(key)
     };
     let key = other_key.as_ref().unwrap_or(&keys.decoding);
-    let claims = tokens::decode(key, &token).map_err(ApiError::Unauthorized)?;
+    let claims = tokens::decode(key, &token).map_err(Error::Unauthorized)?;
     let jti = claims.jti.clone();
     let found = database
-        .run(move |conn| -> Result<_, ApiError> { Ok(tokens::find_with_key(conn, &jti)?) })
+        .run(move |conn| -> Result<_, Error> { Ok(tokens::find_with_key(conn, &jti)?) })
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("the registry did not issue this token".into()))?;
+        .ok_or_else(|| Error::Unauthorized("the registry did not issue this token".into()))?;
     found
         .record
         .admits(&claims, &kid, found.key_compromised, &issuer.0)
-        .map_err(ApiError::Unauthorized)?;
+        .map_err(Error::Unauthorized)?;
     Ok((claims, found))
 }
 
@@ -373,18 +373,18 @@ impl Subscriber {
 }
 
 impl FromRequest for Subscriber {
-    type Error = ApiError;
+    type Error = Error;
     type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
             let token = bearer(&req)?
-                .ok_or_else(|| ApiError::Unauthorized("this route needs a bearer token".into()))?;
+                .ok_or_else(|| Error::Unauthorized("this route needs a bearer token".into()))?;
             let (claims, found) = verified(&req, &token).await?;
             match (claims.role, found.record.subscriber_id) {
                 (Role::Subscriber, Some(id)) => Ok(Subscriber { id, jti: claims.jti }),
-                _ => Err(ApiError::Forbidden(
+                _ => Err(Error::Forbidden(
                     "this route is for webhook subscribers; ask the registry operator for a subscriber token".into(),
                 )),
             }
@@ -392,10 +392,10 @@ impl FromRequest for Subscriber {
     }
 }
 
-type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
 
 impl FromRequest for Caller {
-    type Error = ApiError;
+    type Error = Error;
     type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -403,7 +403,7 @@ impl FromRequest for Caller {
         Box::pin(async move {
             authenticate(req)
                 .await?
-                .ok_or_else(|| ApiError::Unauthorized("this route needs a bearer token".into()))
+                .ok_or_else(|| Error::Unauthorized("this route needs a bearer token".into()))
         })
     }
 }
@@ -413,7 +413,7 @@ impl FromRequest for Caller {
 pub struct Admin(pub Caller);
 
 impl FromRequest for Admin {
-    type Error = ApiError;
+    type Error = Error;
     type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -423,7 +423,7 @@ impl FromRequest for Admin {
             if caller.is_admin() {
                 Ok(Admin(caller))
             } else {
-                Err(ApiError::Forbidden(
+                Err(Error::Forbidden(
                     "this route is for the registry operator".into(),
                 ))
             }
@@ -436,7 +436,7 @@ impl FromRequest for Admin {
 pub struct MaybeCaller(pub Option<Caller>);
 
 impl FromRequest for MaybeCaller {
-    type Error = ApiError;
+    type Error = Error;
     type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {

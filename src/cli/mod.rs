@@ -360,9 +360,9 @@ async fn check_evidence(config: Config, supplier: Option<String>) -> anyhow::Res
 }
 
 /// A use case's refusal, in words for the command line: each field that is wrong.
-fn refused(e: crate::error::ApiError) -> anyhow::Error {
+fn refused(e: crate::error::Error) -> anyhow::Error {
     match e {
-        crate::error::ApiError::Validation(errors) => anyhow::anyhow!(
+        crate::error::Error::Validation(errors) => anyhow::anyhow!(
             "{}",
             errors
                 .iter()

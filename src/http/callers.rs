@@ -11,8 +11,8 @@ use actix_web::{FromRequest, HttpRequest};
 
 use crate::auth::{Caller, Need};
 use crate::domain::{MemberId, SupplierId};
-use crate::error::ApiError;
 use crate::http::extract::SupplierKey;
+use crate::http::problem::ApiError;
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 

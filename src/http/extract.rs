@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::db::Database;
 use crate::domain::SupplierId;
-use crate::error::{ApiError, FieldError};
+use crate::error::Error;
+use crate::http::problem::{ApiError, FieldError};
 
 /// The largest request body accepted (`REGISTRY_MAX_BODY_BYTES`).
 #[derive(Debug, Clone, Copy)]
@@ -361,12 +362,13 @@ impl FromRequest for SupplierKey {
                 return Ok(SupplierKey(id));
             }
             let database =
-                database.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no database")))?;
+                database.ok_or_else(|| Error::Internal(anyhow::anyhow!("no database")))?;
             database
                 .run(move |conn| {
                     crate::usecases::lookup::find_or_404(conn, &key).map(|row| SupplierKey(row.id))
                 })
                 .await
+                .map_err(ApiError::from)
         })
     }
 }

@@ -5,5 +5,6 @@ pub mod callers;
 pub mod deprecation;
 pub mod extract;
 pub mod metrics;
+pub mod problem;
 pub mod ratelimit;
 pub mod respond;

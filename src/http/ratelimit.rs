@@ -23,7 +23,7 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 
-use crate::error::ApiError;
+use crate::http::problem::ApiError;
 
 /// At most `max` requests per client in each `window`.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::http::problem::ApiError;
 
 /// How a representation may be cached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

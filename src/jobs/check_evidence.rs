@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{Job, Report};
 use crate::checker::Checker;
 use crate::db::Database;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::usecases::checks;
 
 pub struct CheckEvidence {
@@ -19,7 +19,7 @@ pub struct CheckEvidence {
 impl Job for CheckEvidence {
     const NAME: &'static str = "evidence check";
 
-    async fn run_once(&self) -> ApiResult<Report> {
+    async fn run_once(&self) -> Result<Report> {
         let due_before = crate::db::models::now()
             - chrono::Duration::from_std(self.interval).unwrap_or_default();
         let s = checks::round(

@@ -18,7 +18,7 @@ use super::transaction;
 use crate::db::Database;
 use crate::db::models::webhooks::{self, SubscriptionRow};
 use crate::db::models::{audit, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::views::changes::Change;
 use crate::webhooks::filters::Filters;
 use crate::webhooks::send::Sender;
@@ -91,7 +91,7 @@ async fn claim(
     policy: Policy,
     holder: &str,
     limit: i64,
-) -> ApiResult<Vec<SubscriptionRow>> {
+) -> Result<Vec<SubscriptionRow>> {
     let h = holder.to_owned();
     transaction(db, move |conn| {
         let head = audit::head(conn)?.map_or(0, |(seq, _, _)| seq);
@@ -116,7 +116,7 @@ async fn deliver(
     policy: Policy,
     holder: &str,
     sub: SubscriptionRow,
-) -> ApiResult<Round> {
+) -> Result<Round> {
     let id = sub.id;
     let result = subscription(db, sender, policy, holder, sub).await;
     let h = holder.to_owned();
@@ -130,7 +130,7 @@ async fn deliver(
 
 /// Delivers what is due now, every claimed subscription at once (up to the policy's
 /// concurrency), and waits for all of them; returns what they did.
-pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> ApiResult<Round> {
+pub async fn run_once(db: &Database, sender: &Sender, policy: Policy) -> Result<Round> {
     let holder = format!("webhooks:{}", uuid::Uuid::new_v4());
     let claimed = claim(db, policy, &holder, CLAIMED).await?;
     let mut round = Round::default();
@@ -161,7 +161,7 @@ pub struct DeliverWebhooks {
 
 #[derive(Default)]
 struct Dispatch {
-    in_flight: tokio::task::JoinSet<ApiResult<Round>>,
+    in_flight: tokio::task::JoinSet<Result<Round>>,
     pruned: Option<std::time::Instant>,
 }
 
@@ -180,7 +180,7 @@ impl DeliverWebhooks {
 impl super::Job for DeliverWebhooks {
     const NAME: &'static str = "webhooks";
 
-    async fn run_once(&self) -> ApiResult<super::Report> {
+    async fn run_once(&self) -> Result<super::Report> {
         let mut state = self.state.lock().await;
         let mut done = Round::default();
         while let Some(finished) = state.in_flight.try_join_next() {
@@ -227,7 +227,7 @@ impl super::Job for DeliverWebhooks {
 }
 
 /// Forgets delivery attempts older than `days` (on start, then hourly); returns how many.
-pub async fn prune(db: &Database, days: u32) -> ApiResult<usize> {
+pub async fn prune(db: &Database, days: u32) -> Result<usize> {
     let before = now() - chrono::Duration::days(days.into());
     transaction(db, move |conn| Ok(webhooks::prune(conn, before)?)).await
 }
@@ -240,9 +240,9 @@ async fn subscription(
     policy: Policy,
     holder: &str,
     mut sub: SubscriptionRow,
-) -> ApiResult<Round> {
+) -> Result<Round> {
     let mut round = Round::default();
-    let filters = Filters::read(&sub).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let filters = Filters::read(&sub).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
     let mut stored = sub.position;
     let mut sent = 0;
     loop {
@@ -341,7 +341,7 @@ async fn save(
     holder: &str,
     sub: &SubscriptionRow,
     stored: i64,
-) -> ApiResult<bool> {
+) -> Result<bool> {
     let (h, mut row) = (holder.to_owned(), sub.clone());
     row.settle_replay();
     transaction(db, move |conn| {

@@ -6,7 +6,7 @@ use crate::db::Database;
 use crate::db::models::{leases, now, records, signature as signatures};
 use crate::domain::SupplierId;
 use crate::domain::lifecycle::{Actor, Transition};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::usecases::{By, signature};
 
 /// The job's name in `job_leases`.
@@ -21,7 +21,7 @@ pub struct Lapse {
 impl super::Job for Lapse {
     const NAME: &'static str = "lapse";
 
-    async fn run_once(&self) -> ApiResult<super::Report> {
+    async fn run_once(&self) -> Result<super::Report> {
         let lapsed = run_once(&self.db, self.reaffirm_months).await?;
         Ok(super::Report::default().count("lapsed", lapsed))
     }
@@ -29,7 +29,7 @@ impl super::Job for Lapse {
 
 /// Records every certification expiry that has passed since its supplier's record was
 /// last written (one transaction per supplier); returns how many links expired.
-pub async fn note_expiries(db: &Database) -> ApiResult<usize> {
+pub async fn note_expiries(db: &Database) -> Result<usize> {
     let today = chrono::Utc::now().date_naive();
     let due = run(db, move |conn| Ok(records::expired_by(conn, today)?)).await?;
     let mut expired = 0;
@@ -47,7 +47,7 @@ pub async fn note_expiries(db: &Database) -> ApiResult<usize> {
 /// Another instance holding the job's lease makes this a no-op; and each lapse is one
 /// lifecycle transition, which a concurrent change to the same supplier makes fail
 /// rather than happen twice.
-pub async fn run_once(db: &Database, reaffirm_months: u32) -> ApiResult<usize> {
+pub async fn run_once(db: &Database, reaffirm_months: u32) -> Result<usize> {
     let holder = format!("lapse:{}", uuid::Uuid::new_v4());
     let h = holder.clone();
     let held = transaction(db, move |conn| {
@@ -74,7 +74,7 @@ pub async fn run_once(db: &Database, reaffirm_months: u32) -> ApiResult<usize> {
 }
 
 /// One round of the job, under its lease: (signatures lapsed, links expired).
-async fn lapse_and_expire(db: &Database, reaffirm_months: u32) -> ApiResult<(usize, usize)> {
+async fn lapse_and_expire(db: &Database, reaffirm_months: u32) -> Result<(usize, usize)> {
     let due = run(db, |conn| Ok(signatures::due_to_lapse(conn, now())?)).await?;
     let mut lapsed = 0;
     for supplier in due {
@@ -100,7 +100,7 @@ async fn lapse_and_expire(db: &Database, reaffirm_months: u32) -> ApiResult<(usi
         .await;
         match result {
             Ok(_) => lapsed += 1,
-            Err(ApiError::Conflict(why)) => tracing::debug!(supplier_id = %id, why, "not lapsed"),
+            Err(Error::Conflict(why)) => tracing::debug!(supplier_id = %id, why, "not lapsed"),
             Err(e) => tracing::warn!(supplier_id = %id, error = %e, "lapsing failed"),
         }
     }

@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 use crate::checker::Checker;
 use crate::config::Config;
 use crate::db::{Database, DbConn};
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::mail::Mailer;
 use crate::webhooks::send::Sender;
 
@@ -28,7 +28,7 @@ pub trait Job: Send + Sync + 'static {
     const NAME: &'static str;
 
     /// Does what is due now; says what it did.
-    fn run_once(&self) -> impl Future<Output = ApiResult<Report>> + Send;
+    fn run_once(&self) -> impl Future<Output = Result<Report>> + Send;
 }
 
 /// What one round of a job did: named counts, logged when any is not zero.
@@ -167,19 +167,19 @@ pub fn spawn(
 }
 
 /// A job's database work, with its errors as the service reports them.
-async fn run<T, F>(db: &Database, f: F) -> ApiResult<T>
+async fn run<T, F>(db: &Database, f: F) -> Result<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
 {
     db.run(f).await
 }
 
 /// Like [`run`], in one transaction.
-async fn transaction<T, F>(db: &Database, f: F) -> ApiResult<T>
+async fn transaction<T, F>(db: &Database, f: F) -> Result<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
 {
     db.transaction(f).await
 }

@@ -12,7 +12,7 @@ use super::transaction;
 use crate::db::Database;
 use crate::db::models::signature;
 use crate::db::models::{evidence, leases, supplier, tokens};
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::mail::letters;
 use crate::usecases::notify;
 use crate::views::supplier::utc;
@@ -54,7 +54,7 @@ pub struct Reminders {
 impl super::Job for Reminders {
     const NAME: &'static str = "reminders";
 
-    async fn run_once(&self) -> ApiResult<super::Report> {
+    async fn run_once(&self) -> Result<super::Report> {
         let r = run_once(&self.db, crate::db::models::now()).await?;
         Ok(super::Report::default()
             .count("reaffirm", r.reaffirm)
@@ -65,7 +65,7 @@ impl super::Job for Reminders {
 
 /// Writes every reminder due at `now` (the current time, or a time tests move); a
 /// no-op while another instance holds the job.
-pub async fn run_once(db: &Database, now: NaiveDateTime) -> ApiResult<Round> {
+pub async fn run_once(db: &Database, now: NaiveDateTime) -> Result<Round> {
     let holder = format!("reminders:{}", uuid::Uuid::new_v4());
     transaction(db, move |conn| {
         let at = crate::db::models::now();
@@ -79,7 +79,7 @@ pub async fn run_once(db: &Database, now: NaiveDateTime) -> ApiResult<Round> {
     .await
 }
 
-fn remind(conn: &mut crate::db::DbConn, now: NaiveDateTime) -> ApiResult<Round> {
+fn remind(conn: &mut crate::db::DbConn, now: NaiveDateTime) -> Result<Round> {
     let mut round = Round::default();
     let longest = Duration::days(REAFFIRM_STEPS[0]);
     for sig in signature::reaffirm_due_between(conn, now, now + longest)? {

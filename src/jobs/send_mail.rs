@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use super::transaction;
 use crate::db::Database;
 use crate::db::models::{now, outbox};
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::mail::{Mailer, letters};
 
 /// Messages claimed at a time.
@@ -59,7 +59,7 @@ pub struct SendMail {
 impl super::Job for SendMail {
     const NAME: &'static str = "mail";
 
-    async fn run_once(&self) -> ApiResult<super::Report> {
+    async fn run_once(&self) -> Result<super::Report> {
         let r = run_once(&self.db, &self.mailer, self.retry).await?;
         Ok(super::Report::default()
             .count("sent", r.sent)
@@ -69,7 +69,7 @@ impl super::Job for SendMail {
 }
 
 /// Sends every message due now, batch by batch; returns what it did.
-pub async fn run_once(db: &Database, mailer: &Mailer, retry: Retry) -> ApiResult<Round> {
+pub async fn run_once(db: &Database, mailer: &Mailer, retry: Retry) -> Result<Round> {
     let holder = format!("mail:{}", uuid::Uuid::new_v4());
     let mut round = Round::default();
     loop {

@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "pages", description = "Pages for people (HTML), the guides, and the status badge (SVG)"),
         (name = "service", description = "Health, readiness, metrics, this document and its browsable form"),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(crate::http::problem::Problem, crate::http::problem::FieldError)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;

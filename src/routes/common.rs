@@ -12,7 +12,7 @@ use crate::db::models::supplier::SupplierRow;
 use crate::domain::SupplierId;
 use crate::domain::lifecycle::Transition;
 use crate::domain::text;
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::state::State;
 use crate::usecases::signature;
 use crate::usecases::validator::{Validator, field};
@@ -29,7 +29,7 @@ pub struct Reason {
 
 impl Reason {
     /// The trimmed reason, or a 422 naming `reason`.
-    pub fn parse(&self) -> ApiResult<String> {
+    pub fn parse(&self) -> crate::error::Result<String> {
         Validator::default().finish(field("reason", text::bounded(&self.reason, 1, 1000)))
     }
 }
@@ -71,7 +71,11 @@ pub struct Written {
 }
 
 impl Written {
-    pub fn load(conn: &mut DbConn, row: SupplierRow, private: bool) -> ApiResult<Written> {
+    pub fn load(
+        conn: &mut DbConn,
+        row: SupplierRow,
+        private: bool,
+    ) -> crate::error::Result<Written> {
         let revision = row.revision;
         Ok(Written {
             view: SupplierView::load(conn, row, private)?,

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::models::audit;
-use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Query;
+use crate::http::problem::{ApiError, ApiResult, Problem};
 use crate::routes::suppliers::filters::with_supplier_filters;
 use crate::state::State;
 use crate::views::export::{self as bulk, Format, Plan};

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::{now, signing_keys};
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::http::respond::{Visibility, json_cached};
 use crate::state::State;
 

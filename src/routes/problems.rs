@@ -2,7 +2,7 @@
 
 use utoipa::IntoResponses;
 
-use crate::error::Problem;
+use crate::http::problem::Problem;
 
 /// A route that needs a token.
 #[derive(IntoResponses)]

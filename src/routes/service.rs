@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::db;
 use crate::db::models::counts;
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::state::State;
 
 #[derive(Serialize, ToSchema)]
@@ -42,7 +42,7 @@ pub async fn readyz(state: State) -> HttpResponse {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(operation_id = "getMetrics", tag = "service", responses(
     (status = 200, description = "OpenMetrics text format, as Prometheus scrapes it", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
-    (status = 503, description = "The database is not reachable", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 503, description = "The database is not reachable", body = crate::http::problem::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/metrics")]
 pub async fn metrics(state: State) -> ApiResult<HttpResponse> {

@@ -5,13 +5,13 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
 use crate::db::models::audit::{self, Entry};
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::usecases::projection;
 
 /// Records a change about `entry.supplier_id`; call it after the change is written, in
 /// the same transaction. The supplier's stored record is projected first, so the change
 /// carries the list item the list serves from then on.
-pub fn record(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> ApiResult<()> {
+pub fn record(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> Result<()> {
     let public = match entry.supplier_id {
         None => None,
         Some(id) => Some(projection::project(conn, id, at)?.summary),

@@ -25,7 +25,7 @@ use crate::db::models::{audit, now, supplier};
 use crate::db::{Database, DbConn};
 use crate::domain::SupplierId;
 use crate::domain::evidence::EvidenceHealth;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::mail::letters;
 use crate::usecases::changes;
 
@@ -93,7 +93,7 @@ pub async fn round(
     checker: &Checker,
     scope: Scope,
     progress: &(dyn Fn(usize) + Sync),
-) -> ApiResult<Summary> {
+) -> Result<Summary> {
     let mut claim = Claim {
         id: format!("{}:{}", instance_name(), uuid::Uuid::new_v4()),
         pool: db.pool().clone(),
@@ -109,8 +109,8 @@ pub async fn round(
     // Claiming and renewing wait for database slots like the checks' own writes, so
     // they are polled beside the checks, never awaited while the checks stand still
     // holding slots.
-    let mut claiming: Option<BoxFuture<'_, ApiResult<Vec<EvidenceRow>>>> = None;
-    let mut renewing: Option<BoxFuture<'_, ApiResult<usize>>> = None;
+    let mut claiming: Option<BoxFuture<'_, Result<Vec<EvidenceRow>>>> = None;
+    let mut renewing: Option<BoxFuture<'_, Result<usize>>> = None;
     let mut exhausted = false;
     let mut summary = Summary::default();
     loop {
@@ -174,7 +174,7 @@ async fn check_one(
     checker: &Checker,
     row: EvidenceRow,
     claim: String,
-) -> ApiResult<(Observation, bool, bool)> {
+) -> Result<(Observation, bool, bool)> {
     let expired = row
         .expires_on
         .is_some_and(|d| d < chrono::Utc::now().date_naive());
@@ -194,7 +194,7 @@ async fn record(
     claim: String,
     obs: Observation,
     ms: i32,
-) -> ApiResult<bool> {
+) -> Result<bool> {
     let threshold = checker.settings().failure_threshold;
     let keep = i64::from(checker.settings().history);
     db.transaction(move |conn| {
@@ -281,7 +281,7 @@ fn tell(
     before: EvidenceHealth,
     detail: &str,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     use EvidenceHealth::*;
     let failing = |h: EvidenceHealth| matches!(h, Broken | Unreachable | Blocked);
     let working = |h: EvidenceHealth| matches!(h, Ok | Redirected);

@@ -12,7 +12,7 @@ use crate::db::models::concerns::{self, ConcernRow};
 use crate::db::models::supplier;
 use crate::domain::account::member_email;
 use crate::domain::{ConcernId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::validator::{Validator, field};
 
@@ -37,7 +37,7 @@ fn record(
     id: ConcernId,
     after: serde_json::Value,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     super::record_unattached(conn, by, "concern", action, id.to_string(), after, at)
 }
 
@@ -47,12 +47,12 @@ pub fn raise(
     raise: Raise,
     operator_email: Option<&str>,
     at: NaiveDateTime,
-) -> ApiResult<ConcernRow> {
+) -> Result<ConcernRow> {
     let named = match raise.supplier.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(slug) => Some(
             supplier::find(conn, slug)?
-                .ok_or_else(|| ApiError::field("supplier", "is not a supplier on the registry"))?,
+                .ok_or_else(|| Error::field("supplier", "is not a supplier on the registry"))?,
         ),
     };
     let (about, details, email) = Validator::default().finish((
@@ -121,14 +121,12 @@ pub fn close(
     id: ConcernId,
     outcome: &str,
     at: NaiveDateTime,
-) -> ApiResult<ConcernRow> {
+) -> Result<ConcernRow> {
     let outcome = Validator::default().finish(field("outcome", text::bounded(outcome, 1, 2000)))?;
-    concerns::get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no concern {id}")))?;
+    concerns::get(conn, id)?.ok_or_else(|| Error::NotFound(format!("no concern {id}")))?;
     if !concerns::close(conn, id, &by.actor, &outcome, at)? {
-        return Err(ApiError::Conflict(format!(
-            "concern {id} is closed already"
-        )));
+        return Err(Error::Conflict(format!("concern {id} is closed already")));
     }
     record(conn, by, "concern.closed", id, json!({}), at)?;
-    concerns::get(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no concern {id}")))
+    concerns::get(conn, id)?.ok_or_else(|| Error::NotFound(format!("no concern {id}")))
 }

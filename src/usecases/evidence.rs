@@ -9,7 +9,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, checks, now, pledge, signature};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{EvidenceId, SupplierId, WebUrl, text};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{Error, FieldError, Result};
 use crate::usecases::changes;
 use crate::usecases::lookup::{get_or_404, lock_or_404};
 use crate::usecases::validator::{Field, Validator, field, optional};
@@ -53,11 +53,11 @@ pub fn add(
     by: &By,
     supplier: SupplierId,
     new: NewEvidence,
-) -> ApiResult<EvidenceView> {
+) -> Result<EvidenceView> {
     // Locked, so that two adds at once cannot both take the last place.
     let supplier_row = lock_or_404(conn, supplier)?;
     if evidence::count_live(conn, supplier_row.id)? >= MAX_LIVE_EVIDENCE {
-        return Err(ApiError::LimitReached(format!(
+        return Err(Error::LimitReached(format!(
             "a supplier may have at most {MAX_LIVE_EVIDENCE} live evidence links; retire one first"
         )));
     }
@@ -126,7 +126,7 @@ pub fn edit(
     supplier: SupplierId,
     id: EvidenceId,
     change: EvidenceChange,
-) -> ApiResult<EvidenceView> {
+) -> Result<EvidenceView> {
     let supplier_row = get_or_404(conn, supplier)?;
     let mut row = live_or_404(conn, &supplier_row, id)?;
     let codes_before = evidence::commitments_of(conn, std::slice::from_ref(&row.id))?
@@ -222,7 +222,7 @@ pub fn edit(
 }
 
 /// Retires a live link: it leaves the public view and stays in the audit history.
-pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) -> ApiResult<()> {
+pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) -> Result<()> {
     let supplier_row = get_or_404(conn, supplier)?;
     let mut row = live_or_404(conn, &supplier_row, id)?;
     let at = now();
@@ -248,7 +248,7 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
 
 /// Commitment codes evidence may name: those of the current version and of the version
 /// the supplier signed.
-fn known_codes(conn: &mut DbConn, supplier_id: SupplierId) -> ApiResult<Vec<String>> {
+fn known_codes(conn: &mut DbConn, supplier_id: SupplierId) -> Result<Vec<String>> {
     let mut versions = Vec::new();
     if let Some(v) = pledge::current(conn)? {
         versions.push(v.version);
@@ -270,14 +270,10 @@ fn known_codes(conn: &mut DbConn, supplier_id: SupplierId) -> ApiResult<Vec<Stri
 }
 
 /// A supplier's evidence that is not retired, or 404.
-fn live_or_404(
-    conn: &mut DbConn,
-    supplier: &SupplierRow,
-    id: EvidenceId,
-) -> ApiResult<EvidenceRow> {
+fn live_or_404(conn: &mut DbConn, supplier: &SupplierRow, id: EvidenceId) -> Result<EvidenceRow> {
     evidence::get(conn, supplier.id, id)?
         .filter(|e| e.retired_at.is_none())
-        .ok_or_else(|| ApiError::NotFound(format!("supplier {} has no evidence {id}", supplier.id)))
+        .ok_or_else(|| Error::NotFound(format!("supplier {} has no evidence {id}", supplier.id)))
 }
 
 fn title(raw: &str) -> Result<String, String> {

@@ -6,7 +6,7 @@ use crate::db::DbConn;
 use crate::db::models::records as stored;
 use crate::db::models::{audit, evidence, supplier};
 use crate::domain::SupplierId;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::usecases::changes;
 use crate::usecases::projection;
 
@@ -19,7 +19,7 @@ pub fn note(
     supplier_id: SupplierId,
     today: NaiveDate,
     at: NaiveDateTime,
-) -> ApiResult<usize> {
+) -> Result<usize> {
     let Some(stored) = stored::get(conn, supplier_id)? else {
         return Ok(0);
     };

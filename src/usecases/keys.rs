@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{By, notify};
 use crate::db::DbConn;
 use crate::db::models::{audit, members, signing_keys, supplier, tokens, webhooks};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::mail::letters;
 
 /// What a rotation did.
@@ -33,8 +33,8 @@ pub fn rotated(
     new_public_x: &str,
     compromised: bool,
     at: NaiveDateTime,
-) -> ApiResult<Rotated> {
-    signing_keys::register_current(conn, new_kid, new_public_x, at).map_err(ApiError::Internal)?;
+) -> Result<Rotated> {
+    signing_keys::register_current(conn, new_kid, new_public_x, at).map_err(Error::Internal)?;
     let mut done = Rotated::default();
     if compromised {
         signing_keys::mark_compromised(conn, old_kid, at)?;
@@ -75,7 +75,7 @@ pub fn rotated(
 /// Who holds a token in force, by address: a member for their session, a supplier's
 /// owners (or its contact, before any owner accepted) for its other tokens, a webhook
 /// subscriber for its own. The operator's tokens are the operator's to replace.
-fn holders(conn: &mut DbConn, at: NaiveDateTime) -> ApiResult<BTreeMap<String, String>> {
+fn holders(conn: &mut DbConn, at: NaiveDateTime) -> Result<BTreeMap<String, String>> {
     // Each member, subscriber and supplier once, however many tokens they hold.
     let (mut member_ids, mut subscriber_ids, mut supplier_ids) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());

@@ -25,7 +25,7 @@ pub mod validator;
 pub mod webhooks;
 
 pub use crate::domain::lifecycle::By;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 /// Records an audit entry about something that is no supplier's (a webhook, a
 /// concern): kept out of every supplier's history and the public feed.
@@ -37,7 +37,7 @@ fn record_unattached(
     entity_id: String,
     after: serde_json::Value,
     at: chrono::NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     crate::db::models::audit::record(
         conn,
         at,
@@ -55,6 +55,6 @@ fn record_unattached(
 }
 
 /// A value as the audit log stores it.
-fn audited<T: serde::Serialize>(v: &T) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
+fn audited<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::Internal(e.into()))
 }

@@ -8,7 +8,7 @@ use crate::db::DbConn;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::outbox::{self, NewMail};
 use crate::db::models::supplier::SupplierRow;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::mail::letters::{Letter, SITE};
 
 /// Writes `letter` to every member of `supplier` (reminders only to those who still
@@ -20,7 +20,7 @@ pub fn members(
     letter: &Letter,
     event: &str,
     at: NaiveDateTime,
-) -> ApiResult<usize> {
+) -> Result<usize> {
     to(conn, supplier, letter, event, at, false)
 }
 
@@ -31,7 +31,7 @@ pub fn owners(
     letter: &Letter,
     event: &str,
     at: NaiveDateTime,
-) -> ApiResult<usize> {
+) -> Result<usize> {
     to(conn, supplier, letter, event, at, true)
 }
 
@@ -42,7 +42,7 @@ fn to(
     event: &str,
     at: NaiveDateTime,
     owners_only: bool,
-) -> ApiResult<usize> {
+) -> Result<usize> {
     let mut added = 0;
     for member in members::of_supplier(conn, supplier.id)? {
         // An invitation nobody accepted yet hears nothing of the supplier (the contact
@@ -69,7 +69,7 @@ pub fn member_letter(
     letter: &Letter,
     event: &str,
     at: NaiveDateTime,
-) -> ApiResult<bool> {
+) -> Result<bool> {
     // Until the person accepts, the address is nobody's confirmed one: names others
     // wrote reach it only when short and plain.
     let supplier_name = if member.confirmed_at.is_some() {
@@ -120,7 +120,7 @@ pub fn address(
     letter: &Letter,
     event: &str,
     at: NaiveDateTime,
-) -> ApiResult<bool> {
+) -> Result<bool> {
     let why = "You get this email because someone gave this address to the Tech Pledge registry.";
     let mail = NewMail {
         message_key: format!("{event}:{}:{email}", letter.kind),

@@ -9,7 +9,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Transition;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::usecases::changes;
 use crate::usecases::lookup::lock_or_404;
 use crate::usecases::validator::{Validator, field, optional};
@@ -38,7 +38,7 @@ pub fn update(
     if_match: Option<Vec<i64>>,
     change: ProfileChange,
     reaffirm_months: u32,
-) -> ApiResult<SupplierRow> {
+) -> Result<SupplierRow> {
     let mut v = Validator::default();
     let company_number = match &change.company_number {
         None => Ok(None),
@@ -85,7 +85,7 @@ pub fn update(
     if let Some(revisions) = &if_match
         && !revisions.contains(&row.revision)
     {
-        return Err(ApiError::PreconditionFailed);
+        return Err(Error::PreconditionFailed);
     }
     let before = audited(&row)?;
     let identity_before = (

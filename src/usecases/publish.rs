@@ -7,7 +7,7 @@ use crate::db::DbConn;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signature, supplier};
 use crate::domain::{Status, WebUrl, text};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{Error, FieldError, Result};
 use crate::mail::letters;
 use crate::usecases::changes;
 use crate::usecases::validator::{self, Validator, field};
@@ -36,7 +36,7 @@ pub struct NewCommitment {
 /// Publishes `new` as the current version: 422 naming every field that is wrong, 409
 /// when the version exists (versions are immutable). Every signer's record changes (its
 /// signature now names an earlier version), and the change feed says so for each.
-pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> ApiResult<PledgeVersion> {
+pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> Result<PledgeVersion> {
     let mut v = Validator::default();
     if new.commitments.is_empty() || new.commitments.len() > MAX_COMMITMENTS {
         v.error(
@@ -70,7 +70,7 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> ApiResult<PledgeV
         items,
     ))?;
     if pledge::find(conn, &version)?.is_some() {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "pledge version {version} already exists; versions are immutable"
         )));
     }

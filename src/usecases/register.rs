@@ -8,7 +8,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::lifecycle::Status;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::usecases::changes;
 use crate::usecases::validator::{Validator, field, optional};
 
@@ -26,7 +26,7 @@ pub struct Registration {
 
 /// Records a new, unsigned supplier under a free slug: 422 naming every field that is
 /// wrong, 409 when a verified supplier holds the company number.
-pub fn register(conn: &mut DbConn, r: Registration) -> ApiResult<SupplierRow> {
+pub fn register(conn: &mut DbConn, r: Registration) -> Result<SupplierRow> {
     let (name, website, company_number, description, products, contact_name, contact_email) =
         Validator::default().finish((
             field("name", profile::name(&r.name)),

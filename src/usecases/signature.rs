@@ -15,7 +15,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now, pledge};
 use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
 use crate::domain::{SignatureId, SupplierId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::changes;
 use crate::usecases::validator::{self, Validator, field};
@@ -35,10 +35,10 @@ pub fn reaffirm_by(at: NaiveDateTime, months: u32) -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MAX)
 }
 
-fn refused(r: Refusal) -> ApiError {
+fn refused(r: Refusal) -> Error {
     match r {
-        Refusal::NotYours(why) => ApiError::Forbidden(why),
-        Refusal::Conflict(why) => ApiError::Conflict(why),
+        Refusal::NotYours(why) => Error::Forbidden(why),
+        Refusal::Conflict(why) => Error::Conflict(why),
     }
 }
 
@@ -53,7 +53,7 @@ fn state_of(sig: Option<&SignatureRow>, row: &SupplierRow) -> State {
 
 /// The supplier's open signature, and the state the lifecycle starts from: that of the
 /// open signature, or else of the latest (withdrawn) one, or unsigned.
-fn current(conn: &mut DbConn, row: &SupplierRow) -> ApiResult<(Option<SignatureRow>, State)> {
+fn current(conn: &mut DbConn, row: &SupplierRow) -> Result<(Option<SignatureRow>, State)> {
     let open = signature::open(conn, row.id)?;
     let from = match &open {
         Some(sig) => state_of(Some(sig), row),
@@ -69,22 +69,22 @@ fn decide(
     who: Actor,
     at: NaiveDateTime,
     reaffirm_by: Option<NaiveDateTime>,
-) -> ApiResult<State> {
+) -> Result<State> {
     let overdue = reaffirm_by.is_some_and(|by| by <= at);
     lifecycle::transition(from, t, who, overdue).map_err(refused)
 }
 
 /// Applies the transition inside the caller's transaction; 404 for an unknown supplier,
 /// 409 when the lifecycle does not allow it from the current state.
-pub fn apply(conn: &mut DbConn, supplier: SupplierId, req: Request<'_>) -> ApiResult<SupplierRow> {
+pub fn apply(conn: &mut DbConn, supplier: SupplierId, req: Request<'_>) -> Result<SupplierRow> {
     let mut row = supplier::get_for_update(conn, supplier)?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {supplier}")))?;
+        .ok_or_else(|| Error::NotFound(format!("there is no supplier {supplier}")))?;
     change(conn, &mut row, &req)?;
     Ok(row)
 }
 
 /// Applies `req` to a supplier row the caller has locked.
-pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> ApiResult<()> {
+pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Result<()> {
     let at = now();
     let (open, from) = current(conn, row)?;
     let new_by = match (&open, req.transition) {
@@ -187,7 +187,7 @@ fn tell(
     from: State,
     to: State,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     let reason = req.reason.as_deref().unwrap_or("none was given");
     let letter = match req.transition {
         Transition::Verify if to.verified && !from.verified => {
@@ -225,7 +225,7 @@ fn settle_company_number(
     holder: &SupplierRow,
     actor: &str,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     let Some(number) = &holder.company_number else {
         return Ok(());
     };
@@ -272,7 +272,7 @@ fn supplier_event(
     reason: Option<&str>,
     actor: &str,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     history::insert(
         conn,
         &NewStatusEvent {
@@ -333,10 +333,10 @@ pub fn sign(
     supplier: SupplierId,
     signing: Signing,
     reaffirm_months: u32,
-) -> ApiResult<SupplierRow> {
+) -> Result<SupplierRow> {
     let mut row = crate::usecases::lookup::lock_or_404(conn, supplier)?;
     let current = pledge::current(conn)?
-        .ok_or_else(|| ApiError::Conflict("no pledge version is published yet".into()))?;
+        .ok_or_else(|| Error::Conflict("no pledge version is published yet".into()))?;
     let commitments = pledge::commitments_of(conn, &current.version)?;
     let mut v = Validator::default();
     let name = field(
@@ -403,13 +403,13 @@ fn record_signature(
     new: NewSignature,
     by: &By,
     reaffirm_months: u32,
-) -> ApiResult<()> {
+) -> Result<()> {
     let at = now();
     let (open, from) = current(conn, row)?;
     if let Some(open) = &open
         && open.pledge_version == new.pledge_version
     {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "the supplier already signed version {}; reaffirm it instead",
             new.pledge_version
         )));
@@ -516,7 +516,7 @@ pub fn record(
     actor: &str,
     at: NaiveDateTime,
     before: Option<serde_json::Value>,
-) -> ApiResult<()> {
+) -> Result<()> {
     history::insert(
         conn,
         &NewStatusEvent {

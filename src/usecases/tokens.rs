@@ -10,7 +10,7 @@ use crate::auth::tokens::{self, IssuedToken, Role};
 use crate::db::DbConn;
 use crate::db::models::{audit, supplier};
 use crate::domain::{SupplierId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::usecases::validator::{Validator, field};
 
 /// A token the operator asks for, checked: a role an operator may issue, a supplier
@@ -30,7 +30,7 @@ impl OperatorGrant {
         supplier_id: Option<SupplierId>,
         days: u32,
         label: Option<&str>,
-    ) -> ApiResult<OperatorGrant> {
+    ) -> Result<OperatorGrant> {
         let (supplier_id, days, label) = Validator::default().finish((
             field(
                 "supplier_id",
@@ -51,7 +51,7 @@ impl OperatorGrant {
             field("label", label.map(|l| text::bounded(l, 1, 200)).transpose()),
         ))?;
         if role == Role::Subscriber {
-            return Err(ApiError::field(
+            return Err(Error::field(
                 "role",
                 "a subscriber's token comes with the subscriber: POST /api/v1/admin/subscribers",
             ));
@@ -74,14 +74,11 @@ pub fn issue(
     by: &By,
     grant: OperatorGrant,
     at: NaiveDateTime,
-) -> ApiResult<IssuedToken> {
+) -> Result<IssuedToken> {
     if let Some(id) = grant.supplier_id
         && supplier::get(conn, id)?.is_none()
     {
-        return Err(ApiError::field(
-            "supplier_id",
-            "is not a registered supplier",
-        ));
+        return Err(Error::field("supplier_id", "is not a registered supplier"));
     }
     let issued = tokens::issue(
         conn,
@@ -94,7 +91,7 @@ pub fn issue(
             ..tokens::Grant::operator(Duration::days(grant.days.into()))
         },
     )
-    .map_err(ApiError::Internal)?;
+    .map_err(Error::Internal)?;
     audit::record(
         conn,
         at,
@@ -115,9 +112,9 @@ pub fn issue(
 
 /// Revokes a token by its id and records `token.revoked`; revoking one already
 /// revoked changes nothing; 404 for an unknown one.
-pub fn revoke(conn: &mut DbConn, by: &By, jti: &str, at: NaiveDateTime) -> ApiResult<()> {
+pub fn revoke(conn: &mut DbConn, by: &By, jti: &str, at: NaiveDateTime) -> Result<()> {
     match crate::db::models::tokens::revoke(conn, jti)? {
-        None => Err(ApiError::NotFound(format!("there is no token {jti:?}"))),
+        None => Err(Error::NotFound(format!("there is no token {jti:?}"))),
         Some(false) => Ok(()),
         Some(true) => record_revoked(conn, by, jti, None, at),
     }
@@ -130,7 +127,7 @@ pub(super) fn record_revoked(
     jti: &str,
     supplier_id: Option<SupplierId>,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     audit::record(
         conn,
         at,

@@ -7,7 +7,7 @@
 //! every value when nothing failed, else a 422 naming every field that did. A value is
 //! never read before all are known good, and there is no "missing" value to account for.
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{Error, FieldError};
 
 /// A checked field: its value, or the errors against it.
 pub type Field<T> = Result<T, Vec<FieldError>>;
@@ -61,10 +61,10 @@ impl Validator {
 
     /// The values of `fields` (one [`Field`], or a tuple of them), or a 422 with every
     /// error recorded here and against any of them.
-    pub fn finish<F: Fields>(mut self, fields: F) -> Result<F::Values, ApiError> {
+    pub fn finish<F: Fields>(mut self, fields: F) -> Result<F::Values, Error> {
         match fields.collect(&mut self.errors) {
             Some(values) if self.errors.is_empty() => Ok(values),
-            _ => Err(ApiError::Validation(self.errors)),
+            _ => Err(Error::Validation(self.errors)),
         }
     }
 }
@@ -111,9 +111,9 @@ fields_tuple!(A, B, C, D, E, F, G, H);
 mod tests {
     use super::*;
 
-    fn fields_of(e: ApiError) -> Vec<String> {
+    fn fields_of(e: Error) -> Vec<String> {
         match e {
-            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            Error::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
             other => panic!("expected a validation error, got {other:?}"),
         }
     }

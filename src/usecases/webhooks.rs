@@ -12,7 +12,7 @@ use crate::db::models::now;
 use crate::db::models::webhooks::{self, DeliveryRow, SubscriberRow, SubscriptionRow};
 use crate::domain::account::{LinkPurpose, member_email};
 use crate::domain::{SubscriberId, SubscriptionId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::validator::{Validator, field};
 use crate::views::changes::Change;
@@ -41,13 +41,13 @@ fn record(
     entity: String,
     after: serde_json::Value,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     if by.actor.starts_with("subscriber:") {
         let (n, oldest) =
             audit::written_by_since(conn, &by.actor, at - Duration::hours(1), WRITES_PER_HOUR)?;
         if n >= WRITES_PER_HOUR {
             let free_at = oldest.unwrap_or(at) + Duration::hours(1);
-            return Err(ApiError::TooManyRequests(
+            return Err(Error::TooManyRequests(
                 (free_at - at).num_seconds().clamp(1, 3600) as u64,
             ));
         }
@@ -62,7 +62,7 @@ pub fn add_subscriber(
     name: &str,
     email: &str,
     at: NaiveDateTime,
-) -> ApiResult<SubscriberRow> {
+) -> Result<SubscriberRow> {
     let (name, email) = Validator::default().finish((
         field("name", text::bounded(name, 1, 200)),
         field("email", member_email(email)),
@@ -95,7 +95,7 @@ pub fn issue_token(
     subscriber: SubscriberId,
     days: u32,
     label: &str,
-) -> ApiResult<IssuedToken> {
+) -> Result<IssuedToken> {
     tokens::issue(
         conn,
         keys,
@@ -105,7 +105,7 @@ pub fn issue_token(
             ..Grant::subscriber(subscriber, Duration::days(days.into()))
         },
     )
-    .map_err(ApiError::Internal)
+    .map_err(Error::Internal)
 }
 
 /// Someone signs a procurement tool up for webhooks: a link that confirms the address
@@ -117,7 +117,7 @@ pub fn request_sign_up(
     name: &str,
     email: &str,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     let (name, email) = Validator::default().finish((
         field("name", text::bounded(name, 1, 200)),
         field("email", member_email(email)),
@@ -163,10 +163,10 @@ pub fn confirm_sign_up(
     token_days: u32,
     link_secret: &str,
     at: NaiveDateTime,
-) -> ApiResult<SignedUp> {
+) -> Result<SignedUp> {
     let link = accounts::take_link(conn, link_secret, LinkPurpose::Subscriber, at)?
         .ok_or_else(|| {
-            ApiError::Unauthorized(
+            Error::Unauthorized(
                 "this sign-up link is not valid: it may have been used already or have expired; sign up again for a new one".into(),
             )
         })?;
@@ -230,9 +230,9 @@ fn subscription_of(
     conn: &mut DbConn,
     subscriber: SubscriberId,
     id: SubscriptionId,
-) -> ApiResult<SubscriptionRow> {
+) -> Result<SubscriptionRow> {
     webhooks::get(conn, subscriber, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("no subscription {id} of yours")))
+        .ok_or_else(|| Error::NotFound(format!("no subscription {id} of yours")))
 }
 
 /// Creates a subscription; its secret is in the answer.
@@ -243,16 +243,16 @@ pub fn subscribe(
     by: &By,
     new: NewSubscription,
     at: NaiveDateTime,
-) -> ApiResult<(SubscriptionRow, Secret)> {
+) -> Result<(SubscriptionRow, Secret)> {
     let url = sender
         .endpoint(&new.url)
-        .map_err(|m| ApiError::field("url", m))?;
+        .map_err(|m| Error::field("url", m))?;
     if new.since.is_some_and(|s| s < 0) {
-        return Err(ApiError::field("since", "must be 0 or more"));
+        return Err(Error::field("since", "must be 0 or more"));
     }
     webhooks::lock_subscriber(conn, subscriber)?;
     if webhooks::of_subscriber(conn, subscriber)?.len() >= MAX_SUBSCRIPTIONS {
-        return Err(ApiError::LimitReached(format!(
+        return Err(Error::LimitReached(format!(
             "a subscriber holds at most {MAX_SUBSCRIPTIONS} subscriptions; delete one first"
         )));
     }
@@ -303,7 +303,7 @@ pub fn set_paused(
     id: SubscriptionId,
     paused: bool,
     at: NaiveDateTime,
-) -> ApiResult<SubscriptionRow> {
+) -> Result<SubscriptionRow> {
     let mut row = subscription_of(conn, subscriber, id)?;
     if paused {
         row.paused_at = row.paused_at.or(Some(at));
@@ -338,7 +338,7 @@ pub fn unsubscribe(
     by: &By,
     id: SubscriptionId,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     subscription_of(conn, subscriber, id)?;
     webhooks::delete(conn, id)?;
     record(conn, by, "webhook.deleted", id.to_string(), json!({}), at)
@@ -351,7 +351,7 @@ pub fn rotate(
     by: &By,
     id: SubscriptionId,
     at: NaiveDateTime,
-) -> ApiResult<(SubscriptionRow, Secret)> {
+) -> Result<(SubscriptionRow, Secret)> {
     let mut row = subscription_of(conn, subscriber, id)?;
     let secret = Secret::generate();
     row.previous_secret = Some(std::mem::replace(&mut row.secret, secret.expose()));
@@ -378,9 +378,9 @@ pub fn replay(
     id: SubscriptionId,
     since: i64,
     at: NaiveDateTime,
-) -> ApiResult<SubscriptionRow> {
+) -> Result<SubscriptionRow> {
     if since < 0 {
-        return Err(ApiError::field("since", "must be 0 or more"));
+        return Err(Error::field("since", "must be 0 or more"));
     }
     webhooks::lock_subscriber(conn, subscriber)?;
     let mut row = subscription_of(conn, subscriber, id)?;
@@ -419,15 +419,15 @@ pub fn start_redelivery(
     id: SubscriptionId,
     seq: i64,
     at: NaiveDateTime,
-) -> ApiResult<(SubscriptionRow, Change, i64)> {
+) -> Result<(SubscriptionRow, Change, i64)> {
     webhooks::lock_subscriber(conn, subscriber)?;
     let sub = subscription_of(conn, subscriber, id)?;
     let entry = audit::public_entry(conn, seq)?
-        .ok_or_else(|| ApiError::NotFound(format!("no public change {seq}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no public change {seq}")))?;
     let change = Change::of(entry)?;
     let asked = webhooks::redeliveries_since(conn, subscriber, at - Duration::minutes(1))?;
     if asked >= REDELIVERIES_PER_MINUTE {
-        return Err(ApiError::TooManyRequests(60));
+        return Err(Error::TooManyRequests(60));
     }
     let pending = DeliveryRow {
         id: 0,
@@ -454,8 +454,8 @@ pub async fn send(
     sub: &SubscriptionRow,
     change: &Change,
     redelivery: bool,
-) -> ApiResult<DeliveryRow> {
-    let internal = |e: String| ApiError::Internal(anyhow::anyhow!("subscription {}: {e}", sub.id));
+) -> Result<DeliveryRow> {
+    let internal = |e: String| Error::Internal(anyhow::anyhow!("subscription {}: {e}", sub.id));
     let url = url::Url::parse(&sub.url).map_err(|e| internal(e.to_string()))?;
     let secret = Secret::parse(&sub.secret).map_err(internal)?;
     let previous = match (&sub.previous_secret, sub.previous_until) {
@@ -463,7 +463,7 @@ pub async fn send(
         _ => None,
     };
     let secrets: Vec<&Secret> = std::iter::once(&secret).chain(previous.as_ref()).collect();
-    let body = serde_json::to_vec(change).map_err(|e| ApiError::Internal(e.into()))?;
+    let body = serde_json::to_vec(change).map_err(|e| Error::Internal(e.into()))?;
     let message_id = format!("msg_{}", change.seq);
     let at = now();
     let attempt = sender
@@ -485,7 +485,7 @@ pub async fn send(
 }
 
 /// Tells a subscriber its subscription was disabled.
-pub fn tell_disabled(conn: &mut DbConn, sub: &SubscriptionRow, at: NaiveDateTime) -> ApiResult<()> {
+pub fn tell_disabled(conn: &mut DbConn, sub: &SubscriptionRow, at: NaiveDateTime) -> Result<()> {
     let Some(subscriber) = webhooks::subscriber(conn, sub.subscriber_id)? else {
         return Ok(());
     };

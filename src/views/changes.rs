@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::audit::AuditRow;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::views::supplier::SupplierSummary;
 
 /// One public change.
@@ -31,10 +31,10 @@ pub struct Change {
 
 impl Change {
     /// The change an audit entry with a public view records.
-    pub fn of(r: AuditRow) -> ApiResult<Change> {
+    pub fn of(r: AuditRow) -> Result<Change> {
         // A public entry always carries its supplier: one that does not, or cannot be
         // read, is damage to report, never a change to leave out.
-        let damaged = |why: &str| ApiError::Internal(anyhow::anyhow!("change {} {why}", r.seq));
+        let damaged = |why: &str| Error::Internal(anyhow::anyhow!("change {} {why}", r.seq));
         let json = r
             .public_json
             .as_deref()

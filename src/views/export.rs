@@ -5,7 +5,7 @@
 use crate::db::DbConn;
 use crate::db::models::pledge;
 use crate::db::models::supplier::{self, ListFilter, Stored};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::views::supplier::SupplierView;
 
 /// The response field that names the change-feed position an export starts from.
@@ -57,7 +57,7 @@ const FIXED: &[&str] = &[
 ];
 
 impl Plan {
-    pub fn new(conn: &mut DbConn, format: Format) -> ApiResult<Self> {
+    pub fn new(conn: &mut DbConn, format: Format) -> Result<Self> {
         let mut versions = pledge::all(conn)?;
         versions.reverse();
         let mut codes: Vec<String> = Vec::new();
@@ -72,7 +72,7 @@ impl Plan {
     }
 
     /// The bytes before the first supplier (the CSV header row).
-    pub fn head(&self) -> ApiResult<Vec<u8>> {
+    pub fn head(&self) -> Result<Vec<u8>> {
         match self.format {
             Format::Ndjson => Ok(Vec::new()),
             Format::Csv => {
@@ -85,7 +85,7 @@ impl Plan {
 
     /// Encodes one page of stored records (the public JSON of each supplier): as they
     /// are for NDJSON, read back for CSV.
-    pub fn encode(&self, records: &[String]) -> ApiResult<Vec<u8>> {
+    pub fn encode(&self, records: &[String]) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(records.iter().map(|r| r.len() + 1).sum());
         for record in records {
             match self.format {
@@ -95,7 +95,7 @@ impl Plan {
                 }
                 Format::Csv => {
                     let view: SupplierView =
-                        serde_json::from_str(record).map_err(|e| ApiError::Internal(e.into()))?;
+                        serde_json::from_str(record).map_err(|e| Error::Internal(e.into()))?;
                     out.extend(csv_line(&self.row(&view))?)
                 }
             }
@@ -147,14 +147,14 @@ fn defuse(cell: &str) -> String {
     }
 }
 
-fn csv_line(cells: &[String]) -> ApiResult<Vec<u8>> {
+fn csv_line(cells: &[String]) -> Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     w.write_record(cells.iter().map(|c| defuse(c)))
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     w.into_inner()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
+        .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// The stored records of the page of suppliers passing `filter` after `after_slug`,
@@ -163,7 +163,7 @@ pub fn page(
     conn: &mut DbConn,
     filter: &ListFilter,
     after_slug: Option<String>,
-) -> ApiResult<(Vec<String>, Option<String>)> {
+) -> Result<(Vec<String>, Option<String>)> {
     let rows = supplier::stored_page(
         conn,
         &ListFilter {

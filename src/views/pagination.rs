@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{Error, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -50,12 +50,12 @@ pub fn encode(key: &str) -> String {
 }
 
 /// The key inside a cursor this service issued.
-pub fn decode(cursor: &str) -> Result<String, ApiError> {
+pub fn decode(cursor: &str) -> Result<String, Error> {
     if cursor.trim().is_empty() {
         return Ok(String::new());
     }
     let bad = || {
-        ApiError::InvalidQuery(vec![FieldError::new(
+        Error::InvalidQuery(vec![FieldError::new(
             "cursor",
             "is not a cursor this API issued",
         )])
@@ -70,11 +70,11 @@ pub fn decode(cursor: &str) -> Result<String, ApiError> {
 }
 
 /// A numeric cursor (sequence numbers).
-pub fn decode_number(cursor: Option<&str>) -> Result<i64, ApiError> {
+pub fn decode_number(cursor: Option<&str>) -> Result<i64, Error> {
     match cursor.filter(|c| !c.trim().is_empty()) {
         None => Ok(0),
         Some(c) => decode(c)?.parse().map_err(|_| {
-            ApiError::InvalidQuery(vec![FieldError::new(
+            Error::InvalidQuery(vec![FieldError::new(
                 "cursor",
                 "is not a cursor this API issued",
             )])
@@ -83,11 +83,11 @@ pub fn decode_number(cursor: Option<&str>) -> Result<i64, ApiError> {
 }
 
 /// `limit`, defaulted and bounded.
-pub fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
+pub fn limit(raw: Option<i64>) -> Result<i64, Error> {
     match raw {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::InvalidQuery(vec![FieldError::new(
+        Some(_) => Err(Error::InvalidQuery(vec![FieldError::new(
             "limit",
             format!("must be between 1 and {MAX_LIMIT}"),
         )])),

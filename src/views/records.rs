@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::db::models::records::RecordRow;
 use crate::db::models::{pledge, supplier};
 use crate::domain::SupplierId;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::views::supplier::{SupplierSummary, SupplierView, etag};
 use chrono::{NaiveDateTime, Utc};
 
@@ -20,10 +20,9 @@ pub fn assemble(
     conn: &mut DbConn,
     supplier_id: SupplierId,
     at: NaiveDateTime,
-) -> ApiResult<RecordRow> {
-    let row = supplier::get(conn, supplier_id)?.ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("no supplier {supplier_id} to project"))
-    })?;
+) -> Result<RecordRow> {
+    let row = supplier::get(conn, supplier_id)?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no supplier {supplier_id} to project")))?;
     let current = pledge::current(conn)?.map(|v| v.version);
     let (revision, slug) = (row.revision, row.slug.clone());
     let view = SupplierView::load_with(conn, row.clone(), false, current.clone())?;
@@ -47,6 +46,6 @@ pub fn assemble(
     })
 }
 
-fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
-    serde_json::to_string(value).map_err(|e| ApiError::Internal(e.into()))
+fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(e.into()))
 }

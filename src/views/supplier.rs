@@ -15,7 +15,7 @@ use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{SummaryRow, SupplierRow};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{Status, SupplierId};
-use crate::error::ApiResult;
+use crate::error::Result;
 
 /// Checks shown per link in the public view.
 pub const RECENT_CHECKS: usize = 3;
@@ -156,7 +156,7 @@ impl SignatureView {
         sig: SignatureRow,
         statements: Vec<StatementView>,
         current_version: Option<&str>,
-    ) -> ApiResult<Self> {
+    ) -> Result<Self> {
         Ok(SignatureView {
             is_current_version: current_version == Some(sig.pledge_version.as_str()),
             status: sig.status,
@@ -175,7 +175,7 @@ impl SignatureView {
 }
 
 impl EvidenceView {
-    pub fn build(row: EvidenceRow, commitments: Vec<String>, today: NaiveDate) -> ApiResult<Self> {
+    pub fn build(row: EvidenceRow, commitments: Vec<String>, today: NaiveDate) -> Result<Self> {
         Ok(EvidenceView {
             kind: row.kind,
             scheme: row.scheme,
@@ -202,7 +202,7 @@ impl EvidenceView {
     }
 
     /// Every active piece of evidence of a supplier, with its recent checks.
-    pub fn all_of(conn: &mut DbConn, supplier_id: SupplierId) -> ApiResult<Vec<Self>> {
+    pub fn all_of(conn: &mut DbConn, supplier_id: SupplierId) -> Result<Vec<Self>> {
         let rows = evidence::active_with_commitments(conn, supplier_id)?;
         let mut recent: HashMap<String, Vec<CheckView>> = HashMap::new();
         for c in checks::recent_of_supplier(conn, supplier_id, RECENT_CHECKS)? {
@@ -236,7 +236,7 @@ impl EvidenceView {
 
 impl SupplierView {
     /// The full view; `private` adds the contact details.
-    pub fn load(conn: &mut DbConn, row: SupplierRow, private: bool) -> ApiResult<Self> {
+    pub fn load(conn: &mut DbConn, row: SupplierRow, private: bool) -> Result<Self> {
         let current = pledge::current(conn)?.map(|v| v.version);
         Self::load_with(conn, row, private, current)
     }
@@ -247,7 +247,7 @@ impl SupplierView {
         row: SupplierRow,
         private: bool,
         current: Option<String>,
-    ) -> ApiResult<Self> {
+    ) -> Result<Self> {
         let signature = signature::shown_with_statements(conn, row.id)?
             .map(|(s, statements)| {
                 let statements = statements.into_iter().map(StatementView::from).collect();
@@ -263,7 +263,7 @@ impl SupplierView {
         signature: Option<SignatureView>,
         mut evidence: Vec<EvidenceView>,
         private: bool,
-    ) -> ApiResult<Self> {
+    ) -> Result<Self> {
         if !private {
             for e in &mut evidence {
                 let h = &mut e.health;
@@ -330,7 +330,7 @@ impl SupplierSummary {
         row: impl Into<SummaryRow>,
         view: &SupplierView,
         current_version: Option<&str>,
-    ) -> ApiResult<Self> {
+    ) -> Result<Self> {
         let reaffirm_by = view
             .signature
             .as_ref()
@@ -349,7 +349,7 @@ impl SupplierSummary {
         current_version: Option<&str>,
         reaffirm_by: Option<DateTime<Utc>>,
         evidence_summary: EvidenceSummary,
-    ) -> ApiResult<Self> {
+    ) -> Result<Self> {
         Ok(SupplierSummary {
             reaffirm_by,
             evidence_summary,

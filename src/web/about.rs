@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::form::{Posted, private};
 use super::{html, render, too_many_requests_page};
 use crate::db::models::{now, pledge, supplier};
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 use crate::http::ratelimit::ConcernQuota;
 use crate::state::State;
 use crate::usecases::concerns;

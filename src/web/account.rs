@@ -18,7 +18,7 @@ use crate::db::models::{now, pledge};
 use crate::domain::account::MemberRole;
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::{EvidenceId, MemberId, SupplierId};
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::{accounts, evidence, profile, signature};
 use crate::views::supplier::SupplierView;
@@ -269,7 +269,7 @@ async fn act(
     let (supplier, caller) = (s.supplier, s.caller.clone());
     let months = state.config.reaffirm_months;
     let result = state
-        .tx(move |conn| -> ApiResult<()> {
+        .tx(move |conn| -> crate::error::Result<()> {
             let at = now();
             if let Some(need) = action.need() {
                 caller.may(need, supplier)?;
@@ -297,7 +297,7 @@ async fn act(
                 Action::RemoveMember(id) => accounts::remove(conn, supplier, &by, id, at),
                 Action::Leave => {
                     let me = caller.member().ok_or_else(|| {
-                        ApiError::Forbidden("only a signed-in member can leave".into())
+                        crate::error::Error::Forbidden("only a signed-in member can leave".into())
                     })?;
                     accounts::remove(conn, supplier, &by, me, at)
                 }
@@ -306,7 +306,7 @@ async fn act(
                         .member()
                         .and_then(|m| members::find(conn, m).ok().flatten())
                         .ok_or_else(|| {
-                            ApiError::Unauthorized("you are no longer a member".into())
+                            crate::error::Error::Unauthorized("you are no longer a member".into())
                         })?;
                     accounts::decline(conn, &me.email, other, at)
                 }

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::db::models::supplier;
 use crate::domain::Status;
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::state::State;
 
 /// Background of the status half; white text on each meets WCAG AA, and the halves

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::html;
 use crate::domain::SupplierId;
-use crate::error::ApiError;
+use crate::http::problem::ApiError;
 
 /// A page that holds or asks for something private: never stored by a cache, never
 /// sent on as a referrer.

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 
 /// (address, title, Markdown source). The address is also the file name in `docs/`.
 pub const GUIDES: &[(&str, &str, &str)] = &[

@@ -9,7 +9,8 @@ use super::{MAX_QUERY, html, render, words};
 use crate::db::models::{pledge, supplier};
 use crate::domain::Status;
 use crate::domain::evidence::EvidenceSummary;
-use crate::error::{ApiError, ApiResult};
+use crate::error::Error;
+use crate::http::problem::ApiResult;
 use crate::state::State;
 use crate::views::pledge::PledgeVersion;
 use crate::views::supplier::SupplierSummary;
@@ -165,7 +166,7 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     .into_iter()
                     .map(|(_, json)| serde_json::from_str::<SupplierSummary>(&json))
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| ApiError::Internal(e.into()))?;
+                    .map_err(|e| Error::Internal(e.into()))?;
                 Ok((view, rows, codes, total, page, pages))
             })
             .await?

@@ -23,7 +23,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use askama::Template;
 
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 
 /// The longest search the pages take; longer ones are cut, and say so.
 const MAX_QUERY: usize = 200;

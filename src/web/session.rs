@@ -11,7 +11,7 @@ use crate::auth::{self, Caller};
 use crate::db::models::tokens;
 use crate::domain::account::{MemberRole, TokenKind};
 use crate::domain::{MemberId, SupplierId};
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 
 pub(super) const COOKIE: &str = "registry_session";

@@ -13,7 +13,7 @@ use crate::db::models::members::MemberRow;
 use crate::db::models::now;
 use crate::domain::SupplierId;
 use crate::domain::account::MemberRole;
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 use crate::http::ratelimit::SignInQuota;
 use crate::state::State;
 use crate::usecases::accounts;

@@ -9,7 +9,7 @@ use super::form::{Posted, private};
 use super::render;
 use super::sign_in::LinkQuery;
 use crate::db::models::now;
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::{accounts, webhooks};
 

@@ -7,7 +7,8 @@ use super::refusals::not_found_page;
 use super::{MAX_QUERY, html_bytes, render, words};
 use crate::db::models::{history, pledge, records};
 use crate::domain::{Status, SupplierId};
-use crate::error::{ApiError, ApiResult};
+use crate::error::Error;
+use crate::http::problem::ApiResult;
 use crate::state::State;
 use crate::views::history::public_actor;
 use crate::views::supplier::{EvidenceSummary, SupplierView, utc};
@@ -104,7 +105,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             // is cached under the record's ETag, as the JSON is.
             let tag = stored.etag;
             let view: SupplierView =
-                serde_json::from_str(&stored.record).map_err(|e| ApiError::Internal(e.into()))?;
+                serde_json::from_str(&stored.record).map_err(|e| Error::Internal(e.into()))?;
             let cache_key = format!("page:{}", view.id);
             if let Some(body) = cache.records.get(&cache_key, &tag) {
                 return Ok(Some(Err(body)));
@@ -112,7 +113,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             let id: SupplierId = view
                 .id
                 .parse()
-                .map_err(|e: uuid::Error| ApiError::Internal(e.into()))?;
+                .map_err(|e: uuid::Error| Error::Internal(e.into()))?;
             let current = pledge::current(conn)?
                 .map(|v| v.version)
                 .unwrap_or_default();

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{html, not_found_page, render};
 use crate::db::models::{members, now};
 use crate::domain::MemberId;
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::state::State;
 
 #[derive(Template)]

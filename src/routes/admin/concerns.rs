@@ -7,8 +7,8 @@ use crate::auth::Admin;
 use crate::db::models::concerns::{self as stored, ConcernRow};
 use crate::db::models::now;
 use crate::domain::{ConcernId, SupplierId};
-use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::usecases::concerns;
@@ -98,10 +98,9 @@ pub async fn list(
         None | Some("open") => true,
         Some("all") => false,
         Some(_) => {
-            return Err(ApiError::InvalidQuery(vec![crate::error::FieldError::new(
-                "state",
-                "must be open or all",
-            )]));
+            return Err(ApiError::InvalidQuery(vec![
+                crate::http::problem::FieldError::new("state", "must be open or all"),
+            ]));
         }
     };
     let p = params.0;
@@ -117,7 +116,7 @@ pub async fn list(
                 ))
             });
             Some(parsed.ok_or_else(|| {
-                ApiError::InvalidQuery(vec![crate::error::FieldError::new(
+                ApiError::InvalidQuery(vec![crate::http::problem::FieldError::new(
                     "cursor",
                     "is not a cursor this list gave",
                 )])

@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, post};
 
 use crate::auth::Admin;
 use crate::domain::lifecycle::Transition;
-use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
 use crate::http::extract::SupplierKey;
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;

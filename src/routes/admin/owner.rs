@@ -4,8 +4,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Admin;
 use crate::db::models::now;
-use crate::error::ApiResult;
 use crate::http::extract::{Json, SupplierKey};
+use crate::http::problem::ApiResult;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::accounts;

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Admin;
-use crate::error::{ApiResult, Problem};
 use crate::http::extract::Json;
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, BodyErrors};
 use crate::state::State;
 use crate::usecases::publish as usecase;

@@ -4,9 +4,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::domain::evidence::{CertScheme, EvidenceKind};
-use crate::error::{ApiResult, Problem};
 use crate::http::callers::SupplierWriter;
 use crate::http::extract::Json;
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::evidence;

@@ -5,9 +5,9 @@ use utoipa::ToSchema;
 
 use crate::domain::EvidenceId;
 use crate::domain::evidence::{CertScheme, EvidenceKind};
-use crate::error::ApiResult;
 use crate::http::callers::SupplierWriter;
 use crate::http::extract::{Json, nullable};
+use crate::http::problem::ApiResult;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::evidence;

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, delete, web};
 
 use crate::domain::EvidenceId;
-use crate::error::{ApiResult, Problem};
 use crate::http::callers::SupplierWriter;
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::AuthErrors;
 use crate::state::State;
 use crate::usecases::evidence;

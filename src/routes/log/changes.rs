@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit;
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::extract::Query;
+use crate::http::problem::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::respond::{Visibility, json_cached};
 use crate::state::State;
 use crate::views::changes::Change;
@@ -72,7 +72,7 @@ pub async fn changes(
             let items = rows
                 .into_iter()
                 .map(Change::of)
-                .collect::<ApiResult<Vec<_>>>()?;
+                .collect::<crate::error::Result<Vec<_>>>()?;
             // Read after the page: an entry and its leaf are written together, so this
             // tree holds every change above.
             let tree = crate::db::models::log_tree::checkpoint(conn, &url)?;

@@ -4,8 +4,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::audit;
-use crate::error::ApiResult;
 use crate::http::extract::{NoParams, Query};
+use crate::http::problem::ApiResult;
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::QueryErrors;
 use crate::state::State;

@@ -2,20 +2,21 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::error::Error;
 use crate::tlog::checkpoint::{origin, verifier_key};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::db::models::{audit, log_tree, signing_keys};
-use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{NoParams, Query};
+use crate::http::problem::{ApiResult, FieldError};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::tlog::proofs::{ConsistencyProof, InclusionProof, LogKey, RetiredLogKey, b64};
 
-fn bad(field: &str, message: String) -> ApiError {
-    ApiError::InvalidQuery(vec![FieldError::new(field, message)])
+fn bad(field: &str, message: String) -> Error {
+    Error::InvalidQuery(vec![FieldError::new(field, message)])
 }
 
 /// The log's newest checkpoint: a C2SP signed note (origin, tree size, base64 root,
@@ -197,11 +198,11 @@ pub async fn leaf(
         .parse()
         .ok()
         .filter(|s| *s > 0)
-        .ok_or_else(|| ApiError::NotFound(format!("no entry {}", path.as_str())))?;
+        .ok_or_else(|| Error::NotFound(format!("no entry {}", path.as_str())))?;
     let form = state
         .db(move |conn| Ok(audit::entry(conn, seq)?.map(|row| audit::public_form(&row))))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no entry {seq}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no entry {seq}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("Cache-Control", "public, max-age=3600"))

@@ -1,8 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, get};
 
 use crate::db::models::pledge;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::Error;
 use crate::http::extract::{NoParams, Query};
+use crate::http::problem::{ApiResult, Problem};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::QueryErrors;
 use crate::state::State;
@@ -24,7 +25,7 @@ pub async fn current(
     let (body, modified) = state
         .db(|conn| {
             let v = pledge::current(conn)?
-                .ok_or_else(|| ApiError::NotFound("no pledge version is published yet".into()))?;
+                .ok_or_else(|| Error::NotFound("no pledge version is published yet".into()))?;
             let items = pledge::commitments_of(conn, &v.version)?;
             let modified = v.created_at;
             Ok((PledgeVersion::from_rows(v, items, true), modified))

@@ -1,8 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::db::models::pledge;
-use crate::error::{ApiError, ApiResult};
+use crate::error::Error;
 use crate::http::extract::{NoParams, Query};
+use crate::http::problem::ApiResult;
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
@@ -70,7 +71,7 @@ pub async fn read(
     let body = state
         .db(move |conn| {
             let v = pledge::find(conn, &version)?.ok_or_else(|| {
-                ApiError::NotFound(format!("there is no pledge version {version:?}"))
+                Error::NotFound(format!("there is no pledge version {version:?}"))
             })?;
             // It stops being current when a newer one is published.
             let current = pledge::current(conn)?;

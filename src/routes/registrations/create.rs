@@ -6,8 +6,9 @@ use utoipa::ToSchema;
 
 use crate::auth::tokens::{self, IssuedToken};
 use crate::domain::account::TokenKind;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::Error;
 use crate::http::extract::Json;
+use crate::http::problem::{ApiResult, Problem};
 use crate::http::ratelimit::RegistrationQuota;
 use crate::routes::common::Written;
 use crate::routes::problems::BodyErrors;
@@ -87,7 +88,7 @@ pub async fn create(
                     )
                 },
             )
-            .map_err(ApiError::Internal)?;
+            .map_err(Error::Internal)?;
             Ok((Written::load(conn, row, true)?, token, id))
         })
         .await?;

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, post};
 
 use crate::domain::lifecycle::Transition;
-use crate::error::{ApiResult, Problem};
 use crate::http::callers::SupplierWriter;
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::transition;
 use crate::routes::problems::{AuthErrors, NotFoundError};
 use crate::state::State;

@@ -2,8 +2,9 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::db::models::{audit, log_tree, records};
-use crate::error::{ApiError, ApiResult};
+use crate::error::Error;
 use crate::http::extract::{NoParams, Query};
+use crate::http::problem::ApiResult;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::tlog::attestation::{self as signed, AttestationClaims, LogPoint};
@@ -46,14 +47,14 @@ pub async fn attestation(
             let (summary, log) = match audit::latest_public_about(conn, &row.id.to_string())? {
                 Some(entry) => {
                     let summary = serde_json::from_str(entry.public_json.as_deref().unwrap_or(""))
-                        .map_err(|e| ApiError::Internal(e.into()))?;
+                        .map_err(|e| Error::Internal(e.into()))?;
                     (summary, Some(cite(conn, &entry, &issuer, &keys)?))
                 }
                 None => {
                     let stored = records::get(conn, row.id)?
-                        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no stored record")))?;
+                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no stored record")))?;
                     let summary: SupplierSummary = serde_json::from_str(&stored.summary)
-                        .map_err(|e| ApiError::Internal(e.into()))?;
+                        .map_err(|e| Error::Internal(e.into()))?;
                     (summary, None)
                 }
             };
@@ -79,7 +80,7 @@ pub async fn attestation(
         })
         .await?;
     let keys = state.keys.current();
-    let token = signed::sign(&keys.encoding, &keys.kid, &claims).map_err(ApiError::Internal)?;
+    let token = signed::sign(&keys.encoding, &keys.kid, &claims).map_err(Error::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/jwt")
         .insert_header(("Cache-Control", "no-store"))
@@ -93,7 +94,7 @@ fn cite(
     entry: &audit::AuditRow,
     public_url: &str,
     keys: &crate::auth::Keys,
-) -> ApiResult<LogEntryProof> {
+) -> crate::error::Result<LogEntryProof> {
     // The proof's read gives the newest tree's root too: no second read for it.
     let size = log_tree::size(conn)?;
     let index = entry.seq as u64 - 1;
@@ -105,7 +106,7 @@ fn cite(
     };
     let leaf = merkle::leaf_hash(audit::public_form(entry).as_bytes());
     if stored != leaf {
-        return Err(ApiError::Internal(anyhow::anyhow!(
+        return Err(Error::Internal(anyhow::anyhow!(
             "entry {} is not the leaf the tree holds: run verify-log",
             entry.seq
         )));

@@ -7,8 +7,8 @@ use crate::db::models::supplier::ListFilter;
 use crate::domain::Status;
 use crate::domain::evidence::{EvidenceHealth, EvidenceSummary};
 use crate::domain::text;
-use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::AnyOf;
+use crate::http::problem::{ApiError, ApiResult, FieldError};
 
 /// The filters that may be repeated to mean "any of".
 pub const REPEATABLE: &[&str] = &[
@@ -64,7 +64,7 @@ macro_rules! with_supplier_filters {
         impl $name {
             /// The filters, moved out, as the database takes them (cursor and limit
             /// unset), or a 400 naming every filter at fault.
-            fn take_filter(&mut self) -> crate::error::ApiResult<crate::db::models::supplier::ListFilter> {
+            fn take_filter(&mut self) -> crate::http::problem::ApiResult<crate::db::models::supplier::ListFilter> {
                 crate::routes::suppliers::filters::list_filter(
                     self.q.take(),
                     std::mem::take(&mut self.status),

@@ -4,8 +4,8 @@ use utoipa::IntoParams;
 
 use crate::db::models::audit;
 use crate::db::models::history as events;
-use crate::error::{ApiResult, Problem};
 use crate::http::extract::Query;
+use crate::http::problem::{ApiResult, Problem};
 use crate::http::respond::{Visibility, json_cached};
 use crate::routes::problems::NotFoundError;
 use crate::state::State;

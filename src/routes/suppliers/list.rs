@@ -7,8 +7,9 @@ use utoipa::IntoParams;
 use super::filters::{self, with_supplier_filters};
 use crate::db::models::audit;
 use crate::db::models::supplier::{self, ListFilter, Stored};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::Error;
 use crate::http::extract::{Query, QueryParams};
+use crate::http::problem::{ApiResult, Problem};
 use crate::http::respond::{Visibility, content_etag, json_bytes};
 use crate::state::State;
 use crate::views::pagination::{self, Page};
@@ -81,7 +82,7 @@ pub async fn list(
                 .into_iter()
                 .map(RawValue::from_string)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ApiError::Internal(e.into()))?;
+                .map_err(|e| Error::Internal(e.into()))?;
             let total = if include_total {
                 Some(supplier::count_matching(conn, &filter)?)
             } else {
@@ -92,7 +93,7 @@ pub async fn list(
                 next_cursor: page.next_cursor,
                 total,
             };
-            serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.into()))
+            serde_json::to_vec(&page).map_err(|e| Error::Internal(e.into()))
         })
         .await?;
     let etag = content_etag(&body);

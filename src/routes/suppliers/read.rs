@@ -3,8 +3,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::auth::MaybeCaller;
 use crate::db::models::records;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::Error;
 use crate::http::extract::{NoParams, Query};
+use crate::http::problem::{ApiResult, Problem};
 use crate::http::respond::{Visibility, json_bytes};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
@@ -38,7 +39,7 @@ pub async fn read(
         let stored = state
             .db_point_read(move |conn| {
                 records::served(conn, &key)?
-                    .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {key:?}")))
+                    .ok_or_else(|| Error::NotFound(format!("there is no supplier {key:?}")))
             })
             .await?;
         return Ok(json_bytes(
@@ -57,7 +58,7 @@ pub async fn read(
             let private = caller.may_see_private(row.id);
             if !private {
                 let stored = records::served(conn, &row.id.to_string())?
-                    .ok_or_else(|| ApiError::NotFound(format!("there is no supplier {key:?}")))?;
+                    .ok_or_else(|| Error::NotFound(format!("there is no supplier {key:?}")))?;
                 let modified = Some(stored.projected_at);
                 return Ok((stored.record.into_bytes(), stored.etag, modified, false));
             }
@@ -65,7 +66,7 @@ pub async fn read(
             let revision = row.revision;
             let view = SupplierView::load(conn, row, true)?;
             let tag = etag(&view, revision, true);
-            let body = serde_json::to_vec(&view).map_err(|e| ApiError::Internal(e.into()))?;
+            let body = serde_json::to_vec(&view).map_err(|e| Error::Internal(e.into()))?;
             Ok((body, tag, None, true))
         })
         .await?;

@@ -3,9 +3,9 @@ use actix_web::{HttpRequest, HttpResponse, patch};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiResult, Problem};
 use crate::http::callers::SupplierWriterOrOperator;
 use crate::http::extract::{Json, nullable};
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;

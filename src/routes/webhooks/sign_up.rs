@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::models::now;
-use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::Json;
+use crate::http::problem::{ApiError, ApiResult, Problem};
 use crate::http::ratelimit::SignInQuota;
 use crate::routes::problems::BodyErrors;
 use crate::state::State;

@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::db::models::audit;
 use crate::domain::account::{Scope, TokenKind};
 use crate::domain::{SupplierId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::usecases::By;
 use crate::usecases::validator::{Validator, field};
 
@@ -31,7 +31,7 @@ pub fn create_token(
     by: &By,
     t: NewToken,
     at: NaiveDateTime,
-) -> ApiResult<IssuedToken> {
+) -> Result<IssuedToken> {
     let (name, days) = Validator::default().finish((
         field("name", text::bounded(&t.name, 1, 100)),
         field(
@@ -47,7 +47,7 @@ pub fn create_token(
     ))?;
     lock_supplier(conn, supplier)?;
     if crate::db::models::tokens::in_force_of(conn, supplier, at)? >= MAX_TOKENS {
-        return Err(ApiError::LimitReached(format!(
+        return Err(Error::LimitReached(format!(
             "a supplier holds at most {MAX_TOKENS} API tokens in force; revoke one first"
         )));
     }
@@ -66,7 +66,7 @@ pub fn create_token(
             subscriber_id: None,
         },
     )
-    .map_err(ApiError::Internal)?;
+    .map_err(Error::Internal)?;
     audit::record(
         conn,
         at,
@@ -90,10 +90,10 @@ pub fn revoke_token(
     by: &By,
     jti: &str,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     let record = tokens::find(conn, jti)?
         .filter(|r| r.supplier_id == Some(supplier))
-        .ok_or_else(|| ApiError::NotFound(format!("no token {jti} of this supplier")))?;
+        .ok_or_else(|| Error::NotFound(format!("no token {jti} of this supplier")))?;
     if record.revoked_at.is_some() {
         return Ok(());
     }

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::models::sign_in;
 use crate::domain::account::LinkPurpose;
 use crate::domain::{MemberId, text};
-use crate::error::ApiResult;
+use crate::error::Result;
 
 /// A new random secret, and the hash that is stored of it.
 pub(super) fn secret() -> (String, String) {
@@ -44,7 +44,7 @@ pub(super) fn new_link(
     purpose: LinkPurpose,
     link: LinkFor,
     at: NaiveDateTime,
-) -> ApiResult<String> {
+) -> Result<String> {
     let (secret, secret_hash) = secret();
     sign_in::insert(
         conn,
@@ -78,7 +78,7 @@ pub(crate) fn asked_link(
     purpose: LinkPurpose,
     subscriber_name: Option<String>,
     at: NaiveDateTime,
-) -> ApiResult<Option<String>> {
+) -> Result<Option<String>> {
     if sign_in::asked_since(conn, email, at - Duration::hours(1))? >= LINKS_PER_HOUR
         && sign_in::outstanding(conn, email, purpose, at)?
     {
@@ -100,7 +100,7 @@ pub(crate) fn take_link(
     link_secret: &str,
     purpose: LinkPurpose,
     at: NaiveDateTime,
-) -> ApiResult<Option<sign_in::LinkRow>> {
+) -> Result<Option<sign_in::LinkRow>> {
     let secret = link_secret.trim();
     if secret.is_empty() || secret.len() > 100 {
         return Ok(None);

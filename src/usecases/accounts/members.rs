@@ -12,7 +12,7 @@ use crate::db::models::members::{self, MemberRow};
 use crate::db::models::supplier::SupplierRow;
 use crate::domain::account::{LinkPurpose, MemberRole, member_email};
 use crate::domain::{MemberId, SupplierId, text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::validator::{Validator, field};
 use crate::usecases::{By, notify};
@@ -42,9 +42,9 @@ pub fn new_member(
 
 /// The first owner of a supplier just registered: its contact, asked to confirm the
 /// address by signing in.
-pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime) -> ApiResult<()> {
+pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime) -> Result<()> {
     let email =
-        member_email(&supplier.contact_email).map_err(|m| ApiError::field("contact_email", m))?;
+        member_email(&supplier.contact_email).map_err(|m| Error::field("contact_email", m))?;
     let owner = new_member(
         supplier.id,
         email.clone(),
@@ -89,7 +89,7 @@ pub fn invite(
     inviter: Option<MemberId>,
     invite: Invite,
     at: NaiveDateTime,
-) -> ApiResult<MemberRow> {
+) -> Result<MemberRow> {
     let supplier = &crate::usecases::lookup::get_or_404(conn, supplier)?;
     let inviter = match inviter {
         Some(m) => members::get(conn, supplier.id, m)?.map(|m| m.name),
@@ -102,19 +102,19 @@ pub fn invite(
     ))?;
     lock_supplier(conn, supplier.id)?;
     if members::by_email(conn, supplier.id, &email)?.is_some() {
-        return Err(ApiError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "{email} is already a member of {}, or invited",
             supplier.name
         )));
     }
     if members::of_supplier(conn, supplier.id)?.len() >= MAX_MEMBERS {
-        return Err(ApiError::LimitReached(format!(
+        return Err(Error::LimitReached(format!(
             "a supplier has at most {MAX_MEMBERS} members and invitations; remove one first"
         )));
     }
     let day = at - Duration::days(1);
     if audit::actions_about_since(conn, supplier.id, "member.added", day)? >= INVITES_PER_DAY {
-        return Err(ApiError::TooManyRequests(3600));
+        return Err(Error::TooManyRequests(3600));
     }
     let member = new_member(supplier.id, email, name, invite.role, &by.actor, at);
     members::insert(conn, &member)?;
@@ -150,7 +150,7 @@ pub(super) fn member_audit(
     member: &MemberRow,
     before: Option<serde_json::Value>,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     audit::record(
         conn,
         at,
@@ -167,22 +167,22 @@ pub(super) fn member_audit(
     Ok(())
 }
 
-fn member_of(conn: &mut DbConn, supplier: SupplierId, id: MemberId) -> ApiResult<MemberRow> {
+fn member_of(conn: &mut DbConn, supplier: SupplierId, id: MemberId) -> Result<MemberRow> {
     members::get(conn, supplier, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("no member {id} of this supplier")))
+        .ok_or_else(|| Error::NotFound(format!("no member {id} of this supplier")))
 }
 
 /// Holds the supplier's row until the transaction ends, so that two changes to its
 /// members are decided one after the other (a row lock on PostgreSQL; SQLite's
 /// writers already go one at a time).
-pub(super) fn lock_supplier(conn: &mut DbConn, supplier: SupplierId) -> ApiResult<()> {
+pub(super) fn lock_supplier(conn: &mut DbConn, supplier: SupplierId) -> Result<()> {
     crate::db::models::supplier::lock(conn, supplier)?;
     Ok(())
 }
 
 /// Whether taking `member`'s ownership away would leave the supplier without an owner
 /// who accepted; call it with the supplier locked.
-fn last_owner(conn: &mut DbConn, member: &MemberRow) -> ApiResult<bool> {
+fn last_owner(conn: &mut DbConn, member: &MemberRow) -> Result<bool> {
     Ok(member.role == MemberRole::Owner
         && member.confirmed_at.is_some()
         && members::accepted_owners(conn, member.supplier_id)? <= 1)
@@ -196,11 +196,11 @@ pub fn remove(
     by: &By,
     id: MemberId,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     lock_supplier(conn, supplier)?;
     let member = member_of(conn, supplier, id)?;
     if last_owner(conn, &member)? {
-        return Err(ApiError::Conflict(
+        return Err(Error::Conflict(
             "this is the supplier's only owner; make someone else an owner first".into(),
         ));
     }
@@ -230,14 +230,14 @@ pub fn change_role(
     id: MemberId,
     role: MemberRole,
     at: NaiveDateTime,
-) -> ApiResult<MemberRow> {
+) -> Result<MemberRow> {
     lock_supplier(conn, supplier)?;
     let mut member = member_of(conn, supplier, id)?;
     if member.role == role {
         return Ok(member);
     }
     if last_owner(conn, &member)? {
-        return Err(ApiError::Conflict(
+        return Err(Error::Conflict(
             "this is the supplier's only owner; make someone else an owner first".into(),
         ));
     }
@@ -257,7 +257,7 @@ pub fn transfer(
     email: &str,
     name: &str,
     at: NaiveDateTime,
-) -> ApiResult<MemberRow> {
+) -> Result<MemberRow> {
     let (email, name) = Validator::default().finish((
         field("email", member_email(email)),
         field("name", text::bounded(name, 1, 200)),
@@ -289,11 +289,11 @@ pub fn transfer(
     let demoted: Vec<String> = others
         .iter()
         .filter(|m| m.id != owner.id && m.role == MemberRole::Owner)
-        .map(|m| -> ApiResult<String> {
+        .map(|m| -> Result<String> {
             members::set_role(conn, m.id, MemberRole::Editor)?;
             Ok(m.email.clone())
         })
-        .collect::<ApiResult<_>>()?;
+        .collect::<Result<_>>()?;
     audit::record(
         conn,
         at,

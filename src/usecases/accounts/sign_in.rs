@@ -14,14 +14,14 @@ use crate::db::models::members::{self, MemberRow};
 use crate::db::models::{audit, sign_in};
 use crate::domain::account::{LinkPurpose, TokenKind, member_email};
 use crate::domain::{MemberId, SupplierId};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::{By, notify};
 
 /// Asks for a sign-in link for `email`. The answer is the same whether or not the
 /// address belongs to anyone: 422 only when it is not an address.
-pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> ApiResult<()> {
-    let email = member_email(email).map_err(|m| ApiError::field("email", m))?;
+pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> Result<()> {
+    let email = member_email(email).map_err(|m| Error::field("email", m))?;
     let Some(link) = asked_link(conn, &email, LinkPurpose::SignIn, None, at)? else {
         return Ok(());
     };
@@ -80,7 +80,7 @@ pub fn link_choices(
     conn: &mut DbConn,
     link_secret: &str,
     at: NaiveDateTime,
-) -> ApiResult<Option<LinkChoices>> {
+) -> Result<Option<LinkChoices>> {
     let secret = link_secret.trim();
     if secret.is_empty() || secret.len() > 100 {
         return Ok(None);
@@ -129,9 +129,9 @@ pub fn confirm_sign_in(
     link_secret: &str,
     choice: Choice,
     at: NaiveDateTime,
-) -> ApiResult<Session> {
+) -> Result<Session> {
     let refused = || {
-        ApiError::Unauthorized(
+        Error::Unauthorized(
             "this sign-in link is not valid: it may have been used already or have expired; ask for a new one".into(),
         )
     };
@@ -148,7 +148,7 @@ pub fn confirm_sign_in(
             match accepted.as_slice() {
                 [one] => Some(*one),
                 [] if !memberships.is_empty() => {
-                    return Err(ApiError::field(
+                    return Err(Error::field(
                         "supplier_id",
                         format!(
                             "this address is invited to {} supplier(s) and has accepted none; name the one to accept",
@@ -158,7 +158,7 @@ pub fn confirm_sign_in(
                 }
                 [] => None,
                 several => {
-                    return Err(ApiError::field(
+                    return Err(Error::field(
                         "supplier_id",
                         format!(
                             "this address belongs to {} suppliers; name the one to sign in to",
@@ -177,7 +177,7 @@ pub fn confirm_sign_in(
 
 /// Marks a membership accepted by its person (idempotent), with an audit entry the
 /// first time.
-fn accept(conn: &mut DbConn, mut member: MemberRow, at: NaiveDateTime) -> ApiResult<MemberRow> {
+fn accept(conn: &mut DbConn, mut member: MemberRow, at: NaiveDateTime) -> Result<MemberRow> {
     if member.confirmed_at.is_none() {
         members::accept(conn, member.id, at)?;
         member.confirmed_at = Some(at);
@@ -194,7 +194,7 @@ fn session_for(
     issuer: &str,
     member: MemberRow,
     at: NaiveDateTime,
-) -> ApiResult<Session> {
+) -> Result<Session> {
     let memberships = members::with_email(conn, &member.email)?;
     let token = tokens::issue(
         conn,
@@ -206,7 +206,7 @@ fn session_for(
             ..Grant::supplier(member.supplier_id, TokenKind::Session, SESSION)
         },
     )
-    .map_err(ApiError::Internal)?;
+    .map_err(Error::Internal)?;
     audit::record(
         conn,
         at,
@@ -237,12 +237,11 @@ pub fn switch(
     from_session: &str,
     to: SupplierId,
     at: NaiveDateTime,
-) -> ApiResult<Session> {
+) -> Result<Session> {
     let me = members::find(conn, from)?
-        .ok_or_else(|| ApiError::Unauthorized("you are no longer a member".into()))?;
-    let target = members::by_email(conn, to, &me.email)?.ok_or_else(|| {
-        ApiError::NotFound(format!("{} is not a member of that supplier", me.email))
-    })?;
+        .ok_or_else(|| Error::Unauthorized("you are no longer a member".into()))?;
+    let target = members::by_email(conn, to, &me.email)?
+        .ok_or_else(|| Error::NotFound(format!("{} is not a member of that supplier", me.email)))?;
     let target = accept(conn, target, at)?;
     let session = session_for(conn, keys, issuer, target, at)?;
     crate::db::models::tokens::revoke(conn, from_session)?;
@@ -257,10 +256,10 @@ pub fn decline(
     email: &str,
     supplier: SupplierId,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     let member = members::by_email(conn, supplier, email)?
         .filter(|m| m.confirmed_at.is_none())
-        .ok_or_else(|| ApiError::NotFound("no invitation to decline".into()))?;
+        .ok_or_else(|| Error::NotFound("no invitation to decline".into()))?;
     members::delete(conn, member.id)?;
     let by = By::member(member.supplier_id, member.id);
     member_audit(conn, &by, "member.declined", &member, None, at)
@@ -272,9 +271,9 @@ pub fn decline_with_link(
     link_secret: &str,
     supplier: SupplierId,
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     let link = take_link(conn, link_secret, LinkPurpose::SignIn, at)?.ok_or_else(|| {
-        ApiError::Unauthorized(
+        Error::Unauthorized(
             "this link is not valid: it may have been used already or have expired".into(),
         )
     })?;

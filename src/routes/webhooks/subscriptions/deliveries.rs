@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use crate::auth::Subscriber;
 use crate::db::models::webhooks::{self as stored, DeliveryRow};
 use crate::domain::SubscriptionId;
-use crate::error::{ApiError, ApiResult};
+use crate::error::Error;
+use crate::http::problem::ApiResult;
 use crate::routes::problems::{AuthErrors, NotFoundError};
 use crate::state::State;
 
@@ -66,7 +67,7 @@ pub async fn deliveries(
     let rows = state
         .db(move |conn| {
             stored::get(conn, who.id, id)?
-                .ok_or_else(|| ApiError::NotFound(format!("no subscription {id} of yours")))?;
+                .ok_or_else(|| Error::NotFound(format!("no subscription {id} of yours")))?;
             Ok(stored::deliveries(conn, id, 100)?)
         })
         .await?;

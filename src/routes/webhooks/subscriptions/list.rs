@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use super::*;
 use crate::auth::Subscriber;
 use crate::db::models::webhooks::{self as stored};
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::routes::problems::AuthErrors;
 use crate::state::State;
 

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::db::models::webhooks::SubscriptionRow;
 use crate::domain::{Status, SubscriptionId, SupplierId};
-use crate::error::{ApiError, ApiResult};
+use crate::http::problem::{ApiError, ApiResult};
 use crate::webhooks::events::EventType;
 use crate::webhooks::filters::Filters;
 

@@ -5,7 +5,7 @@ use crate::auth::Subscriber;
 use crate::db::models::now;
 use crate::db::models::webhooks::{self as stored};
 use crate::domain::SubscriptionId;
-use crate::error::{ApiResult, Problem};
+use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, NotFoundError};
 use crate::state::State;
 use crate::usecases::webhooks;

@@ -4,7 +4,7 @@ use super::*;
 use crate::auth::Subscriber;
 use crate::db::models::now;
 use crate::domain::SubscriptionId;
-use crate::error::ApiResult;
+use crate::http::problem::ApiResult;
 use crate::routes::problems::{AuthErrors, NotFoundError, SubscriberLimit};
 use crate::state::State;
 use crate::usecases::webhooks;
