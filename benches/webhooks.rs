@@ -116,7 +116,7 @@ fn main() -> anyhow::Result<()> {
                     now(),
                     audit::Entry {
                         actor: "bench",
-                        action: "supplier.profile_updated",
+                        action: pledge_registry::domain::Action::SupplierProfileUpdated,
                         entity_type: "supplier",
                         entity_id: summary.0.to_string(),
                         supplier_id: Some(summary.0),

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signing_keys};
 use crate::db::{self, DbConn};
+use crate::domain::Action;
 use crate::domain::pledge_text::FIRST;
 use crate::state::AppState;
 
@@ -140,7 +141,7 @@ pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {
             at,
             audit::Entry {
                 actor: "system",
-                action: "pledge.published",
+                action: Action::PledgePublished,
                 entity_type: "pledge_version",
                 entity_id: FIRST.version.into(),
                 supplier_id: None,

@@ -14,6 +14,7 @@ use crate::db::models::history::{self, NewStatusEvent};
 use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now, pledge};
+use crate::domain::Action;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::{CompanyNumber, EvidenceId, SignatureId, Slug, SupplierId, WebUrl};
@@ -164,7 +165,7 @@ fn one(
         now(),
         audit::Entry {
             actor: "system",
-            action: "supplier.registered",
+            action: Action::SupplierRegistered,
             entity_type: "supplier",
             entity_id: id.to_string(),
             supplier_id: Some(id),

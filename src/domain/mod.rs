@@ -1,6 +1,7 @@
 //! Values parsed at the boundary: once a request has become these types, it is valid.
 
 pub mod account;
+pub mod action;
 pub mod company_number;
 pub mod evidence;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod strict_json;
 pub mod text;
 pub mod web_url;
 
+pub use action::{Action, EventType};
 pub use company_number::CompanyNumber;
 pub use ids::{
     ConcernId, EvidenceId, MemberId, SignatureId, SubscriberId, SubscriptionId, SupplierId,

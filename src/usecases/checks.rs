@@ -23,6 +23,7 @@ use crate::db::models::checks::{self, CheckRow, Scope};
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
 use crate::db::{Database, DbConn};
+use crate::domain::Action;
 use crate::domain::SupplierId;
 use crate::domain::evidence::EvidenceHealth;
 use crate::error::Result;
@@ -252,7 +253,7 @@ async fn record(
                 at,
                 audit::Entry {
                     actor: "system",
-                    action: "evidence.health_changed",
+                    action: Action::EvidenceHealthChanged,
                     entity_type: "evidence",
                     entity_id: current.id.to_string(),
                     supplier_id: Some(current.supplier_id),

@@ -10,6 +10,7 @@ use super::{By, notify};
 use crate::db::DbConn;
 use crate::db::models::concerns::{self, ConcernRow};
 use crate::db::models::supplier;
+use crate::domain::Action;
 use crate::domain::account::member_email;
 use crate::domain::{ConcernId, text};
 use crate::error::{Error, Result};
@@ -33,7 +34,7 @@ pub struct Raise {
 fn record(
     conn: &mut DbConn,
     by: &By,
-    action: &str,
+    action: Action,
     id: ConcernId,
     after: serde_json::Value,
     at: NaiveDateTime,
@@ -90,7 +91,7 @@ pub fn raise(
             actor: "public".into(),
             who: crate::domain::lifecycle::Actor::System,
         },
-        "concern.raised",
+        Action::ConcernRaised,
         row.id,
         json!({"supplier_id": row.supplier_id}),
         at,
@@ -127,6 +128,6 @@ pub fn close(
     if !concerns::close(conn, id, &by.actor, &outcome, at)? {
         return Err(Error::Conflict(format!("concern {id} is closed already")));
     }
-    record(conn, by, "concern.closed", id, json!({}), at)?;
+    record(conn, by, Action::ConcernClosed, id, json!({}), at)?;
     concerns::get(conn, id)?.ok_or_else(|| Error::NotFound(format!("no concern {id}")))
 }

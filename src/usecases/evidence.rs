@@ -7,6 +7,7 @@ use crate::db::DbConn;
 use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, checks, now, pledge, signature};
+use crate::domain::Action;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{EvidenceId, SupplierId, WebUrl, text};
 use crate::error::{Error, FieldError, Result};
@@ -106,7 +107,7 @@ pub fn add(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "evidence.added",
+            action: Action::EvidenceAdded,
             entity_type: "evidence",
             entity_id: view.id.clone(),
             supplier_id: Some(supplier_row.id),
@@ -210,7 +211,7 @@ pub fn edit(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "evidence.updated",
+            action: Action::EvidenceUpdated,
             entity_type: "evidence",
             entity_id: view.id.clone(),
             supplier_id: Some(supplier_row.id),
@@ -235,7 +236,7 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "evidence.retired",
+            action: Action::EvidenceRetired,
             entity_type: "evidence",
             entity_id: row.id.to_string(),
             supplier_id: Some(supplier_row.id),

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::db::DbConn;
 use crate::db::models::records as stored;
 use crate::db::models::{audit, evidence, supplier};
+use crate::domain::Action;
 use crate::domain::SupplierId;
 use crate::error::Result;
 use crate::usecases::changes;
@@ -34,7 +35,7 @@ pub fn note(
             at,
             audit::Entry {
                 actor: "system",
-                action: "evidence.expired",
+                action: Action::EvidenceExpired,
                 entity_type: "evidence",
                 entity_id: id.to_string(),
                 supplier_id: Some(supplier_id.to_owned()),

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::{By, notify};
 use crate::db::DbConn;
 use crate::db::models::{audit, members, signing_keys, supplier, tokens, webhooks};
+use crate::domain::Action;
 use crate::error::{Error, Result};
 use crate::mail::letters;
 
@@ -58,9 +59,9 @@ pub fn rotated(
         audit::Entry {
             actor: &By::system().actor,
             action: if compromised {
-                "key.rotated_after_compromise"
+                Action::KeyRotatedAfterCompromise
             } else {
-                "key.rotated"
+                Action::KeyRotated
             },
             entity_type: "key",
             entity_id: new_kid.to_owned(),

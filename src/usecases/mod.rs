@@ -24,6 +24,7 @@ pub mod tokens;
 pub mod validator;
 pub mod webhooks;
 
+use crate::domain::Action;
 pub use crate::domain::lifecycle::By;
 use crate::error::{Error, Result};
 
@@ -33,7 +34,7 @@ fn record_unattached(
     conn: &mut crate::db::DbConn,
     by: &By,
     entity_type: &str,
-    action: &str,
+    action: Action,
     entity_id: String,
     after: serde_json::Value,
     at: chrono::NaiveDateTime,

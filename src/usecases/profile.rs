@@ -7,6 +7,7 @@ use super::{By, audited};
 use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
+use crate::domain::Action;
 use crate::domain::lifecycle::Transition;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::{Error, Result};
@@ -125,7 +126,7 @@ pub fn update(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "supplier.profile_updated",
+            action: Action::SupplierProfileUpdated,
             entity_type: "supplier",
             entity_id: row.id.to_string(),
             supplier_id: Some(row.id),

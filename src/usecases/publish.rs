@@ -6,6 +6,7 @@ use super::{By, audited, notify};
 use crate::db::DbConn;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
 use crate::db::models::{audit, now, signature, supplier};
+use crate::domain::Action;
 use crate::domain::{Status, WebUrl, text};
 use crate::error::{Error, FieldError, Result};
 use crate::mail::letters;
@@ -102,7 +103,7 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> Result<PledgeVers
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "pledge.published",
+            action: Action::PledgePublished,
             entity_type: "pledge_version",
             entity_id: view.version.clone(),
             supplier_id: None,
@@ -119,7 +120,7 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> Result<PledgeVers
             at,
             audit::Entry {
                 actor: &by.actor,
-                action: "pledge.published",
+                action: Action::PledgePublished,
                 entity_type: "pledge_version",
                 entity_id: view.version.clone(),
                 supplier_id: Some(supplier_id),

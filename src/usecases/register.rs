@@ -6,6 +6,7 @@ use super::audited;
 use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
+use crate::domain::Action;
 use crate::domain::lifecycle::Status;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::Result;
@@ -71,7 +72,7 @@ pub fn register(conn: &mut DbConn, r: Registration) -> Result<SupplierRow> {
         at,
         audit::Entry {
             actor: &actor,
-            action: "supplier.registered",
+            action: Action::SupplierRegistered,
             entity_type: "supplier",
             entity_id: row.id.to_string(),
             supplier_id: Some(row.id),

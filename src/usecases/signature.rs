@@ -13,6 +13,7 @@ use crate::db::models::history::{self, NewStatusEvent};
 use crate::db::models::signature::{self, SignatureRow, StatementRow};
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now, pledge};
+use crate::domain::Action;
 use crate::domain::lifecycle::{self, Actor, Refusal, State, Status, Transition};
 use crate::domain::{SignatureId, SupplierId, text};
 use crate::error::{Error, Result};
@@ -129,7 +130,7 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Re
                 conn,
                 row,
                 &sig,
-                req.transition.event(),
+                req.transition,
                 Some(from.status),
                 to.status,
                 req.reason.as_deref(),
@@ -160,9 +161,9 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Re
             audit::Entry {
                 actor: &req.by.actor,
                 action: if to.verified {
-                    "supplier.verified"
+                    Action::SupplierVerified
                 } else {
-                    "supplier.verification_ended"
+                    Action::SupplierVerificationEnded
                 },
                 entity_type: "supplier",
                 entity_id: row.id.to_string(),
@@ -251,7 +252,7 @@ fn settle_company_number(
             at,
             audit::Entry {
                 actor,
-                action: "supplier.company_number_refused",
+                action: Action::SupplierCompanyNumberRefused,
                 entity_type: "supplier",
                 entity_id: other.id.to_string(),
                 supplier_id: Some(other.id),
@@ -450,7 +451,7 @@ fn record_signature(
             conn,
             row,
             &open,
-            Transition::Supersede.event(),
+            Transition::Supersede,
             Some(from.status),
             superseded.status,
             Some(&reason),
@@ -493,7 +494,7 @@ fn record_signature(
         conn,
         row,
         &sig,
-        Transition::Sign.event(),
+        Transition::Sign,
         Some(previous),
         signed.status,
         carried_reason.as_deref(),
@@ -509,7 +510,7 @@ pub fn record(
     conn: &mut DbConn,
     row: &SupplierRow,
     sig: &SignatureRow,
-    event: &str,
+    transition: Transition,
     from: Option<Status>,
     to: Status,
     reason: Option<&str>,
@@ -523,7 +524,7 @@ pub fn record(
             supplier_id: row.id,
             signature_id: Some(sig.id),
             pledge_version: Some(&sig.pledge_version),
-            event,
+            event: transition.event(),
             from_status: from,
             to_status: to,
             reason,
@@ -536,7 +537,7 @@ pub fn record(
         at,
         audit::Entry {
             actor,
-            action: &format!("signature.{event}"),
+            action: Action::of_transition(transition),
             entity_type: "signature",
             entity_id: sig.id.to_string(),
             supplier_id: Some(row.id),

@@ -9,6 +9,7 @@ use crate::auth::Keys;
 use crate::auth::tokens::{self, IssuedToken, Role};
 use crate::db::DbConn;
 use crate::db::models::{audit, supplier};
+use crate::domain::Action;
 use crate::domain::{SupplierId, text};
 use crate::error::{Error, Result};
 use crate::usecases::validator::{Validator, field};
@@ -97,7 +98,7 @@ pub fn issue(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "token.issued",
+            action: Action::TokenIssued,
             entity_type: "token",
             entity_id: issued.jti.clone(),
             supplier_id: grant.supplier_id,
@@ -133,7 +134,7 @@ pub(super) fn record_revoked(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "token.revoked",
+            action: Action::TokenRevoked,
             entity_type: "token",
             entity_id: jti.to_owned(),
             supplier_id,

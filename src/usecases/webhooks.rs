@@ -10,6 +10,7 @@ use crate::db::DbConn;
 use crate::db::models::audit;
 use crate::db::models::now;
 use crate::db::models::webhooks::{self, DeliveryRow, SubscriberRow, SubscriptionRow};
+use crate::domain::Action;
 use crate::domain::account::{LinkPurpose, member_email};
 use crate::domain::{SubscriberId, SubscriptionId, text};
 use crate::error::{Error, Result};
@@ -37,7 +38,7 @@ pub const REDELIVERIES_PER_MINUTE: i64 = 10;
 fn record(
     conn: &mut DbConn,
     by: &By,
-    action: &str,
+    action: Action,
     entity: String,
     after: serde_json::Value,
     at: NaiveDateTime,
@@ -79,7 +80,7 @@ pub fn add_subscriber(
     record(
         conn,
         by,
-        "webhook.subscriber_added",
+        Action::WebhookSubscriberAdded,
         row.id.to_string(),
         json!({"name": row.name, "email": row.email}),
         at,
@@ -203,9 +204,9 @@ pub fn confirm_sign_up(
         conn,
         &by,
         if new {
-            "webhook.subscriber_signed_up"
+            Action::WebhookSubscriberSignedUp
         } else {
-            "webhook.subscriber_confirmed"
+            Action::WebhookSubscriberConfirmed
         },
         subscriber.id.to_string(),
         json!({"name": subscriber.name, "email": subscriber.email, "token": token.jti}),
@@ -286,7 +287,7 @@ pub fn subscribe(
     record(
         conn,
         by,
-        "webhook.subscribed",
+        Action::WebhookSubscribed,
         row.id.to_string(),
         json!({"url": row.url, "position": row.position}),
         at,
@@ -320,9 +321,9 @@ pub fn set_paused(
         conn,
         by,
         if paused {
-            "webhook.paused"
+            Action::WebhookPaused
         } else {
-            "webhook.resumed"
+            Action::WebhookResumed
         },
         id.to_string(),
         json!({}),
@@ -341,7 +342,14 @@ pub fn unsubscribe(
 ) -> Result<()> {
     subscription_of(conn, subscriber, id)?;
     webhooks::delete(conn, id)?;
-    record(conn, by, "webhook.deleted", id.to_string(), json!({}), at)
+    record(
+        conn,
+        by,
+        Action::WebhookDeleted,
+        id.to_string(),
+        json!({}),
+        at,
+    )
 }
 
 /// A new secret; the old one keeps signing beside it for [`ROTATION_OVERLAP`].
@@ -360,7 +368,7 @@ pub fn rotate(
     record(
         conn,
         by,
-        "webhook.secret_rotated",
+        Action::WebhookSecretRotated,
         id.to_string(),
         json!({"previous_until": row.previous_until}),
         at,
@@ -401,7 +409,7 @@ pub fn replay(
     record(
         conn,
         by,
-        "webhook.replayed",
+        Action::WebhookReplayed,
         id.to_string(),
         json!({"since": since}),
         at,

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::events::EventType;
 use crate::db::models::webhooks::SubscriptionRow;
+use crate::domain::EventType;
 use crate::domain::{Status, SupplierId};
 use crate::views::changes::Change;
 

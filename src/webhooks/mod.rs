@@ -7,7 +7,6 @@
 //! Calls go out under the evidence checker's address rules: public addresses only,
 //! checked on every resolution, redirects never followed, bounded time and reads.
 
-pub mod events;
 pub mod filters;
 pub mod send;
 

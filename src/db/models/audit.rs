@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::db::DbConn;
 use crate::db::models::log_tree;
 use crate::db::schema::audit_log;
-use crate::domain::{SupplierId, strict_json};
+use crate::domain::{Action, SupplierId, strict_json};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -41,7 +41,7 @@ pub struct AuditRow {
 #[derive(Debug)]
 pub struct Entry<'a> {
     pub actor: &'a str,
-    pub action: &'a str,
+    pub action: Action,
     pub entity_type: &'a str,
     pub entity_id: String,
     pub supplier_id: Option<SupplierId>,
@@ -185,7 +185,7 @@ pub fn append(
         seq,
         at,
         actor: e.actor.to_owned(),
-        action: e.action.to_owned(),
+        action: e.action.as_str().to_owned(),
         entity_type: e.entity_type.to_owned(),
         entity_id: e.entity_id,
         supplier_id: e.supplier_id.map(|s| s.to_db()),
@@ -245,12 +245,12 @@ pub fn written_by_since(
 pub fn actions_about_since(
     conn: &mut DbConn,
     supplier: SupplierId,
-    action: &str,
+    action: Action,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
     audit_log::table
         .filter(audit_log::supplier_id.eq(supplier.to_db()))
-        .filter(audit_log::action.eq(action))
+        .filter(audit_log::action.eq(action.as_str()))
         .filter(audit_log::at.ge(since))
         .count()
         .get_result(conn)

@@ -9,6 +9,7 @@ use crate::auth::Keys;
 use crate::auth::tokens::{self, Grant, IssuedToken, Role};
 use crate::db::DbConn;
 use crate::db::models::audit;
+use crate::domain::Action;
 use crate::domain::account::{Scope, TokenKind};
 use crate::domain::{SupplierId, text};
 use crate::error::{Error, Result};
@@ -72,7 +73,7 @@ pub fn create_token(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "token.created",
+            action: Action::TokenCreated,
             entity_type: "token",
             entity_id: issued.jti.clone(),
             supplier_id: Some(supplier),

@@ -10,6 +10,7 @@ use crate::db::DbConn;
 use crate::db::models::audit;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::supplier::SupplierRow;
+use crate::domain::Action;
 use crate::domain::account::{LinkPurpose, MemberRole, member_email};
 use crate::domain::{MemberId, SupplierId, text};
 use crate::error::{Error, Result};
@@ -113,12 +114,12 @@ pub fn invite(
         )));
     }
     let day = at - Duration::days(1);
-    if audit::actions_about_since(conn, supplier.id, "member.added", day)? >= INVITES_PER_DAY {
+    if audit::actions_about_since(conn, supplier.id, Action::MemberAdded, day)? >= INVITES_PER_DAY {
         return Err(Error::TooManyRequests(3600));
     }
     let member = new_member(supplier.id, email, name, invite.role, &by.actor, at);
     members::insert(conn, &member)?;
-    member_audit(conn, by, "member.added", &member, None, at)?;
+    member_audit(conn, by, Action::MemberAdded, &member, None, at)?;
     let link = LinkFor {
         member: Some(member.id),
         lasts: Some(Duration::days(INVITATION_DAYS)),
@@ -146,7 +147,7 @@ pub fn invite(
 pub(super) fn member_audit(
     conn: &mut DbConn,
     by: &By,
-    action: &str,
+    action: Action,
     member: &MemberRow,
     before: Option<serde_json::Value>,
     at: NaiveDateTime,
@@ -211,7 +212,7 @@ pub fn remove(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "member.removed",
+            action: Action::MemberRemoved,
             entity_type: "member",
             entity_id: id.to_string(),
             supplier_id: Some(supplier),
@@ -244,7 +245,14 @@ pub fn change_role(
     let before = json!({"role": member.role});
     members::set_role(conn, id, role)?;
     member.role = role;
-    member_audit(conn, by, "member.role_changed", &member, Some(before), at)?;
+    member_audit(
+        conn,
+        by,
+        Action::MemberRoleChanged,
+        &member,
+        Some(before),
+        at,
+    )?;
     Ok(member)
 }
 
@@ -299,7 +307,7 @@ pub fn transfer(
         at,
         audit::Entry {
             actor: &by.actor,
-            action: "supplier.ownership_transferred",
+            action: Action::SupplierOwnershipTransferred,
             entity_type: "member",
             entity_id: owner.id.to_string(),
             supplier_id: Some(supplier.id),

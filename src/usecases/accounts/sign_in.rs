@@ -12,6 +12,7 @@ use crate::auth::tokens::{self, Grant, IssuedToken};
 use crate::db::DbConn;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::{audit, sign_in};
+use crate::domain::Action;
 use crate::domain::account::{LinkPurpose, TokenKind, member_email};
 use crate::domain::{MemberId, SupplierId};
 use crate::error::{Error, Result};
@@ -182,7 +183,7 @@ fn accept(conn: &mut DbConn, mut member: MemberRow, at: NaiveDateTime) -> Result
         members::accept(conn, member.id, at)?;
         member.confirmed_at = Some(at);
         let by = By::member(member.supplier_id, member.id);
-        member_audit(conn, &by, "member.accepted", &member, None, at)?;
+        member_audit(conn, &by, Action::MemberAccepted, &member, None, at)?;
     }
     Ok(member)
 }
@@ -212,7 +213,7 @@ fn session_for(
         at,
         audit::Entry {
             actor: &format!("supplier:{}:member:{}", member.supplier_id, member.id),
-            action: "member.signed_in",
+            action: Action::MemberSignedIn,
             entity_type: "member",
             entity_id: member.id.to_string(),
             supplier_id: Some(member.supplier_id),
@@ -262,7 +263,7 @@ pub fn decline(
         .ok_or_else(|| Error::NotFound("no invitation to decline".into()))?;
     members::delete(conn, member.id)?;
     let by = By::member(member.supplier_id, member.id);
-    member_audit(conn, &by, "member.declined", &member, None, at)
+    member_audit(conn, &by, Action::MemberDeclined, &member, None, at)
 }
 
 /// Declines the invitation a link was sent for, using the link.

@@ -5,13 +5,13 @@ use utoipa::ToSchema;
 use super::*;
 use crate::auth::Subscriber;
 use crate::db::models::now;
+use crate::domain::EventType;
 use crate::domain::{Status, SupplierId};
 use crate::http::extract::Json;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, BodyErrors, SubscriberLimit};
 use crate::state::State;
 use crate::usecases::webhooks;
-use crate::webhooks::events::EventType;
 use crate::webhooks::filters::Filters;
 
 /// A subscription to create.

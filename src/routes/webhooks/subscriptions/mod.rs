@@ -15,9 +15,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::webhooks::SubscriptionRow;
+use crate::domain::EventType;
 use crate::domain::{Status, SubscriptionId, SupplierId};
 use crate::http::problem::{ApiError, ApiResult};
-use crate::webhooks::events::EventType;
 use crate::webhooks::filters::Filters;
 
 /// A subscription as its subscriber sees it.
