@@ -92,3 +92,26 @@ impl EvidenceSummary {
         }
     }
 }
+
+impl EvidenceHealth {
+    /// What the public may read of a check: the class of what happened, never the
+    /// resolver's or the network's own words (which would let a supplier map the
+    /// registry's network through its links). The full detail is for the supplier and the
+    /// operator.
+    pub fn public_detail(self, http_status: Option<i32>) -> String {
+        use EvidenceHealth::*;
+        match (self, http_status) {
+            (Pending, _) => "not checked yet".into(),
+            (Ok, Some(s)) => format!("the link works (HTTP {s})"),
+            (Redirected, Some(s)) => format!("the link works at another address (HTTP {s})"),
+            (Ok | Redirected, None) => "the link works".into(),
+            (Restricted, _) => {
+                "the server refuses automated clients; could not be checked automatically".into()
+            }
+            (Broken, Some(s)) => format!("HTTP {s}"),
+            (Broken, None) => "too many redirects, or a redirect loop".into(),
+            (Unreachable, _) => "did not answer (name lookup, connection, TLS or timeout)".into(),
+            (Blocked, _) => "refused: not a public address, or not http or https".into(),
+        }
+    }
+}

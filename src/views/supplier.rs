@@ -4,7 +4,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::checker::outcome::public_detail;
 use crate::db::DbConn;
 use std::collections::HashMap;
 
@@ -268,10 +267,10 @@ impl SupplierView {
             for e in &mut evidence {
                 let h = &mut e.health;
                 if h.detail.is_some() {
-                    h.detail = Some(public_detail(h.status, h.http_status));
+                    h.detail = Some(h.status.public_detail(h.http_status));
                 }
                 for c in &mut h.recent_checks {
-                    c.detail = public_detail(c.outcome, c.http_status);
+                    c.detail = c.outcome.public_detail(c.http_status);
                 }
             }
         }

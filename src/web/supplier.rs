@@ -10,6 +10,7 @@ use crate::domain::{Status, SupplierId};
 use crate::error::Error;
 use crate::http::problem::ApiResult;
 use crate::state::State;
+use crate::views::cache::CacheKey;
 use crate::views::history::public_actor;
 use crate::views::supplier::{EvidenceSummary, SupplierView, utc};
 
@@ -106,14 +107,14 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             let tag = stored.etag;
             let view: SupplierView =
                 serde_json::from_str(&stored.record).map_err(|e| Error::Internal(e.into()))?;
-            let cache_key = format!("page:{}", view.id);
-            if let Some(body) = cache.records.get(&cache_key, &tag) {
-                return Ok(Some(Err(body)));
-            }
             let id: SupplierId = view
                 .id
                 .parse()
                 .map_err(|e: uuid::Error| Error::Internal(e.into()))?;
+            let cache_key = CacheKey::SupplierPage(id);
+            if let Some(body) = cache.records.get(&cache_key, &tag) {
+                return Ok(Some(Err(body)));
+            }
             let current = pledge::current(conn)?
                 .map(|v| v.version)
                 .unwrap_or_default();

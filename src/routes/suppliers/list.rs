@@ -12,6 +12,7 @@ use crate::http::extract::{Query, QueryParams};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::respond::{Visibility, content_etag, json_bytes};
 use crate::state::State;
+use crate::views::cache::CacheKey;
 use crate::views::pagination::{self, Page};
 use crate::views::supplier::SupplierSummary;
 
@@ -58,7 +59,7 @@ pub async fn list(
     // A page changes only with a write, and every write moves the audit log's head: a
     // page built at this head is still the answer. The check is one indexed read; only a
     // page not held for this head is built.
-    let key = format!("list:{}", req.query_string());
+    let key = CacheKey::ListPage(req.query_string().to_owned());
     let (held, lookup) = (state.clone(), key.clone());
     let (head, at, held_page) = state
         .db_point_read(move |conn| {
