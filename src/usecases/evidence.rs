@@ -1,6 +1,8 @@
 //! A supplier's evidence links: add, edit, retire.
 
 use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{By, audited};
 use crate::db::DbConn;
@@ -22,16 +24,67 @@ pub const MAX_TITLE: usize = 300;
 pub const MAX_LIVE_EVIDENCE: i64 = 50;
 pub const MAX_REFERENCE: usize = 100;
 
-/// A new evidence link, as the supplier sends it.
-#[derive(Debug)]
+// A new evidence link as a client sends it: the API's request body, or what the
+// account page's form holds. Parsed once, by `AddEvidence::parse`.
+/// An evidence link backing one or more commitments.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewEvidence {
+    /// http or https, at most 2048 characters.
     pub url: String,
     pub title: String,
     pub kind: EvidenceKind,
+    /// Codes of the commitments it supports.
     pub commitments: Vec<String>,
+    /// Certifications only.
     pub scheme: Option<CertScheme>,
+    /// Certifications only: the certificate number.
     pub reference: Option<String>,
+    /// Certifications only.
     pub expires_on: Option<NaiveDate>,
+}
+
+/// A new evidence link, parsed: every field well-formed. Whether its commitment codes
+/// are the pledge's is the use case's to check, with the database.
+#[derive(Debug)]
+pub struct AddEvidence {
+    url: WebUrl,
+    title: String,
+    kind: EvidenceKind,
+    commitments: Vec<String>,
+    scheme: Option<CertScheme>,
+    reference: Option<String>,
+    expires_on: Option<NaiveDate>,
+}
+
+impl AddEvidence {
+    /// Parses every field of `raw`: the command, or a 422 naming every field that is
+    /// wrong.
+    pub fn parse(raw: NewEvidence) -> Result<AddEvidence> {
+        let mut v = Validator::default();
+        let url = field("url", WebUrl::try_from(raw.url.as_str()));
+        let title = field("title", title(&raw.title));
+        let commitments = commitment_list(&raw.commitments);
+        let reference = optional("reference", raw.reference.as_deref().map(reference));
+        certification_fields(
+            &mut v,
+            raw.kind,
+            raw.scheme,
+            raw.reference.as_deref(),
+            raw.expires_on,
+        );
+        let (url, title, commitments, reference) =
+            v.finish((url, title, commitments, reference))?;
+        Ok(AddEvidence {
+            url,
+            title,
+            kind: raw.kind,
+            commitments,
+            scheme: raw.scheme,
+            reference,
+            expires_on: raw.expires_on,
+        })
+    }
 }
 
 /// Changes to an evidence link; `None` leaves a field as it is, and `Some(None)` clears
@@ -53,7 +106,7 @@ pub fn add(
     conn: &mut DbConn,
     by: &By,
     supplier: SupplierId,
-    new: NewEvidence,
+    new: AddEvidence,
 ) -> Result<EvidenceView> {
     // Locked, so that two adds at once cannot both take the last place.
     let supplier_row = lock_or_404(conn, supplier)?;
@@ -63,19 +116,13 @@ pub fn add(
         )));
     }
     let known = known_codes(conn, supplier_row.id)?;
-    let mut v = Validator::default();
-    let url = field("url", WebUrl::try_from(new.url.as_str()));
-    let title = field("title", title(&new.title));
-    let codes = commitments(&new.commitments, &known);
-    let reference = optional("reference", new.reference.as_deref().map(reference));
-    certification_fields(
-        &mut v,
-        new.kind,
-        new.scheme,
-        new.reference.as_deref(),
-        new.expires_on,
-    );
-    let (url, title, codes, reference) = v.finish((url, title, codes, reference))?;
+    let codes = Validator::default().finish(known_commitments(new.commitments, &known))?;
+    let AddEvidence {
+        url,
+        title,
+        reference,
+        ..
+    } = new;
     let at = now();
     let row = EvidenceRow {
         id: EvidenceId::new(),
@@ -285,8 +332,8 @@ fn reference(raw: &str) -> Result<String, String> {
     text::bounded(raw, 1, MAX_REFERENCE)
 }
 
-/// Checks the commitment list: 1 to 20 known codes, each once; sorted.
-fn commitments(raw: &[String], known: &[String]) -> Field<Vec<String>> {
+/// Checks the commitment list's shape: 1 to 20 codes, each once (in the order sent).
+fn commitment_list(raw: &[String]) -> Field<Vec<String>> {
     if raw.is_empty() || raw.len() > 20 {
         return field(
             "commitments",
@@ -296,24 +343,46 @@ fn commitments(raw: &[String], known: &[String]) -> Field<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let mut errors = Vec::new();
     for (i, code) in raw.iter().enumerate() {
-        let name = format!("commitments[{i}]");
-        if !known.contains(code) {
+        if out.contains(code) {
             errors.push(FieldError::new(
-                name,
-                format!("{code:?} is not a commitment; known: {}", known.join(", ")),
+                format!("commitments[{i}]"),
+                format!("{code:?} appears twice"),
             ));
-        } else if out.contains(code) {
-            errors.push(FieldError::new(name, format!("{code:?} appears twice")));
         } else {
             out.push(code.clone());
         }
     }
-    out.sort();
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
     }
+}
+
+/// Checks that every code of a well-formed list is a commitment of the pledge; the
+/// codes, sorted.
+fn known_commitments(mut codes: Vec<String>, known: &[String]) -> Field<Vec<String>> {
+    let errors: Vec<FieldError> = codes
+        .iter()
+        .enumerate()
+        .filter(|(_, code)| !known.contains(code))
+        .map(|(i, code)| {
+            FieldError::new(
+                format!("commitments[{i}]"),
+                format!("{code:?} is not a commitment; known: {}", known.join(", ")),
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    codes.sort();
+    Ok(codes)
+}
+
+/// Checks the commitment list: 1 to 20 known codes, each once; sorted.
+fn commitments(raw: &[String], known: &[String]) -> Field<Vec<String>> {
+    known_commitments(commitment_list(raw)?, known)
 }
 
 /// Certification details are only for certifications.

@@ -223,7 +223,7 @@ enum Action {
         description: String,
     },
     Statements(signature::Signing),
-    AddEvidence(evidence::NewEvidence),
+    AddEvidence(evidence::AddEvidence),
     RetireEvidence(EvidenceId),
     AddMember(accounts::Invite),
     RemoveMember(MemberId),
@@ -385,7 +385,7 @@ pub async fn account_form(
                     .get("kind")
                     .parse::<EvidenceKind>()
                     .map_err(|m| ApiError::field("kind", m))?;
-                Ok(Action::AddEvidence(evidence::NewEvidence {
+                let new = evidence::AddEvidence::parse(evidence::NewEvidence {
                     url: form.get("url"),
                     title: form.get("title"),
                     kind,
@@ -393,7 +393,8 @@ pub async fn account_form(
                     scheme: None,
                     reference: None,
                     expires_on: None,
-                }))
+                })?;
+                Ok(Action::AddEvidence(new))
             })
             .await
         }

@@ -1,34 +1,12 @@
 use actix_web::{HttpResponse, post};
-use chrono::NaiveDate;
-use serde::Deserialize;
-use utoipa::ToSchema;
 
-use crate::domain::evidence::{CertScheme, EvidenceKind};
 use crate::http::callers::SupplierWriter;
 use crate::http::extract::Json;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
-use crate::usecases::evidence;
+use crate::usecases::evidence::{self, AddEvidence, NewEvidence};
 use crate::views::supplier::EvidenceView;
-
-/// An evidence link backing one or more commitments.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewEvidence {
-    /// http or https, at most 2048 characters.
-    url: String,
-    title: String,
-    kind: EvidenceKind,
-    /// Codes of the commitments it supports.
-    commitments: Vec<String>,
-    /// Certifications only.
-    scheme: Option<CertScheme>,
-    /// Certifications only: the certificate number.
-    reference: Option<String>,
-    /// Certifications only.
-    expires_on: Option<NaiveDate>,
-}
 
 /// Add an evidence link. Its health starts as `pending` until the checker visits it.
 #[utoipa::path(operation_id = "addEvidence", tag = "supplier self-service",
@@ -49,18 +27,8 @@ pub async fn add(
     who: SupplierWriter,
     body: Json<NewEvidence>,
 ) -> ApiResult<HttpResponse> {
-    let (id, caller) = (who.id, who.caller);
-    let r = body.0;
-    let new = evidence::NewEvidence {
-        url: r.url,
-        title: r.title,
-        kind: r.kind,
-        commitments: r.commitments,
-        scheme: r.scheme,
-        reference: r.reference,
-        expires_on: r.expires_on,
-    };
-    let by = caller.by();
+    let new = AddEvidence::parse(body.0)?;
+    let (id, by) = (who.id, who.caller.by());
     let view = state
         .tx(move |conn| evidence::add(conn, &by, id, new))
         .await?;
