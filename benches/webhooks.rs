@@ -88,8 +88,7 @@ fn main() -> anyhow::Result<()> {
     let summary = {
         use diesel::Connection;
         conn.transaction::<_, anyhow::Error, _>(|conn| {
-            let row = pledge_registry::usecases::register::register(
-                conn,
+            let registration = pledge_registry::usecases::register::Register::parse(
                 pledge_registry::usecases::register::Registration {
                     name: "Bench Care Systems Ltd".into(),
                     website: "https://bench.example".into(),
@@ -101,6 +100,8 @@ fn main() -> anyhow::Result<()> {
                 },
             )
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let row = pledge_registry::usecases::register::register(conn, registration)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let record = pledge_registry::db::models::records::get(conn, row.id)?
                 .ok_or_else(|| anyhow::anyhow!("no record"))?;
             Ok((row.id, record.summary))

@@ -93,3 +93,13 @@ mod tests {
         }
     }
 }
+
+/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
+/// Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

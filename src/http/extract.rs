@@ -330,15 +330,7 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
-/// Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use crate::domain::strict_json::nullable;
 
 /// The supplier a path names in its `{id_or_slug}` segment: the id when it is one,
 /// else the supplier with that slug (404 when there is none). Every supplier address

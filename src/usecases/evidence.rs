@@ -11,6 +11,7 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, checks, now, pledge, signature};
 use crate::domain::Action;
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
+use crate::domain::strict_json::nullable;
 use crate::domain::{EvidenceId, SupplierId, WebUrl, text};
 use crate::error::{Error, FieldError, Result};
 use crate::usecases::changes;
@@ -87,17 +88,79 @@ impl AddEvidence {
     }
 }
 
-/// Changes to an evidence link; `None` leaves a field as it is, and `Some(None)` clears
-/// a certification field.
-#[derive(Debug)]
-pub struct EvidenceChange {
+/// Fields to change; absent fields stay. Certification fields may be set to null.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidencePatch {
+    /// A new URL resets the link's health to `pending`.
     pub url: Option<String>,
     pub title: Option<String>,
     pub kind: Option<EvidenceKind>,
     pub commitments: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<CertScheme>)]
     pub scheme: Option<Option<CertScheme>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub reference: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
     pub expires_on: Option<Option<NaiveDate>>,
+}
+
+/// Changes to an evidence link, parsed: every field sent is well-formed, and at least
+/// one is. `None` leaves a field as it is, and `Some(None)` clears a certification
+/// field. Whether the link's certification fields agree with its kind once changed,
+/// and whether the codes are the pledge's, is the use case's to check.
+#[derive(Debug)]
+pub struct EvidenceChange {
+    url: Option<WebUrl>,
+    title: Option<String>,
+    kind: Option<EvidenceKind>,
+    commitments: Option<Vec<String>>,
+    scheme: Option<Option<CertScheme>>,
+    reference: Option<Option<String>>,
+    expires_on: Option<Option<NaiveDate>>,
+}
+
+impl EvidenceChange {
+    /// Parses every field of `change`: the command, or a 422 naming every field that is
+    /// wrong, or `body` when it names no field to change.
+    pub fn parse(change: EvidencePatch) -> Result<EvidenceChange> {
+        let mut v = Validator::default();
+        let url = optional("url", change.url.as_deref().map(WebUrl::try_from));
+        let title = optional("title", change.title.as_deref().map(title));
+        let commitments = change
+            .commitments
+            .as_deref()
+            .map(commitment_list)
+            .transpose();
+        let reference = match &change.reference {
+            Some(Some(r)) => field("reference", reference(r)).map(|r| Some(Some(r))),
+            other => Ok(other.clone()),
+        };
+        let nothing = change.kind.is_none()
+            && change.url.is_none()
+            && change.title.is_none()
+            && change.commitments.is_none()
+            && change.reference.is_none()
+            && change.scheme.is_none()
+            && change.expires_on.is_none();
+        if nothing {
+            v.error("body", "names no field to change");
+        }
+        let (url, title, commitments, reference) =
+            v.finish((url, title, commitments, reference))?;
+        Ok(EvidenceChange {
+            url,
+            title,
+            kind: change.kind,
+            commitments,
+            scheme: change.scheme,
+            reference,
+            expires_on: change.expires_on,
+        })
+    }
 }
 
 /// Adds a link: 409 when the supplier has as many live links as allowed, 422 naming
@@ -182,19 +245,14 @@ pub fn edit(
         .unwrap_or_default();
     let before = EvidenceView::build(row.clone(), codes_before.clone(), Utc::now().date_naive())?;
     let mut v = Validator::default();
-    let url = optional("url", change.url.as_deref().map(WebUrl::try_from));
-    let title = optional("title", change.title.as_deref().map(title));
-    let codes = match &change.commitments {
+    let codes = match change.commitments {
         None => Ok(None),
-        Some(raw) => commitments(raw, &known_codes(conn, supplier_row.id)?).map(Some),
-    };
-    let reference = match &change.reference {
-        Some(Some(r)) => field("reference", reference(r)).map(|r| Some(Some(r))),
-        other => Ok(other.clone()),
+        Some(list) => known_commitments(list, &known_codes(conn, supplier_row.id)?).map(Some),
     };
     let kind = change.kind.unwrap_or(row.kind);
     let scheme = change.scheme.unwrap_or(row.scheme);
-    let merged_reference = match &change.reference {
+    let reference = change.reference;
+    let merged_reference = match &reference {
         Some(Some(r)) => Some(r.clone()),
         Some(None) => None,
         None => row.reference.clone(),
@@ -207,17 +265,8 @@ pub fn edit(
         merged_reference.as_deref(),
         expires_on,
     );
-    let nothing = change.kind.is_none()
-        && change.url.is_none()
-        && change.title.is_none()
-        && change.commitments.is_none()
-        && change.reference.is_none()
-        && change.scheme.is_none()
-        && change.expires_on.is_none();
-    if nothing {
-        v.error("body", "names no field to change");
-    }
-    let (url, title, codes, reference) = v.finish((url, title, codes, reference))?;
+    let codes = v.finish(codes)?;
+    let (url, title) = (change.url, change.title);
     let at = now();
     if let Some(url) = url
         && url != row.url
@@ -378,11 +427,6 @@ fn known_commitments(mut codes: Vec<String>, known: &[String]) -> Field<Vec<Stri
     }
     codes.sort();
     Ok(codes)
-}
-
-/// Checks the commitment list: 1 to 20 known codes, each once; sorted.
-fn commitments(raw: &[String], known: &[String]) -> Field<Vec<String>> {
-    known_commitments(commitment_list(raw)?, known)
 }
 
 /// Certification details are only for certifications.

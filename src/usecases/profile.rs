@@ -1,6 +1,8 @@
 //! Changing a supplier's profile.
 
+use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::signature::{self, Request};
 use super::{By, audited};
@@ -9,18 +11,21 @@ use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::Action;
 use crate::domain::lifecycle::Transition;
+use crate::domain::strict_json::nullable;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
 use crate::error::{Error, Result};
 use crate::usecases::changes;
 use crate::usecases::lookup::lock_or_404;
 use crate::usecases::validator::{Validator, field, optional};
 
-/// Changes to a profile, as sent; `None` leaves a field as it is, and
-/// `company_number: Some(None)` removes the number.
-#[derive(Debug, Default)]
-pub struct ProfileChange {
+/// Fields to change; absent fields stay as they are. `company_number: null` removes it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
     pub name: Option<String>,
     pub website: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub company_number: Option<Option<String>>,
     pub description: Option<String>,
     pub products: Option<Vec<String>>,
@@ -28,9 +33,77 @@ pub struct ProfileChange {
     pub contact_email: Option<String>,
 }
 
+/// A change of profile, parsed: every field sent is well-formed, and at least one is.
+/// `None` leaves a field as it is; `company_number: Some(None)` removes the number.
+#[derive(Debug, Default)]
+pub struct ProfileChange {
+    name: Option<String>,
+    website: Option<WebUrl>,
+    company_number: Option<Option<CompanyNumber>>,
+    description: Option<String>,
+    products: Option<Vec<String>>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+}
+
+impl ProfileChange {
+    /// Parses every field of `change`: the command, or a 422 naming every field that is
+    /// wrong, or `body` when it names no field to change.
+    pub fn parse(change: ProfilePatch) -> Result<ProfileChange> {
+        let mut v = Validator::default();
+        let company_number = match &change.company_number {
+            None => Ok(None),
+            Some(None) => Ok(Some(None)),
+            Some(Some(raw)) => field("company_number", CompanyNumber::try_from(raw.as_str()))
+                .map(|c| Some(Some(c))),
+        };
+        let fields = (
+            optional("name", change.name.as_deref().map(profile::name)),
+            optional("website", change.website.as_deref().map(WebUrl::try_from)),
+            company_number,
+            optional(
+                "description",
+                change.description.as_deref().map(profile::description),
+            ),
+            optional(
+                "products",
+                change.products.as_deref().map(profile::products),
+            ),
+            optional(
+                "contact_name",
+                change.contact_name.as_deref().map(profile::contact_name),
+            ),
+            optional(
+                "contact_email",
+                change.contact_email.as_deref().map(profile::contact_email),
+            ),
+        );
+        let nothing = change.name.is_none()
+            && change.website.is_none()
+            && change.company_number.is_none()
+            && change.description.is_none()
+            && change.products.is_none()
+            && change.contact_name.is_none()
+            && change.contact_email.is_none();
+        if nothing {
+            v.error("body", "names no field to change");
+        }
+        let (name, website, company_number, description, products, contact_name, contact_email) =
+            v.finish(fields)?;
+        Ok(ProfileChange {
+            name,
+            website,
+            company_number,
+            description,
+            products,
+            contact_name,
+            contact_email,
+        })
+    }
+}
+
 /// Applies `change`: 412 when `if_match` names none of the supplier's current
-/// revisions, 422 naming every field that is wrong or when nothing is to change, 409
-/// when a verified supplier holds the company number. A change of name, company number
+/// revisions, 409 when a verified supplier holds the company number. A change of name, company number
 /// or website ends the operator's verification, which then has to be given again.
 pub fn update(
     conn: &mut DbConn,
@@ -40,48 +113,15 @@ pub fn update(
     change: ProfileChange,
     reaffirm_months: u32,
 ) -> Result<SupplierRow> {
-    let mut v = Validator::default();
-    let company_number = match &change.company_number {
-        None => Ok(None),
-        Some(None) => Ok(Some(None)),
-        Some(Some(raw)) => {
-            field("company_number", CompanyNumber::try_from(raw.as_str())).map(|c| Some(Some(c)))
-        }
-    };
-    let fields = (
-        optional("name", change.name.as_deref().map(profile::name)),
-        optional("website", change.website.as_deref().map(WebUrl::try_from)),
+    let ProfileChange {
+        name,
+        website,
         company_number,
-        optional(
-            "description",
-            change.description.as_deref().map(profile::description),
-        ),
-        optional(
-            "products",
-            change.products.as_deref().map(profile::products),
-        ),
-        optional(
-            "contact_name",
-            change.contact_name.as_deref().map(profile::contact_name),
-        ),
-        optional(
-            "contact_email",
-            change.contact_email.as_deref().map(profile::contact_email),
-        ),
-    );
-    let nothing = change.name.is_none()
-        && change.website.is_none()
-        && change.company_number.is_none()
-        && change.description.is_none()
-        && change.products.is_none()
-        && change.contact_name.is_none()
-        && change.contact_email.is_none();
-    if nothing {
-        v.error("body", "names no field to change");
-    }
-    let (name, website, company_number, description, products, contact_name, contact_email) =
-        v.finish(fields)?;
-
+        description,
+        products,
+        contact_name,
+        contact_email,
+    } = change;
     let mut row = lock_or_404(conn, supplier)?;
     if let Some(revisions) = &if_match
         && !revisions.contains(&row.revision)

@@ -218,10 +218,7 @@ pub async fn account_page(
 
 /// What a form asks for, once the session and its form token are checked.
 enum Action {
-    Profile {
-        website: String,
-        description: String,
-    },
+    Profile(profile::ProfileChange),
     Statements(signature::Signing),
     AddEvidence(evidence::AddEvidence),
     RetireEvidence(EvidenceId),
@@ -275,15 +272,7 @@ async fn act(
                 caller.may(need, supplier)?;
             }
             match action {
-                Action::Profile {
-                    website,
-                    description,
-                } => {
-                    let change = profile::ProfileChange {
-                        website: Some(website),
-                        description: Some(description),
-                        ..Default::default()
-                    };
+                Action::Profile(change) => {
                     profile::update(conn, &by, supplier, None, change, months).map(|_| ())
                 }
                 Action::Statements(signing) => {
@@ -353,10 +342,12 @@ pub async fn account_form(
     match path.as_str() {
         "profile" => {
             act(&req, &state, &form, "profile", |_| {
-                Ok(Action::Profile {
-                    website: form.get("website"),
-                    description: form.get("description"),
-                })
+                let change = profile::ProfileChange::parse(profile::ProfilePatch {
+                    website: Some(form.get("website")),
+                    description: Some(form.get("description")),
+                    ..Default::default()
+                })?;
+                Ok(Action::Profile(change))
             })
             .await
         }

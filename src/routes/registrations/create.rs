@@ -1,7 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, post};
 use chrono::Duration;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::tokens::{self, IssuedToken};
@@ -13,31 +13,8 @@ use crate::http::ratelimit::RegistrationQuota;
 use crate::routes::common::Written;
 use crate::routes::problems::BodyErrors;
 use crate::state::State;
-use crate::usecases::register;
+use crate::usecases::register::{self, Register, Registration};
 use crate::views::supplier::SupplierView;
-
-/// A supplier's registration.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Registration {
-    /// The organisation's name, as the public should see it.
-    #[schema(example = "Example Care Tech Ltd")]
-    name: String,
-    /// Its website (http or https).
-    #[schema(example = "https://example.org")]
-    website: String,
-    /// UK Companies House number: 8 digits, or a prefix such as SC and 6 digits.
-    #[schema(example = "01234567")]
-    company_number: Option<String>,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    products: Vec<String>,
-    /// Private: who the operator should contact.
-    contact_name: String,
-    /// Private.
-    contact_email: String,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Registered {
@@ -59,16 +36,7 @@ pub async fn create(
     _quota: RegistrationQuota,
     body: Json<Registration>,
 ) -> ApiResult<HttpResponse> {
-    let r = body.0;
-    let registration = register::Registration {
-        name: r.name,
-        website: r.website,
-        company_number: r.company_number,
-        description: r.description,
-        products: r.products,
-        contact_name: r.contact_name,
-        contact_email: r.contact_email,
-    };
+    let registration = Register::parse(body.0)?;
     let token_days = state.config.token_days;
     let state2 = state.clone();
     let (written, token, id) = state

@@ -1,31 +1,14 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, patch};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::http::callers::SupplierWriterOrOperator;
-use crate::http::extract::{Json, nullable};
+use crate::http::extract::Json;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::Written;
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
 use crate::state::State;
-use crate::usecases::profile;
+use crate::usecases::profile::{self, ProfileChange, ProfilePatch};
 use crate::views::supplier::{SupplierView, revision_of};
-
-/// Fields to change; absent fields stay as they are. `company_number: null` removes it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProfilePatch {
-    name: Option<String>,
-    website: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    company_number: Option<Option<String>>,
-    description: Option<String>,
-    products: Option<Vec<String>>,
-    contact_name: Option<String>,
-    contact_email: Option<String>,
-}
 
 /// Update a supplier's profile. Send the `ETag` of your last read as `If-Match` so that
 /// a change made meanwhile is not overwritten (412 if it was).
@@ -57,16 +40,7 @@ pub async fn update(
         .headers()
         .get(header::IF_MATCH)
         .map(|v| revision_of(v.to_str().unwrap_or("")));
-    let p = body.0;
-    let change = profile::ProfileChange {
-        name: p.name,
-        website: p.website,
-        company_number: p.company_number,
-        description: p.description,
-        products: p.products,
-        contact_name: p.contact_name,
-        contact_email: p.contact_email,
-    };
+    let change = ProfileChange::parse(body.0)?;
     let by = caller.by();
     let reaffirm_months = state.config.reaffirm_months;
     let written = state
