@@ -66,6 +66,16 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
+/// Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::check;
@@ -92,14 +102,4 @@ mod tests {
             assert!(check(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// For PATCH fields that may be set to null: absent is `None`, `null` is `Some(None)`.
-/// Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
