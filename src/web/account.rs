@@ -395,11 +395,12 @@ pub async fn account_form(
                     .get("role")
                     .parse::<MemberRole>()
                     .map_err(|m| ApiError::field("role", m))?;
-                Ok(Action::AddMember(accounts::Invite {
+                let invite = accounts::Invite::parse(accounts::NewMember {
                     email: form.get("email"),
                     name: form.get("name"),
                     role,
-                }))
+                })?;
+                Ok(Action::AddMember(invite))
             })
             .await
         }

@@ -36,21 +36,10 @@ pub async fn list(state: State, who: SupplierReader) -> ApiResult<HttpResponse> 
         }))
 }
 
-/// A person to add.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMember {
-    #[schema(max_length = 254)]
-    email: String,
-    #[schema(min_length = 1, max_length = 200)]
-    name: String,
-    role: MemberRole,
-}
-
 /// Invite a member. They are sent a link that accepts (or declines) the invitation
 /// within 7 days; until they accept, signing in does not take them to this supplier.
 /// Owners only; at most 20 invitations a day and 100 members per supplier.
-#[utoipa::path(operation_id = "addMember", tag = "accounts", request_body = NewMember,
+#[utoipa::path(operation_id = "addMember", tag = "accounts", request_body = accounts::NewMember,
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
     responses(
@@ -66,27 +55,14 @@ pub struct NewMember {
 pub async fn add(
     state: State,
     who: SupplierOwner,
-    body: Json<NewMember>,
+    body: Json<accounts::NewMember>,
 ) -> ApiResult<HttpResponse> {
     let (id, caller) = (who.id, who.caller);
     let by = caller.by();
-    let r = body.0;
+    let invite = accounts::Invite::parse(body.0)?;
     let inviter = caller.member();
     let member = state
-        .tx(move |conn| {
-            accounts::invite(
-                conn,
-                id,
-                &by,
-                inviter,
-                accounts::Invite {
-                    email: r.email,
-                    name: r.name,
-                    role: r.role,
-                },
-                now(),
-            )
-        })
+        .tx(move |conn| accounts::invite(conn, id, &by, inviter, invite, now()))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((

@@ -1,10 +1,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::auth::tokens::IssuedToken;
 use crate::db::models::{now, tokens};
-use crate::domain::account::Scope;
 use crate::http::callers::SupplierOwner;
 use crate::http::extract::Json;
 use crate::http::problem::{ApiResult, Problem};
@@ -38,22 +35,9 @@ pub async fn list(state: State, who: SupplierOwner) -> ApiResult<HttpResponse> {
         }))
 }
 
-/// An API token to create.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewApiToken {
-    /// What it is for, such as "CRM sync" (1 to 100 characters).
-    #[schema(min_length = 1, max_length = 100)]
-    name: String,
-    scope: Scope,
-    /// Days until it stops working, 1 to 730 (two years).
-    #[schema(minimum = 1, maximum = 730)]
-    expires_in_days: i64,
-}
-
 /// Create a named API token for automation. Its secret is shown only in this answer.
 /// Owners only.
-#[utoipa::path(operation_id = "createSupplierToken", tag = "accounts", request_body = NewApiToken,
+#[utoipa::path(operation_id = "createSupplierToken", tag = "accounts", request_body = accounts::NewApiToken,
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
     responses(
@@ -68,11 +52,11 @@ pub struct NewApiToken {
 pub async fn create(
     state: State,
     who: SupplierOwner,
-    body: Json<NewApiToken>,
+    body: Json<accounts::NewApiToken>,
 ) -> ApiResult<HttpResponse> {
     let (id, caller) = (who.id, who.caller);
     let by = caller.by();
-    let r = body.0;
+    let new = accounts::NewToken::parse(body.0)?;
     let state2 = state.clone();
     let issued = state
         .tx(move |conn| {
@@ -82,11 +66,7 @@ pub async fn create(
                 &state2.config.public_url,
                 id,
                 &by,
-                accounts::NewToken {
-                    name: r.name,
-                    scope: r.scope,
-                    days: r.expires_in_days,
-                },
+                new,
                 now(),
             )
         })

@@ -1,7 +1,9 @@
 //! Owners' API tokens: created (the secret shown once) and revoked.
 
 use chrono::{Duration, NaiveDateTime};
+use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::members::lock_supplier;
 use super::*;
@@ -16,11 +18,50 @@ use crate::error::{Error, Result};
 use crate::usecases::By;
 use crate::usecases::validator::{Validator, field};
 
-/// An owner's new API token.
-pub struct NewToken {
+/// An API token to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    /// What it is for, such as "CRM sync" (1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub scope: Scope,
-    pub days: i64,
+    /// Days until it stops working, 1 to 730 (two years).
+    #[schema(minimum = 1, maximum = 730)]
+    pub expires_in_days: i64,
+}
+
+/// An owner's new API token, parsed.
+#[derive(Debug)]
+pub struct NewToken {
+    name: String,
+    scope: Scope,
+    days: i64,
+}
+
+impl NewToken {
+    /// Parses every field of `t`: the command, or a 422 naming every field that is
+    /// wrong.
+    pub fn parse(t: NewApiToken) -> Result<NewToken> {
+        let (name, days) = Validator::default().finish((
+            field("name", text::bounded(&t.name, 1, 100)),
+            field(
+                "expires_in_days",
+                if (1..=LONGEST_TOKEN_DAYS).contains(&t.expires_in_days) {
+                    Ok(t.expires_in_days)
+                } else {
+                    Err(format!(
+                        "must be between 1 and {LONGEST_TOKEN_DAYS} (two years)"
+                    ))
+                },
+            ),
+        ))?;
+        Ok(NewToken {
+            name,
+            scope: t.scope,
+            days,
+        })
+    }
 }
 
 /// Creates a named API token for the supplier; its secret is in the answer only.
@@ -33,19 +74,7 @@ pub fn create_token(
     t: NewToken,
     at: NaiveDateTime,
 ) -> Result<IssuedToken> {
-    let (name, days) = Validator::default().finish((
-        field("name", text::bounded(&t.name, 1, 100)),
-        field(
-            "expires_in_days",
-            if (1..=LONGEST_TOKEN_DAYS).contains(&t.days) {
-                Ok(t.days)
-            } else {
-                Err(format!(
-                    "must be between 1 and {LONGEST_TOKEN_DAYS} (two years)"
-                ))
-            },
-        ),
-    ))?;
+    let NewToken { name, days, .. } = t;
     lock_supplier(conn, supplier)?;
     if crate::db::models::tokens::in_force_of(conn, supplier, at)? >= MAX_TOKENS {
         return Err(Error::LimitReached(format!(

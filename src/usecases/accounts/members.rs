@@ -2,7 +2,9 @@
 //! operator's hand-over.
 
 use chrono::{Duration, NaiveDateTime};
+use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::links::*;
 use super::*;
@@ -73,9 +75,36 @@ pub fn first_owner(conn: &mut DbConn, supplier: &SupplierRow, at: NaiveDateTime)
 
 /// An owner adds a person.
 pub struct Invite {
+    email: String,
+    name: String,
+    role: MemberRole,
+}
+
+/// A person to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: MemberRole,
+}
+
+impl Invite {
+    /// Parses every field of `m`: the command (the address lower-cased), or a 422
+    /// naming every field that is wrong.
+    pub fn parse(m: NewMember) -> Result<Invite> {
+        let (email, name) = Validator::default().finish((
+            field("email", member_email(&m.email)),
+            field("name", text::bounded(&m.name, 1, 200)),
+        ))?;
+        Ok(Invite {
+            email,
+            name,
+            role: m.role,
+        })
+    }
 }
 
 /// Invites a person: a membership waiting for them to accept, and a letter with a link
@@ -97,10 +126,7 @@ pub fn invite(
         None => None,
     }
     .unwrap_or_else(|| supplier.name.clone());
-    let (email, name) = Validator::default().finish((
-        field("email", member_email(&invite.email)),
-        field("name", text::bounded(&invite.name, 1, 200)),
-    ))?;
+    let Invite { email, name, role } = invite;
     lock_supplier(conn, supplier.id)?;
     if members::by_email(conn, supplier.id, &email)?.is_some() {
         return Err(Error::Conflict(format!(
@@ -117,7 +143,7 @@ pub fn invite(
     if audit::actions_about_since(conn, supplier.id, Action::MemberAdded, day)? >= INVITES_PER_DAY {
         return Err(Error::TooManyRequests(3600));
     }
-    let member = new_member(supplier.id, email, name, invite.role, &by.actor, at);
+    let member = new_member(supplier.id, email, name, role, &by.actor, at);
     members::insert(conn, &member)?;
     member_audit(conn, by, Action::MemberAdded, &member, None, at)?;
     let link = LinkFor {
