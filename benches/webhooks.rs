@@ -26,7 +26,6 @@ use pledge_registry::db::models::{audit, now};
 use pledge_registry::domain::lifecycle::By;
 use pledge_registry::jobs::deliver_webhooks::{self, Policy};
 use pledge_registry::usecases::webhooks::{self, NewSubscription};
-use pledge_registry::webhooks::filters::Filters;
 
 async fn answer(req: HttpRequest) -> HttpResponse {
     match req.path() {
@@ -156,19 +155,19 @@ fn main() -> anyhow::Result<()> {
         }
     }
     for (url, owner) in &urls {
-        webhooks::subscribe(
-            &mut conn,
-            &state.webhooks,
-            *owner,
-            &by,
+        let new = webhooks::Subscribe::parse(
             NewSubscription {
                 url: url.clone(),
-                filters: Filters::default(),
+                event_types: Vec::new(),
+                supplier_ids: Vec::new(),
+                statuses: Vec::new(),
                 since: Some(0),
             },
-            now(),
+            &state.webhooks,
         )
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        webhooks::subscribe(&mut conn, *owner, &by, new, now())
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     drop(conn);
     let head = changes as i64 + 2; // the registration's change, and the first version

@@ -1,7 +1,9 @@
 //! Webhook subscribers and their subscriptions.
 
 use chrono::{Duration, NaiveDateTime};
+use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::{By, accounts, notify};
 use crate::auth::Keys;
@@ -12,7 +14,7 @@ use crate::db::models::now;
 use crate::db::models::webhooks::{self, DeliveryRow, SubscriberRow, SubscriptionRow};
 use crate::domain::Action;
 use crate::domain::account::{LinkPurpose, member_email};
-use crate::domain::{SubscriberId, SubscriptionId, text};
+use crate::domain::{EventType, Status, SubscriberId, SubscriptionId, SupplierId, text};
 use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::validator::{Validator, field};
@@ -220,11 +222,56 @@ pub fn confirm_sign_up(
 }
 
 /// A subscription to create.
-pub struct NewSubscription {
-    pub url: String,
-    pub filters: Filters,
+pub struct Subscribe {
+    url: url::Url,
+    filters: Filters,
     /// Deliver the changes after this `seq` (0: every change); none: from now on.
+    since: Option<i64>,
+}
+
+/// A subscription to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscription {
+    /// The endpoint: https, a public address.
+    #[schema(max_length = 2048)]
+    pub url: String,
+    #[serde(default)]
+    pub event_types: Vec<EventType>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub supplier_ids: Vec<SupplierId>,
+    #[serde(default)]
+    pub statuses: Vec<Status>,
+    /// Deliver the changes after this `seq` too (0: all of them); absent: only changes
+    /// from now on.
+    #[schema(minimum = 0)]
     pub since: Option<i64>,
+}
+
+impl Subscribe {
+    /// Parses every field of `new`, the endpoint by the rules `sender` delivers by: the
+    /// command, or a 422 naming every field that is wrong.
+    pub fn parse(new: NewSubscription, sender: &Sender) -> Result<Subscribe> {
+        let url = field("url", sender.endpoint(&new.url));
+        let since = field(
+            "since",
+            match new.since {
+                Some(s) if s < 0 => Err("must be 0 or more".to_owned()),
+                other => Ok(other),
+            },
+        );
+        let (url, since) = Validator::default().finish((url, since))?;
+        Ok(Subscribe {
+            url,
+            filters: Filters {
+                event_types: new.event_types,
+                supplier_ids: new.supplier_ids,
+                statuses: new.statuses,
+            },
+            since,
+        })
+    }
 }
 
 fn subscription_of(
@@ -239,18 +286,12 @@ fn subscription_of(
 /// Creates a subscription; its secret is in the answer.
 pub fn subscribe(
     conn: &mut DbConn,
-    sender: &Sender,
     subscriber: SubscriberId,
     by: &By,
-    new: NewSubscription,
+    new: Subscribe,
     at: NaiveDateTime,
 ) -> Result<(SubscriptionRow, Secret)> {
-    let url = sender
-        .endpoint(&new.url)
-        .map_err(|m| Error::field("url", m))?;
-    if new.since.is_some_and(|s| s < 0) {
-        return Err(Error::field("since", "must be 0 or more"));
-    }
+    let url = new.url.clone();
     webhooks::lock_subscriber(conn, subscriber)?;
     if webhooks::of_subscriber(conn, subscriber)?.len() >= MAX_SUBSCRIPTIONS {
         return Err(Error::LimitReached(format!(
