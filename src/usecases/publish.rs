@@ -1,6 +1,8 @@
 //! Publishing a pledge version.
 
 use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{By, audited, notify};
 use crate::db::DbConn;
@@ -16,60 +18,102 @@ use crate::views::pledge::PledgeVersion;
 
 pub const MAX_COMMITMENTS: usize = 20;
 
-/// A pledge version to publish, as the operator sends it.
-#[derive(Debug)]
-pub struct NewVersion {
-    pub version: String,
-    pub title: String,
-    pub summary: String,
-    pub source_url: String,
-    pub published_on: NaiveDate,
-    pub commitments: Vec<NewCommitment>,
-}
-
-#[derive(Debug)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewCommitment {
+    /// Stable code: lower-case letters, digits and underscores, starting with a letter.
+    #[schema(example = "transparency")]
     pub code: String,
     pub title: String,
     pub description: String,
 }
 
-/// Publishes `new` as the current version: 422 naming every field that is wrong, 409
-/// when the version exists (versions are immutable). Every signer's record changes (its
-/// signature now names an earlier version), and the change feed says so for each.
-pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> Result<PledgeVersion> {
-    let mut v = Validator::default();
-    if new.commitments.is_empty() || new.commitments.len() > MAX_COMMITMENTS {
-        v.error(
-            "commitments",
-            format!("must list 1 to {MAX_COMMITMENTS} commitments"),
-        );
+/// A pledge version to publish. It becomes the current version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPledgeVersion {
+    /// Label: letters, digits, dots and dashes, e.g. `2026-09`.
+    #[schema(example = "2026-09")]
+    pub version: String,
+    pub title: String,
+    pub summary: String,
+    pub source_url: String,
+    pub published_on: NaiveDate,
+    /// In order; 1 to 20, codes unique.
+    pub commitments: Vec<NewCommitment>,
+}
+
+/// A pledge version to publish, parsed: every field well-formed, the codes unique.
+/// Whether the label is free is the use case's to check.
+#[derive(Debug)]
+pub struct Publish {
+    version: String,
+    title: String,
+    summary: String,
+    source_url: WebUrl,
+    published_on: NaiveDate,
+    /// (code, title, description), in order.
+    commitments: Vec<(String, String, String)>,
+}
+
+impl Publish {
+    /// Parses every field of `new`: the command, or a 422 naming every field that is
+    /// wrong.
+    pub fn parse(new: NewPledgeVersion) -> Result<Publish> {
+        let mut v = Validator::default();
+        if new.commitments.is_empty() || new.commitments.len() > MAX_COMMITMENTS {
+            v.error(
+                "commitments",
+                format!("must list 1 to {MAX_COMMITMENTS} commitments"),
+            );
+        }
+        let items = validator::all(new.commitments.iter().enumerate().map(|(i, c)| {
+            let at = |name: &str| format!("commitments[{i}].{name}");
+            let code = field(&at("code"), commitment_code(&c.code)).and_then(|code| {
+                let earlier = new.commitments[..i]
+                    .iter()
+                    .any(|e| commitment_code(&e.code).as_ref() == Ok(&code));
+                if earlier {
+                    Err(vec![FieldError::new(at("code"), "appears twice")])
+                } else {
+                    Ok(code)
+                }
+            });
+            validator::together((
+                code,
+                field(&at("title"), text::bounded(&c.title, 1, 300)),
+                field(&at("description"), text::bounded(&c.description, 1, 4000)),
+            ))
+        }));
+        let (version, title, summary, source_url, commitments) = v.finish((
+            field("version", version_label(&new.version)),
+            field("title", text::bounded(&new.title, 1, 300)),
+            field("summary", text::bounded(&new.summary, 1, 4000)),
+            field("source_url", WebUrl::try_from(new.source_url.as_str())),
+            items,
+        ))?;
+        Ok(Publish {
+            version,
+            title,
+            summary,
+            source_url,
+            published_on: new.published_on,
+            commitments,
+        })
     }
-    let items = validator::all(new.commitments.iter().enumerate().map(|(i, c)| {
-        let at = |name: &str| format!("commitments[{i}].{name}");
-        let code = field(&at("code"), commitment_code(&c.code)).and_then(|code| {
-            let earlier = new.commitments[..i]
-                .iter()
-                .any(|e| commitment_code(&e.code).as_ref() == Ok(&code));
-            if earlier {
-                Err(vec![FieldError::new(at("code"), "appears twice")])
-            } else {
-                Ok(code)
-            }
-        });
-        validator::together((
-            code,
-            field(&at("title"), text::bounded(&c.title, 1, 300)),
-            field(&at("description"), text::bounded(&c.description, 1, 4000)),
-        ))
-    }));
-    let (version, title, summary, source_url, items) = v.finish((
-        field("version", version_label(&new.version)),
-        field("title", text::bounded(&new.title, 1, 300)),
-        field("summary", text::bounded(&new.summary, 1, 4000)),
-        field("source_url", WebUrl::try_from(new.source_url.as_str())),
-        items,
-    ))?;
+}
+
+/// Publishes `new` as the current version: 409 when the version exists (versions are immutable). Every signer's record changes (its
+/// signature now names an earlier version), and the change feed says so for each.
+pub fn publish(conn: &mut DbConn, by: &By, new: Publish) -> Result<PledgeVersion> {
+    let Publish {
+        version,
+        title,
+        summary,
+        source_url,
+        published_on,
+        commitments: items,
+    } = new;
     if pledge::find(conn, &version)?.is_some() {
         return Err(Error::Conflict(format!(
             "pledge version {version} already exists; versions are immutable"
@@ -82,7 +126,7 @@ pub fn publish(conn: &mut DbConn, by: &By, new: NewVersion) -> Result<PledgeVers
         title,
         summary,
         source_url,
-        published_on: new.published_on,
+        published_on,
         created_at: at,
     };
     let commitments: Vec<CommitmentRow> = items
