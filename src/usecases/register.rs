@@ -5,13 +5,18 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::audited;
+use chrono::Duration;
+
+use crate::auth::Keys;
+use crate::auth::tokens::{self, Grant, IssuedToken};
 use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
 use crate::domain::Action;
+use crate::domain::account::TokenKind;
 use crate::domain::lifecycle::Status;
 use crate::domain::{CompanyNumber, SupplierId, WebUrl, profile};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::usecases::changes;
 use crate::usecases::validator::{Validator, field, optional};
 
@@ -131,4 +136,29 @@ pub fn register(conn: &mut DbConn, r: Register) -> Result<SupplierRow> {
         },
     )?;
     Ok(row)
+}
+
+/// The registration token of a supplier just registered: the first owner's, until they
+/// sign in; its secret is in the answer only.
+pub fn registration_token(
+    conn: &mut DbConn,
+    keys: &Keys,
+    issuer: &str,
+    supplier: SupplierId,
+    days: u32,
+) -> Result<IssuedToken> {
+    tokens::issue(
+        conn,
+        keys,
+        issuer,
+        Grant {
+            label: Some("registration"),
+            ..Grant::supplier(
+                supplier,
+                TokenKind::Registration,
+                Duration::days(days.into()),
+            )
+        },
+    )
+    .map_err(Error::Internal)
 }

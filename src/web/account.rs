@@ -372,10 +372,7 @@ pub async fn account_form(
         }
         "evidence" => {
             act(&req, &state, &form, "evidence", |_| {
-                let kind = form
-                    .get("kind")
-                    .parse::<EvidenceKind>()
-                    .map_err(|m| ApiError::field("kind", m))?;
+                let kind: EvidenceKind = form.word("kind")?;
                 let new = evidence::AddEvidence::parse(evidence::NewEvidence {
                     url: form.get("url"),
                     title: form.get("title"),
@@ -391,10 +388,7 @@ pub async fn account_form(
         }
         "members" => {
             act(&req, &state, &form, "member", |_| {
-                let role = form
-                    .get("role")
-                    .parse::<MemberRole>()
-                    .map_err(|m| ApiError::field("role", m))?;
+                let role: MemberRole = form.word("role")?;
                 let invite = accounts::Invite::parse(accounts::NewMember {
                     email: form.get("email"),
                     name: form.get("name"),

@@ -48,6 +48,17 @@ impl Form {
             .unwrap_or_default()
     }
 
+    /// The field `name` read as one of the words of `T`, or a validation error naming
+    /// the field.
+    pub(super) fn word<T: std::str::FromStr<Err = String>>(
+        &self,
+        name: &str,
+    ) -> Result<T, crate::error::Error> {
+        self.get(name)
+            .parse::<T>()
+            .map_err(|m| crate::error::Error::field(name, m))
+    }
+
     pub(super) fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()

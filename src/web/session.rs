@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use super::form::{Posted, see_other};
 use crate::auth::{self, Caller};
-use crate::db::models::tokens;
 use crate::domain::account::{MemberRole, TokenKind};
 use crate::domain::{MemberId, SupplierId};
 use crate::http::problem::{ApiError, ApiResult};
@@ -96,7 +95,7 @@ pub async fn sign_out(req: HttpRequest, state: State, body: Posted) -> ApiResult
     {
         let jti = s.caller.jti().to_owned();
         state
-            .tx(move |conn| Ok(tokens::revoke(conn, &jti).map(|_| ())?))
+            .tx(move |conn| crate::usecases::accounts::sign_out(conn, &jti))
             .await?;
     }
     with_session_cookie(see_other("/"), &state, "", 0)

@@ -1,12 +1,9 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, post};
-use chrono::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::tokens::{self, IssuedToken};
-use crate::domain::account::TokenKind;
-use crate::error::Error;
+use crate::auth::tokens::IssuedToken;
 use crate::http::extract::Json;
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::ratelimit::RegistrationQuota;
@@ -43,20 +40,13 @@ pub async fn create(
         .tx(move |conn| {
             let row = register::register(conn, registration)?;
             let id = row.id;
-            let token = tokens::issue(
+            let token = register::registration_token(
                 conn,
                 &state2.keys.current(),
                 &state2.config.public_url,
-                tokens::Grant {
-                    label: Some("registration"),
-                    ..tokens::Grant::supplier(
-                        id,
-                        TokenKind::Registration,
-                        Duration::days(token_days.into()),
-                    )
-                },
-            )
-            .map_err(Error::Internal)?;
+                id,
+                token_days,
+            )?;
             Ok((Written::load(conn, row, true)?, token, id))
         })
         .await?;

@@ -280,3 +280,9 @@ pub fn decline_with_link(
     })?;
     decline(conn, &link.email, supplier, at)
 }
+
+/// Signing out: the session ends on every instance (its token is revoked).
+pub fn sign_out(conn: &mut DbConn, jti: &str) -> Result<()> {
+    crate::db::models::tokens::revoke(conn, jti)?;
+    Ok(())
+}
