@@ -417,6 +417,20 @@ pub fn rotate(
     Ok((row, secret))
 }
 
+/// A position in the change feed to replay from, parsed: 0 or more.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplayFrom(i64);
+
+impl ReplayFrom {
+    /// The position, or a 422 naming `since`.
+    pub fn parse(since: i64) -> Result<ReplayFrom> {
+        if since < 0 {
+            return Err(Error::field("since", "must be 0 or more"));
+        }
+        Ok(ReplayFrom(since))
+    }
+}
+
 /// Delivers again every change after `since` (in order, from the next round). A
 /// replay that one in progress already covers (it started at or before `since`) is
 /// folded into it: the answer is the subscription as it is, and nothing is sent twice.
@@ -425,12 +439,10 @@ pub fn replay(
     subscriber: SubscriberId,
     by: &By,
     id: SubscriptionId,
-    since: i64,
+    since: ReplayFrom,
     at: NaiveDateTime,
 ) -> Result<SubscriptionRow> {
-    if since < 0 {
-        return Err(Error::field("since", "must be 0 or more"));
-    }
+    let ReplayFrom(since) = since;
     webhooks::lock_subscriber(conn, subscriber)?;
     let mut row = subscription_of(conn, subscriber, id)?;
     let covered = match row.replay_from {

@@ -108,10 +108,14 @@ pub async fn sign_in_ask(
         return Ok(too_many_requests_page(wait));
     }
     let email = body.0.get("email");
-    let asked = email.clone();
-    let result = state
-        .tx(move |conn| accounts::request_sign_in(conn, &asked, now()))
-        .await;
+    let result = match accounts::SignInAsk::parse(&email) {
+        Ok(ask) => {
+            state
+                .tx(move |conn| accounts::request_sign_in(conn, ask, now()))
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
     let mut page = SignInPage::new(SignInStage::Sent);
     // What was typed is said back, but never more of it than an address can be.
     page.email = email.trim().chars().take(LONGEST_EMAIL).collect();

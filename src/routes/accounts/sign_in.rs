@@ -47,9 +47,9 @@ pub async fn request(
     _quota: SignInQuota,
     body: Json<SignInRequest>,
 ) -> ApiResult<HttpResponse> {
-    let email = body.0.email;
+    let ask = accounts::SignInAsk::parse(&body.0.email)?;
     state
-        .tx(move |conn| accounts::request_sign_in(conn, &email, now()))
+        .tx(move |conn| accounts::request_sign_in(conn, ask, now()))
         .await?;
     Ok(HttpResponse::Accepted().json(SignInSent {
         detail: format!(

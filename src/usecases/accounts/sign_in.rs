@@ -19,10 +19,24 @@ use crate::error::{Error, Result};
 use crate::mail::letters;
 use crate::usecases::{By, notify};
 
-/// Asks for a sign-in link for `email`. The answer is the same whether or not the
-/// address belongs to anyone: 422 only when it is not an address.
-pub fn request_sign_in(conn: &mut DbConn, email: &str, at: NaiveDateTime) -> Result<()> {
-    let email = member_email(email).map_err(|m| Error::field("email", m))?;
+/// An address a sign-in link is asked for, parsed (trimmed and lower-cased).
+#[derive(Debug)]
+pub struct SignInAsk {
+    email: String,
+}
+
+impl SignInAsk {
+    /// The address, or a 422 naming `email` when it is not one.
+    pub fn parse(email: &str) -> Result<SignInAsk> {
+        let email = member_email(email).map_err(|m| Error::field("email", m))?;
+        Ok(SignInAsk { email })
+    }
+}
+
+/// Asks for a sign-in link. The answer is the same whether or not the address belongs
+/// to anyone.
+pub fn request_sign_in(conn: &mut DbConn, ask: SignInAsk, at: NaiveDateTime) -> Result<()> {
+    let email = ask.email;
     let Some(link) = asked_link(conn, &email, LinkPurpose::SignIn, None, at)? else {
         return Ok(());
     };

@@ -39,7 +39,8 @@ pub async fn replay(
     path: web::Path<SubscriptionId>,
     body: Json<Replay>,
 ) -> ApiResult<HttpResponse> {
-    let (id, since, by) = (path.into_inner(), body.0.since, who.by());
+    let since = webhooks::ReplayFrom::parse(body.0.since)?;
+    let (id, by) = (path.into_inner(), who.by());
     let row = state
         .tx(move |conn| webhooks::replay(conn, who.id, &by, id, since, now()))
         .await?;
