@@ -111,20 +111,30 @@ pub fn issue_token(
     .map_err(Error::Internal)
 }
 
+/// A sign-up for webhooks, parsed: the tool's name and its address (lower-cased).
+#[derive(Debug)]
+pub struct SignUpAsk {
+    name: String,
+    email: String,
+}
+
+impl SignUpAsk {
+    /// Parses both fields: the command, or a 422 naming each that is wrong.
+    pub fn parse(name: &str, email: &str) -> Result<SignUpAsk> {
+        let (name, email) = Validator::default().finish((
+            field("name", text::bounded(name, 1, 200)),
+            field("email", member_email(email)),
+        ))?;
+        Ok(SignUpAsk { name, email })
+    }
+}
+
 /// Someone signs a procurement tool up for webhooks: a link that confirms the address
 /// is sent to it, and nothing else happens until it is used. The answer is the same
 /// whether or not the address has a subscriber account already; links sent to an
 /// address are bounded as sign-in links are (the two count together).
-pub fn request_sign_up(
-    conn: &mut DbConn,
-    name: &str,
-    email: &str,
-    at: NaiveDateTime,
-) -> Result<()> {
-    let (name, email) = Validator::default().finish((
-        field("name", text::bounded(name, 1, 200)),
-        field("email", member_email(email)),
-    ))?;
+pub fn request_sign_up(conn: &mut DbConn, ask: SignUpAsk, at: NaiveDateTime) -> Result<()> {
+    let SignUpAsk { name, email } = ask;
     let Some(link) = accounts::asked_link(
         conn,
         &email,

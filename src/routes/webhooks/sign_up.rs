@@ -63,9 +63,9 @@ pub async fn request(
     body: Json<SignUp>,
 ) -> ApiResult<HttpResponse> {
     closed(&state)?;
-    let r = body.0;
+    let ask = webhooks::SignUpAsk::parse(&body.0.name, &body.0.email)?;
     state
-        .tx(move |conn| webhooks::request_sign_up(conn, &r.name, &r.email, now()))
+        .tx(move |conn| webhooks::request_sign_up(conn, ask, now()))
         .await?;
     Ok(HttpResponse::Accepted().json(SignUpSent {
         detail: format!(
