@@ -5,23 +5,17 @@
 //! by others, runs as its own CI step: tests/crosscheck.)
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::loopback::Loopback;
+
+/// Stops, as a killed server would, when dropped.
 pub struct Mailbox {
     pub port: u16,
-    shared: Arc<Shared>,
-}
-
-#[derive(Default)]
-struct Shared {
-    messages: Mutex<Vec<String>>,
-    /// Every connection, so that stopping the server closes them as a stopped
-    /// process would.
-    connections: Mutex<Vec<TcpStream>>,
-    stopped: AtomicBool,
+    messages: Arc<Mutex<Vec<String>>>,
+    _server: Loopback,
 }
 
 /// One message as it arrived.
@@ -69,47 +63,21 @@ impl Arrived {
 
 impl Mailbox {
     pub fn start() -> Mailbox {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        Self::start_at(port)
+        Self::start_at(crate::helpers::free_port())
     }
 
     /// A server on `port` (one the registry was already told of).
     pub fn start_at(port: u16) -> Mailbox {
-        let started = Instant::now();
-        let listener = loop {
-            match TcpListener::bind(("127.0.0.1", port)) {
-                Ok(l) => break l,
-                Err(e) => {
-                    // A port let go of a moment ago may still be held briefly.
-                    assert!(
-                        started.elapsed() < Duration::from_secs(60),
-                        "port {port}: {e}"
-                    );
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        };
-        let shared = Arc::new(Shared::default());
-        let accepting = shared.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                if let Ok(copy) = stream.try_clone() {
-                    accepting.connections.lock().unwrap().push(copy);
-                }
-                let session = accepting.clone();
-                std::thread::spawn(move || {
-                    let _ = serve(stream, &session);
-                });
-            }
+        let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+        let kept = messages.clone();
+        let server = Loopback::start_at(port, move |stream| {
+            let _ = serve(stream, &kept);
         });
-        Mailbox { port, shared }
+        Mailbox {
+            port,
+            messages,
+            _server: server,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -118,7 +86,7 @@ impl Mailbox {
 
     /// Every message that has arrived, oldest first.
     pub fn all(&self) -> Vec<Arrived> {
-        let raw = self.shared.messages.lock().unwrap().clone();
+        let raw = self.messages.lock().unwrap().clone();
         raw.iter().map(|m| parse(m)).collect()
     }
 
@@ -150,19 +118,8 @@ impl Mailbox {
     }
 }
 
-impl Drop for Mailbox {
-    /// Stops as a killed server would: no new connection is taken, and open ones close.
-    fn drop(&mut self) {
-        self.shared.stopped.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accepting thread
-        for c in self.shared.connections.lock().unwrap().drain(..) {
-            let _ = c.shutdown(Shutdown::Both);
-        }
-    }
-}
-
 /// One SMTP session: replies to each command, and keeps each message's data.
-fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+fn serve(stream: TcpStream, messages: &Mutex<Vec<String>>) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(120)))?;
     let mut out = stream.try_clone()?;
     let mut lines = BufReader::new(stream);
@@ -170,7 +127,7 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
-        if lines.read_line(&mut line)? == 0 || shared.stopped.load(Ordering::SeqCst) {
+        if lines.read_line(&mut line)? == 0 {
             return Ok(());
         }
         let verb = line
@@ -195,7 +152,7 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     // RFC 5321 4.5.2: a leading dot was doubled by the client.
                     message.push_str(line.strip_prefix('.').unwrap_or(&line));
                 }
-                shared.messages.lock().unwrap().push(message);
+                messages.lock().unwrap().push(message);
                 b"250 OK: queued\r\n"
             }
             "QUIT" => {

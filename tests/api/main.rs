@@ -16,6 +16,7 @@ mod fixture;
 mod helpers;
 mod leaf_privacy;
 mod log;
+mod loopback;
 mod mailbox;
 mod memberships;
 mod notifications;

@@ -5,8 +5,7 @@
 //! reference library checks the same messages in tests/crosscheck.)
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use pledge_registry::webhooks::send::{RESPONSE_KEPT, Sender};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, free_port, problem};
+use crate::loopback::Loopback;
 
 /// A webhook receiver on loopback: it verifies every message with the reference
 /// library and the secret it was started with, and keeps what it saw. Paths: /ok
@@ -23,63 +23,34 @@ use crate::helpers::{TestApp, free_port, problem};
 pub struct Receiver {
     pub port: u16,
     shared: Arc<Seen>,
+    _server: Loopback,
 }
 
 struct Seen {
     hook: standardwebhooks::Webhook,
     lines: Mutex<Vec<Value>>,
-    connections: Mutex<Vec<TcpStream>>,
-    stopped: AtomicBool,
 }
 
 impl Receiver {
     pub fn start(secret: &Secret) -> Receiver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_at(port, secret)
+        Self::start_at(free_port(), secret)
     }
 
     /// A receiver on `port` (one a subscription already names).
     pub fn start_at(port: u16, secret: &Secret) -> Receiver {
-        let started = Instant::now();
-        let listener = loop {
-            match TcpListener::bind(("127.0.0.1", port)) {
-                Ok(l) => break l,
-                Err(e) => {
-                    assert!(
-                        started.elapsed() < Duration::from_secs(60),
-                        "port {port}: {e}"
-                    );
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        };
         let shared = Arc::new(Seen {
             hook: standardwebhooks::Webhook::new(&secret.expose()).expect("a whsec_ secret"),
             lines: Mutex::default(),
-            connections: Mutex::default(),
-            stopped: AtomicBool::new(false),
         });
-        let accepting = shared.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                if let Ok(copy) = stream.try_clone() {
-                    accepting.connections.lock().unwrap().push(copy);
-                }
-                let seen = accepting.clone();
-                std::thread::spawn(move || {
-                    let _ = answer(stream, &seen);
-                });
-            }
+        let seen = shared.clone();
+        let server = Loopback::start_at(port, move |stream| {
+            let _ = answer(stream, &seen);
         });
-        Receiver { port, shared }
+        Receiver {
+            port,
+            shared,
+            _server: server,
+        }
     }
 
     pub fn url(&self, path: &str) -> url::Url {
@@ -89,16 +60,6 @@ impl Receiver {
     /// What the receiver saw, oldest first: path, id, verified, body, user_agent.
     pub fn seen(&self) -> Vec<Value> {
         self.shared.lines.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.shared.stopped.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        for c in self.shared.connections.lock().unwrap().drain(..) {
-            let _ = c.shutdown(Shutdown::Both);
-        }
     }
 }
 

@@ -14,6 +14,8 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 mod libraries;
+#[path = "../api/loopback.rs"]
+mod loopback;
 #[path = "../api/mailbox.rs"]
 mod mailbox;
 mod witness;
