@@ -14,6 +14,7 @@ pub mod bootstrap;
 pub mod table;
 
 use crate::auth::Issuer;
+use crate::error::Error;
 use crate::http::extract::BodyLimit;
 use crate::http::problem::ApiError;
 use crate::state::{AppState, State};
@@ -33,62 +34,61 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
         tokio::spawn(state.keys.clone().watch(every));
     }
     let doc = Arc::new(table::api_doc(&state.config.public_url));
-    let server =
-        HttpServer::new(move || {
-            let (app, _) = App::new()
-                .into_utoipa_app()
-                .app_data(state.clone())
-                // What the extractors and middleware read, each on its own.
-                .app_data(web::Data::from(state.keys.clone()))
-                .app_data(web::Data::new(Issuer(state.config.public_url.clone())))
-                .app_data(web::Data::from(state.database.clone()))
-                .app_data(web::Data::from(state.rate_limits.clone()))
-                .app_data(web::Data::from(state.metrics.clone()))
-                .app_data(web::Data::new(BodyLimit(state.config.max_body_bytes)))
-                .configure(table::configure)
-                .split_for_parts();
-            app.route("/docs", web::get().to(docs_ui))
-                .route("/docs/", web::get().to(docs_redirect))
-                .service(
-                    SwaggerUi::new("/docs/{_:.*}")
-                        .external_url_unchecked("/openapi.json", (*doc).clone()),
-                )
-                .app_data(
-                    web::JsonConfig::default()
-                        .error_handler(|e, _| ApiError::MalformedBody(e.to_string()).into()),
-                )
-                .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    ApiError::NotFound(format!("no such resource: {e}")).into()
-                }))
-                .default_service(web::to(table::not_found))
-                .wrap(actix_web::middleware::from_fn(
-                    crate::auth::check_token_first,
-                ))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        // No page of the registry may be framed by another site
-                        // (clickjacking); the badge is an image, which this does not stop.
-                        .add(("X-Frame-Options", "DENY")),
-                )
-                .wrap(actix_web::middleware::from_fn(
-                    crate::http::deprecation::announce,
-                ))
-                .wrap(actix_web::middleware::from_fn(
-                    crate::http::ratelimit::enforce,
-                ))
-                .wrap(actix_web::middleware::from_fn(limit_headers))
-                .wrap(actix_web::middleware::from_fn(head_as_get))
-                .wrap(actix_web::middleware::from_fn(crate::http::metrics::record))
-                .wrap(cors())
-                .wrap(Compress::default())
-                .wrap(TracingLogger::default())
-        })
-        // A compressed answer goes out as chunks; with Nagle's algorithm the last one
-        // waits for the client's delayed acknowledgement (40 ms on Linux).
-        .tcp_nodelay(true)
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            // What the extractors and middleware read, each on its own.
+            .app_data(web::Data::from(state.keys.clone()))
+            .app_data(web::Data::new(Issuer(state.config.public_url.clone())))
+            .app_data(web::Data::from(state.database.clone()))
+            .app_data(web::Data::from(state.rate_limits.clone()))
+            .app_data(web::Data::from(state.metrics.clone()))
+            .app_data(web::Data::new(BodyLimit(state.config.max_body_bytes)))
+            .configure(table::configure)
+            .split_for_parts();
+        app.route("/docs", web::get().to(docs_ui))
+            .route("/docs/", web::get().to(docs_redirect))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .external_url_unchecked("/openapi.json", (*doc).clone()),
+            )
+            .app_data(
+                web::JsonConfig::default()
+                    .error_handler(|e, _| ApiError::MalformedBody(e.to_string()).into()),
+            )
+            .app_data(web::PathConfig::default().error_handler(|e, _| {
+                ApiError::Domain(Error::NotFound(format!("no such resource: {e}"))).into()
+            }))
+            .default_service(web::to(table::not_found))
+            .wrap(actix_web::middleware::from_fn(
+                crate::auth::check_token_first,
+            ))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    // No page of the registry may be framed by another site
+                    // (clickjacking); the badge is an image, which this does not stop.
+                    .add(("X-Frame-Options", "DENY")),
+            )
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::deprecation::announce,
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::ratelimit::enforce,
+            ))
+            .wrap(actix_web::middleware::from_fn(limit_headers))
+            .wrap(actix_web::middleware::from_fn(head_as_get))
+            .wrap(actix_web::middleware::from_fn(crate::http::metrics::record))
+            .wrap(cors())
+            .wrap(Compress::default())
+            .wrap(TracingLogger::default())
+    })
+    // A compressed answer goes out as chunks; with Nagle's algorithm the last one
+    // waits for the client's delayed acknowledgement (40 ms on Linux).
+    .tcp_nodelay(true)
+    .listen(listener)?
+    .run();
     Ok(server)
 }
 
@@ -141,9 +141,9 @@ async fn docs_ui() -> actix_web::HttpResponse {
                 ))
                 .body(page)
         }
-        _ => actix_web::ResponseError::error_response(&ApiError::NotFound(
+        _ => actix_web::ResponseError::error_response(&ApiError::Domain(Error::NotFound(
             "the API reference is not built into this binary".into(),
-        )),
+        ))),
     }
 }
 

@@ -5,6 +5,7 @@ use actix_web::HttpRequest;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::error::Error;
 use crate::http::problem::ApiError;
 use crate::{routes, web};
 
@@ -178,9 +179,9 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
             String::new(),
         ));
     }
-    Err(ApiError::NotFound(format!(
+    Err(ApiError::Domain(Error::NotFound(format!(
         "no route for {} {}",
         req.method(),
         req.path()
-    )))
+    ))))
 }

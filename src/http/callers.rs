@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest};
 
 use crate::auth::{Caller, Need};
 use crate::domain::{MemberId, SupplierId};
+use crate::error::Error;
 use crate::http::extract::SupplierKey;
 use crate::http::problem::ApiError;
 
@@ -97,7 +98,9 @@ impl FromRequest for MemberRemover {
                 .match_info()
                 .get("member_id")
                 .and_then(|m| m.parse().ok())
-                .ok_or_else(|| ApiError::NotFound("no such resource: a member id".into()))?;
+                .ok_or_else(|| {
+                    ApiError::Domain(Error::NotFound("no such resource: a member id".into()))
+                })?;
             let need = if caller.member() == Some(member) {
                 Need::Write
             } else {

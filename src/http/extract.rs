@@ -133,14 +133,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
         && let Some(path) = nul_in(&value, String::new())
     {
-        return Err(ApiError::Validation(vec![FieldError::new(
+        return Err(ApiError::Domain(Error::Validation(vec![FieldError::new(
             if path.is_empty() {
                 "body".to_owned()
             } else {
                 path
             },
             "must not contain the NUL character",
-        )]));
+        )])));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -149,7 +149,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
-                ApiError::Validation(vec![field_error(&path, &message)])
+                ApiError::Domain(Error::Validation(vec![field_error(&path, &message)]))
             }
             _ => ApiError::MalformedBody(inner.to_string()),
         }
@@ -256,19 +256,20 @@ pub fn parse_query<T: DeserializeOwned + QueryParams>(query: &str) -> Result<Que
         .clone()
         .find(|(k, v)| k.contains('\0') || v.contains('\0'))
     {
-        return Err(ApiError::InvalidQuery(vec![FieldError::new(
-            name.replace('\0', "\\0"),
-            "must not contain the NUL character",
-        )]));
+        return Err(ApiError::Domain(Error::InvalidQuery(vec![
+            FieldError::new(
+                name.replace('\0', "\\0"),
+                "must not contain the NUL character",
+            ),
+        ])));
     }
     let mut grouped: Vec<(String, String)> = Vec::new();
     for (k, v) in pairs {
         match grouped.iter_mut().find(|(name, _)| *name == k) {
             Some(_) if !T::REPEATABLE.contains(&k.as_ref()) => {
-                return Err(ApiError::InvalidQuery(vec![FieldError::new(
-                    k,
-                    "may be given only once",
-                )]));
+                return Err(ApiError::Domain(Error::InvalidQuery(vec![
+                    FieldError::new(k, "may be given only once"),
+                ])));
             }
             Some((_, joined)) => {
                 joined.push(SEPARATOR);
@@ -286,7 +287,7 @@ pub fn parse_query<T: DeserializeOwned + QueryParams>(query: &str) -> Result<Que
         .map_err(|e| {
             let path = e.path().to_string();
             let message = e.into_inner().to_string();
-            ApiError::InvalidQuery(vec![field_error(&path, &message)])
+            ApiError::Domain(Error::InvalidQuery(vec![field_error(&path, &message)]))
         })
 }
 

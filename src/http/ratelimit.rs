@@ -23,6 +23,7 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 
+use crate::error::Error;
 use crate::http::problem::ApiError;
 
 /// At most `max` requests per client in each `window`.
@@ -201,7 +202,7 @@ fn count(
     req.extensions_mut().insert(standing);
     result
         .map(Some)
-        .map_err(|s| ApiError::TooManyRequests(s.reset.as_secs().max(1)))
+        .map_err(|s| ApiError::Domain(Error::TooManyRequests(s.reset.as_secs().max(1))))
 }
 
 /// Middleware: every read (GET or HEAD) counts against the read limit, except the
@@ -251,7 +252,9 @@ fn refusal(req: &HttpRequest, e: &ApiError, page: fn(u64) -> HttpResponse) -> Ht
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     match e {
-        ApiError::TooManyRequests(wait) if wants_html && !req.path().starts_with("/api/") => {
+        ApiError::Domain(Error::TooManyRequests(wait))
+            if wants_html && !req.path().starts_with("/api/") =>
+        {
             page(*wait)
         }
         _ => actix_web::ResponseError::error_response(e),

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::error::Error;
 use crate::http::problem::ApiError;
 
 /// How a representation may be cached.
@@ -30,7 +31,8 @@ pub fn json_cached<T: Serialize>(
     modified: Option<NaiveDateTime>,
     visibility: Visibility,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes =
+        serde_json::to_vec(body).map_err(|e| ApiError::Domain(Error::Internal(e.into())))?;
     let etag = etag.unwrap_or_else(|| content_etag(&bytes));
     Ok(json_bytes(req, bytes.into(), etag, modified, visibility))
 }

@@ -231,27 +231,14 @@ pub fn verify_inclusion(
     if index >= size {
         return Err(ProofError::OutOfRange { index, size });
     }
-    let (mut f_n, mut s_n) = (index, size - 1);
     let mut r = *leaf;
-    for p in proof {
-        if s_n == 0 {
-            return Err(ProofError::WrongLength);
-        }
-        if f_n & 1 == 1 || f_n == s_n {
-            r = node_hash(p, &r);
-            while f_n & 1 == 0 && f_n != 0 {
-                f_n >>= 1;
-                s_n >>= 1;
-            }
+    walk(index, size - 1, proof, |p, on_left| {
+        r = if on_left {
+            node_hash(p, &r)
         } else {
-            r = node_hash(&r, p);
-        }
-        f_n >>= 1;
-        s_n >>= 1;
-    }
-    if s_n != 0 {
-        return Err(ProofError::WrongLength);
-    }
+            node_hash(&r, p)
+        };
+    })?;
     if &r != root {
         return Err(ProofError::Mismatch);
     }
@@ -298,28 +285,47 @@ pub fn verify_consistency(
         s_n >>= 1;
     }
     let (mut f_r, mut s_r) = (path[0], path[0]);
-    for c in &path[1..] {
+    walk(f_n, s_n, &path[1..], |c, on_left| {
+        if on_left {
+            f_r = node_hash(c, &f_r);
+            s_r = node_hash(c, &s_r);
+        } else {
+            s_r = node_hash(&s_r, c);
+        }
+    })?;
+    if &f_r != old_root || &s_r != new_root {
+        return Err(ProofError::Mismatch);
+    }
+    Ok(())
+}
+
+/// The walk both verifiers share (RFC 9162 §2.1.3.2 and §2.1.4.2): from position `f_n`
+/// in a tree whose last position is `s_n`, each proof hash joins the running hash on the
+/// left (`true`) or the right. A proof longer or shorter than the path is refused.
+fn walk(
+    mut f_n: u64,
+    mut s_n: u64,
+    proof: &[Hash],
+    mut join: impl FnMut(&Hash, bool),
+) -> Result<(), ProofError> {
+    for p in proof {
         if s_n == 0 {
             return Err(ProofError::WrongLength);
         }
         if f_n & 1 == 1 || f_n == s_n {
-            f_r = node_hash(c, &f_r);
-            s_r = node_hash(c, &s_r);
+            join(p, true);
             while f_n & 1 == 0 && f_n != 0 {
                 f_n >>= 1;
                 s_n >>= 1;
             }
         } else {
-            s_r = node_hash(&s_r, c);
+            join(p, false);
         }
         f_n >>= 1;
         s_n >>= 1;
     }
     if s_n != 0 {
         return Err(ProofError::WrongLength);
-    }
-    if &f_r != old_root || &s_r != new_root {
-        return Err(ProofError::Mismatch);
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 use super::form::{Posted, private};
 use super::{html, render, too_many_requests_page};
 use crate::db::models::{now, pledge, supplier};
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::http::ratelimit::ConcernQuota;
 use crate::state::State;
@@ -111,7 +112,7 @@ pub async fn raise_concern(
     if super::origin::cross_site(&req, &state) {
         return Ok(super::origin::refused());
     }
-    if let Err(ApiError::TooManyRequests(wait)) = quota {
+    if let Err(ApiError::Domain(Error::TooManyRequests(wait))) = quota {
         return Ok(too_many_requests_page(wait));
     }
     let supplier = named(&state, Some(body.field("supplier"))).await?;
@@ -137,7 +138,7 @@ pub async fn raise_concern(
             page.done = true;
             Ok(private(StatusCode::OK, render(&page)?))
         }
-        Err(ApiError::Validation(errors)) => {
+        Err(ApiError::Domain(Error::Validation(errors))) => {
             page.errors = errors
                 .into_iter()
                 .map(|e| (e.field.clone(), e.message.clone()))

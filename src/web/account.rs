@@ -18,6 +18,7 @@ use crate::db::models::{now, pledge};
 use crate::domain::account::MemberRole;
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::{EvidenceId, MemberId, SupplierId};
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::{accounts, evidence, profile, signature};
@@ -314,8 +315,12 @@ async fn act(
 async fn refused(state: &State, s: &Session, e: ApiError) -> ApiResult<HttpResponse> {
     let status = actix_web::ResponseError::status_code(&e);
     let errors = match e {
-        ApiError::Validation(errors) => errors.into_iter().map(|f| (f.field, f.message)).collect(),
-        ApiError::Internal(_) | ApiError::Unavailable => return Err(e),
+        ApiError::Domain(Error::Validation(errors)) => {
+            errors.into_iter().map(|f| (f.field, f.message)).collect()
+        }
+        ApiError::Domain(Error::Internal(_)) | ApiError::Domain(Error::Unavailable) => {
+            return Err(e);
+        }
         other => vec![("This change".to_owned(), other.to_string())],
     };
     account(state, s, None, errors, status).await
@@ -433,7 +438,7 @@ pub async fn account_item_form(
             act(&req, &state, &form, "retired", |_| {
                 item.parse()
                     .map(Action::RetireEvidence)
-                    .map_err(|_| ApiError::NotFound("no such link".into()))
+                    .map_err(|_| ApiError::Domain(Error::NotFound("no such link".into())))
             })
             .await
         }
@@ -441,7 +446,7 @@ pub async fn account_item_form(
             act(&req, &state, &form, "removed", |_| {
                 item.parse()
                     .map(Action::RemoveMember)
-                    .map_err(|_| ApiError::NotFound("no such member".into()))
+                    .map_err(|_| ApiError::Domain(Error::NotFound("no such member".into())))
             })
             .await
         }
@@ -450,7 +455,9 @@ pub async fn account_item_form(
                 if item.parse::<MemberId>().ok() == Some(s.member) {
                     Ok(Action::Leave)
                 } else {
-                    Err(ApiError::NotFound("you can only leave for yourself".into()))
+                    Err(ApiError::Domain(Error::NotFound(
+                        "you can only leave for yourself".into(),
+                    )))
                 }
             })
             .await
@@ -459,7 +466,7 @@ pub async fn account_item_form(
             act(&req, &state, &form, "declined", |_| {
                 item.parse()
                     .map(Action::Decline)
-                    .map_err(|_| ApiError::NotFound("no such supplier".into()))
+                    .map_err(|_| ApiError::Domain(Error::NotFound("no such supplier".into())))
             })
             .await
         }

@@ -23,6 +23,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use askama::Template;
 
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 
 /// The longest search the pages take; longer ones are cut, and say so.
@@ -42,5 +43,5 @@ fn html_bytes(status: actix_web::http::StatusCode, body: actix_web::web::Bytes) 
 
 fn render(t: &impl Template) -> ApiResult<String> {
     t.render()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("template: {e}")))
+        .map_err(|e| ApiError::Domain(Error::Internal(anyhow::anyhow!("template: {e}"))))
 }

@@ -10,6 +10,7 @@ use super::form::{Posted, see_other};
 use crate::auth::{self, Caller};
 use crate::domain::account::{MemberRole, TokenKind};
 use crate::domain::{MemberId, SupplierId};
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 
@@ -41,7 +42,8 @@ pub(super) fn with_session_cookie(
         format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     res.headers_mut().insert(
         header::SET_COOKIE,
-        header::HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.into()))?,
+        header::HeaderValue::from_str(&cookie)
+            .map_err(|e| ApiError::Domain(Error::Internal(e.into())))?,
     );
     Ok(res)
 }

@@ -13,6 +13,7 @@ use crate::db::models::members::MemberRow;
 use crate::db::models::now;
 use crate::domain::SupplierId;
 use crate::domain::account::MemberRole;
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::http::ratelimit::SignInQuota;
 use crate::state::State;
@@ -104,7 +105,7 @@ pub async fn sign_in_ask(
     quota: Result<SignInQuota, ApiError>,
     body: Posted,
 ) -> ApiResult<HttpResponse> {
-    if let Err(ApiError::TooManyRequests(wait)) = quota {
+    if let Err(ApiError::Domain(Error::TooManyRequests(wait))) = quota {
         return Ok(too_many_requests_page(wait));
     }
     let email = body.0.get("email");
@@ -121,14 +122,14 @@ pub async fn sign_in_ask(
     page.email = email.trim().chars().take(LONGEST_EMAIL).collect();
     match result {
         Ok(()) => Ok(private(StatusCode::OK, render(&page)?)),
-        Err(ApiError::Validation(errors)) => {
+        Err(ApiError::Domain(Error::Validation(errors))) => {
             page.stage = SignInStage::Ask;
             page.error = errors
                 .first()
                 .map(|e| format!("the email address {}", e.message));
             Ok(private(StatusCode::UNPROCESSABLE_ENTITY, render(&page)?))
         }
-        Err(ApiError::TooManyRequests(wait)) => Ok(too_many_requests_page(wait)),
+        Err(ApiError::Domain(Error::TooManyRequests(wait))) => Ok(too_many_requests_page(wait)),
         Err(e) => Err(e),
     }
 }
@@ -216,11 +217,11 @@ pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<
             )
         }
         // Several suppliers to choose from: the link was not used; choose on its page.
-        Err(ApiError::Validation(_)) => Ok(see_other(&format!(
+        Err(ApiError::Domain(Error::Validation(_))) => Ok(see_other(&format!(
             "/sign-in/confirm?token={}",
             url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
         ))),
-        Err(ApiError::Unauthorized(_)) => Ok(private(
+        Err(ApiError::Domain(Error::Unauthorized(_))) => Ok(private(
             StatusCode::UNAUTHORIZED,
             render(&SignInPage::new(SignInStage::Refused))?,
         )),
@@ -257,11 +258,11 @@ pub async fn decline(req: HttpRequest, state: State, body: Posted) -> ApiResult<
             StatusCode::OK,
             render(&SignInPage::new(SignInStage::Declined))?,
         )),
-        Err(ApiError::Unauthorized(_)) => Ok(private(
+        Err(ApiError::Domain(Error::Unauthorized(_))) => Ok(private(
             StatusCode::UNAUTHORIZED,
             render(&SignInPage::new(SignInStage::Refused))?,
         )),
-        Err(ApiError::NotFound(_)) => Ok(super::not_found_page(
+        Err(ApiError::Domain(Error::NotFound(_))) => Ok(super::not_found_page(
             "There is no such invitation: it may have been accepted, declined or withdrawn.".into(),
             String::new(),
         )),

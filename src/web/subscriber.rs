@@ -9,6 +9,7 @@ use super::form::{Posted, private};
 use super::render;
 use super::sign_in::LinkQuery;
 use crate::db::models::now;
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::{accounts, webhooks};
@@ -106,7 +107,7 @@ pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
             page.new = done.new;
             Ok(private(StatusCode::OK, render(&page)?))
         }
-        Err(ApiError::Unauthorized(_)) => Ok(private(
+        Err(ApiError::Domain(Error::Unauthorized(_))) => Ok(private(
             StatusCode::UNAUTHORIZED,
             render(&Page::new(Stage::Refused))?,
         )),

@@ -7,6 +7,7 @@ use crate::auth::Admin;
 use crate::db::models::concerns::{self as stored, ConcernRow};
 use crate::db::models::now;
 use crate::domain::{ConcernId, SupplierId};
+use crate::error::Error;
 use crate::http::extract::{Json, Query};
 use crate::http::problem::{ApiError, ApiResult, Problem};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError, QueryErrors};
@@ -98,9 +99,9 @@ pub async fn list(
         None | Some("open") => true,
         Some("all") => false,
         Some(_) => {
-            return Err(ApiError::InvalidQuery(vec![
+            return Err(ApiError::Domain(Error::InvalidQuery(vec![
                 crate::http::problem::FieldError::new("state", "must be open or all"),
-            ]));
+            ])));
         }
     };
     let p = params.0;
@@ -116,10 +117,12 @@ pub async fn list(
                 ))
             });
             Some(parsed.ok_or_else(|| {
-                ApiError::InvalidQuery(vec![crate::http::problem::FieldError::new(
-                    "cursor",
-                    "is not a cursor this list gave",
-                )])
+                ApiError::Domain(Error::InvalidQuery(vec![
+                    crate::http::problem::FieldError::new(
+                        "cursor",
+                        "is not a cursor this list gave",
+                    ),
+                ]))
             })?)
         }
     };
@@ -181,7 +184,7 @@ pub async fn close(
 ) -> ApiResult<HttpResponse> {
     let id: ConcernId = path
         .parse()
-        .map_err(|_| ApiError::NotFound(format!("no concern {}", path.as_str())))?;
+        .map_err(|_| ApiError::Domain(Error::NotFound(format!("no concern {}", path.as_str()))))?;
     let by = admin.0.by();
     let outcome = body.0.outcome;
     let closed = state

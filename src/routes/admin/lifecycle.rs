@@ -7,8 +7,8 @@ use crate::http::extract::SupplierKey;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::routes::signature::SupplierChanged;
 use crate::state::State;
-use crate::views::supplier::SupplierView;
 
 /// Record that the operator verified the supplier's identity; a pending signature
 /// becomes active.
@@ -16,7 +16,7 @@ use crate::views::supplier::SupplierView;
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        SupplierChanged,
                     (status = 409, body = Problem, content_type = "application/problem+json", description = "Already verified"),
         AuthErrors,
         NotFoundError,
@@ -33,7 +33,7 @@ pub async fn verify(state: State, admin: Admin, path: SupplierKey) -> ApiResult<
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        SupplierChanged,
                         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not signed, withdrawn or already suspended"),
         AuthErrors,
         BodyErrors,
@@ -57,7 +57,7 @@ pub async fn suspend(
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        SupplierChanged,
                         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not suspended"),
         AuthErrors,
         BodyErrors,

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit;
+use crate::error::Error;
 use crate::http::extract::Query;
 use crate::http::problem::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::respond::{Visibility, json_cached};
@@ -54,10 +55,9 @@ pub async fn changes(
 ) -> ApiResult<HttpResponse> {
     let since = params.0.since.unwrap_or(0);
     if since < 0 {
-        return Err(ApiError::InvalidQuery(vec![FieldError::new(
-            "since",
-            "must be 0 or more",
-        )]));
+        return Err(ApiError::Domain(Error::InvalidQuery(vec![
+            FieldError::new("since", "must be 0 or more"),
+        ])));
     }
     let limit = pagination::limit(params.0.limit)?;
     let url = state.config.public_url.clone();

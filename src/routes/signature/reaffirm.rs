@@ -5,8 +5,8 @@ use crate::http::callers::SupplierWriter;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::transition;
 use crate::routes::problems::{AuthErrors, NotFoundError};
+use crate::routes::signature::SupplierChanged;
 use crate::state::State;
-use crate::views::supplier::SupplierView;
 
 /// Reaffirm the signature: its reaffirm-by date moves to a year (the configured
 /// period) from now, and a lapsed signature becomes active again.
@@ -14,7 +14,7 @@ use crate::views::supplier::SupplierView;
     params(("id_or_slug" = String, Path, description = "The supplier's id (a UUID) or its slug")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        SupplierChanged,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force, or suspended"),
         AuthErrors,
         NotFoundError,

@@ -6,8 +6,8 @@ use crate::http::extract::Json;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::common::{Reason, transition};
 use crate::routes::problems::{AuthErrors, BodyErrors, NotFoundError};
+use crate::routes::signature::SupplierChanged;
 use crate::state::State;
-use crate::views::supplier::SupplierView;
 
 /// Withdraw the signature, with a reason. Final for that signature; the supplier may
 /// sign again later. The operator may also withdraw a signature.
@@ -16,7 +16,7 @@ use crate::views::supplier::SupplierView;
     request_body = Reason,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SupplierView, description = "The supplier as it now stands", headers(("ETag" = String, description = "The supplier's new ETag; send it as If-Match with the next profile update"))),
+        SupplierChanged,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force"),
         AuthErrors,
         BodyErrors,

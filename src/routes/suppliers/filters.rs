@@ -7,6 +7,7 @@ use crate::db::models::supplier::ListFilter;
 use crate::domain::Status;
 use crate::domain::evidence::{EvidenceHealth, EvidenceSummary};
 use crate::domain::text;
+use crate::error::Error;
 use crate::http::extract::AnyOf;
 use crate::http::problem::{ApiError, ApiResult, FieldError};
 
@@ -123,7 +124,7 @@ pub fn list_filter(
     let commitment = words("commitment", commitment);
     let pledge_version = words("pledge_version", pledge_version);
     if !errors.is_empty() {
-        return Err(ApiError::InvalidQuery(errors));
+        return Err(ApiError::Domain(Error::InvalidQuery(errors)));
     }
     Ok(ListFilter {
         q,

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::models::now;
+use crate::error::Error;
 use crate::http::extract::Json;
 use crate::http::problem::{ApiError, ApiResult, Problem};
 use crate::http::ratelimit::SignInQuota;
@@ -35,9 +36,9 @@ fn closed(state: &State) -> ApiResult<()> {
     if state.config.webhooks.sign_up {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
+        Err(ApiError::Domain(Error::Forbidden(
             "this registry does not take webhook sign-ups; ask its operator for an account".into(),
-        ))
+        )))
     }
 }
 

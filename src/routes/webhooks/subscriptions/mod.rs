@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use crate::db::models::webhooks::SubscriptionRow;
 use crate::domain::EventType;
 use crate::domain::{Status, SubscriptionId, SupplierId};
+use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::webhooks::filters::Filters;
 
@@ -46,7 +47,8 @@ pub struct Subscription {
 
 impl Subscription {
     fn of(row: SubscriptionRow) -> ApiResult<Subscription> {
-        let filters = Filters::read(&row).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+        let filters = Filters::read(&row)
+            .map_err(|e| ApiError::Domain(Error::Internal(anyhow::anyhow!(e))))?;
         let state = if row.disabled_at.is_some() {
             "disabled"
         } else if row.paused_at.is_some() {
