@@ -32,6 +32,17 @@ pub struct AppState {
 
 pub type State = web::Data<AppState>;
 
+impl AppState {
+    /// What tokens are issued with now.
+    pub fn issuing(&self) -> crate::auth::tokens::Issuing {
+        crate::auth::tokens::Issuing {
+            keys: self.keys.current(),
+            issuer: self.config.public_url.clone(),
+            days: self.config.token_days,
+        }
+    }
+}
+
 /// A handler's database work: the domain's errors, answered as the API answers them.
 impl AppState {
     /// [`Database::run`].

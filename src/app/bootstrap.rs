@@ -139,17 +139,13 @@ pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {
         audit::record(
             conn,
             at,
-            audit::Entry {
-                actor: "system",
-                action: Action::PledgePublished,
-                entity_type: "pledge_version",
-                entity_id: FIRST.version.into(),
-                supplier_id: None,
-                before: None,
-                after: Some(
-                    serde_json::json!({ "version": FIRST.version, "commitments": items.len() }),
-                ),
-            },
+            audit::Entry::new(
+                "system",
+                Action::PledgePublished,
+                "pledge_version",
+                FIRST.version,
+            )
+            .after(serde_json::json!({ "version": FIRST.version, "commitments": items.len() })),
         )?;
         Ok(true)
     })

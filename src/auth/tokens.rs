@@ -111,6 +111,40 @@ impl Grant<'_> {
     }
 }
 
+/// What tokens are issued with: the key that signs them now, the registry's address
+/// as their issuer, and how many days they last.
+#[derive(Clone)]
+pub struct Issuing {
+    pub keys: std::sync::Arc<Keys>,
+    pub issuer: String,
+    pub days: u32,
+}
+
+impl Issuing {
+    /// How long a token lasts.
+    pub fn lifetime(&self) -> Duration {
+        Duration::days(self.days.into())
+    }
+
+    /// Issues and records `grant`, labelled `label`.
+    pub fn issue(
+        &self,
+        conn: &mut DbConn,
+        label: &str,
+        grant: Grant<'_>,
+    ) -> anyhow::Result<IssuedToken> {
+        issue(
+            conn,
+            &self.keys,
+            &self.issuer,
+            Grant {
+                label: Some(label),
+                ..grant
+            },
+        )
+    }
+}
+
 /// Signs a token and records its id, in the caller's transaction.
 pub fn issue(
     conn: &mut DbConn,

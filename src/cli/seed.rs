@@ -131,7 +131,7 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
         conn.transaction::<_, anyhow::Error, _>(|conn| {
             crate::db::take_write_lock(conn)?;
             for &index in chunk {
-                one(
+                let (id, name) = fill(
                     conn,
                     &mut rng,
                     index,
@@ -139,6 +139,11 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
                     &commitments,
                     reaffirm_months,
                 )?;
+                // Recorded after everything about it is written, as one public change.
+                let entry = audit::Entry::new("system", Action::SupplierRegistered, "supplier", id)
+                    .supplier(id)
+                    .after(json!({ "name": name, "seed": true }));
+                crate::usecases::changes::record(conn, now(), entry)?;
                 made += 1;
             }
             Ok(())
@@ -148,32 +153,6 @@ pub fn seed_demo(conn: &mut DbConn, count: u32, reaffirm_months: u32) -> anyhow:
     // autovacuum gets round to it, sorts every active supplier to show a page of 50.
     conn.batch_execute("ANALYZE")?;
     Ok(made)
-}
-
-/// One supplier, recorded (after everything about it is written) as a public change.
-fn one(
-    conn: &mut DbConn,
-    rng: &mut impl Rng,
-    index: u32,
-    version: &str,
-    commitments: &[pledge::CommitmentRow],
-    reaffirm_months: u32,
-) -> anyhow::Result<()> {
-    let (id, name) = fill(conn, rng, index, version, commitments, reaffirm_months)?;
-    crate::usecases::changes::record(
-        conn,
-        now(),
-        audit::Entry {
-            actor: "system",
-            action: Action::SupplierRegistered,
-            entity_type: "supplier",
-            entity_id: id.to_string(),
-            supplier_id: Some(id),
-            before: None,
-            after: Some(json!({ "name": name, "seed": true })),
-        },
-    )?;
-    Ok(())
 }
 
 fn web_url(raw: &str) -> anyhow::Result<WebUrl> {

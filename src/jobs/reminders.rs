@@ -92,7 +92,7 @@ fn remind(conn: &mut crate::db::DbConn, now: NaiveDateTime) -> Result<Round> {
         let left = (sig.reaffirm_by - now).num_days().max(1);
         let letter = letters::reaffirm_due(&row.name, utc(sig.reaffirm_by), left);
         let event = format!("reaffirm:{}:{}:{days}", sig.id, sig.reaffirm_by.date());
-        round.reaffirm += notify::members(conn, &row, &letter, &event, now)?;
+        round.reaffirm += notify::write(conn, notify::To::Members, &row, &letter, &event, now)?;
     }
     let today = now.date();
     let until = today + Duration::days(CERTIFICATION_DAYS + 1);
@@ -103,7 +103,8 @@ fn remind(conn: &mut crate::db::DbConn, now: NaiveDateTime) -> Result<Round> {
         };
         let letter = letters::certification_expiring(&row.name, &row.slug, &cert.title, on);
         let event = format!("certification:{}:{on}", cert.id);
-        round.certifications += notify::members(conn, &row, &letter, &event, now)?;
+        round.certifications +=
+            notify::write(conn, notify::To::Members, &row, &letter, &event, now)?;
     }
     for token in tokens::expiring_between(conn, now, now + Duration::days(TOKEN_DAYS))? {
         let Some(supplier_id) = token.supplier_id else {
@@ -115,7 +116,7 @@ fn remind(conn: &mut crate::db::DbConn, now: NaiveDateTime) -> Result<Round> {
         let label = token.label.as_deref().unwrap_or("unnamed");
         let letter = letters::token_expiring(&row.name, label, utc(token.expires_at));
         let event = format!("token:{}", token.jti);
-        round.tokens += notify::owners(conn, &row, &letter, &event, now)?;
+        round.tokens += notify::write(conn, notify::To::Owners, &row, &letter, &event, now)?;
     }
     Ok(round)
 }

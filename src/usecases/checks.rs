@@ -251,21 +251,21 @@ async fn record(
             changes::record(
                 conn,
                 at,
-                audit::Entry {
-                    actor: "system",
-                    action: Action::EvidenceHealthChanged,
-                    entity_type: "evidence",
-                    entity_id: current.id.to_string(),
-                    supplier_id: Some(current.supplier_id),
-                    before: Some(json!({ "health": before, "url": current.url })),
-                    after: Some(json!({
-                        "health": next.status,
-                        "http_status": current.http_status,
-                        "final_url": current.final_url,
-                        "detail": obs.detail,
-                        "consecutive_failures": next.consecutive_failures,
-                    })),
-                },
+                audit::Entry::new(
+                    "system",
+                    Action::EvidenceHealthChanged,
+                    "evidence",
+                    current.id.to_string(),
+                )
+                .supplier(current.supplier_id)
+                .before(json!({ "health": before, "url": current.url }))
+                .after(json!({
+                    "health": next.status,
+                    "http_status": current.http_status,
+                    "final_url": current.final_url,
+                    "detail": obs.detail,
+                    "consecutive_failures": next.consecutive_failures,
+                })),
             )?;
             tell(conn, &current, before, &obs.detail, at)?;
         }
@@ -298,7 +298,7 @@ fn tell(
         return Result::Ok(());
     };
     let event = format!("evidence:{}:{}", link.id, at.and_utc().timestamp_micros());
-    crate::usecases::notify::members(conn, &row, &letter, &event, at)?;
+    super::notify::write(conn, super::notify::To::Members, &row, &letter, &event, at)?;
     Result::Ok(())
 }
 

@@ -215,15 +215,8 @@ pub fn add(
     changes::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::EvidenceAdded,
-            entity_type: "evidence",
-            entity_id: view.id.clone(),
-            supplier_id: Some(supplier_row.id),
-            before: None,
-            after: Some(audited(&view)?),
-        },
+        link_entry(by, Action::EvidenceAdded, supplier_row.id, view.id.clone())
+            .after(audited(&view)?),
     )?;
     Ok(view)
 }
@@ -305,15 +298,14 @@ pub fn edit(
     changes::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::EvidenceUpdated,
-            entity_type: "evidence",
-            entity_id: view.id.clone(),
-            supplier_id: Some(supplier_row.id),
-            before: Some(audited(&before)?),
-            after: Some(audited(&view)?),
-        },
+        link_entry(
+            by,
+            Action::EvidenceUpdated,
+            supplier_row.id,
+            view.id.clone(),
+        )
+        .before(audited(&before)?)
+        .after(audited(&view)?),
     )?;
     Ok(view)
 }
@@ -330,15 +322,13 @@ pub fn retire(conn: &mut DbConn, by: &By, supplier: SupplierId, id: EvidenceId) 
     changes::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::EvidenceRetired,
-            entity_type: "evidence",
-            entity_id: row.id.to_string(),
-            supplier_id: Some(supplier_row.id),
-            before: Some(serde_json::json!({ "url": row.url, "title": row.title })),
-            after: None,
-        },
+        link_entry(
+            by,
+            Action::EvidenceRetired,
+            supplier_row.id,
+            row.id.to_string(),
+        )
+        .before(serde_json::json!({ "url": row.url, "title": row.title })),
     )?;
     Ok(())
 }
@@ -448,4 +438,14 @@ fn certification_fields(
             }
         }
     }
+}
+
+/// The audit entry of a change to one of a supplier's links.
+fn link_entry(
+    by: &By,
+    action: Action,
+    supplier: SupplierId,
+    link: impl ToString,
+) -> audit::Entry<'_> {
+    audit::Entry::new(&by.actor, action, "evidence", link).supplier(supplier)
 }

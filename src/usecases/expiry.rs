@@ -33,15 +33,14 @@ pub fn note(
         changes::record(
             conn,
             at,
-            audit::Entry {
-                actor: "system",
-                action: Action::EvidenceExpired,
-                entity_type: "evidence",
-                entity_id: id.to_string(),
-                supplier_id: Some(supplier_id.to_owned()),
-                before: None,
-                after: Some(serde_json::json!({ "expires_on": expires_on })),
-            },
+            audit::Entry::new(
+                "system",
+                Action::EvidenceExpired,
+                "evidence",
+                id.to_string(),
+            )
+            .supplier(supplier_id.to_owned())
+            .after(serde_json::json!({ "expires_on": expires_on })),
         )?;
     }
     if expired.is_empty() {

@@ -56,19 +56,18 @@ pub fn rotated(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &By::system().actor,
-            action: if compromised {
+        audit::Entry::new(
+            &By::system().actor,
+            if compromised {
                 Action::KeyRotatedAfterCompromise
             } else {
                 Action::KeyRotated
             },
-            entity_type: "key",
-            entity_id: new_kid.to_owned(),
-            supplier_id: None,
-            before: Some(json!({"kid": old_kid})),
-            after: Some(json!({"kid": new_kid, "tokens_ended": done.revoked})),
-        },
+            "key",
+            new_kid.to_owned(),
+        )
+        .before(json!({"kid": old_kid}))
+        .after(json!({"kid": new_kid, "tokens_ended": done.revoked})),
     )?;
     Ok(done)
 }

@@ -42,15 +42,8 @@ fn record_unattached(
     crate::db::models::audit::record(
         conn,
         at,
-        crate::db::models::audit::Entry {
-            actor: &by.actor,
-            action,
-            entity_type,
-            entity_id,
-            supplier_id: None,
-            before: None,
-            after: Some(after),
-        },
+        crate::db::models::audit::Entry::new(&by.actor, action, entity_type, entity_id)
+            .after(after),
     )?;
     Ok(())
 }

@@ -11,37 +11,24 @@ use crate::db::models::supplier::SupplierRow;
 use crate::error::Result;
 use crate::mail::letters::{Letter, SITE};
 
-/// Writes `letter` to every member of `supplier` (reminders only to those who still
-/// want them); `event` names what it reports, once per supplier. Returns how many
-/// messages were added.
-pub fn members(
-    conn: &mut DbConn,
-    supplier: &SupplierRow,
-    letter: &Letter,
-    event: &str,
-    at: NaiveDateTime,
-) -> Result<usize> {
-    to(conn, supplier, letter, event, at, false)
+/// Who of a supplier's people a letter is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum To {
+    /// Every member (reminders only to those who still want them).
+    Members,
+    /// The owners only (what only an owner can act on).
+    Owners,
 }
 
-/// Like [`members`], to the supplier's owners only (what only an owner can act on).
-pub fn owners(
+/// Writes `letter` to the people of `supplier` that `to` names; `event` names what
+/// it reports, once per supplier. Returns how many messages were added.
+pub fn write(
     conn: &mut DbConn,
+    to: To,
     supplier: &SupplierRow,
     letter: &Letter,
     event: &str,
     at: NaiveDateTime,
-) -> Result<usize> {
-    to(conn, supplier, letter, event, at, true)
-}
-
-fn to(
-    conn: &mut DbConn,
-    supplier: &SupplierRow,
-    letter: &Letter,
-    event: &str,
-    at: NaiveDateTime,
-    owners_only: bool,
 ) -> Result<usize> {
     let mut added = 0;
     for member in members::of_supplier(conn, supplier.id)? {
@@ -50,7 +37,7 @@ fn to(
         let invited = member.confirmed_at.is_none() && member.email != supplier.contact_email;
         if invited
             || (letter.reminder && member.reminders_off_at.is_some())
-            || (owners_only && member.role != crate::domain::account::MemberRole::Owner)
+            || (to == To::Owners && member.role != crate::domain::account::MemberRole::Owner)
         {
             continue;
         }

@@ -164,15 +164,15 @@ pub fn update(
     changes::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::SupplierProfileUpdated,
-            entity_type: "supplier",
-            entity_id: row.id.to_string(),
-            supplier_id: Some(row.id),
-            before: Some(before),
-            after: Some(audited(&row)?),
-        },
+        audit::Entry::new(
+            &by.actor,
+            Action::SupplierProfileUpdated,
+            "supplier",
+            row.id.to_string(),
+        )
+        .supplier(row.id)
+        .before(before)
+        .after(audited(&row)?),
     )?;
     let (old_name, old_number, old_website) = identity_before;
     let mut changed = Vec::new();

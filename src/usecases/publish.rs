@@ -142,43 +142,28 @@ pub fn publish(conn: &mut DbConn, by: &By, new: Publish) -> Result<PledgeVersion
         .collect();
     let stored = pledge::insert(conn, row, &commitments)?;
     let view = PledgeVersion::from_rows(stored, commitments, true);
-    audit::record(
-        conn,
-        at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::PledgePublished,
-            entity_type: "pledge_version",
-            entity_id: view.version.clone(),
-            supplier_id: None,
-            before: None,
-            after: Some(audited(&view)?),
-        },
-    )?;
+    let published = || {
+        audit::Entry::new(
+            &by.actor,
+            Action::PledgePublished,
+            "pledge_version",
+            view.version.clone(),
+        )
+    };
+    audit::record(conn, at, published().after(audited(&view)?))?;
     // Every signature now names an earlier version: each signer's record changes, and
     // the feed says so, one change per signer.
     for supplier_id in signature::signers(conn)? {
         supplier::touch(conn, supplier_id, Some(at))?;
-        changes::record(
-            conn,
-            at,
-            audit::Entry {
-                actor: &by.actor,
-                action: Action::PledgePublished,
-                entity_type: "pledge_version",
-                entity_id: view.version.clone(),
-                supplier_id: Some(supplier_id),
-                before: None,
-                after: None,
-            },
-        )?;
+        changes::record(conn, at, published().supplier(supplier_id))?;
         // Its members are asked to sign the new version, unless it withdrew.
         if let Some(row) = supplier::get(conn, supplier_id)?
             && !matches!(row.status, Status::Withdrawn | Status::Unsigned)
         {
             let letter = letters::new_version(&row.name, &view.version, &view.title);
-            notify::members(
+            notify::write(
                 conn,
+                notify::To::Members,
                 &row,
                 &letter,
                 &format!("version:{}", view.version),

@@ -5,10 +5,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::audited;
-use chrono::Duration;
 
-use crate::auth::Keys;
-use crate::auth::tokens::{self, Grant, IssuedToken};
+use crate::auth::tokens::{Grant, IssuedToken, Issuing};
 use crate::db::DbConn;
 use crate::db::models::supplier::{self, SupplierRow};
 use crate::db::models::{audit, now};
@@ -125,15 +123,14 @@ pub fn register(conn: &mut DbConn, r: Register) -> Result<SupplierRow> {
     changes::record(
         conn,
         at,
-        audit::Entry {
-            actor: &actor,
-            action: Action::SupplierRegistered,
-            entity_type: "supplier",
-            entity_id: row.id.to_string(),
-            supplier_id: Some(row.id),
-            before: None,
-            after: Some(audited(&row)?),
-        },
+        audit::Entry::new(
+            &actor,
+            Action::SupplierRegistered,
+            "supplier",
+            row.id.to_string(),
+        )
+        .supplier(row.id)
+        .after(audited(&row)?),
     )?;
     Ok(row)
 }
@@ -142,23 +139,14 @@ pub fn register(conn: &mut DbConn, r: Register) -> Result<SupplierRow> {
 /// sign in; its secret is in the answer only.
 pub fn registration_token(
     conn: &mut DbConn,
-    keys: &Keys,
-    issuer: &str,
+    issuing: &Issuing,
     supplier: SupplierId,
-    days: u32,
 ) -> Result<IssuedToken> {
-    tokens::issue(
-        conn,
-        keys,
-        issuer,
-        Grant {
-            label: Some("registration"),
-            ..Grant::supplier(
-                supplier,
-                TokenKind::Registration,
-                Duration::days(days.into()),
-            )
-        },
-    )
-    .map_err(Error::Internal)
+    issuing
+        .issue(
+            conn,
+            "registration",
+            Grant::supplier(supplier, TokenKind::Registration, issuing.lifetime()),
+        )
+        .map_err(Error::Internal)
 }

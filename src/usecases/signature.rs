@@ -158,19 +158,19 @@ pub fn change(conn: &mut DbConn, row: &mut SupplierRow, req: &Request<'_>) -> Re
         changes::record(
             conn,
             at,
-            audit::Entry {
-                actor: &req.by.actor,
-                action: if to.verified {
+            audit::Entry::new(
+                &req.by.actor,
+                if to.verified {
                     Action::SupplierVerified
                 } else {
                     Action::SupplierVerificationEnded
                 },
-                entity_type: "supplier",
-                entity_id: row.id.to_string(),
-                supplier_id: Some(row.id),
-                before: before_supplier,
-                after: Some(identity_json(row)),
-            },
+                "supplier",
+                row.id.to_string(),
+            )
+            .supplier(row.id)
+            .before(before_supplier)
+            .after(identity_json(row)),
         )?;
         if to.verified {
             settle_company_number(conn, row, &req.by.actor, at)?;
@@ -215,7 +215,7 @@ fn tell(
         row.id,
         at.and_utc().timestamp_micros()
     );
-    super::notify::members(conn, row, &letter, &event, at)?;
+    super::notify::write(conn, super::notify::To::Members, row, &letter, &event, at)?;
     Ok(())
 }
 
@@ -250,15 +250,15 @@ fn settle_company_number(
         changes::record(
             conn,
             at,
-            audit::Entry {
+            audit::Entry::new(
                 actor,
-                action: Action::SupplierCompanyNumberRefused,
-                entity_type: "supplier",
-                entity_id: other.id.to_string(),
-                supplier_id: Some(other.id),
-                before: Some(before),
-                after: Some(serde_json::json!({ "company_number": null, "reason": reason })),
-            },
+                Action::SupplierCompanyNumberRefused,
+                "supplier",
+                other.id.to_string(),
+            )
+            .supplier(other.id)
+            .before(before)
+            .after(serde_json::json!({ "company_number": null, "reason": reason })),
         )?;
     }
     Ok(())
@@ -535,15 +535,15 @@ pub fn record(
     changes::record(
         conn,
         at,
-        audit::Entry {
+        audit::Entry::new(
             actor,
-            action: Action::of_transition(transition),
-            entity_type: "signature",
-            entity_id: sig.id.to_string(),
-            supplier_id: Some(row.id),
-            before,
-            after: Some(audited(sig)?),
-        },
+            Action::of_transition(transition),
+            "signature",
+            sig.id.to_string(),
+        )
+        .supplier(row.id)
+        .before(before)
+        .after(audited(sig)?),
     )?;
     Ok(())
 }

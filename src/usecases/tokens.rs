@@ -96,17 +96,11 @@ pub fn issue(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::TokenIssued,
-            entity_type: "token",
-            entity_id: issued.jti.clone(),
-            supplier_id: grant.supplier_id,
-            before: None,
-            after: Some(
+        audit::Entry::new(&by.actor, Action::TokenIssued, "token", issued.jti.clone())
+            .supplier(grant.supplier_id)
+            .after(
                 json!({"role": grant.role, "expires_at": issued.expires_at, "label": grant.label}),
             ),
-        },
     )?;
     Ok(issued)
 }
@@ -132,15 +126,8 @@ pub(super) fn record_revoked(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::TokenRevoked,
-            entity_type: "token",
-            entity_id: jti.to_owned(),
-            supplier_id,
-            before: None,
-            after: None,
-        },
+        audit::Entry::new(&by.actor, Action::TokenRevoked, "token", jti.to_owned())
+            .supplier(supplier_id),
     )?;
     Ok(())
 }

@@ -6,8 +6,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{By, accounts, notify};
-use crate::auth::Keys;
-use crate::auth::tokens::{self, Grant, IssuedToken};
+use crate::auth::tokens::{Grant, IssuedToken, Issuing};
 use crate::db::DbConn;
 use crate::db::models::audit;
 use crate::db::models::now;
@@ -93,22 +92,17 @@ pub fn add_subscriber(
 /// Issues a token for `subscriber`, lasting `days`, in the caller's transaction.
 pub fn issue_token(
     conn: &mut DbConn,
-    keys: &Keys,
-    issuer: &str,
+    issuing: &Issuing,
     subscriber: SubscriberId,
-    days: u32,
     label: &str,
 ) -> Result<IssuedToken> {
-    tokens::issue(
-        conn,
-        keys,
-        issuer,
-        Grant {
-            label: Some(label),
-            ..Grant::subscriber(subscriber, Duration::days(days.into()))
-        },
-    )
-    .map_err(Error::Internal)
+    issuing
+        .issue(
+            conn,
+            label,
+            Grant::subscriber(subscriber, issuing.lifetime()),
+        )
+        .map_err(Error::Internal)
 }
 
 /// A sign-up for webhooks, parsed: the tool's name and its address (lower-cased).
@@ -171,9 +165,7 @@ pub struct SignedUp {
 /// unknown, used, expired or not a sign-up link.
 pub fn confirm_sign_up(
     conn: &mut DbConn,
-    keys: &Keys,
-    issuer: &str,
-    token_days: u32,
+    issuing: &Issuing,
     link_secret: &str,
     at: NaiveDateTime,
 ) -> Result<SignedUp> {
@@ -206,10 +198,8 @@ pub fn confirm_sign_up(
     let by = By::subscriber(subscriber.id);
     let token = issue_token(
         conn,
-        keys,
-        issuer,
+        issuing,
         subscriber.id,
-        token_days,
         "webhook subscriber, confirmed by email",
     )?;
     record(

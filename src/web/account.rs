@@ -311,6 +311,12 @@ async fn act(
     }
 }
 
+/// The item a form's address names, or 404 saying there is no such `what`.
+fn item_of<T: std::str::FromStr>(item: &str, missing: &str) -> ApiResult<T> {
+    item.parse()
+        .map_err(|_| Error::NotFound(missing.to_owned()).into())
+}
+
 /// The account page again, saying why a form was refused.
 async fn refused(state: &State, s: &Session, e: ApiError) -> ApiResult<HttpResponse> {
     let status = actix_web::ResponseError::status_code(&e);
@@ -436,17 +442,13 @@ pub async fn account_item_form(
     match (list.as_str(), action.as_str()) {
         ("evidence", "retire") => {
             act(&req, &state, &form, "retired", |_| {
-                item.parse()
-                    .map(Action::RetireEvidence)
-                    .map_err(|_| ApiError::Domain(Error::NotFound("no such link".into())))
+                item_of(&item, "no such link").map(Action::RetireEvidence)
             })
             .await
         }
         ("members", "remove") => {
             act(&req, &state, &form, "removed", |_| {
-                item.parse()
-                    .map(Action::RemoveMember)
-                    .map_err(|_| ApiError::Domain(Error::NotFound("no such member".into())))
+                item_of(&item, "no such member").map(Action::RemoveMember)
             })
             .await
         }
@@ -464,9 +466,7 @@ pub async fn account_item_form(
         }
         ("suppliers", "decline") => {
             act(&req, &state, &form, "declined", |_| {
-                item.parse()
-                    .map(Action::Decline)
-                    .map_err(|_| ApiError::Domain(Error::NotFound("no such supplier".into())))
+                item_of(&item, "no such supplier").map(Action::Decline)
             })
             .await
         }

@@ -83,18 +83,9 @@ pub async fn confirm(state: State, body: Posted) -> ApiResult<HttpResponse> {
         ));
     }
     let link = body.field("token");
-    let state2 = state.clone();
+    let issuing = state.issuing();
     let result = state
-        .tx(move |conn| {
-            webhooks::confirm_sign_up(
-                conn,
-                &state2.keys.current(),
-                &state2.config.public_url,
-                state2.config.token_days,
-                &link,
-                now(),
-            )
-        })
+        .tx(move |conn| webhooks::confirm_sign_up(conn, &issuing, &link, now()))
         .await;
     match result {
         Ok(done) => {

@@ -49,6 +49,51 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry about nothing of a supplier's and with no state: add them with
+    /// [`Entry::supplier`], [`Entry::before`] and [`Entry::after`].
+    pub fn new(
+        actor: &'a str,
+        action: Action,
+        entity_type: &'a str,
+        entity_id: impl ToString,
+    ) -> Self {
+        Entry {
+            actor,
+            action,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            supplier_id: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The supplier the entry belongs to (its history, the public feed).
+    pub fn supplier(self, id: impl Into<Option<SupplierId>>) -> Self {
+        Entry {
+            supplier_id: id.into(),
+            ..self
+        }
+    }
+
+    /// The state before the change.
+    pub fn before(self, v: impl Into<Option<Value>>) -> Self {
+        Entry {
+            before: v.into(),
+            ..self
+        }
+    }
+
+    /// The state after the change.
+    pub fn after(self, v: impl Into<Option<Value>>) -> Self {
+        Entry {
+            after: v.into(),
+            ..self
+        }
+    }
+}
+
 /// RFC 3339, UTC, microseconds: the form times take in the canonical entry.
 pub fn time(at: NaiveDateTime) -> String {
     at.and_utc()

@@ -34,18 +34,11 @@ pub struct NewSubscriber {
 pub async fn add(state: State, admin: Admin, body: Json<NewSubscriber>) -> ApiResult<HttpResponse> {
     let r = body.0;
     let by = admin.0.by();
-    let state2 = state.clone();
+    let issuing = state.issuing();
     let created = state
         .tx(move |conn| {
             let row = webhooks::add_subscriber(conn, &by, &r.name, &r.email, now())?;
-            let token = webhooks::issue_token(
-                conn,
-                &state2.keys.current(),
-                &state2.config.public_url,
-                row.id,
-                state2.config.token_days,
-                "webhook subscriber",
-            )?;
+            let token = webhooks::issue_token(conn, &issuing, row.id, "webhook subscriber")?;
             Ok(SubscriberCreated::of(row, token))
         })
         .await?;

@@ -34,19 +34,12 @@ pub async fn create(
     body: Json<Registration>,
 ) -> ApiResult<HttpResponse> {
     let registration = Register::parse(body.0)?;
-    let token_days = state.config.token_days;
-    let state2 = state.clone();
+    let issuing = state.issuing();
     let (written, token, id) = state
         .tx(move |conn| {
             let row = register::register(conn, registration)?;
             let id = row.id;
-            let token = register::registration_token(
-                conn,
-                &state2.keys.current(),
-                &state2.config.public_url,
-                id,
-                token_days,
-            )?;
+            let token = register::registration_token(conn, &issuing, id)?;
             Ok((Written::load(conn, row, true)?, token, id))
         })
         .await?;

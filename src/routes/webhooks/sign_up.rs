@@ -115,18 +115,9 @@ pub async fn confirm(state: State, body: Json<SignUpConfirm>) -> ApiResult<HttpR
 
 /// Uses a sign-up link; the account, and whether it is new.
 pub async fn use_link(state: &State, link: String) -> ApiResult<(SubscriberCreated, bool)> {
-    let state2 = state.clone();
+    let issuing = state.issuing();
     let done = state
-        .tx(move |conn| {
-            webhooks::confirm_sign_up(
-                conn,
-                &state2.keys.current(),
-                &state2.config.public_url,
-                state2.config.token_days,
-                &link,
-                now(),
-            )
-        })
+        .tx(move |conn| webhooks::confirm_sign_up(conn, &issuing, &link, now()))
         .await?;
     tracing::info!(subscriber_id = %done.subscriber.id, new = done.new, "webhook subscriber confirmed");
     Ok((SubscriberCreated::of(done.subscriber, done.token), done.new))

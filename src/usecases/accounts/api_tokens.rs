@@ -100,15 +100,9 @@ pub fn create_token(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::TokenCreated,
-            entity_type: "token",
-            entity_id: issued.jti.clone(),
-            supplier_id: Some(supplier),
-            before: None,
-            after: Some(json!({"name": name, "scope": t.scope, "expires_at": issued.expires_at})),
-        },
+        audit::Entry::new(&by.actor, Action::TokenCreated, "token", issued.jti.clone())
+            .supplier(supplier)
+            .after(json!({"name": name, "scope": t.scope, "expires_at": issued.expires_at})),
     )?;
     Ok(issued)
 }

@@ -181,15 +181,10 @@ pub(super) fn member_audit(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action,
-            entity_type: "member",
-            entity_id: member.id.to_string(),
-            supplier_id: Some(member.supplier_id),
-            before,
-            after: Some(json!({"email": member.email, "name": member.name, "role": member.role})),
-        },
+        audit::Entry::new(&by.actor, action, "member", member.id.to_string())
+            .supplier(member.supplier_id)
+            .before(before)
+            .after(json!({"email": member.email, "name": member.name, "role": member.role})),
     )?;
     Ok(())
 }
@@ -236,15 +231,10 @@ pub fn remove(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::MemberRemoved,
-            entity_type: "member",
-            entity_id: id.to_string(),
-            supplier_id: Some(supplier),
-            before: Some(json!({"email": member.email, "name": member.name, "role": member.role})),
-            after: Some(json!({"sessions_ended": ended})),
-        },
+        audit::Entry::new(&by.actor, Action::MemberRemoved, "member", id.to_string())
+            .supplier(supplier)
+            .before(json!({"email": member.email, "name": member.name, "role": member.role}))
+            .after(json!({"sessions_ended": ended})),
     )?;
     Ok(())
 }
@@ -331,15 +321,15 @@ pub fn transfer(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &by.actor,
-            action: Action::SupplierOwnershipTransferred,
-            entity_type: "member",
-            entity_id: owner.id.to_string(),
-            supplier_id: Some(supplier.id),
-            before: Some(json!({"owners": demoted})),
-            after: Some(json!({"owner": owner.email})),
-        },
+        audit::Entry::new(
+            &by.actor,
+            Action::SupplierOwnershipTransferred,
+            "member",
+            owner.id.to_string(),
+        )
+        .supplier(supplier.id)
+        .before(json!({"owners": demoted}))
+        .after(json!({"owner": owner.email})),
     )?;
     notify::member_letter(
         conn,

@@ -225,15 +225,14 @@ fn session_for(
     audit::record(
         conn,
         at,
-        audit::Entry {
-            actor: &format!("supplier:{}:member:{}", member.supplier_id, member.id),
-            action: Action::MemberSignedIn,
-            entity_type: "member",
-            entity_id: member.id.to_string(),
-            supplier_id: Some(member.supplier_id),
-            before: None,
-            after: Some(json!({"session": token.jti})),
-        },
+        audit::Entry::new(
+            &format!("supplier:{}:member:{}", member.supplier_id, member.id),
+            Action::MemberSignedIn,
+            "member",
+            member.id.to_string(),
+        )
+        .supplier(member.supplier_id)
+        .after(json!({"session": token.jti})),
     )?;
     Ok(Session {
         member,
