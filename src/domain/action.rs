@@ -21,6 +21,8 @@ str_enum!(
         SignatureReinstated => "signature.reinstated",
         /// A supplier reaffirmed its signature.
         SignatureReaffirmed => "signature.reaffirmed",
+        /// A supplier corrected a statement of its signature, reaffirming it.
+        SignatureStatementCorrected => "signature.statement_corrected",
         /// A signature was withdrawn.
         SignatureWithdrawn => "signature.withdrawn",
         /// A signature lapsed, not reaffirmed in time.
@@ -136,7 +138,10 @@ impl Action {
     pub fn event(self) -> EventType {
         use Action::*;
         match self {
-            SignatureSigned | SignatureSuperseded | SignatureReaffirmed => EventType::Signature,
+            SignatureSigned
+            | SignatureSuperseded
+            | SignatureReaffirmed
+            | SignatureStatementCorrected => EventType::Signature,
             SignatureVerified
             | SignatureVerificationEnded
             | SignatureSuspended

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
+use utoipa::ToSchema;
+
 use chrono::{Months, NaiveDateTime};
 
 use super::{By, audited};
@@ -396,6 +399,134 @@ pub fn sign(
     Ok(row)
 }
 
+/// What the pages' statements form does: signs the current version, or, where the
+/// signature in force is of the current version already, reaffirms it with the
+/// statements that changed corrected.
+pub fn sign_or_correct(
+    conn: &mut DbConn,
+    by: &By,
+    supplier: SupplierId,
+    signing: Signing,
+    reaffirm_months: u32,
+) -> Result<SupplierRow> {
+    let current = pledge::current(conn)?.map(|v| v.version);
+    let open = signature::open(conn, supplier)?;
+    match open {
+        Some(open) if Some(&open.pledge_version) == current.as_ref() => {
+            let statements = signing.statements;
+            reaffirm(
+                conn,
+                by,
+                supplier,
+                Reaffirmation { statements },
+                reaffirm_months,
+            )
+        }
+        _ => sign(conn, by, supplier, signing, reaffirm_months),
+    }
+}
+
+/// A reaffirmation: the statements to correct, by commitment code (none keeps them all).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reaffirmation {
+    /// Corrected statements, by commitment code, for commitments of the signed version;
+    /// a statement not named stays as it is. Each correction is in the public history
+    /// with the text it replaced.
+    #[serde(default)]
+    #[schema(example = json!({"transparency": "We publish a plain-English model card for every AI feature, reviewed each quarter."}))]
+    pub statements: BTreeMap<String, String>,
+}
+
+/// Reaffirms the signature in force, correcting the statements `r` names: 409 as the
+/// lifecycle says (none in force, suspended), 422 naming each statement that is not a
+/// commitment of the signed version or is too short or long. A reaffirmation that
+/// corrects nothing, on a day the signature was already reaffirmed, changes nothing.
+pub fn reaffirm(
+    conn: &mut DbConn,
+    by: &By,
+    supplier: SupplierId,
+    r: Reaffirmation,
+    reaffirm_months: u32,
+) -> Result<SupplierRow> {
+    let mut row = crate::usecases::lookup::lock_or_404(conn, supplier)?;
+    let Some(open) = signature::open(conn, row.id)? else {
+        // The lifecycle says why (never signed, withdrawn).
+        change(conn, &mut row, &reaffirming(by, reaffirm_months))?;
+        return Ok(row);
+    };
+    let stated = signature::statements_of(conn, open.id)?;
+    let mut v = Validator::default();
+    let mut corrections = Vec::new();
+    for (code, text) in &r.statements {
+        let name = format!("statements.{code}");
+        match stated.iter().find(|s| &s.commitment_code == code) {
+            None => v.error(
+                name,
+                format!("is not a commitment of version {}", open.pledge_version),
+            ),
+            Some(old) => match text::bounded(text, MIN_STATEMENT, MAX_STATEMENT) {
+                Err(e) => v.error(name, e),
+                Ok(new) if new != old.body => corrections.push((old, new)),
+                Ok(_) => {}
+            },
+        }
+    }
+    v.finish(())?;
+    let at = now();
+    let in_force = matches!(open.status, Status::Active | Status::Pending);
+    if corrections.is_empty()
+        && in_force
+        && open.reaffirmed_at.is_some_and(|t| t.date() == at.date())
+    {
+        return Ok(row);
+    }
+    for (old, new) in &corrections {
+        signature::set_statement(conn, open.id, &old.commitment_code, new)?;
+    }
+    change(conn, &mut row, &reaffirming(by, reaffirm_months))?;
+    for (old, new) in corrections {
+        let reason = format!(
+            "statement for {} corrected; it read: \u{201c}{}\u{201d}",
+            old.commitment_code, old.body
+        );
+        history::insert(
+            conn,
+            &NewStatusEvent {
+                supplier_id: row.id,
+                signature_id: Some(open.id),
+                pledge_version: Some(&open.pledge_version),
+                event: "statement_corrected",
+                from_status: Some(row.status),
+                to_status: row.status,
+                reason: Some(&reason),
+                actor: &by.actor,
+                at,
+            },
+        )?;
+        let entry = audit::Entry::new(
+            &by.actor,
+            Action::SignatureStatementCorrected,
+            "signature",
+            open.id,
+        )
+        .supplier(row.id)
+        .before(serde_json::json!({ "commitment": old.commitment_code, "statement": old.body }))
+        .after(serde_json::json!({ "commitment": old.commitment_code, "statement": new }));
+        changes::record(conn, at, entry)?;
+    }
+    Ok(row)
+}
+
+fn reaffirming(by: &By, reaffirm_months: u32) -> Request<'_> {
+    Request {
+        transition: Transition::Reaffirm,
+        reason: None,
+        by,
+        reaffirm_months,
+    }
+}
+
 /// Records `new` for a supplier the caller has locked: supersedes an open signature of
 /// an earlier version, then records the new one in the status the table gives.
 fn record_signature(
@@ -411,7 +542,8 @@ fn record_signature(
         && open.pledge_version == new.pledge_version
     {
         return Err(Error::Conflict(format!(
-            "the supplier already signed version {}; reaffirm it instead",
+            "the supplier already signed version {}; reaffirm it instead, with `statements` \
+             naming any statement to correct",
             new.pledge_version
         )));
     }

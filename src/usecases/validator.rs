@@ -84,6 +84,14 @@ impl<T> Fields for Field<T> {
     }
 }
 
+/// No checked value: only the errors recorded on the [`Validator`].
+impl Fields for () {
+    type Values = ();
+    fn collect(self, _: &mut Vec<FieldError>) -> Option<()> {
+        Some(())
+    }
+}
+
 macro_rules! fields_tuple {
     ($($t:ident),+) => {
         impl<$($t),+> Fields for ($(Field<$t>,)+) {

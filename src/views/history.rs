@@ -9,7 +9,8 @@ use crate::domain::Status;
 /// One change of a supplier's status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusChange {
-    /// What happened: signed, verified, suspended, reinstated, reaffirmed, withdrawn, lapsed, superseded.
+    /// What happened: signed, verified, suspended, reinstated, reaffirmed, withdrawn, lapsed,
+    /// superseded, `statement_corrected` (the reason quotes the text it replaced).
     pub event: String,
     pub from_status: Option<Status>,
     pub to_status: Status,

@@ -57,6 +57,12 @@ struct AccountPage {
     version: String,
     signatory_name: String,
     signatory_role: String,
+    /// The signature in force is of the current version: saving statements corrects
+    /// them (reaffirming), and the signatory stays as signed.
+    signed_current: bool,
+    /// When the signature in force must be reaffirmed by (none when nothing is in force
+    /// or it is suspended).
+    reaffirm_by: Option<String>,
     /// (code, title, current statement) for each commitment of the current version.
     statements: Vec<(String, String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
@@ -75,7 +81,8 @@ pub struct Notice {
 fn notice(key: Option<&str>) -> Option<&'static str> {
     Some(match key? {
         "profile" => "Your profile is saved.",
-        "statements" => "Signed with your statements.",
+        "statements" => "Your statements are saved.",
+        "reaffirmed" => "You reaffirmed the pledge.",
         "evidence" => "The link is added. The registry will check it soon.",
         "retired" => "The link is removed from your record.",
         "member" => "The invitation is sent. They join once they accept it.",
@@ -91,9 +98,15 @@ async fn account(
     state: &State,
     s: &Session,
     done: Option<&str>,
-    errors: Vec<(String, String)>,
+    refusal: Option<(&Form, Vec<(String, String)>)>,
     status: StatusCode,
 ) -> ApiResult<HttpResponse> {
+    // A refused form is shown again as it was sent, with what was wrong.
+    let (posted, errors) = match refusal {
+        Some((form, errors)) => (Some(form), errors),
+        None => (None, Vec::new()),
+    };
+    let sent = |name: &str| posted.and_then(|f| f.find(name));
     let (supplier, member) = (s.supplier, s.member);
     type Me = (Option<MemberRow>, Vec<(MemberRow, String)>);
     let (view, current, members, me): (
@@ -126,6 +139,20 @@ async fn account(
         })
         .await?;
     let (me, others) = me;
+    let version = current
+        .first()
+        .map(|c| c.version.clone())
+        .unwrap_or_default();
+    let in_force = view.signature.as_ref().filter(|sig| {
+        matches!(
+            sig.status,
+            crate::domain::Status::Active
+                | crate::domain::Status::Pending
+                | crate::domain::Status::Lapsed
+        )
+    });
+    let signed_current = in_force.is_some_and(|sig| sig.pledge_version == version);
+    let reaffirm_by = in_force.map(|sig| super::words::date(sig.reaffirm_by));
     let said: BTreeMap<String, String> = view
         .signature
         .iter()
@@ -145,27 +172,30 @@ async fn account(
         errors,
         website: view.website.clone(),
         description: view.description.clone(),
-        version: current
-            .first()
-            .map(|c| c.version.clone())
-            .unwrap_or_default(),
-        signatory_name: view
-            .signature
-            .as_ref()
-            .map(|s| s.signatory_name.clone())
-            .unwrap_or_default(),
-        signatory_role: view
-            .signature
-            .as_ref()
-            .map(|s| s.signatory_role.clone())
-            .unwrap_or_default(),
+        version,
+        signatory_name: sent("signatory_name").unwrap_or_else(|| {
+            view.signature
+                .as_ref()
+                .map(|s| s.signatory_name.clone())
+                .unwrap_or_default()
+        }),
+        signatory_role: sent("signatory_role").unwrap_or_else(|| {
+            view.signature
+                .as_ref()
+                .map(|s| s.signatory_role.clone())
+                .unwrap_or_default()
+        }),
+        signed_current,
+        reaffirm_by,
         statements: current
             .iter()
             .map(|c| {
                 (
                     c.code.clone(),
                     c.title.clone(),
-                    said.get(&c.code).cloned().unwrap_or_default(),
+                    sent(&format!("statement.{}", c.code))
+                        .or_else(|| said.get(&c.code).cloned())
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -214,13 +244,14 @@ pub async fn account_page(
     let Some(s) = Session::of(&req).await else {
         return Ok(see_other("/sign-in"));
     };
-    account(&state, &s, q.done.as_deref(), Vec::new(), StatusCode::OK).await
+    account(&state, &s, q.done.as_deref(), None, StatusCode::OK).await
 }
 
 /// What a form asks for, once the session and its form token are checked.
 enum Action {
     Profile(profile::ProfileChange),
     Statements(signature::Signing),
+    Reaffirm,
     AddEvidence(evidence::AddEvidence),
     RetireEvidence(EvidenceId),
     AddMember(accounts::Invite),
@@ -261,7 +292,7 @@ async fn act(
     }
     let action = match action(&s) {
         Ok(a) => a,
-        Err(e) => return refused(state, &s, e).await,
+        Err(e) => return refused(state, &s, form, e).await,
     };
     let by = s.caller.by();
     let (supplier, caller) = (s.supplier, s.caller.clone());
@@ -277,7 +308,11 @@ async fn act(
                     profile::update(conn, &by, supplier, None, change, months).map(|_| ())
                 }
                 Action::Statements(signing) => {
-                    signature::sign(conn, &by, supplier, signing, months).map(|_| ())
+                    signature::sign_or_correct(conn, &by, supplier, signing, months).map(|_| ())
+                }
+                Action::Reaffirm => {
+                    let plain = signature::Reaffirmation::default();
+                    signature::reaffirm(conn, &by, supplier, plain, months).map(|_| ())
                 }
                 Action::AddEvidence(new) => evidence::add(conn, &by, supplier, new).map(|_| ()),
                 Action::RetireEvidence(id) => evidence::retire(conn, &by, supplier, id),
@@ -307,7 +342,7 @@ async fn act(
         // Leaving ends the session: out to the home page.
         Ok(()) if done == "left" => with_session_cookie(see_other("/"), state, "", 0),
         Ok(()) => Ok(see_other(&format!("/account?done={done}"))),
-        Err(e) => refused(state, &s, e).await,
+        Err(e) => refused(state, &s, form, e).await,
     }
 }
 
@@ -318,7 +353,7 @@ fn item_of<T: std::str::FromStr>(item: &str, missing: &str) -> ApiResult<T> {
 }
 
 /// The account page again, saying why a form was refused.
-async fn refused(state: &State, s: &Session, e: ApiError) -> ApiResult<HttpResponse> {
+async fn refused(state: &State, s: &Session, form: &Form, e: ApiError) -> ApiResult<HttpResponse> {
     let status = actix_web::ResponseError::status_code(&e);
     let errors = match e {
         ApiError::Domain(Error::Validation(errors)) => {
@@ -329,7 +364,7 @@ async fn refused(state: &State, s: &Session, e: ApiError) -> ApiResult<HttpRespo
         }
         other => vec![("This change".to_owned(), other.to_string())],
     };
-    account(state, s, None, errors, status).await
+    account(state, s, None, Some((form, errors)), status).await
 }
 
 /// A form of the signed-in area. Every one needs the session and its form token.
@@ -362,6 +397,7 @@ pub async fn account_form(
             })
             .await
         }
+        "reaffirm" => act(&req, &state, &form, "reaffirmed", |_| Ok(Action::Reaffirm)).await,
         "statements" => {
             act(&req, &state, &form, "statements", |_| {
                 let statements = form
@@ -522,6 +558,6 @@ async fn switch(
             &session.token.token,
             accounts::SESSION.num_seconds(),
         ),
-        Err(e) => refused(state, &s, e).await,
+        Err(e) => refused(state, &s, form, e).await,
     }
 }

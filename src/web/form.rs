@@ -41,11 +41,7 @@ impl Form {
     }
 
     pub(super) fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        self.find(name).unwrap_or_default()
     }
 
     /// The field `name` read as one of the words of `T`, or a validation error naming
@@ -57,6 +53,14 @@ impl Form {
         self.get(name)
             .parse::<T>()
             .map_err(|m| crate::error::Error::field(name, m))
+    }
+
+    /// The field `name` when the form has it.
+    pub(super) fn find(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
     }
 
     pub(super) fn all(&self, name: &str) -> Vec<String> {

@@ -126,6 +126,7 @@ pub fn event_words(event: &str, actor: &str, version: Option<&str>) -> String {
         "suspended" => "Suspended by the registry".into(),
         "reinstated" => "Reinstated by the registry".into(),
         "reaffirmed" => "Reaffirmed the pledge".into(),
+        "statement_corrected" => "Corrected a statement".into(),
         "withdrawn" if by_registry => "Signature withdrawn by the registry".into(),
         "withdrawn" => "Withdrew its signature".into(),
         "lapsed" => "Lapsed: not reaffirmed in time".into(),

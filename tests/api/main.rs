@@ -28,6 +28,7 @@ mod registrations;
 mod security;
 mod service;
 mod signature;
+mod supplier_pages;
 mod suppliers;
 mod tlog;
 mod trust;

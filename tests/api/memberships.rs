@@ -17,7 +17,7 @@ use crate::helpers::{TestApp, problem};
 use crate::mailbox::Mailbox;
 
 /// A page session: (cookie, form token, the account page's HTML).
-async fn page_session(
+pub(crate) async fn page_session(
     app: &TestApp,
     token: &str,
     supplier: Option<&str>,
@@ -47,7 +47,7 @@ async fn page_session(
     (cookie, csrf, html)
 }
 
-async fn account_page(app: &TestApp, cookie: &str) -> String {
+pub(crate) async fn account_page(app: &TestApp, cookie: &str) -> String {
     let res = app
         .http
         .get(app.url("/account"))
@@ -60,7 +60,7 @@ async fn account_page(app: &TestApp, cookie: &str) -> String {
 }
 
 /// The link of the newest `kind` mail to `to`, once there are more than `before`.
-async fn newest_after(mailbox: &Mailbox, to: &str, kind: &str, before: usize) -> String {
+pub(crate) async fn newest_after(mailbox: &Mailbox, to: &str, kind: &str, before: usize) -> String {
     mailbox
         .wait_for(kind, |_| mailbox.count(to, kind) > before)
         .await;
@@ -256,7 +256,7 @@ async fn use_link(app: &TestApp, link: &str) -> (String, String) {
 }
 
 /// The form token on a signed-in page.
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     html.split("name=\"csrf\" value=\"")
         .nth(1)
         .unwrap()

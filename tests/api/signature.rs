@@ -321,3 +321,114 @@ async fn every_lifecycle_write_answers_with_the_new_etag() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+async fn history_events(app: &TestApp, slug: &str) -> Vec<Value> {
+    app.get_json(&format!("/api/v1/suppliers/{slug}/history?limit=100"))
+        .await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn reaffirming_twice_on_one_day_records_it_once() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Twice Daily Ltd").await;
+    let first = app.reaffirm(&s).await;
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.unwrap();
+    let events = history_events(&app, &s.slug).await;
+    let (changes, _) = app.audit_of(&s).await;
+    let second = app.reaffirm(&s).await;
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(first["signature"], second["signature"]);
+    assert_eq!(history_events(&app, &s.slug).await, events);
+    assert_eq!(app.audit_of(&s).await.0, changes, "no second audit entry");
+    let reaffirmed = events.iter().filter(|e| e["event"] == "reaffirmed").count();
+    assert_eq!(reaffirmed, 1);
+}
+
+#[tokio::test]
+async fn a_statement_is_corrected_by_reaffirming_and_the_history_keeps_the_old_text() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Corrections Ltd").await;
+    let record = app.supplier(&s.slug).await;
+    let first = record["signature"]["statements"][0].clone();
+    let code = first["commitment"].as_str().unwrap().to_owned();
+    let old = first["statement"].as_str().unwrap().to_owned();
+    let reaffirm = format!("/api/v1/suppliers/{}/signature/reaffirm", s.id);
+
+    // Bad corrections are refused, every field named, and nothing changes.
+    let p = problem(
+        app.post(
+            &reaffirm,
+            Some(&s.token),
+            json!({"statements": {code.clone(): "short", "no_such_commitment": "A statement long enough."}}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let mut named = fields(&p);
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            format!("statements.{code}"),
+            "statements.no_such_commitment".to_owned()
+        ]
+    );
+    assert_eq!(
+        app.supplier(&s.slug).await["signature"],
+        record["signature"]
+    );
+
+    let new = "We publish a plain-English account of every AI feature, reviewed quarterly.";
+    let res = app
+        .post(
+            &reaffirm,
+            Some(&s.token),
+            json!({"statements": {code.clone(): new}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["signature"]["statements"][0]["statement"], new);
+    assert!(view["signature"]["reaffirmed_at"].is_string());
+    assert_eq!(
+        app.supplier(&s.slug).await["signature"]["statements"][0]["statement"],
+        new
+    );
+
+    let events = history_events(&app, &s.slug).await;
+    let corrected: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "statement_corrected")
+        .collect();
+    assert_eq!(corrected.len(), 1, "{events:?}");
+    let reason = corrected[0]["reason"].as_str().unwrap();
+    assert!(reason.contains(&code) && reason.contains(&old), "{reason}");
+    assert_eq!(corrected[0]["actor"], "supplier");
+    assert!(events.iter().any(|e| e["event"] == "reaffirmed"));
+    let (actions, _) = app.audit_of(&s).await;
+    assert!(
+        actions.iter().any(|a| a == "signature.statement_corrected"),
+        "{actions:?}"
+    );
+
+    // The same text again, the same day, is no correction and no second reaffirmation.
+    let res = app
+        .post(
+            &reaffirm,
+            Some(&s.token),
+            json!({"statements": {code.clone(): new}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(history_events(&app, &s.slug).await, events);
+
+    // Signing the version again is still refused, and says how to correct.
+    let p = problem(app.sign(&s).await, 409).await;
+    assert!(p["detail"].as_str().unwrap().contains("reaffirm"), "{p}");
+}

@@ -74,12 +74,34 @@ pub fn shown_with_statements(
     let Some(signature) = shown else {
         return Ok(None);
     };
-    let statements = on_backend!(conn, |c| statements::table
-        .filter(statements::signature_id.eq(signature.id))
+    let statements = statements_of(conn, signature.id)?;
+    Ok(Some((signature, statements)))
+}
+
+/// The statements of one signature, in commitment order.
+pub fn statements_of(conn: &mut DbConn, signature: SignatureId) -> QueryResult<Vec<StatementRow>> {
+    on_backend!(conn, |c| statements::table
+        .filter(statements::signature_id.eq(signature))
         .order(statements::position.asc())
         .select(StatementRow::as_select())
-        .load(c))?;
-    Ok(Some((signature, statements)))
+        .load(c))
+}
+
+/// Replaces the text of one statement of a signature.
+pub fn set_statement(
+    conn: &mut DbConn,
+    signature: SignatureId,
+    commitment: &str,
+    body: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        statements::table
+            .filter(statements::signature_id.eq(signature))
+            .filter(statements::commitment_code.eq(commitment)),
+    )
+    .set(statements::body.eq(body))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Every supplier that has signed, at any time.
