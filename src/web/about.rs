@@ -22,6 +22,41 @@ struct About {
     version: Option<String>,
     source_url: Option<String>,
     failure_threshold: u32,
+    operator_email: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct Privacy {
+    operator_email: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct Accessibility {
+    operator_email: Option<String>,
+}
+
+/// What the registry keeps about people, why, for how long, and their rights.
+#[utoipa::path(operation_id = "getPrivacyPage", tag = "pages",
+    responses((status = 200, description = "HTML page", content_type = "text/html")))]
+#[get("/privacy")]
+pub async fn privacy(state: State) -> ApiResult<HttpResponse> {
+    let page = Privacy {
+        operator_email: state.config.operator_email.clone(),
+    };
+    Ok(html(StatusCode::OK, render(&page)?))
+}
+
+/// How accessible the pages are, what is known not to be, and how to report a problem.
+#[utoipa::path(operation_id = "getAccessibilityPage", tag = "pages",
+    responses((status = 200, description = "HTML page", content_type = "text/html")))]
+#[get("/accessibility")]
+pub async fn accessibility(state: State) -> ApiResult<HttpResponse> {
+    let page = Accessibility {
+        operator_email: state.config.operator_email.clone(),
+    };
+    Ok(html(StatusCode::OK, render(&page)?))
 }
 
 /// What the registry is and is not, what "verified" means, and how to raise a concern.
@@ -34,6 +69,7 @@ pub async fn about(state: State) -> ApiResult<HttpResponse> {
         version: current.as_ref().map(|v| v.version.clone()),
         source_url: current.map(|v| v.source_url.to_string()),
         failure_threshold: state.config.checker.failure_threshold,
+        operator_email: state.config.operator_email.clone(),
     };
     Ok(html(StatusCode::OK, render(&page)?))
 }

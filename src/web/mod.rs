@@ -9,6 +9,7 @@ pub mod form;
 pub mod guides;
 pub mod home;
 pub mod origin;
+pub mod pledge;
 pub mod refusals;
 pub mod session;
 pub mod sign_in;

@@ -177,3 +177,78 @@ async fn the_badge_shows_the_status_and_caches_briefly() {
     assert!(changed.text().await.unwrap().contains(">suspended<"));
     assert_eq!(app.get("/badge/nobody.svg").await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_pledge_page_shows_every_version_and_what_changed() {
+    let app = TestApp::spawn().await;
+    let (status, html) = page(&app, "/pledge").await;
+    assert_eq!(status, 200);
+    let first = app.get_json("/api/v1/pledge").await;
+    let v1 = first["version"].as_str().unwrap().to_owned();
+    assert!(html.contains(&format!("Version {v1} (current)")), "{html}");
+    for c in first["commitments"].as_array().unwrap() {
+        assert!(html.contains(c["title"].as_str().unwrap()), "{html}");
+    }
+    assert!(
+        !html.contains("What changed"),
+        "one version: nothing to compare"
+    );
+
+    // A second version rewords one commitment and adds another.
+    let mut commitments = first["commitments"].clone();
+    let list = commitments.as_array_mut().unwrap();
+    for c in list.iter_mut() {
+        c.as_object_mut()
+            .unwrap()
+            .retain(|k, _| ["code", "title", "description"].contains(&k.as_str()));
+    }
+    let reworded = list[0]["title"].as_str().unwrap().to_owned();
+    list[0]["description"] = json!("Said another way, more plainly than before.");
+    list.push(json!({"code": "people_first", "title": "People first", "description": "People come before any tool."}));
+    let body = json!({"version": "2099-01", "title": "Tech Pledge", "summary": "Next.",
+                      "source_url": "https://example.org/pledge", "published_on": "2099-01-01",
+                      "commitments": commitments});
+    let res = app
+        .admin_post("/api/v1/admin/pledge/versions", Some(body))
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let (_, html) = page(&app, "/pledge").await;
+    assert!(html.contains("Version 2099-01 (current)"), "{html}");
+    assert!(html.contains(&format!("Version {v1}</h2>")), "{html}");
+    assert!(
+        html.contains(&format!("What changed from version {v1}")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("Reworded: {reworded}")), "{html}");
+    assert!(html.contains("New commitment: People first"), "{html}");
+    assert!(html.find("2099-01").unwrap() < html.find(&format!("Version {v1}<")).unwrap());
+}
+
+#[tokio::test]
+async fn every_page_says_who_runs_the_registry_with_privacy_and_accessibility() {
+    let app =
+        TestApp::spawn_with(&[("REGISTRY_OPERATOR_EMAIL", "registry@operator.example")]).await;
+    for path in [
+        "/",
+        "/about",
+        "/pledge",
+        "/concerns",
+        "/sign-in",
+        "/privacy",
+        "/accessibility",
+    ] {
+        let (status, html) = page(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        for link in ["/about#contact", "/privacy", "/accessibility", "/pledge"] {
+            assert!(
+                html.contains(&format!("href=\"{link}\"")),
+                "{path} links to {link}"
+            );
+        }
+    }
+    for path in ["/about", "/privacy", "/accessibility"] {
+        let (_, html) = page(&app, path).await;
+        assert!(html.contains("mailto:registry@operator.example"), "{path}");
+    }
+}

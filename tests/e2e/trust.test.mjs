@@ -156,6 +156,20 @@ test("the about page says what verified means and what the pledge is not", async
   });
 });
 
+test("the pledge, the privacy notice and the accessibility statement read well at every size", async () => {
+  for (const [path, name, heading] of [
+    ["/pledge", "pledge", /The Tech Pledge/],
+    ["/privacy", "privacy", /Privacy notice/],
+    ["/accessibility", "accessibility", /Accessibility statement/],
+  ]) {
+    await everySize(path, name, async (page) => {
+      assert.match(await page.locator("h1").innerText(), heading);
+      const footer = page.locator("footer");
+      await footer.getByRole("link", { name: "Who runs the registry, and how to contact them" }).waitFor();
+    });
+  }
+});
+
 test("a care manager raises a concern with the keyboard only", async () => {
   const s = await inStatus("active");
   const page = await browser.newPage({ ...phone, bypassCSP: true });

@@ -24,21 +24,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let body = state
         .db(|conn| {
-            let versions = pledge::all(conn)?;
-            let mut commitments = pledge::all_commitments(conn)?;
-            let current = versions.first().map(|v| v.version.clone());
-            // Publishing is the only change, and the newest version is the latest one.
-            let modified = versions.first().map(|v| v.created_at);
-            let items = versions
-                .into_iter()
-                .map(|v| {
-                    let (mine, rest): (Vec<_>, Vec<_>) =
-                        commitments.drain(..).partition(|c| c.version == v.version);
-                    commitments = rest;
-                    let is_current = current.as_deref() == Some(v.version.as_str());
-                    PledgeVersion::from_rows(v, mine, is_current)
-                })
-                .collect();
+            let (items, modified) = crate::views::pledge::all_versions(conn)?;
             Ok((
                 Page {
                     items,
