@@ -38,6 +38,10 @@ struct Home {
     commitment: String,
     evidence: String,
     unverified: bool,
+    /// Registrations not yet checked that match when no signatory does.
+    unchecked_matches: i64,
+    /// The same search with them shown.
+    show_unchecked: Option<String>,
     statuses: Vec<(String, String)>,
     commitments: Vec<(String, String)>,
     evidence_choices: Vec<(String, String)>,
@@ -122,7 +126,7 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         },
     };
     let commitment = p.commitment.unwrap_or_default();
-    let (pledge, rows, known_codes, total, page, pages) = {
+    let (pledge, rows, known_codes, total, page, pages, unchecked_matches) = {
         let (q, evidence, commitment) = (q.clone(), evidence.clone(), commitment.clone());
         state
             .db(move |conn| {
@@ -159,6 +163,17 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     ..Default::default()
                 };
                 let total = supplier::count_matching(conn, &filter)?;
+                // No signatory matches: say whether a registration not yet checked does,
+                // rather than "no suppliers" when there is one.
+                let unchecked_matches = if total == 0 && signatories_only {
+                    let wider = supplier::ListFilter {
+                        signatories_only: false,
+                        ..filter.clone()
+                    };
+                    supplier::count_matching(conn, &wider)?
+                } else {
+                    0
+                };
                 let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
                 let page = page.min(pages);
                 filter.offset = (page - 1) * PAGE_SIZE;
@@ -167,7 +182,7 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     .map(|(_, json)| serde_json::from_str::<SupplierSummary>(&json))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| Error::Internal(e.into()))?;
-                Ok((view, rows, codes, total, page, pages))
+                Ok((view, rows, codes, total, page, pages, unchecked_matches))
             })
             .await?
     };
@@ -197,6 +212,15 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
             if unverified { "&unverified=1" } else { "" },
         )
     };
+    let show_unchecked = (unchecked_matches > 0).then(|| {
+        format!(
+            "/?q={}&status={}&commitment={}&evidence={}&unverified=1#results",
+            encode(&q),
+            encode(&status),
+            encode(&commitment),
+            encode(&evidence),
+        )
+    });
     let first_shown = ((page - 1) * PAGE_SIZE + 1).min(total);
     let previous_link = (page > 1).then(|| link(page - 1));
     let next_link = (page < pages).then(|| link(page + 1));
@@ -231,6 +255,8 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         page,
         pages,
         signatories_only,
+        unchecked_matches,
+        show_unchecked,
     };
     Ok(html(actix_web::http::StatusCode::OK, render(&page)?))
 }

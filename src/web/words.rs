@@ -39,8 +39,8 @@ pub fn status_words(s: Status) -> &'static str {
 pub fn health_words(h: EvidenceHealth) -> &'static str {
     match h {
         EvidenceHealth::Pending => "Not checked yet",
-        EvidenceHealth::Ok => "Link works",
-        EvidenceHealth::Redirected => "Link works (it now leads elsewhere)",
+        EvidenceHealth::Ok => "Page found; its content is not checked",
+        EvidenceHealth::Redirected => "Page found at another address; its content is not checked",
         EvidenceHealth::Restricted => "Could not be checked automatically",
         EvidenceHealth::Broken => "Link broken",
         EvidenceHealth::Unreachable => "Website unreachable",
@@ -59,8 +59,13 @@ pub fn health_sentence(h: &HealthView) -> (String, String) {
         ),
         (EvidenceHealth::Pending, _) => "Not checked yet: waiting for its first check".into(),
         (EvidenceHealth::Redirected, _) => match &h.final_url {
-            Some(to) => format!("Link works, but now leads to {to}"),
-            None => "Link works, but now leads to another address".into(),
+            Some(to) => {
+                format!("Page found, but the link now leads to {to}; its content is not checked")
+            }
+            None => {
+                "Page found, but the link now leads to another address; its content is not checked"
+                    .into()
+            }
         },
         (EvidenceHealth::Broken | EvidenceHealth::Unreachable, _) => match h.last_ok_at {
             Some(ok) => format!("{} (last worked on {})", health_words(h.status), date(ok)),

@@ -252,3 +252,27 @@ async fn every_page_says_who_runs_the_registry_with_privacy_and_accessibility() 
         assert!(html.contains("mailto:registry@operator.example"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_search_that_only_an_unchecked_registration_matches_says_so() {
+    let app = TestApp::spawn().await;
+    app.active_supplier("Checked Care Ltd").await;
+    app.register("Quietly Registered Ltd").await;
+    let (status, html) = page(&app, "/?q=Quietly").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("No suppliers match"), "{html}");
+    assert!(
+        html.contains("a registration the registry has not checked yet matches"),
+        "{html}"
+    );
+    let (_, shown) = page(
+        &app,
+        "/?q=Quietly&status=&commitment=&evidence=&unverified=1",
+    )
+    .await;
+    assert!(shown.contains("Quietly Registered Ltd"), "{shown}");
+    assert!(shown.contains("Not yet checked by the registry"), "{shown}");
+    // Nothing at all: the plain answer.
+    let (_, none) = page(&app, "/?q=Nobody+At+All").await;
+    assert!(none.contains("No suppliers match"), "{none}");
+}

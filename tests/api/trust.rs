@@ -102,7 +102,10 @@ async fn each_link_says_what_is_known_and_the_list_shows_evidence_trouble() {
         // Failed once, below the threshold: said, not hidden as "not checked".
         format!("Checked on {today}: "),
         "Checking again before flagging it".to_owned(),
-        format!("Link works, but now leads to {}", fx.url("/redirect/0")),
+        format!(
+            "Page found, but the link now leads to {}; its content is not checked",
+            fx.url("/redirect/0")
+        ),
         "Certification: DCB0129 clinical risk management, reference CERT-979889".to_owned(),
         format!("Last checked {today}"),
         format!("<dt>Record last updated</dt><dd>{today}</dd>"),
@@ -223,8 +226,9 @@ async fn the_list_shows_checked_signatories_counts_them_and_pages_both_ways() {
     assert_eq!(api_listed(&app, "q=EMAR").await, ["medicines-round-ltd"]);
     let (_, none) = html(&app, "/?q=emar").await;
     assert!(
-        none.contains("No suppliers match"),
-        "unsigned: not a signatory"
+        none.contains("No signatory matches")
+            && none.contains("a registration the registry has not checked yet matches"),
+        "unsigned: not a signatory, and said to match: {none}"
     );
 }
 
