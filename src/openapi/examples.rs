@@ -335,6 +335,11 @@ pub fn schema_example(name: &str) -> Option<Value> {
         "SupplierSummary" => summary(),
         "SignatureView" => signature(),
         "StatementView" => statement(),
+        "Reaffirmation" => json!({
+            "statements": {
+                "transparency": "We publish a plain-English model card for every AI feature, reviewed each quarter."
+            }
+        }),
         "EvidenceView" => evidence(),
         "HealthView" => health(),
         "CheckView" => check(),

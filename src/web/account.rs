@@ -106,7 +106,12 @@ async fn account(
         Some((form, errors)) => (Some(form), errors),
         None => (None, Vec::new()),
     };
-    let sent = |name: &str| posted.and_then(|f| f.find(name));
+    // Said back at most as long as a field takes (a statement, the longest).
+    let sent = |name: &str| {
+        posted
+            .and_then(|f| f.find(name))
+            .map(|v| v.chars().take(signature::MAX_STATEMENT).collect::<String>())
+    };
     let (supplier, member) = (s.supplier, s.member);
     type Me = (Option<MemberRow>, Vec<(MemberRow, String)>);
     let (view, current, members, me): (

@@ -350,7 +350,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
         let s = &suppliers[next(suppliers.len())];
         let reason = Some(json!({"reason": format!("Step {step}")}));
         let path = |tail: &str| format!("/api/v1/suppliers/{}{tail}", s.id);
-        let status = match next(16) {
+        let status = match next(17) {
             13 => {
                 // Someone is invited (and never accepts): they hear nothing of it.
                 app.post(
@@ -446,6 +446,14 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                 .await
                 .status(),
             5 => app.reaffirm(s).await.status(),
+            16 => app
+                .post(
+                    &path("/signature/reaffirm"),
+                    Some(&s.token),
+                    json!({"statements": {"safety": format!("Corrected at step {step}: what we do.")}}),
+                )
+                .await
+                .status(),
             6 => app
                 .send(
                     Method::PATCH,

@@ -751,24 +751,48 @@ async fn what_one_supplier_can_make_the_registry_carry_is_bounded() {
 async fn long_histories_are_paged_and_the_page_shows_the_newest() {
     let app = TestApp::spawn().await;
     let s = app.active_supplier("Busy Ltd").await;
-    for _ in 0..105 {
-        assert_eq!(app.reaffirm(&s).await.status(), 200);
+    // A plain reaffirmation counts once a day; each correction is a history line of
+    // its own, with the reaffirmation it makes.
+    let reaffirm = format!("/api/v1/suppliers/{}/signature/reaffirm", s.id);
+    for i in 0..105 {
+        let text = format!("Correction number {i}: what we do for safety now.");
+        let body = json!({"statements": {"safety": text}});
+        assert_eq!(
+            app.post(&reaffirm, Some(&s.token), body).await.status(),
+            200
+        );
     }
     let page = app.page(&s).await;
-    assert_eq!(page.matches("Reaffirmed the pledge").count(), 100);
+    assert_eq!(
+        page.matches("Reaffirmed the pledge").count()
+            + page.matches("Corrected a statement").count(),
+        100
+    );
     assert!(page.contains("the whole history"));
     let first = app
         .get_json(&format!("/api/v1/suppliers/{}/history?limit=100", s.slug))
         .await;
     assert_eq!(first["items"].as_array().unwrap().len(), 100);
-    let cursor = first["next_cursor"].as_str().expect("a next page");
-    let rest = app
-        .get_json(&format!(
-            "/api/v1/suppliers/{}/history?limit=100&cursor={cursor}",
-            s.slug
-        ))
-        .await;
-    assert_eq!(rest["items"].as_array().unwrap().len(), 2 + 105 - 100);
+    let mut cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let mut seen = 100;
+    loop {
+        let rest = app
+            .get_json(&format!(
+                "/api/v1/suppliers/{}/history?limit=100&cursor={cursor}",
+                s.slug
+            ))
+            .await;
+        seen += rest["items"].as_array().unwrap().len();
+        match rest["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    // Signed, verified, then a reaffirmation and a correction line for each of the 105.
+    assert_eq!(seen, 2 + 2 * 105);
 }
 
 /// A supplier token that names no supplier is refused, never taken for an operator's.
