@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(web::sign_in::confirm)
         .service(web::sign_in::decline)
         .service(web::account::account_page)
+        .service(web::account::evidence_page)
         .service(web::account::account_form)
         .service(web::account::account_item_form)
         .service(web::session::sign_out)

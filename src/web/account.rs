@@ -16,13 +16,14 @@ use crate::auth::Need;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::{now, pledge};
 use crate::domain::account::MemberRole;
-use crate::domain::evidence::EvidenceKind;
+use crate::domain::evidence::{CertScheme, EvidenceKind};
 use crate::domain::{EvidenceId, MemberId, SupplierId};
 use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::{accounts, evidence, profile, signature};
 use crate::views::supplier::SupplierView;
+use chrono::NaiveDate;
 
 pub struct MemberLine {
     id: MemberId,
@@ -37,6 +38,8 @@ pub struct EvidenceLine {
     title: String,
     url: String,
     health: String,
+    /// Its kind, and for a certification its scheme, reference and expiry, in words.
+    about: String,
 }
 
 #[derive(Template)]
@@ -66,6 +69,7 @@ struct AccountPage {
     /// (code, title, current statement) for each commitment of the current version.
     statements: Vec<(String, String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
+    schemes: Vec<(&'static str, &'static str)>,
     evidence: Vec<EvidenceLine>,
     members: Vec<MemberLine>,
     member_id: MemberId,
@@ -84,6 +88,7 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "statements" => "Your statements are saved.",
         "reaffirmed" => "You reaffirmed the pledge.",
         "evidence" => "The link is added. The registry will check it soon.",
+        "edited" => "The link is saved. A new address is checked again soon.",
         "retired" => "The link is removed from your record.",
         "member" => "The invitation is sent. They join once they accept it.",
         "removed" => "The member is removed.",
@@ -91,6 +96,37 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "declined" => "The invitation is declined.",
         _ => return None,
     })
+}
+
+/// The signed-in member's record, private fields and all, and the commitments of the
+/// current version.
+fn own_record(
+    conn: &mut crate::db::DbConn,
+    supplier: SupplierId,
+) -> crate::error::Result<(SupplierView, Vec<pledge::CommitmentRow>)> {
+    let row = crate::usecases::lookup::get_or_404(conn, supplier)?;
+    let view = SupplierView::load(conn, row, true)?;
+    let current = match pledge::current(conn)? {
+        Some(v) => pledge::commitments_of(conn, &v.version)?,
+        None => Vec::new(),
+    };
+    Ok((view, current))
+}
+
+/// The kinds of evidence, as (wire word, words) for a form's choices.
+fn kind_choices() -> Vec<(&'static str, &'static str)> {
+    EvidenceKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), super::words::kind_words(*k)))
+        .collect()
+}
+
+/// The certification schemes, as (wire word, words) for a form's choices.
+fn scheme_choices() -> Vec<(&'static str, &'static str)> {
+    CertScheme::ALL
+        .iter()
+        .map(|s| (s.as_str(), super::words::scheme_words(*s)))
+        .collect()
 }
 
 /// The account page, with `errors` from a form that was refused.
@@ -121,12 +157,7 @@ async fn account(
         Me,
     ) = state
         .db(move |conn| {
-            let row = crate::usecases::lookup::get_or_404(conn, supplier)?;
-            let view = SupplierView::load(conn, row, true)?;
-            let current = match pledge::current(conn)? {
-                Some(v) => pledge::commitments_of(conn, &v.version)?,
-                None => Vec::new(),
-            };
+            let (view, current) = own_record(conn, supplier)?;
             let list = members::of_supplier(conn, supplier)?;
             let me = members::get(conn, supplier, member)?;
             let mut others = Vec::new();
@@ -204,10 +235,8 @@ async fn account(
                 )
             })
             .collect(),
-        kinds: EvidenceKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.meaning()))
-            .collect(),
+        kinds: kind_choices(),
+        schemes: scheme_choices(),
         evidence: view
             .evidence
             .iter()
@@ -216,6 +245,7 @@ async fn account(
                 title: e.title.clone(),
                 url: e.url.clone(),
                 health: super::words::health_words(e.health.status).to_owned(),
+                about: evidence_about(e),
             })
             .collect(),
         members: members
@@ -258,6 +288,7 @@ enum Action {
     Statements(signature::Signing),
     Reaffirm,
     AddEvidence(evidence::AddEvidence),
+    EditEvidence(EvidenceId, evidence::EvidenceChange),
     RetireEvidence(EvidenceId),
     AddMember(accounts::Invite),
     RemoveMember(MemberId),
@@ -320,6 +351,9 @@ async fn act(
                     signature::reaffirm(conn, &by, supplier, plain, months).map(|_| ())
                 }
                 Action::AddEvidence(new) => evidence::add(conn, &by, supplier, new).map(|_| ()),
+                Action::EditEvidence(id, change) => {
+                    evidence::edit(conn, &by, supplier, id, change).map(|_| ())
+                }
                 Action::RetireEvidence(id) => evidence::retire(conn, &by, supplier, id),
                 Action::AddMember(invite) => {
                     accounts::invite(conn, supplier, &by, caller.member(), invite, at).map(|_| ())
@@ -349,6 +383,114 @@ async fn act(
         Ok(()) => Ok(see_other(&format!("/account?done={done}"))),
         Err(e) => refused(state, &s, form, e).await,
     }
+}
+
+/// A link's kind, and for a certification what the supplier gave of it, in words.
+fn evidence_about(e: &crate::views::supplier::EvidenceView) -> String {
+    let mut about = vec![super::words::kind_words(e.kind).to_owned()];
+    if let Some(s) = e.scheme {
+        about.push(super::words::scheme_words(s).to_owned());
+    }
+    if let Some(r) = &e.reference {
+        about.push(format!("reference {r}"));
+    }
+    if let Some(d) = e.expires_on {
+        let on = d.format("%-d %B %Y");
+        about.push(if e.expired {
+            format!("expired on {on}")
+        } else {
+            format!("valid until {on}")
+        });
+    }
+    about.join(", ")
+}
+
+/// The page to change one evidence link.
+#[derive(Template)]
+#[template(path = "account_evidence.html")]
+struct EvidencePage {
+    name: String,
+    csrf: String,
+    id: String,
+    url: String,
+    title: String,
+    kind: &'static str,
+    scheme: &'static str,
+    reference: String,
+    expires_on: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    schemes: Vec<(&'static str, &'static str)>,
+    /// (code, title, whether the link supports it).
+    commitments: Vec<(String, String, bool)>,
+}
+
+/// Change one of the supplier's evidence links.
+#[utoipa::path(operation_id = "getAccountEvidencePage", tag = "pages",
+    params(("evidence_id" = String, Path, format = Uuid, description = "The link's id")),
+    responses(
+        (status = 200, description = "HTML: the link's form, filled in", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+        (status = 404, description = "No such link of this supplier", content_type = "text/html"),
+    ))]
+#[get("/account/evidence/{evidence_id}")]
+pub async fn evidence_page(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let Some(s) = Session::of(&req).await else {
+        return Ok(see_other("/sign-in"));
+    };
+    let supplier = s.supplier;
+    let (view, current) = state.db(move |conn| own_record(conn, supplier)).await?;
+    let Some(e) = view.evidence.iter().find(|e| e.id == path.as_str()) else {
+        return Ok(super::not_found_page(
+            "There is no such link on your record.".into(),
+            String::new(),
+        ));
+    };
+    let page = EvidencePage {
+        name: view.name.clone(),
+        csrf: s.csrf(),
+        id: e.id.clone(),
+        url: e.url.clone(),
+        title: e.title.clone(),
+        kind: e.kind.as_str(),
+        scheme: e.scheme.map_or("", |s| s.as_str()),
+        reference: e.reference.clone().unwrap_or_default(),
+        expires_on: e.expires_on.map(|d| d.to_string()).unwrap_or_default(),
+        kinds: kind_choices(),
+        schemes: scheme_choices(),
+        commitments: current
+            .iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    c.title.clone(),
+                    e.commitments.contains(&c.code),
+                )
+            })
+            .collect(),
+    };
+    Ok(private(StatusCode::OK, render(&page)?))
+}
+
+/// A form's certification fields: each left empty is none.
+type CertificationFields = (Option<CertScheme>, Option<String>, Option<NaiveDate>);
+
+fn certification_of(form: &Form) -> Result<CertificationFields, Error> {
+    let scheme = match form.get("scheme").trim() {
+        "" => None,
+        _ => Some(form.word::<CertScheme>("scheme")?),
+    };
+    let reference = Some(form.get("reference")).filter(|r| !r.trim().is_empty());
+    let expires_on = match form.get("expires_on").trim() {
+        "" => None,
+        day => Some(NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+            Error::field("expires_on", "is not a date: give the day, month and year")
+        })?),
+    };
+    Ok((scheme, reference, expires_on))
 }
 
 /// The item a form's address names, or 404 saying there is no such `what`.
@@ -425,14 +567,15 @@ pub async fn account_form(
         "evidence" => {
             act(&req, &state, &form, "evidence", |_| {
                 let kind: EvidenceKind = form.word("kind")?;
+                let (scheme, reference, expires_on) = certification_of(&form)?;
                 let new = evidence::AddEvidence::parse(evidence::NewEvidence {
                     url: form.get("url"),
                     title: form.get("title"),
                     kind,
                     commitments: form.all("commitments"),
-                    scheme: None,
-                    reference: None,
-                    expires_on: None,
+                    scheme,
+                    reference,
+                    expires_on,
                 })?;
                 Ok(Action::AddEvidence(new))
             })
@@ -484,6 +627,24 @@ pub async fn account_item_form(
         ("evidence", "retire") => {
             act(&req, &state, &form, "retired", |_| {
                 item_of(&item, "no such link").map(Action::RetireEvidence)
+            })
+            .await
+        }
+        ("evidence", "edit") => {
+            act(&req, &state, &form, "edited", |_| {
+                let id = item_of(&item, "no such link")?;
+                let kind: EvidenceKind = form.word("kind")?;
+                let (scheme, reference, expires_on) = certification_of(&form)?;
+                let change = evidence::EvidenceChange::parse(evidence::EvidencePatch {
+                    url: Some(form.get("url")),
+                    title: Some(form.get("title")),
+                    kind: Some(kind),
+                    commitments: Some(form.all("commitments")),
+                    scheme: Some(scheme),
+                    reference: Some(reference),
+                    expires_on: Some(expires_on),
+                })?;
+                Ok(Action::EditEvidence(id, change))
             })
             .await
         }

@@ -29,6 +29,8 @@ struct SupplierFacts {
     verified_on: Option<String>,
     updated_on: String,
     address: String,
+    /// When this page was looked up, for the printout.
+    looked_up: String,
     status: &'static str,
     status_label: &'static str,
     status_words: &'static str,
@@ -42,14 +44,19 @@ struct SignatureFacts {
     is_current: bool,
     signed_on: String,
     signatory: String,
-    /// ("Must reaffirm by", date), or how it ended for a withdrawn one.
+    /// ("Must reaffirm by", date), or how it ended for a withdrawn or suspended one.
     reaffirm: (&'static str, String),
+    /// For a signature not in force (suspended, withdrawn): the heading that sets its
+    /// statements apart as what the supplier said before.
+    said_before: Option<String>,
     statements: Vec<StatementFacts>,
 }
 
 struct StatementFacts {
     title: String,
     text: String,
+    /// How many evidence links the supplier says support this commitment.
+    backed: usize,
 }
 
 struct EvidenceFacts {
@@ -167,8 +174,14 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
         signatory: format!("{}, {}", sig.signatory_name, sig.signatory_role),
         reaffirm: match sig.status {
             Status::Withdrawn => ("Withdrawn on", words::date(sig.status_changed_at)),
+            Status::Suspended => ("Suspended on", words::date(sig.status_changed_at)),
             Status::Lapsed => ("Was due to reaffirm by", words::date(sig.reaffirm_by)),
             _ => ("Must reaffirm by", words::date(sig.reaffirm_by)),
+        },
+        said_before: match sig.status {
+            Status::Suspended => Some(format!("What {} said before it was suspended", view.name)),
+            Status::Withdrawn => Some(format!("What {} said before it withdrew", view.name)),
+            _ => None,
         },
         statements: sig
             .statements
@@ -176,6 +189,11 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
             .map(|st| StatementFacts {
                 title: title_of(&st.commitment),
                 text: st.statement.clone(),
+                backed: view
+                    .evidence
+                    .iter()
+                    .filter(|e| e.commitments.contains(&st.commitment))
+                    .count(),
             })
             .collect(),
     });
@@ -186,7 +204,7 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
         .map(|(e, (health_words, checked))| EvidenceFacts {
             url: e.url.clone(),
             title: e.title.clone(),
-            kind: e.kind.as_str().replace('_', " "),
+            kind: words::kind_words(e.kind).to_owned(),
             supports: e
                 .commitments
                 .iter()
@@ -259,6 +277,9 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                 .map(words::date),
             updated_on: words::date(view.updated_at),
             address: format!("{}/suppliers/{}", state.config.public_url, view.slug),
+            looked_up: chrono::Utc::now()
+                .format("%-d %B %Y at %H:%M UTC")
+                .to_string(),
             slug: view.slug,
             name: view.name,
             website: view.website,

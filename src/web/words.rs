@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::Status;
-use crate::domain::evidence::{CertScheme, EvidenceHealth};
+use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::views::supplier::{EvidenceSummary, HealthView};
 
 pub fn status_label(s: Status) -> &'static str {
@@ -20,7 +20,7 @@ pub fn status_label(s: Status) -> &'static str {
 pub fn status_words(s: Status) -> &'static str {
     match s {
         Status::Active => {
-            "Has signed the Tech Pledge, its identity has been verified, and it has reaffirmed on time."
+            "Has signed the Tech Pledge, and the registry has verified who it is. Its signature is in force."
         }
         Status::Pending => {
             "Has signed the Tech Pledge; the registry has not yet verified the organisation's identity."
@@ -86,6 +86,18 @@ pub fn evidence_words(e: EvidenceSummary) -> &'static str {
         EvidenceSummary::Pending => "Evidence not all checked yet; none failing",
         EvidenceSummary::AllOk => "All evidence working",
         EvidenceSummary::SomeFailing => "Some evidence failing",
+    }
+}
+
+/// What a kind of evidence is, in words.
+pub fn kind_words(k: EvidenceKind) -> &'static str {
+    match k {
+        EvidenceKind::Policy => "Policy",
+        EvidenceKind::Certification => "Certification",
+        EvidenceKind::Report => "Report",
+        EvidenceKind::Assessment => "Assessment",
+        EvidenceKind::ModelCard => "Model card",
+        EvidenceKind::Other => "Other document",
     }
 }
 

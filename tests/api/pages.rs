@@ -112,8 +112,8 @@ async fn the_supplier_page_says_where_it_stands() {
         "status-suspended\">Suspended<",
         "Complaint under review",
         "2025-09",
-        "Must reaffirm by",
-        "What Standing Ltd says it does",
+        "<dt>Suspended on</dt>",
+        "What Standing Ltd said before it was suspended",
         "<h3>Safety</h3>",
         "What we do for safety",
         "Our AI policy",
@@ -275,4 +275,49 @@ async fn a_search_that_only_an_unchecked_registration_matches_says_so() {
     // Nothing at all: the plain answer.
     let (_, none) = page(&app, "/?q=Nobody+At+All").await;
     assert!(none.contains("No suppliers match"), "{none}");
+}
+
+#[tokio::test]
+async fn a_suspended_record_sets_its_statements_apart_and_the_printout_says_what_it_is() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Paused Care Ltd").await;
+    app.add_evidence(&s, "https://example.org/policy").await;
+    let (_, active) = page(&app, &format!("/suppliers/{}", s.slug)).await;
+    assert!(
+        !active.contains("reaffirmed on time"),
+        "says only what is true"
+    );
+    assert!(
+        active.contains("What Paused Care Ltd says it does"),
+        "{active}"
+    );
+    assert!(
+        active.contains("No evidence link is given for this commitment."),
+        "{active}"
+    );
+    assert!(
+        active.contains("1 evidence link supports this commitment."),
+        "{active}"
+    );
+    assert!(active.contains("Looked up on "), "{active}");
+    assert!(active.contains("not an accreditation"), "{active}");
+    let res = app
+        .lifecycle(
+            &s,
+            "suspend",
+            Some(json!({"reason": "Under investigation"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_, suspended) = page(&app, &format!("/suppliers/{}", s.slug)).await;
+    assert!(
+        suspended.contains("What Paused Care Ltd said before it was suspended"),
+        "{suspended}"
+    );
+    assert!(
+        suspended.contains("These statements are not in force"),
+        "{suspended}"
+    );
+    assert!(suspended.contains("<dt>Suspended on</dt>"), "{suspended}");
+    assert!(!suspended.contains("Must reaffirm by"), "{suspended}");
 }

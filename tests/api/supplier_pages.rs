@@ -166,3 +166,119 @@ async fn a_supplier_corrects_a_statement_and_reaffirms_on_the_account_page() {
     let page = account_page(&app, &cookie).await;
     assert!(page.contains("must be reaffirmed by"), "{page}");
 }
+
+#[tokio::test]
+async fn a_supplier_adds_a_certification_with_its_expiry_and_changes_it_on_the_pages() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let (id, cookie, csrf, html) =
+        signed_in_supplier(&app, &mailbox, "Certified Ltd", "lead@certified.example").await;
+    assert!(!html.contains('`'), "no API wording on the page");
+    assert!(html.contains("If it is a certification"), "{html}");
+    let post = |form: Vec<(&str, &str)>, path: String| {
+        app.http
+            .post(app.url(&path))
+            .header("Cookie", cookie.clone())
+            .form(&form)
+            .send()
+    };
+    // A date that is no date is refused, naming the field.
+    let res = post(
+        vec![
+            ("csrf", &csrf),
+            ("url", "https://example.org/ce"),
+            ("title", "Cyber Essentials certificate"),
+            ("kind", "certification"),
+            ("scheme", "cyber_essentials"),
+            ("reference", "CE-12345"),
+            ("expires_on", "next spring"),
+            ("commitments", "safety"),
+        ],
+        "/account/evidence".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("expires_on"));
+
+    let res = post(
+        vec![
+            ("csrf", &csrf),
+            ("url", "https://example.org/ce"),
+            ("title", "Cyber Essentials certificate"),
+            ("kind", "certification"),
+            ("scheme", "cyber_essentials"),
+            ("reference", "CE-12345"),
+            ("expires_on", "2099-06-30"),
+            ("commitments", "safety"),
+        ],
+        "/account/evidence".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let record = app.supplier(&id).await;
+    let link = &record["evidence"][0];
+    assert_eq!(link["scheme"], "cyber_essentials");
+    assert_eq!(link["reference"], "CE-12345");
+    assert_eq!(link["expires_on"], "2099-06-30");
+    let link_id = link["id"].as_str().unwrap().to_owned();
+
+    // Its own page, filled in; a change is saved.
+    let page = app
+        .http
+        .get(app.url(&format!("/account/evidence/{link_id}")))
+        .header("Cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("value=\"CE-12345\""), "{page}");
+    assert!(page.contains("value=\"2099-06-30\""), "{page}");
+    assert!(
+        page.contains("<option value=\"cyber_essentials\" selected>"),
+        "{page}"
+    );
+    let res = post(
+        vec![
+            ("csrf", &csrf),
+            ("url", "https://example.org/ce"),
+            ("title", "Cyber Essentials Plus certificate"),
+            ("kind", "certification"),
+            ("scheme", "cyber_essentials_plus"),
+            ("reference", "CEP-999"),
+            ("expires_on", "2100-01-31"),
+            ("commitments", "safety"),
+        ],
+        format!("/account/evidence/{link_id}/edit"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account?done=edited");
+    let link = &app.supplier(&id).await["evidence"][0];
+    assert_eq!(link["title"], "Cyber Essentials Plus certificate");
+    assert_eq!(link["scheme"], "cyber_essentials_plus");
+    assert_eq!(link["expires_on"], "2100-01-31");
+    let account = account_page(&app, &cookie).await;
+    assert!(
+        account.contains(
+            "Certification, Cyber Essentials Plus, reference CEP-999, valid until 31 January 2100"
+        ),
+        "{account}"
+    );
+    // Another supplier's link, or none, is not found.
+    let other = app
+        .http
+        .get(app.url(&format!("/account/evidence/{}", uuid_like())))
+        .header("Cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+}
+
+fn uuid_like() -> &'static str {
+    "5f8b5bbf-8fce-4dc2-9ccb-20b32eb010d4"
+}

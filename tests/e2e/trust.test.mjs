@@ -226,7 +226,7 @@ test("the supplier page prints onto A4 with what a procurement file needs", asyn
     text += content.items.map((i) => i.str + (i.hasEOL ? " " : "")).join("") + " ";
   }
   const flat = text.replace(/\s+/g, " ");
-  for (const want of [s.name, "Active", "Record last updated", "Must reaffirm by", `What ${s.name} says it does`, "Evidence", "From the Tech Pledge registry", `/suppliers/${s.slug}`]) {
+  for (const want of [s.name, "Active", "Record last updated", "Must reaffirm by", `What ${s.name} says it does`, "Evidence", "From the Tech Pledge registry", `/suppliers/${s.slug}`, "not an accreditation", "checked who the organisation is", "Looked up on"]) {
     assert.ok(flat.includes(want), `the printout has ${want}`);
   }
   for (const e of record.evidence) assert.ok(flat.replace(/ /g, "").includes(e.url.replace(/ /g, "")), `the printout gives the address of ${e.title}`);
