@@ -15,13 +15,14 @@ use super::sign_in::ChoiceLine;
 use crate::auth::Need;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::{now, pledge};
-use crate::domain::account::MemberRole;
+use crate::domain::account::{MemberRole, Scope, TokenKind};
 use crate::domain::evidence::{CertScheme, EvidenceKind};
 use crate::domain::{EvidenceId, MemberId, SupplierId};
 use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::{accounts, evidence, profile, signature};
+use crate::views::accounts::Token;
 use crate::views::supplier::SupplierView;
 use chrono::NaiveDate;
 
@@ -31,6 +32,15 @@ pub struct MemberLine {
     email: String,
     role: MemberRole,
     confirmed: bool,
+}
+
+pub struct TokenLine {
+    jti: String,
+    name: String,
+    scope: &'static str,
+    /// "In force until …", "Revoked on …" or "Expired on …".
+    state: String,
+    in_force: bool,
 }
 
 pub struct EvidenceLine {
@@ -72,6 +82,8 @@ struct AccountPage {
     schemes: Vec<(&'static str, &'static str)>,
     evidence: Vec<EvidenceLine>,
     members: Vec<MemberLine>,
+    /// The supplier's API tokens and others it holds (owners only; never their secrets).
+    tokens: Vec<TokenLine>,
     member_id: MemberId,
     /// The person's other suppliers, and invitations waiting for them.
     others: Vec<ChoiceLine>,
@@ -92,6 +104,8 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "retired" => "The link is removed from your record.",
         "member" => "The invitation is sent. They join once they accept it.",
         "removed" => "The member is removed.",
+        "role" => "The member's role is changed.",
+        "revoked" => "The API token is revoked. Software using it is refused from now on.",
         "switched" => "You are now signed in to this supplier.",
         "declined" => "The invitation is declined.",
         _ => return None,
@@ -149,7 +163,8 @@ async fn account(
             .map(|v| v.chars().take(signature::MAX_STATEMENT).collect::<String>())
     };
     let (supplier, member) = (s.supplier, s.member);
-    type Me = (Option<MemberRow>, Vec<(MemberRow, String)>);
+    let owner = s.role == MemberRole::Owner;
+    type Me = (Option<MemberRow>, Vec<(MemberRow, String)>, Vec<Token>);
     let (view, current, members, me): (
         SupplierView,
         Vec<pledge::CommitmentRow>,
@@ -159,6 +174,14 @@ async fn account(
         .db(move |conn| {
             let (view, current) = own_record(conn, supplier)?;
             let list = members::of_supplier(conn, supplier)?;
+            let tokens = if owner {
+                crate::db::models::tokens::of_supplier(conn, supplier)?
+                    .into_iter()
+                    .map(Token::from)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let me = members::get(conn, supplier, member)?;
             let mut others = Vec::new();
             if let Some(me) = &me {
@@ -171,10 +194,11 @@ async fn account(
                     }
                 }
             }
-            Ok((view, current, list, (me, others)))
+            Ok((view, current, list, (me, others, tokens)))
         })
         .await?;
-    let (me, others) = me;
+    let (me, others, tokens) = me;
+    let today = chrono::Utc::now();
     let version = current
         .first()
         .map(|c| c.version.clone())
@@ -258,6 +282,31 @@ async fn account(
                 confirmed: m.confirmed_at.is_some(),
             })
             .collect(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| {
+                let in_force = t.revoked_at.is_none() && t.expires_at > today;
+                TokenLine {
+                    state: match t.revoked_at {
+                        Some(on) => format!("Revoked on {}", super::words::date(on)),
+                        None if !in_force => {
+                            format!("Expired on {}", super::words::date(t.expires_at))
+                        }
+                        None => format!("In force until {}", super::words::date(t.expires_at)),
+                    },
+                    name: t.name.unwrap_or_else(|| match t.kind {
+                        TokenKind::Registration => "Registration token".into(),
+                        _ => "Token the registry issued".into(),
+                    }),
+                    scope: match t.scope {
+                        Scope::Read => "Read",
+                        Scope::Write => "Read and change the record",
+                    },
+                    jti: t.jti,
+                    in_force,
+                }
+            })
+            .collect(),
         member_id: s.member,
         others: others.into_iter().map(ChoiceLine::of).collect(),
     };
@@ -292,6 +341,8 @@ enum Action {
     RetireEvidence(EvidenceId),
     AddMember(accounts::Invite),
     RemoveMember(MemberId),
+    ChangeRole(MemberId, MemberRole),
+    RevokeToken(String),
     Leave,
     Decline(SupplierId),
 }
@@ -301,7 +352,10 @@ impl Action {
     /// declining an invitation, which is about another supplier.
     fn need(&self) -> Option<Need> {
         match self {
-            Action::AddMember(_) | Action::RemoveMember(_) => Some(Need::Own),
+            Action::AddMember(_)
+            | Action::RemoveMember(_)
+            | Action::ChangeRole(..)
+            | Action::RevokeToken(_) => Some(Need::Own),
             Action::Decline(_) => None,
             _ => Some(Need::Write),
         }
@@ -321,10 +375,7 @@ async fn act(
         return Ok(see_other("/sign-in"));
     };
     if form.get("csrf") != s.csrf() {
-        return Ok(private(
-            StatusCode::FORBIDDEN,
-            "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
-        ));
+        return Ok(expired_form());
     }
     let action = match action(&s) {
         Ok(a) => a,
@@ -359,6 +410,10 @@ async fn act(
                     accounts::invite(conn, supplier, &by, caller.member(), invite, at).map(|_| ())
                 }
                 Action::RemoveMember(id) => accounts::remove(conn, supplier, &by, id, at),
+                Action::ChangeRole(id, role) => {
+                    accounts::change_role(conn, supplier, &by, id, role, at).map(|_| ())
+                }
+                Action::RevokeToken(jti) => accounts::revoke_token(conn, supplier, &by, &jti, at),
                 Action::Leave => {
                     let me = caller.member().ok_or_else(|| {
                         crate::error::Error::Forbidden("only a signed-in member can leave".into())
@@ -493,6 +548,128 @@ fn certification_of(form: &Form) -> Result<CertificationFields, Error> {
     Ok((scheme, reference, expires_on))
 }
 
+/// A form whose token is not the session's (an old tab, or another site's post).
+fn expired_form() -> HttpResponse {
+    private(
+        StatusCode::FORBIDDEN,
+        "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "account_token.html")]
+struct NewTokenPage {
+    name: String,
+    token: String,
+    expires: String,
+}
+
+/// An owner creates an API token: its secret is shown on this answer, once.
+async fn create_token(req: &HttpRequest, state: &State, form: &Form) -> ApiResult<HttpResponse> {
+    let Some(s) = Session::of(req).await else {
+        return Ok(see_other("/sign-in"));
+    };
+    if form.get("csrf") != s.csrf() {
+        return Ok(expired_form());
+    }
+    let parsed = form
+        .word::<Scope>("scope")
+        .map_err(ApiError::from)
+        .and_then(|scope| {
+            let days = form
+                .get("expires_in_days")
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| Error::field("expires_in_days", "is not a number of days"))?;
+            Ok(accounts::NewToken::parse(accounts::NewApiToken {
+                name: form.get("name"),
+                scope,
+                expires_in_days: days,
+            })?)
+        });
+    let new = match parsed {
+        Ok(new) => new,
+        Err(e) => return refused(state, &s, form, e).await,
+    };
+    let (supplier, caller, by) = (s.supplier, s.caller.clone(), s.caller.by());
+    let issuing = state.issuing();
+    let result = state
+        .tx(move |conn| {
+            caller.may(Need::Own, supplier)?;
+            accounts::create_token(
+                conn,
+                &issuing.keys,
+                &issuing.issuer,
+                supplier,
+                &by,
+                new,
+                now(),
+            )
+        })
+        .await;
+    match result {
+        Ok(issued) => {
+            tracing::info!(jti = %issued.jti, supplier_id = %supplier, "API token created on the pages");
+            let page = NewTokenPage {
+                name: form.get("name"),
+                token: issued.token,
+                expires: super::words::date(issued.expires_at),
+            };
+            Ok(private(StatusCode::CREATED, render(&page)?))
+        }
+        Err(e) => refused(state, &s, form, e).await,
+    }
+}
+
+/// What a removal asks before it is done; none for a form that removes nothing.
+fn confirmation(list: &str, action: &str) -> Option<&'static str> {
+    Some(match (list, action) {
+        ("evidence", "retire") => {
+            "Remove this link from your record? It is no longer shown or checked."
+        }
+        ("members", "remove") => "Remove this member? They can no longer sign in to this supplier.",
+        ("members", "leave") => {
+            "Leave this supplier? You can no longer sign in to it, and your sessions for it end."
+        }
+        ("tokens", "revoke") => {
+            "Revoke this API token? Software that uses it is refused from then on, at once."
+        }
+        _ => return None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    question: &'static str,
+    /// What the removal is of, as the form named it.
+    label: String,
+    action: String,
+    csrf: String,
+}
+
+/// Asks before a removal: the same form again, with `confirm=yes`, or back.
+async fn confirm_page(
+    req: &HttpRequest,
+    form: &Form,
+    question: &'static str,
+    action: &str,
+) -> ApiResult<HttpResponse> {
+    let Some(s) = Session::of(req).await else {
+        return Ok(see_other("/sign-in"));
+    };
+    if form.get("csrf") != s.csrf() {
+        return Ok(expired_form());
+    }
+    let page = ConfirmPage {
+        question,
+        label: form.get("label").chars().take(200).collect(),
+        action: action.to_owned(),
+        csrf: s.csrf(),
+    };
+    Ok(private(StatusCode::OK, render(&page)?))
+}
+
 /// The item a form's address names, or 404 saying there is no such `what`.
 fn item_of<T: std::str::FromStr>(item: &str, missing: &str) -> ApiResult<T> {
     item.parse()
@@ -516,8 +693,9 @@ async fn refused(state: &State, s: &Session, form: &Form, e: ApiError) -> ApiRes
 
 /// A form of the signed-in area. Every one needs the session and its form token.
 #[utoipa::path(operation_id = "postAccountForm", tag = "pages",
-    params(("form" = String, Path, description = "Which form: profile, statements, evidence or members")),
+    params(("form" = String, Path, description = "Which form: profile, reaffirm, statements, evidence, members or tokens")),
     responses(
+        (status = 201, description = "HTML: a new API token, its secret shown once", content_type = "text/html"),
         (status = 303, description = "Done (to the account page), or not signed in (to the sign-in page)"),
         (status = 403, description = "HTML: the form's token is not this session's", content_type = "text/html"),
         (status = 404, description = "No such form", content_type = "text/html"),
@@ -593,6 +771,7 @@ pub async fn account_form(
             })
             .await
         }
+        "tokens" => create_token(&req, &state, &form).await,
         _ => Ok(super::not_found_page(
             "There is no such form.".into(),
             String::new(),
@@ -604,11 +783,12 @@ pub async fn account_form(
 /// switching to another supplier of the person's, declining an invitation.
 #[utoipa::path(operation_id = "postAccountItemForm", tag = "pages",
     params(
-        ("list" = String, Path, description = "evidence, members or suppliers"),
-        ("item" = String, Path, format = Uuid, description = "The link's, the member's or the supplier's id"),
-        ("action" = String, Path, description = "retire (a link), remove or leave (a member), switch or decline (a supplier)"),
+        ("list" = String, Path, description = "evidence, members, tokens or suppliers"),
+        ("item" = String, Path, format = Uuid, description = "The link's, the member's, the token's or the supplier's id"),
+        ("action" = String, Path, description = "edit or retire (a link), role, remove or leave (a member), revoke (a token), switch or decline (a supplier)"),
     ),
     responses(
+        (status = 200, description = "HTML: a removal's question, asked before it is done (send the form again with confirm=yes)", content_type = "text/html"),
         (status = 303, description = "Done (to the account page), or not signed in (to the sign-in page)"),
         (status = 403, description = "HTML: the form's token is not this session's", content_type = "text/html"),
         (status = 404, description = "No such form or item", content_type = "text/html"),
@@ -623,6 +803,18 @@ pub async fn account_item_form(
 ) -> ApiResult<HttpResponse> {
     let form = body.0;
     let (list, item, action) = path.into_inner();
+    // A removal asks first, on a page of its own (no script needed).
+    if let Some(question) = confirmation(&list, &action)
+        && form.get("confirm") != "yes"
+    {
+        return confirm_page(
+            &req,
+            &form,
+            question,
+            &format!("/account/{list}/{item}/{action}"),
+        )
+        .await;
+    }
     match (list.as_str(), action.as_str()) {
         ("evidence", "retire") => {
             act(&req, &state, &form, "retired", |_| {
@@ -651,6 +843,19 @@ pub async fn account_item_form(
         ("members", "remove") => {
             act(&req, &state, &form, "removed", |_| {
                 item_of(&item, "no such member").map(Action::RemoveMember)
+            })
+            .await
+        }
+        ("members", "role") => {
+            act(&req, &state, &form, "role", |_| {
+                let id = item_of(&item, "no such member")?;
+                Ok(Action::ChangeRole(id, form.word("role")?))
+            })
+            .await
+        }
+        ("tokens", "revoke") => {
+            act(&req, &state, &form, "revoked", |_| {
+                Ok(Action::RevokeToken(item.clone()))
             })
             .await
         }
@@ -692,10 +897,7 @@ async fn switch(
         return Ok(see_other("/sign-in"));
     };
     if form.get("csrf") != s.csrf() {
-        return Ok(private(
-            StatusCode::FORBIDDEN,
-            "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
-        ));
+        return Ok(expired_form());
     }
     let Ok(to) = item.parse::<SupplierId>() else {
         return Ok(super::not_found_page(

@@ -212,7 +212,7 @@ async fn an_invitation_is_the_invitees_to_accept_decline_or_leave() {
         .http
         .post(app.url(&format!("/account/members/{me}/leave")))
         .header("Cookie", switched.clone())
-        .form(&[("csrf", csrf.as_str())])
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .unwrap();

@@ -44,6 +44,27 @@ async fn signed_in_supplier(
     (id, cookie, csrf, html)
 }
 
+/// Posts a page form with the session's cookie.
+async fn send_form(
+    app: &TestApp,
+    cookie: &str,
+    path: String,
+    form: Vec<(String, String)>,
+) -> reqwest::Result<reqwest::Response> {
+    app.http
+        .post(app.url(&path))
+        .header("Cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+}
+
+fn owned(form: Vec<(&str, &str)>) -> Vec<(String, String)> {
+    form.into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
 async fn history(app: &TestApp, id: &str) -> Vec<Value> {
     app.get_json(&format!("/api/v1/suppliers/{id}/history?limit=100"))
         .await["items"]
@@ -81,13 +102,8 @@ async fn a_supplier_corrects_a_statement_and_reaffirms_on_the_account_page() {
             .unwrap()
             .to_owned()
     };
-    let post = |form: Vec<(String, String)>, path: &str| {
-        app.http
-            .post(app.url(path))
-            .header("Cookie", cookie.clone())
-            .form(&form)
-            .send()
-    };
+    let post =
+        |form: Vec<(String, String)>, path: &str| send_form(&app, &cookie, path.to_owned(), form);
     let statements_form = |first: &str| {
         let mut form = vec![("csrf".to_owned(), csrf.clone())];
         for (i, code) in codes.iter().enumerate() {
@@ -175,13 +191,7 @@ async fn a_supplier_adds_a_certification_with_its_expiry_and_changes_it_on_the_p
         signed_in_supplier(&app, &mailbox, "Certified Ltd", "lead@certified.example").await;
     assert!(!html.contains('`'), "no API wording on the page");
     assert!(html.contains("If it is a certification"), "{html}");
-    let post = |form: Vec<(&str, &str)>, path: String| {
-        app.http
-            .post(app.url(&path))
-            .header("Cookie", cookie.clone())
-            .form(&form)
-            .send()
-    };
+    let post = |form: Vec<(&str, &str)>, path: String| send_form(&app, &cookie, path, owned(form));
     // A date that is no date is refused, naming the field.
     let res = post(
         vec![
@@ -281,4 +291,178 @@ async fn a_supplier_adds_a_certification_with_its_expiry_and_changes_it_on_the_p
 
 fn uuid_like() -> &'static str {
     "5f8b5bbf-8fce-4dc2-9ccb-20b32eb010d4"
+}
+
+#[tokio::test]
+async fn an_owner_manages_tokens_and_roles_on_the_pages_and_every_removal_asks_first() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let (id, cookie, csrf, _) =
+        signed_in_supplier(&app, &mailbox, "Owned Ltd", "owner@owned.example").await;
+    let post = |form: Vec<(&str, &str)>, path: String| send_form(&app, &cookie, path, owned(form));
+    // A token: its secret shown once, and it works.
+    let res = post(
+        vec![
+            ("csrf", &csrf),
+            ("name", "CRM sync"),
+            ("scope", "read"),
+            ("expires_in_days", "30"),
+        ],
+        "/account/tokens".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    let secret = page
+        .split("<pre class=\"snippet\" id=\"token\" tabindex=\"0\">")
+        .nth(1)
+        .unwrap()
+        .split("</pre>")
+        .next()
+        .unwrap()
+        .to_owned();
+    let read_members = |token: &str| {
+        app.req(
+            reqwest::Method::GET,
+            &format!("/api/v1/suppliers/{id}/members"),
+            Some(token),
+        )
+        .send()
+    };
+    let res = read_members(&secret).await.unwrap();
+    assert_eq!(res.status(), 200, "the token reads the private record");
+    let account = account_page(&app, &cookie).await;
+    assert!(account.contains("CRM sync"), "{account}");
+    assert!(!account.contains(&secret), "the list never shows a secret");
+    let jti = account
+        .split("/account/tokens/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Revoking asks first; only the confirmed form revokes.
+    let res = post(
+        vec![("csrf", &csrf), ("label", "CRM sync")],
+        format!("/account/tokens/{jti}/revoke"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let ask = res.text().await.unwrap();
+    assert!(
+        ask.contains("Revoke this API token?") && ask.contains("CRM sync"),
+        "{ask}"
+    );
+    assert!(ask.contains("name=\"confirm\" value=\"yes\""), "{ask}");
+    let still = read_members(&secret).await.unwrap();
+    assert_eq!(still.status(), 200, "not revoked before it is confirmed");
+    // A confirmation with another session's form token is refused.
+    let res = post(
+        vec![("csrf", "not-the-token"), ("confirm", "yes")],
+        format!("/account/tokens/{jti}/revoke"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = post(
+        vec![("csrf", &csrf), ("confirm", "yes")],
+        format!("/account/tokens/{jti}/revoke"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account?done=revoked");
+    let gone = read_members(&secret).await.unwrap();
+    assert_eq!(gone.status(), 401);
+
+    // A colleague is invited, made an owner, then an editor again, then removed.
+    let res = post(
+        vec![
+            ("csrf", &csrf),
+            ("name", "Kim Lee"),
+            ("email", "kim@owned.example"),
+            ("role", "editor"),
+        ],
+        "/account/members".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let account = account_page(&app, &cookie).await;
+    // The row after Kim's name holds Kim's role form.
+    let kim = account
+        .split("<td>Kim Lee</td>")
+        .nth(1)
+        .unwrap()
+        .split("/account/members/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let role_of = |html: &str, member: &str| {
+        html.split(&format!("id=\"role-{member}\""))
+            .nth(1)
+            .unwrap()
+            .split("</select>")
+            .next()
+            .unwrap()
+            .split(" selected>")
+            .next()
+            .unwrap()
+            .rsplit("value=\"")
+            .next()
+            .unwrap()
+            .trim_end_matches('"')
+            .to_owned()
+    };
+    for role in ["owner", "editor"] {
+        let res = post(
+            vec![("csrf", &csrf), ("role", role)],
+            format!("/account/members/{kim}/role"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(role_of(&account_page(&app, &cookie).await, &kim), role);
+    }
+    let res = post(
+        vec![("csrf", &csrf), ("label", "Kim Lee")],
+        format!("/account/members/{kim}/remove"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        account_page(&app, &cookie).await.contains("Kim Lee"),
+        "asked, not removed"
+    );
+    let res = post(
+        vec![("csrf", &csrf), ("confirm", "yes")],
+        format!("/account/members/{kim}/remove"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(!account_page(&app, &cookie).await.contains("Kim Lee"));
+
+    // The only owner cannot make themselves an editor.
+    let account = account_page(&app, &cookie).await;
+    let me = account
+        .split("/account/members/")
+        .find_map(|rest| rest.split_once("/leave\"").map(|(id, _)| id.to_owned()))
+        .unwrap();
+    let res = post(
+        vec![("csrf", &csrf), ("role", "editor")],
+        format!("/account/members/{me}/role"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409);
 }

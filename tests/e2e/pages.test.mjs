@@ -221,6 +221,10 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
 
   // The colleague leaves: signed out, and no longer a member.
   await phone.getByRole("button", { name: "Leave E2E Team Care" }).click();
+  // Leaving asks first, on a page of its own.
+  assert.match(await phone.locator("main").innerText(), /Leave this supplier\?/);
+  await audit(phone, "confirm-leave");
+  await phone.getByRole("button", { name: "Yes, go ahead" }).click();
   await phone.waitForURL(`${base}/`);
   await phone.goto(`${base}/account`);
   await phone.waitForURL("**/sign-in");
