@@ -42,7 +42,8 @@ pub struct Config {
     /// `REGISTRY_RATE_LIMIT_CONCERNS`: concerns raised per client, e.g. `10/h`, or `off`.
     pub rate_limit_concerns: Option<String>,
     /// `REGISTRY_OPERATOR_EMAIL`: where a concern raised about a supplier is emailed
-    /// (none: concerns are only listed at `/api/v1/admin/concerns`).
+    /// (none: concerns are only listed at `/api/v1/admin/concerns`), the Reply-To of
+    /// letters that invite a reply, and the contact the pages give.
     pub operator_email: Option<String>,
     /// `REGISTRY_TRUST_FORWARDED_FOR`: count clients by `X-Forwarded-For` (behind a trusted proxy only).
     pub trust_forwarded_for: bool,

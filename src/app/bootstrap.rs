@@ -86,7 +86,11 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         metrics: Default::default(),
         records: crate::views::cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
-        mailer: std::sync::Arc::new(crate::mail::Mailer::new(&config.mail, &config.public_url)?),
+        mailer: std::sync::Arc::new(crate::mail::Mailer::new(
+            &config.mail,
+            &config.public_url,
+            config.operator_email.as_deref(),
+        )?),
         webhooks: std::sync::Arc::new(crate::webhooks::send::Sender::new(
             config.checker.connect_timeout,
             config.webhooks.timeout,

@@ -9,6 +9,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Stands for the registry's public address in a stored letter.
 pub const SITE: &str = "{{site}}";
 
+/// Stands for the line that tells the reader a reply reaches the operator, in a letter
+/// that invites one; the mailer writes it only where `REGISTRY_OPERATOR_EMAIL` is set
+/// (it is then the message's Reply-To), and nothing otherwise.
+pub const REPLY: &str = "{{reply}}";
+
+/// The line [`REPLY`] stands for.
+pub const REPLY_LINE: &str =
+    "Questions about this? Reply to this email: it reaches the registry's operator.";
+
 /// One message, before it has a recipient.
 #[derive(Debug, Clone)]
 pub struct Letter {
@@ -22,6 +31,9 @@ pub struct Letter {
     pub reminder: bool,
     /// The letter holds a secret (a sign-in link): its body is not kept once sent.
     pub secret: bool,
+    /// The letter invites a reply (it tells of a decision or a problem): a reply goes
+    /// to the operator.
+    pub invites_reply: bool,
 }
 
 impl Letter {
@@ -33,7 +45,13 @@ impl Letter {
             action: None,
             reminder: false,
             secret: false,
+            invites_reply: false,
         }
+    }
+
+    fn invites_reply(mut self) -> Self {
+        self.invites_reply = true;
+        self
     }
 
     fn says(mut self, paragraph: impl Into<String>) -> Self {
@@ -61,6 +79,9 @@ impl Letter {
         }
         if let Some((label, url)) = &self.action {
             out.push_str(&format!("{label}:\n{url}\n\n"));
+        }
+        if self.invites_reply {
+            out.push_str(REPLY);
         }
         out.push_str("The Tech Pledge registry\n\n--\n");
         out.push_str(why);
@@ -92,6 +113,9 @@ impl Letter {
                 escape(url),
                 escape(label)
             ));
+        }
+        if self.invites_reply {
+            out.push_str(REPLY);
         }
         out.push_str("<p>The Tech Pledge registry</p><hr>");
         out.push_str(&format!("<p style=\"font-size: 14px\">{}", escape(why)));
@@ -238,6 +262,7 @@ pub fn verified(supplier: &str, slug: &str) -> Letter {
              Care providers looking you up will see that."
     ))
     .action("See your public record", &record(slug))
+    .invites_reply()
 }
 
 pub fn suspended(supplier: &str, slug: &str, reason: &str) -> Letter {
@@ -248,6 +273,7 @@ pub fn suspended(supplier: &str, slug: &str, reason: &str) -> Letter {
         .says(format!("The reason given: {reason}"))
         .says("If you think this is wrong, or once you have put it right, reply to this email or contact the registry operator.")
         .action("See your public record", &record(slug))
+        .invites_reply()
 }
 
 pub fn reinstated(supplier: &str, slug: &str, reason: &str) -> Letter {
@@ -257,9 +283,16 @@ pub fn reinstated(supplier: &str, slug: &str, reason: &str) -> Letter {
         ))
         .says(format!("The reason given: {reason}"))
         .action("See your public record", &record(slug))
+        .invites_reply()
 }
 
-pub fn evidence_broken(supplier: &str, slug: &str, title: &str, url: &str, detail: &str) -> Letter {
+pub fn evidence_broken(
+    supplier: &str,
+    evidence_id: &str,
+    title: &str,
+    url: &str,
+    detail: &str,
+) -> Letter {
     Letter::new("evidence_broken", format!("A link on {supplier}'s record has stopped working"))
         .says(format!(
             "The registry checks the evidence links on your record regularly. \"{title}\" ({url}) has not \
@@ -267,7 +300,8 @@ pub fn evidence_broken(supplier: &str, slug: &str, title: &str, url: &str, detai
         ))
         .says(format!("What the last check found: {detail}"))
         .says("Please fix the page, or change the link on your record to where the document is now.")
-        .action("See your record", &record(slug))
+        .action("Change the link on your record", &format!("/account/evidence/{evidence_id}"))
+        .invites_reply()
 }
 
 pub fn evidence_recovered(supplier: &str, slug: &str, title: &str, url: &str) -> Letter {
@@ -307,9 +341,9 @@ pub fn lapsed(supplier: &str, slug: &str) -> Letter {
         .says(format!(
             "{supplier}'s signature of the Tech Pledge was not reaffirmed by its date, and the public record now shows it as lapsed."
         ))
-        .says("You can put this right at any time: sign in and sign the current version of the pledge.")
+        .says("You can put this right at any time: sign in and reaffirm your signature.")
         .action("See your public record", &record(slug))
-        .reminder()
+        .invites_reply()
 }
 
 pub fn new_version(supplier: &str, version: &str, title: &str) -> Letter {

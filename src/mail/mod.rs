@@ -56,10 +56,21 @@ pub struct Mailer {
     site: String,
     /// The domain of Message-IDs.
     domain: String,
+    /// The operator (`REGISTRY_OPERATOR_EMAIL`): the Reply-To of letters that invite a
+    /// reply.
+    operator: Option<Mailbox>,
 }
 
 impl Mailer {
-    pub fn new(settings: &MailSettings, public_url: &str) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: &MailSettings,
+        public_url: &str,
+        operator_email: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let operator = operator_email
+            .map(|e| e.parse::<Mailbox>())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("REGISTRY_OPERATOR_EMAIL is not an address: {e}"))?;
         let from: Mailbox = settings.from.parse().map_err(|e| {
             anyhow::anyhow!(
                 "REGISTRY_MAIL_FROM must be an address such as `Registry <registry@example.org>`: {e}"
@@ -79,6 +90,7 @@ impl Mailer {
             domain: from.email.domain().to_owned(),
             from,
             site: public_url.trim_end_matches('/').to_owned(),
+            operator,
         })
     }
 
@@ -97,6 +109,14 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| Failure::permanent(format!("the address {:?}: {e}", row.recipient)))?;
+        let invites_reply = row.body_text.contains(letters::REPLY);
+        let (reply_text, reply_html) = match &self.operator {
+            Some(_) => (
+                format!("{}\n\n", letters::REPLY_LINE),
+                format!("<p>{}</p>", letters::REPLY_LINE),
+            ),
+            None => (String::new(), String::new()),
+        };
         let site = |s: &str| s.replace(letters::SITE, &self.site);
         let digest = Sha256::digest(row.message_key.as_bytes());
         let id = crate::domain::text::hex(&digest[..16]);
@@ -110,6 +130,9 @@ impl Mailer {
                 HeaderName::new_from_ascii_str("X-Registry-Message"),
                 row.kind.clone(),
             ));
+        if let Some(operator) = self.operator.clone().filter(|_| invites_reply) {
+            builder = builder.reply_to(operator);
+        }
         if let Some(link) = &row.unsubscribe {
             // RFC 2369 and RFC 8058: one click, without a visit to a page.
             builder = builder
@@ -124,8 +147,8 @@ impl Mailer {
         }
         builder
             .multipart(MultiPart::alternative_plain_html(
-                site(&row.body_text),
-                site(&row.body_html),
+                site(&row.body_text).replace(letters::REPLY, &reply_text),
+                site(&row.body_html).replace(letters::REPLY, &reply_html),
             ))
             .map_err(|e| Failure::permanent(format!("the message cannot be built: {e}")))
     }

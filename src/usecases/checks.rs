@@ -291,7 +291,7 @@ fn tell(
     };
     let (title, url) = (link.title.as_str(), link.url.as_str());
     let letter = if failing(link.health) && !failing(before) {
-        letters::evidence_broken(&row.name, &row.slug, title, url, detail)
+        letters::evidence_broken(&row.name, &link.id.to_string(), title, url, detail)
     } else if working(link.health) && failing(before) {
         letters::evidence_recovered(&row.name, &row.slug, title, url)
     } else {

@@ -111,11 +111,67 @@ async fn every_reaffirm_reminder_comes_on_its_day_once_and_then_the_lapse() {
             .unwrap();
     }
     assert_eq!(lapse::run_once(db, 12).await.unwrap(), 1);
-    mailbox
+    let lapsed = mailbox
         .wait_for("the lapse", |m| {
             m.to().contains(email) && m.kind() == "lapsed"
         })
         .await;
+    assert!(
+        lapsed.header("List-Unsubscribe").is_none(),
+        "the lapse is news, not a reminder"
+    );
+}
+
+#[tokio::test]
+async fn letters_that_invite_a_reply_reach_the_operator_and_others_do_not() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(
+        &mailbox,
+        &[
+            ("REGISTRY_REMINDER_INTERVAL", "off"),
+            ("REGISTRY_OPERATOR_EMAIL", "operator@registry.example"),
+        ],
+    )
+    .await;
+    let email = "replies@replies.example";
+    let s = signed(&app, "Replies Ltd", email, true).await;
+    let res = app
+        .lifecycle(
+            &s,
+            "suspend",
+            Some(json!({"reason": "Checking a complaint"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let suspended = mailbox
+        .wait_for("the suspension", |m| {
+            m.to().contains(email) && m.kind() == "suspended"
+        })
+        .await;
+    assert_eq!(
+        suspended.header("Reply-To"),
+        Some("operator@registry.example")
+    );
+    assert!(
+        suspended
+            .text
+            .contains("it reaches the registry's operator")
+    );
+    assert!(!suspended.text.contains("{{reply}}"));
+    let res = app
+        .post("/api/v1/sign-in", None, json!({ "email": email }))
+        .await;
+    assert_eq!(res.status(), 202);
+    let sign_in = mailbox
+        .wait_for("the sign-in link", |m| {
+            m.to().contains(email) && m.kind() == "sign_in"
+        })
+        .await;
+    assert!(
+        sign_in.header("Reply-To").is_none(),
+        "a sign-in link invites no reply"
+    );
+    assert!(!sign_in.text.contains("registry's operator"));
 }
 
 #[tokio::test]
@@ -338,6 +394,19 @@ async fn a_link_that_breaks_and_recovers_is_told_both_times() {
         })
         .await;
     assert!(m.text.contains("/flaky/mail/2"));
+    let link_id = app.supplier(&s.id).await["evidence"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        m.text.contains(&format!(
+            "{}/account/evidence/{link_id}",
+            app.config.public_url
+        )),
+        "the button opens the link on the account page: {}",
+        m.text
+    );
+    assert!(m.header("List-Unsubscribe").is_none(), "not a reminder");
     check().await;
     mailbox
         .wait_for("the recovery", |m| {
