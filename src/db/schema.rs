@@ -332,7 +332,16 @@ diesel::joinable!(evidence -> suppliers (supplier_id));
 diesel::joinable!(evidence_commitments -> evidence (evidence_id));
 diesel::joinable!(evidence_checks -> evidence (evidence_id));
 diesel::joinable!(status_events -> suppliers (supplier_id));
+diesel::table! {
+    reminders_off (member_id, kind) {
+        member_id -> Text,
+        kind -> Text,
+        off_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> suppliers (supplier_id));
+diesel::joinable!(reminders_off -> members (member_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     pledge_versions,
@@ -350,6 +359,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     job_leases,
     members,
+    reminders_off,
     sign_in_links,
     outbox,
     subscribers,

@@ -14,6 +14,24 @@ pub const SITE: &str = "{{site}}";
 /// (it is then the message's Reply-To), and nothing otherwise.
 pub const REPLY: &str = "{{reply}}";
 
+/// The kinds of reminder, each stopped on its own: (kind, what it reminds of).
+pub const REMINDERS: [(&str, &str); 3] = [
+    ("reaffirm_reminder", "reminders to reaffirm the pledge"),
+    (
+        "certification_expiring",
+        "reminders that a certification on your record expires",
+    ),
+    (
+        "new_pledge_version",
+        "news of a new version of the pledge to sign",
+    ),
+];
+
+/// The kinds of reminder, without their words.
+pub fn reminder_kinds() -> [&'static str; 3] {
+    REMINDERS.map(|(kind, _)| kind)
+}
+
 /// The line [`REPLY`] stands for.
 pub const REPLY_LINE: &str =
     "Questions about this? Reply to this email: it reaches the registry's operator.";

@@ -35,9 +35,16 @@ pub fn write(
         // An invitation nobody accepted yet hears nothing of the supplier (the contact
         // who registered it does, before they first sign in).
         let invited = member.confirmed_at.is_none() && member.email != supplier.contact_email;
-        if invited
-            || (letter.reminder && member.reminders_off_at.is_some())
-            || (to == To::Owners && member.role != crate::domain::account::MemberRole::Owner)
+        if invited || (to == To::Owners && member.role != crate::domain::account::MemberRole::Owner)
+        {
+            continue;
+        }
+        // A reminder goes only to who still wants that kind.
+        if letter.reminder
+            && (member.reminders_off_at.is_some()
+                || members::reminders_stopped(conn, member.id)?
+                    .iter()
+                    .any(|k| k == letter.kind))
         {
             continue;
         }
@@ -79,8 +86,8 @@ pub fn member_letter(
     );
     let unsubscribe = letter.reminder.then(|| {
         format!(
-            "{SITE}/unsubscribe/{}?key={}",
-            member.id, member.unsubscribe_key
+            "{SITE}/unsubscribe/{}?key={}&kind={}",
+            member.id, member.unsubscribe_key, letter.kind
         )
     });
     let mail = NewMail {

@@ -84,6 +84,8 @@ struct AccountPage {
     members: Vec<MemberLine>,
     /// The supplier's API tokens and others it holds (owners only; never their secrets).
     tokens: Vec<TokenLine>,
+    /// Each kind of reminder: (kind, what it reminds of, whether the member gets it).
+    reminders: Vec<(&'static str, &'static str, bool)>,
     member_id: MemberId,
     /// The person's other suppliers, and invitations waiting for them.
     others: Vec<ChoiceLine>,
@@ -105,6 +107,7 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "member" => "The invitation is sent. They join once they accept it.",
         "removed" => "The member is removed.",
         "role" => "The member's role is changed.",
+        "reminders" => "Your choice of emails is saved.",
         "revoked" => "The API token is revoked. Software using it is refused from now on.",
         "switched" => "You are now signed in to this supplier.",
         "declined" => "The invitation is declined.",
@@ -164,7 +167,12 @@ async fn account(
     };
     let (supplier, member) = (s.supplier, s.member);
     let owner = s.role == MemberRole::Owner;
-    type Me = (Option<MemberRow>, Vec<(MemberRow, String)>, Vec<Token>);
+    type Me = (
+        Option<MemberRow>,
+        Vec<(MemberRow, String)>,
+        Vec<Token>,
+        Vec<String>,
+    );
     let (view, current, members, me): (
         SupplierView,
         Vec<pledge::CommitmentRow>,
@@ -194,10 +202,12 @@ async fn account(
                     }
                 }
             }
-            Ok((view, current, list, (me, others, tokens)))
+            let stopped = members::reminders_stopped(conn, member)?;
+            Ok((view, current, list, (me, others, tokens, stopped)))
         })
         .await?;
-    let (me, others, tokens) = me;
+    let (me, others, tokens, stopped) = me;
+    let all_off = me.as_ref().is_some_and(|m| m.reminders_off_at.is_some());
     let today = chrono::Utc::now();
     let version = current
         .first()
@@ -307,6 +317,16 @@ async fn account(
                 }
             })
             .collect(),
+        reminders: crate::mail::letters::REMINDERS
+            .iter()
+            .map(|(kind, words)| {
+                (
+                    *kind,
+                    *words,
+                    !all_off && !stopped.iter().any(|s| s == kind),
+                )
+            })
+            .collect(),
         member_id: s.member,
         others: others.into_iter().map(ChoiceLine::of).collect(),
     };
@@ -342,6 +362,8 @@ enum Action {
     AddMember(accounts::Invite),
     RemoveMember(MemberId),
     ChangeRole(MemberId, MemberRole),
+    /// The kinds of reminder the member wants; the others are stopped.
+    Reminders(Vec<String>),
     RevokeToken(String),
     Leave,
     Decline(SupplierId),
@@ -356,7 +378,7 @@ impl Action {
             | Action::RemoveMember(_)
             | Action::ChangeRole(..)
             | Action::RevokeToken(_) => Some(Need::Own),
-            Action::Decline(_) => None,
+            Action::Decline(_) | Action::Reminders(_) => None,
             _ => Some(Need::Write),
         }
     }
@@ -414,6 +436,17 @@ async fn act(
                     accounts::change_role(conn, supplier, &by, id, role, at).map(|_| ())
                 }
                 Action::RevokeToken(jti) => accounts::revoke_token(conn, supplier, &by, &jti, at),
+                Action::Reminders(wanted) => {
+                    let me = caller.member().ok_or_else(|| {
+                        Error::Forbidden("only a signed-in member has reminders".into())
+                    })?;
+                    let kinds = crate::mail::letters::reminder_kinds();
+                    for kind in kinds {
+                        let on = wanted.iter().any(|w| w == kind);
+                        members::set_reminder(conn, me, kind, on, &kinds, at)?;
+                    }
+                    Ok(())
+                }
                 Action::Leave => {
                     let me = caller.member().ok_or_else(|| {
                         crate::error::Error::Forbidden("only a signed-in member can leave".into())
@@ -723,6 +756,12 @@ pub async fn account_form(
             .await
         }
         "reaffirm" => act(&req, &state, &form, "reaffirmed", |_| Ok(Action::Reaffirm)).await,
+        "reminders" => {
+            act(&req, &state, &form, "reminders", |_| {
+                Ok(Action::Reminders(form.all("on")))
+            })
+            .await
+        }
         "statements" => {
             act(&req, &state, &form, "statements", |_| {
                 let statements = form

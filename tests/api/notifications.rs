@@ -216,7 +216,13 @@ async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() 
     // A visit (a mail scanner following the link) changes nothing.
     let page = app.http.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Stop reminders"));
+    let asked = page.text().await.unwrap();
+    assert!(asked.contains("Stop reminders?"), "{asked}");
+    assert!(
+        asked.contains("reminders to reaffirm the pledge"),
+        "{asked}"
+    );
+    assert!(asked.contains("Stop all reminders"), "{asked}");
     let members: Value = app
         .get_json_as(&format!("/api/v1/suppliers/{}/members", s.id), &s.token)
         .await;
@@ -231,10 +237,11 @@ async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() 
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // The link stops its own kind of reminder; the others still come.
     let members: Value = app
         .get_json_as(&format!("/api/v1/suppliers/{}/members", s.id), &s.token)
         .await;
-    assert_eq!(members["items"][0]["reminders"], false);
+    assert_eq!(members["items"][0]["reminders"], true);
     reminders::run_once(&instance.database, by - Duration::days(6))
         .await
         .unwrap();
@@ -243,6 +250,25 @@ async fn a_member_stops_reminders_with_one_click_and_still_gets_security_mail() 
         1,
         "no reminder after stopping"
     );
+    // The page's second button stops them all.
+    let res = app
+        .http
+        .post(&link)
+        .form(&[("scope", "all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("You will get no more reminders")
+    );
+    let members: Value = app
+        .get_json_as(&format!("/api/v1/suppliers/{}/members", s.id), &s.token)
+        .await;
+    assert_eq!(members["items"][0]["reminders"], false);
     // Security mail still comes.
     let res = app
         .post("/api/v1/sign-in", None, json!({ "email": email }))

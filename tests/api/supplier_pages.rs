@@ -466,3 +466,65 @@ async fn an_owner_manages_tokens_and_roles_on_the_pages_and_every_removal_asks_f
     .unwrap();
     assert_eq!(res.status(), 409);
 }
+
+#[tokio::test]
+async fn a_member_chooses_their_reminders_on_the_account_page_and_turns_them_back_on() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let (_, cookie, csrf, html) =
+        signed_in_supplier(&app, &mailbox, "Choosy Ltd", "lead@choosy.example").await;
+    let checked = |html: &str, kind: &str| {
+        html.split(&format!("id=\"reminder-{kind}\""))
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .next()
+            .unwrap()
+            .contains("checked")
+    };
+    for kind in [
+        "reaffirm_reminder",
+        "certification_expiring",
+        "new_pledge_version",
+    ] {
+        assert!(checked(&html, kind), "{kind} on at first");
+    }
+    let me = html
+        .split("/account/members/")
+        .find_map(|rest| rest.split_once("/leave\"").map(|(id, _)| id.to_owned()))
+        .unwrap();
+    let stopped = || {
+        let mut conn = app.pool.get().unwrap();
+        pledge_registry::db::models::members::reminders_stopped(&mut conn, me.parse().unwrap())
+            .unwrap()
+    };
+    let choose = |on: Vec<&str>| {
+        let mut form = vec![("csrf".to_owned(), csrf.clone())];
+        form.extend(on.into_iter().map(|k| ("on".to_owned(), k.to_owned())));
+        send_form(&app, &cookie, "/account/reminders".into(), form)
+    };
+    let res = choose(vec!["certification_expiring"]).await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account?done=reminders");
+    assert_eq!(stopped(), ["new_pledge_version", "reaffirm_reminder"]);
+    let html = account_page(&app, &cookie).await;
+    assert!(!checked(&html, "reaffirm_reminder"));
+    assert!(checked(&html, "certification_expiring"));
+    // None at all, then all of them again: the way back on.
+    assert_eq!(choose(vec![]).await.unwrap().status(), 303);
+    assert_eq!(stopped().len(), 3);
+    assert_eq!(
+        choose(vec![
+            "reaffirm_reminder",
+            "certification_expiring",
+            "new_pledge_version"
+        ])
+        .await
+        .unwrap()
+        .status(),
+        303
+    );
+    assert!(stopped().is_empty());
+    let html = account_page(&app, &cookie).await;
+    assert!(checked(&html, "reaffirm_reminder"));
+}

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::members;
+use crate::db::schema::reminders_off;
 use crate::domain::account::MemberRole;
 use crate::domain::{MemberId, SupplierId};
 
@@ -84,6 +85,8 @@ pub fn set_role(conn: &mut DbConn, id: MemberId, role: MemberRole) -> QueryResul
 }
 
 pub fn delete(conn: &mut DbConn, id: MemberId) -> QueryResult<()> {
+    diesel::delete(reminders_off::table.filter(reminders_off::member_id.eq(id.to_string())))
+        .execute(conn)?;
     diesel::delete(members::table.find(id))
         .execute(conn)
         .map(|_| ())
@@ -141,6 +144,49 @@ pub fn reminders_off(
             .execute(conn)?;
     }
     Ok(true)
+}
+
+/// The kinds of reminder a member stopped, one by one.
+pub fn reminders_stopped(conn: &mut DbConn, id: MemberId) -> QueryResult<Vec<String>> {
+    reminders_off::table
+        .filter(reminders_off::member_id.eq(id.to_string()))
+        .order(reminders_off::kind.asc())
+        .select(reminders_off::kind)
+        .load(conn)
+}
+
+/// Turns reminders of `kind` on or off for a member; "all off" follows: set when every
+/// kind in `kinds` is off, cleared when one is on.
+pub fn set_reminder(
+    conn: &mut DbConn,
+    id: MemberId,
+    kind: &str,
+    on: bool,
+    kinds: &[&str],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let key = id.to_string();
+    diesel::delete(
+        reminders_off::table
+            .filter(reminders_off::member_id.eq(&key))
+            .filter(reminders_off::kind.eq(kind)),
+    )
+    .execute(conn)?;
+    if !on {
+        diesel::insert_into(reminders_off::table)
+            .values((
+                reminders_off::member_id.eq(&key),
+                reminders_off::kind.eq(kind),
+                reminders_off::off_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    let stopped = reminders_stopped(conn, id)?;
+    let all_off = kinds.iter().all(|k| stopped.iter().any(|s| s == k));
+    diesel::update(members::table.find(id))
+        .set(members::reminders_off_at.eq(all_off.then_some(at)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// How many owners who accepted their membership a supplier has.
