@@ -27,6 +27,25 @@ pub fn apply(doc: &mut Value) {
             }
         }
     }
+    // Each problem answer shows a problem of its own status, not the schema's one
+    // (a 422) for every status.
+    super::for_each_operation(doc, |_, _, op| {
+        let takes_body = op.get("requestBody").is_some();
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for (status, response) in responses.iter_mut() {
+                problem_example(status, response, takes_body);
+            }
+        }
+    });
+    if let Some(shared) = doc["components"]["responses"].as_object_mut() {
+        for (name, response) in shared.iter_mut() {
+            let status = match name.as_str() {
+                "TooManyRequests" => "429",
+                _ => continue,
+            };
+            problem_example(status, response, false);
+        }
+    }
     super::for_each_operation(doc, |_, _, op| {
         let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
             return;
@@ -51,6 +70,70 @@ pub fn apply(doc: &mut Value) {
     });
 }
 
+/// Gives a problem answer (`application/problem+json`) an example of its own status:
+/// the kind of problem the registry answers with it, and the answer's description as
+/// the detail.
+fn problem_example(status: &str, response: &mut Value, takes_body: bool) {
+    let description = response["description"].as_str().unwrap_or_default().to_owned();
+    let Some(content) = response
+        .get_mut("content")
+        .and_then(|c| c.get_mut("application/problem+json"))
+    else {
+        return;
+    };
+    if content.get("example").is_some() || content.get("examples").is_some() {
+        return;
+    }
+    let Ok(code) = status.parse::<u16>() else {
+        return;
+    };
+    let (slug, title) = match code {
+        400 if takes_body => ("malformed-body", "Malformed request body"),
+        400 => ("invalid-query", "Invalid query parameters"),
+        401 => ("unauthorized", "Authentication required"),
+        403 => ("forbidden", "Not allowed"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        409 if description.contains(" at most ") || description.contains("holds ") => {
+            ("limit-reached", "A limit of the registry is reached")
+        }
+        409 => ("conflict", "Conflict with the current state"),
+        412 => ("precondition-failed", "Precondition failed"),
+        413 => ("payload-too-large", "Request body too large"),
+        415 => ("unsupported-media-type", "Unsupported media type"),
+        422 => {
+            if let Some(example) = schema_example("Problem") {
+                content["example"] = example;
+            }
+            return;
+        }
+        429 => ("too-many-requests", "Too many requests"),
+        431 => ("headers-too-large", "Request headers too large"),
+        503 => ("unavailable", "Service unavailable"),
+        _ => return,
+    };
+    let detail = match code {
+        400 if takes_body => "the request body is not valid JSON: expected value at line 1 column 1".to_owned(),
+        400 => "unknown query parameter: colour".to_owned(),
+        401 => "the token has expired; sign in again or ask the operator for a new one".to_owned(),
+        413 => "the request body is larger than 65536 bytes".to_owned(),
+        415 => "the request body must be JSON (Content-Type: application/json)".to_owned(),
+        429 => "too many requests from this client; retry in 42 seconds".to_owned(),
+        _ => description
+            .trim_end_matches('.')
+            .split("; see ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    content["example"] = json!({
+        "type": format!("urn:pledge-registry:problem:{slug}"),
+        "title": title,
+        "status": code,
+        "detail": detail,
+    });
+}
+
 /// The example for a parameter, by name (a name means the same on every route).
 pub fn parameter_example(name: &str) -> Option<Value> {
     Some(match name {
@@ -68,6 +151,7 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "action" => json!("retire"),
         "token" => json!("q9G3v0mXz7bW2kRr5TtYc1uJp8sLd4eNf6hAa0iOo2E"),
         "key" => json!("3f9a2c41d8e7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1"),
+        "kind" => json!("reaffirm_reminder"),
         "q" => json!("oakleaf"),
         "status" => json!("active"),
         "commitment" => json!("safety"),

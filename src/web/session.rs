@@ -88,7 +88,10 @@ impl Session {
 
 /// Sign out: the session ends on every instance, and the cookie goes.
 #[utoipa::path(operation_id = "signOut", tag = "pages",
-    responses((status = 303, description = "Signed out: to the home page")))]
+    responses(
+        (status = 303, description = "Signed out (or no session to end): to the home page, the cookie cleared"),
+        (status = 413, description = "HTML: the form is larger than `REGISTRY_MAX_BODY_BYTES`", content_type = "text/html"),
+    ))]
 #[post("/sign-out")]
 pub async fn sign_out(req: HttpRequest, state: State, body: Posted) -> ApiResult<HttpResponse> {
     let form = body.0;

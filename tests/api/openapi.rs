@@ -304,3 +304,48 @@ fn every_deprecation_names_a_documented_operation_and_gives_six_months() {
         assert!(d.sunset >= d.since + chrono::Months::new(6), "{d:?}");
     }
 }
+
+#[test]
+fn each_problem_answer_shows_a_problem_of_its_own_status() {
+    let doc = doc();
+    let mut seen = BTreeSet::new();
+    let mut check = |at: &str, status: &str, response: &Value| {
+        let response = match response["$ref"].as_str() {
+            Some(r) => &doc["components"]["responses"][r.rsplit('/').next().unwrap()],
+            None => response,
+        };
+        let Some(content) = response["content"].get("application/problem+json") else {
+            return;
+        };
+        let example = &content["example"];
+        assert_eq!(
+            example["status"].as_u64().map(|s| s.to_string()).as_deref(),
+            Some(status),
+            "{at} {status}: {example}"
+        );
+        let kind = example["type"].as_str().unwrap_or_default();
+        assert!(kind.starts_with("urn:pledge-registry:problem:"), "{at} {status}: {kind}");
+        seen.insert((status.to_owned(), kind.to_owned()));
+    };
+    for (at, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            check(&at, status, response);
+        }
+    }
+    // The registration's answers: each status its own kind of problem.
+    let registration = &doc["paths"]["/api/v1/registrations"]["post"]["responses"];
+    for (status, kind) in [
+        ("409", "conflict"),
+        ("422", "validation"),
+        ("429", "too-many-requests"),
+        ("413", "payload-too-large"),
+    ] {
+        let example = &registration[status]["content"]["application/problem+json"]["example"];
+        assert_eq!(
+            example["type"],
+            format!("urn:pledge-registry:problem:{kind}"),
+            "{status}"
+        );
+    }
+    assert!(seen.len() > 10, "{seen:?}");
+}
