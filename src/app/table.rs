@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(web::about::privacy)
         .service(web::about::accessibility)
         .service(web::about::concern_form)
+        .service(web::about::concern_received)
         .service(web::about::raise_concern)
         .service(web::sign_in::sign_in_page)
         .service(web::sign_in::sign_in_ask)

@@ -404,12 +404,13 @@ pub fn confirm_subscriber(name: &str, link_path: &str, minutes: i64) -> Letter {
 }
 
 pub fn concern_raised(
+    reference: &str,
     about: &str,
     slug: Option<&str>,
     details: &str,
     reply_to: Option<&str>,
 ) -> Letter {
-    let letter = Letter::new("concern_raised", format!("A concern was raised about {about}"))
+    let letter = Letter::new("concern_raised", format!("A concern was raised about {about} ({reference})"))
         .says(format!("Someone raised a concern about {about} on the registry's pages. They wrote:"))
         .says(details.to_owned())
         .says(match reply_to {
@@ -421,6 +422,33 @@ pub fn concern_raised(
         Some(slug) => letter.action("The supplier's record", &record(slug)),
         None => letter,
     }
+}
+
+pub fn concern_received(reference: &str, about: &str) -> Letter {
+    let about = plain_name(about).unwrap_or("a supplier");
+    Letter::new("concern_received", format!("Your concern about {about} is recorded ({reference})"))
+        .says(format!(
+            "Thank you. The Tech Pledge registry's operator has your concern about {about}. Its reference is {reference}."
+        ))
+        .says(
+            "The operator reads every concern, usually within five working days, and checks the supplier's \
+             record against what you told them. We will write to you again when it is closed, with what was found.",
+        )
+        .says("Your address is not published or given to the supplier.")
+        .invites_reply()
+}
+
+pub fn concern_closed(reference: &str, about: &str, outcome: &str) -> Letter {
+    let about = plain_name(about).unwrap_or("a supplier");
+    Letter::new(
+        "concern_closed",
+        format!("Your concern about {about} is closed ({reference})"),
+    )
+    .says(format!(
+        "The Tech Pledge registry's operator has closed your concern {reference} about {about}."
+    ))
+    .says(format!("What they found: {outcome}"))
+    .invites_reply()
 }
 
 pub fn webhook_disabled(url: &str, reason: &str) -> Letter {

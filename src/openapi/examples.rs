@@ -74,7 +74,10 @@ pub fn apply(doc: &mut Value) {
 /// the kind of problem the registry answers with it, and the answer's description as
 /// the detail.
 fn problem_example(status: &str, response: &mut Value, takes_body: bool) {
-    let description = response["description"].as_str().unwrap_or_default().to_owned();
+    let description = response["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let Some(content) = response
         .get_mut("content")
         .and_then(|c| c.get_mut("application/problem+json"))
@@ -113,7 +116,9 @@ fn problem_example(status: &str, response: &mut Value, takes_body: bool) {
         _ => return,
     };
     let detail = match code {
-        400 if takes_body => "the request body is not valid JSON: expected value at line 1 column 1".to_owned(),
+        400 if takes_body => {
+            "the request body is not valid JSON: expected value at line 1 column 1".to_owned()
+        }
         400 => "unknown query parameter: colour".to_owned(),
         401 => "the token has expired; sign in again or ask the operator for a new one".to_owned(),
         413 => "the request body is larger than 65536 bytes".to_owned(),

@@ -20,6 +20,18 @@ use crate::usecases::validator::{Validator, field};
 /// The longest concern taken.
 pub const MAX_DETAILS: usize = 4000;
 
+/// The reference a person is given for their concern: short enough to read out, and
+/// enough of its id for the operator to find it.
+pub fn reference(id: ConcernId) -> String {
+    let hex: String = id
+        .to_string()
+        .chars()
+        .filter(|c| *c != '-')
+        .take(8)
+        .collect();
+    format!("C-{}", hex.to_ascii_uppercase())
+}
+
 /// A concern as a person wrote it.
 pub struct Raise {
     /// The slug of the supplier whose page it was raised from, if any.
@@ -96,20 +108,27 @@ pub fn raise(
         json!({"supplier_id": row.supplier_id}),
         at,
     )?;
+    let event = format!("concern:{}", row.id);
     if let Some(to) = operator_email {
         notify::address(
             conn,
             to,
             "registry operator",
             &letters::concern_raised(
+                &reference(row.id),
                 &row.about,
                 named.as_ref().map(|s| s.slug.as_str()),
                 &row.details,
                 row.email.as_deref(),
             ),
-            &format!("concern:{}", row.id),
+            &event,
             at,
         )?;
+    }
+    // The person who left an address hears that it arrived, and its reference.
+    if let Some(raiser) = &row.email {
+        let letter = letters::concern_received(&reference(row.id), &row.about);
+        notify::address(conn, raiser, "", &letter, &event, at)?;
     }
     Ok(row)
 }
@@ -129,5 +148,19 @@ pub fn close(
         return Err(Error::Conflict(format!("concern {id} is closed already")));
     }
     record(conn, by, Action::ConcernClosed, id, json!({}), at)?;
-    concerns::get(conn, id)?.ok_or_else(|| Error::NotFound(format!("no concern {id}")))
+    let closed =
+        concerns::get(conn, id)?.ok_or_else(|| Error::NotFound(format!("no concern {id}")))?;
+    // The person who raised it, if they left an address, hears what was found.
+    if let Some(raiser) = &closed.email {
+        let letter = letters::concern_closed(&reference(id), &closed.about, &outcome);
+        notify::address(
+            conn,
+            raiser,
+            "",
+            &letter,
+            &format!("concern-closed:{id}"),
+            at,
+        )?;
+    }
+    Ok(closed)
 }

@@ -84,6 +84,10 @@ struct ConcernPage {
     email: String,
     errors: Vec<(String, String)>,
     done: bool,
+    /// The concern's reference, once it is recorded.
+    reference: String,
+    /// An address was left for an answer.
+    answer: bool,
     max: usize,
 }
 
@@ -96,6 +100,8 @@ impl ConcernPage {
             email: String::new(),
             errors: Vec::new(),
             done: false,
+            reference: String::new(),
+            answer: false,
             max: concerns::MAX_DETAILS,
         }
     }
@@ -117,6 +123,38 @@ async fn named(state: &State, slug: Option<String>) -> ApiResult<Option<(String,
         .await
 }
 
+/// Where the form leads once a concern is recorded (so that reloading the page does
+/// not send it again).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Received {
+    /// The concern's reference, such as `C-5F8B5BBF`.
+    reference: Option<String>,
+    /// The slug of the supplier it is about.
+    supplier: Option<String>,
+    /// `yes` when an address was left for an answer.
+    answer: Option<String>,
+}
+
+/// What happens next, after a concern is recorded.
+#[utoipa::path(operation_id = "getConcernReceivedPage", tag = "pages", params(Received),
+    responses((status = 200, description = "HTML: the concern's reference and what happens next", content_type = "text/html")))]
+#[get("/concerns/received")]
+pub async fn concern_received(state: State, q: web::Query<Received>) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let mut page = ConcernPage::new(named(&state, q.supplier).await?);
+    page.done = true;
+    // Said back only in the form a reference takes.
+    page.reference = q
+        .reference
+        .filter(|r| {
+            r.len() == 10 && r.starts_with("C-") && r[2..].chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .unwrap_or_default();
+    page.answer = q.answer.as_deref() == Some("yes");
+    Ok(private(StatusCode::OK, render(&page)?))
+}
+
 /// The form to raise a concern about a supplier.
 #[utoipa::path(operation_id = "getConcernPage", tag = "pages", params(ConcernParams),
     responses((status = 200, description = "HTML form", content_type = "text/html")))]
@@ -132,7 +170,7 @@ pub async fn concern_form(state: State, q: web::Query<ConcernParams>) -> ApiResu
 /// Raise a concern: recorded for the operator, who reads every one.
 #[utoipa::path(operation_id = "postConcernPage", tag = "pages",
     responses(
-        (status = 200, description = "HTML: what happens next", content_type = "text/html"),
+        (status = 303, description = "Recorded: to the page with its reference and what happens next"),
         (status = 403, description = "HTML: the form was posted from another site", content_type = "text/html"),
         (status = 413, description = "HTML: the form is longer than the registry takes", content_type = "text/html"),
         (status = 422, description = "HTML: the form again, naming what to fix", content_type = "text/html"),
@@ -152,6 +190,7 @@ pub async fn raise_concern(
         return Ok(too_many_requests_page(wait));
     }
     let supplier = named(&state, Some(body.field("supplier"))).await?;
+    let slug = supplier.as_ref().map(|(slug, _)| slug.clone());
     let mut page = ConcernPage::new(supplier.clone());
     // What was typed is kept for the form, but never more than each field takes.
     let clip = |s: String, n: usize| s.chars().take(n).collect::<String>();
@@ -171,8 +210,13 @@ pub async fn raise_concern(
     match result {
         Ok(row) => {
             tracing::info!(concern_id = %row.id, "concern raised");
-            page.done = true;
-            Ok(private(StatusCode::OK, render(&page)?))
+            let to = format!(
+                "/concerns/received?reference={}&answer={}{}",
+                concerns::reference(row.id),
+                if row.email.is_some() { "yes" } else { "no" },
+                slug.map(|s| format!("&supplier={s}")).unwrap_or_default(),
+            );
+            Ok(super::form::see_other(&to))
         }
         Err(ApiError::Domain(Error::Validation(errors))) => {
             page.errors = errors

@@ -324,7 +324,10 @@ fn each_problem_answer_shows_a_problem_of_its_own_status() {
             "{at} {status}: {example}"
         );
         let kind = example["type"].as_str().unwrap_or_default();
-        assert!(kind.starts_with("urn:pledge-registry:problem:"), "{at} {status}: {kind}");
+        assert!(
+            kind.starts_with("urn:pledge-registry:problem:"),
+            "{at} {status}: {kind}"
+        );
         seen.insert((status.to_owned(), kind.to_owned()));
     };
     for (at, op) in operations(&doc) {

@@ -147,7 +147,7 @@ async fn concerns_from_another_site_are_refused_and_the_list_is_paged_and_filter
             Some(app.base.clone()),
         )
         .await;
-        assert_eq!(res.status(), 200);
+        assert_eq!(res.status(), 303);
     }
     let res = raise(
         vec![
@@ -157,7 +157,7 @@ async fn concerns_from_another_site_are_refused_and_the_list_is_paged_and_filter
         None,
     )
     .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
 
     let page = |q: &str| {
         let (app, path) = (&app, format!("/api/v1/admin/concerns?{q}"));

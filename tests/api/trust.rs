@@ -270,9 +270,38 @@ async fn a_concern_is_recorded_for_the_operator_without_an_account() {
         ("email", "care.manager@sunnyside.example".into()),
     ])
     .await;
-    assert_eq!(res.status(), 200);
-    let page = res.text().await.unwrap();
-    assert!(page.contains("What happens next") && page.contains("care.manager@sunnyside.example"));
+    // Posted, then sent on: a reload of what the person sees sends nothing again.
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        to.starts_with("/concerns/received?reference=C-")
+            && to.contains("answer=yes")
+            && to.contains(&format!("supplier={}", s.slug)),
+        "{to}"
+    );
+    let reference = to
+        .split("reference=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    for _ in 0..2 {
+        let (status, page) = html(&app, &to).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("What happens next") && page.contains(&reference),
+            "{page}"
+        );
+        assert!(!page.contains("sunnyside"), "the address is in no page");
+    }
+    let ack = mailbox
+        .wait_for("the acknowledgement", |m| m.kind() == "concern_received")
+        .await;
+    assert!(ack.to().contains("care.manager@sunnyside.example"));
+    assert!(ack.text.contains(&reference), "{}", ack.text);
+    assert_eq!(ack.header("Reply-To"), Some("operator@registry.example"));
 
     let listed = app
         .get_json_as("/api/v1/admin/concerns", &app.admin_token)
@@ -320,6 +349,17 @@ async fn a_concern_is_recorded_for_the_operator_without_an_account() {
     assert_eq!(res.status(), 200);
     let closed: Value = res.json().await.unwrap();
     assert_eq!(closed["outcome"], "The supplier fixed the link.");
+    let told = mailbox
+        .wait_for("the outcome, to who raised it", |m| {
+            m.kind() == "concern_closed"
+        })
+        .await;
+    assert!(told.to().contains("care.manager@sunnyside.example"));
+    assert!(
+        told.text.contains("The supplier fixed the link.") && told.text.contains(&reference),
+        "{}",
+        told.text
+    );
     problem(close().await, 409).await;
     let open = app
         .get_json_as("/api/v1/admin/concerns", &app.admin_token)

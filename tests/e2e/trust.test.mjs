@@ -197,12 +197,18 @@ test("a care manager raises a concern with the keyboard only", async () => {
   await page.keyboard.type("care.manager@sunnyside.example");
   await page.keyboard.press("Enter");
   await page.waitForSelector("text=What happens next");
+  assert.match(page.url(), /\/concerns\/received\?reference=C-[0-9A-F]{8}/);
+  assert.match(await page.locator("main").innerText(), /Its reference is C-[0-9A-F]{8}/);
+  // A reload shows the page again and sends nothing more.
+  await page.reload();
+  await page.waitForSelector("text=What happens next");
   await reflows(page, "concern sent");
   await audit(page, "concern sent");
   await page.screenshot({ path: join(shots, "concern-sent-phone.png"), fullPage: true });
   await page.close();
 
   const concerns = await (await fetch(`${base}/api/v1/admin/concerns`, { headers: { authorization: `Bearer ${registry.adminToken()}` } })).json();
+  assert.equal(concerns.items.filter((c) => c.supplier_id === s.id).length, 1, "one concern, however often the page is reloaded");
   assert.equal(concerns.items[0].supplier_id, s.id);
   assert.match(concerns.items[0].details, /cookie notice only/);
 });

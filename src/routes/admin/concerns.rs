@@ -160,12 +160,14 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseConcern {
-    /// What was found and done, such as "Evidence link fixed by the supplier".
+    /// What was found and done, such as "Evidence link fixed by the supplier". It is
+    /// emailed to the person who raised the concern, if they left an address.
     #[schema(min_length = 1, max_length = 2000)]
     outcome: String,
 }
 
-/// Close a concern with what was found.
+/// Close a concern with what was found. The person who raised it is told, with the
+/// outcome, if they left an address.
 #[utoipa::path(operation_id = "closeConcern", tag = "admin", request_body = CloseConcern, security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Concern id")),
     responses(
