@@ -157,6 +157,8 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "token" => json!("q9G3v0mXz7bW2kRr5TtYc1uJp8sLd4eNf6hAa0iOo2E"),
         "key" => json!("3f9a2c41d8e7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1"),
         "kind" => json!("reaffirm_reminder"),
+        "reference" => json!("C-5F8B5BBF"),
+        "answer" => json!("yes"),
         "q" => json!("oakleaf"),
         "status" => json!("active"),
         "commitment" => json!("safety"),
