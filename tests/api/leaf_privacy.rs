@@ -64,7 +64,7 @@ async fn no_guess_about_a_private_fact_is_confirmed_by_the_public_leaves() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
 
     let log = app
         .get_json_as("/api/v1/admin/audit?limit=200", &app.admin_token)
