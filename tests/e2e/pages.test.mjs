@@ -173,7 +173,7 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
   await page.getByRole("button", { name: "Add the member" }).click();
   await page.waitForURL("**/account?done=member");
   assert.match(await page.getByRole("status").innerText(), /invitation is sent/);
-  assert.match(await page.locator("#members ~ table").innerText(), /invited, not accepted yet/);
+  assert.match(await page.locator("#members + table").innerText(), /invited, not accepted yet/);
   await audit(page, "account page with an invitation sent");
 
   // The colleague, on a phone, opens the invitation: accept or decline, nothing else.
@@ -191,7 +191,7 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
 
   // The owner sees the colleague as a member now.
   await page.reload();
-  assert.doesNotMatch(await page.locator("#members ~ table").innerText(), /not accepted yet/);
+  assert.doesNotMatch(await page.locator("#members + table").innerText(), /not accepted yet/);
 
   // A second supplier invites the colleague too: the account page offers it, and the
   // colleague moves between the two.
@@ -229,7 +229,7 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
   await phone.goto(`${base}/account`);
   await phone.waitForURL("**/sign-in");
   await page.reload();
-  assert.doesNotMatch(await page.locator("#members ~ table").innerText(), /colleague@e2e-team\.example/);
+  assert.doesNotMatch(await page.locator("#members + table").innerText(), /colleague@e2e-team\.example/);
   await phone.close();
   await page.close();
 });
