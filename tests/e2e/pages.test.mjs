@@ -233,3 +233,89 @@ test("an owner invites a colleague on the page; the colleague accepts from the e
   await phone.close();
   await page.close();
 });
+
+test("a supplier's lead signs, adds a certification, manages a colleague and a token, corrects a statement and reaffirms, all on the pages", async () => {
+  for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+    const lead = `lead-${label}@e2e-journey.example`;
+    const name = `E2E Journey Care ${label}`;
+    const registered = await fetch(`${base}/api/v1/registrations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name, website: "https://e2e-journey.example", description: "Care records.", products: ["Care records"], contact_name: "Lee Lead", contact_email: lead }),
+    });
+    assert.equal(registered.status, 201);
+    const { supplier } = await registered.json();
+    const confirm = (await mailTo(lead, "confirm_address")).match(/http:\/\/127\.0\.0\.1:\d+\/sign-in\/confirm\?token=[A-Za-z0-9_-]+/)[0];
+    const page = await browser.newPage({ viewport, bypassCSP: true });
+    await page.goto(confirm);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/account");
+
+    // Sign, with a statement for every commitment.
+    await page.getByLabel("Name of the person signing").fill("Lee Lead");
+    await page.getByLabel("Their role").fill("Head of Governance");
+    const statements = page.locator('textarea[name^="statement."]');
+    for (let i = 0; i < (await statements.count()); i++) {
+      await statements.nth(i).fill(`What we do for commitment ${i + 1}: a clear, specific statement.`);
+    }
+    await page.getByRole("button", { name: "Sign with these statements" }).click();
+    await page.waitForURL("**/account?done=statements");
+
+    // A certification with its expiry.
+    await page.getByLabel("Link address").fill("https://e2e-journey.example/ce");
+    await page.getByLabel("Link title").fill("Cyber Essentials certificate");
+    await page.getByLabel("Kind").selectOption("certification");
+    await page.getByLabel("Scheme").selectOption("cyber_essentials");
+    await page.getByLabel("Certificate reference").fill("CE-2468");
+    await page.getByLabel("Expires on").fill("2099-06-30");
+    await page.locator('input[name="commitments"]').first().check();
+    await page.getByRole("button", { name: "Add the link" }).click();
+    await page.waitForURL("**/account?done=evidence");
+    assert.match(await page.locator("#evidence + table").innerText(), /Cyber Essentials, reference CE-2468, valid until 30 June 2099/);
+    await audit(page, `account after signing (${label})`);
+    await reflows(page, `account after signing (${label})`);
+
+    // A colleague, made an owner.
+    await page.getByLabel("Name", { exact: true }).fill("Colin League");
+    await page.getByLabel("Email address").fill(`colin-${label}@e2e-journey.example`);
+    await page.getByRole("button", { name: "Add the member" }).click();
+    await page.waitForURL("**/account?done=member");
+    await page.getByLabel("Role of Colin League", { exact: true }).selectOption("owner");
+    await page.getByRole("button", { name: "Change the role of Colin League" }).click();
+    await page.waitForURL("**/account?done=role");
+    assert.equal(await page.getByLabel("Role of Colin League", { exact: true }).inputValue(), "owner");
+
+    // An API token: shown once, works, then revoked after a question.
+    await page.getByLabel("What it is for").fill("CRM sync");
+    await page.getByLabel("It may").selectOption("read");
+    await page.getByRole("button", { name: "Create the token" }).click();
+    await page.waitForSelector("text=Copy this token now");
+    await audit(page, `new token (${label})`);
+    const token = (await page.locator("#token").innerText()).trim();
+    const read = () => fetch(`${base}/api/v1/suppliers/${supplier.id}/members`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await read()).status, 200, "the token shown works");
+    await page.goto(`${base}/account`);
+    await page.getByRole("button", { name: "Revoke CRM sync" }).click();
+    await page.waitForSelector("text=Revoke this API token?");
+    await audit(page, `revoke question (${label})`);
+    await reflows(page, `revoke question (${label})`);
+    await page.getByRole("button", { name: "Yes, go ahead" }).click();
+    await page.waitForURL("**/account?done=revoked");
+    assert.equal((await read()).status, 401, "revoked at once");
+
+    // A statement corrected: saved, reaffirmed, and in the public history.
+    const first = page.locator('textarea[name^="statement."]').first();
+    await first.fill("We explain each AI feature to the people it affects, in plain English.");
+    await page.getByRole("button", { name: "Save corrections and reaffirm" }).click();
+    await page.waitForURL("**/account?done=statements");
+    await page.getByRole("button", { name: "Reaffirm the pledge" }).click();
+    await page.waitForURL("**/account?done=reaffirmed");
+    await page.goto(`${base}/suppliers/${supplier.slug}`);
+    const body = await page.locator("main").innerText();
+    assert.match(body, /We explain each AI feature to the people it affects/);
+    assert.match(body, /Corrected a statement/);
+    await audit(page, `public record after a correction (${label})`);
+    await page.screenshot({ path: join(shots, `journey-${label}.png`), fullPage: true });
+    await page.close();
+  }
+});
