@@ -43,10 +43,15 @@ fn text_width(s: &str) -> usize {
         + 12
 }
 
-/// The badge for `name` in status `status`, linking to `href`.
-pub fn svg(name: &str, status: Status, href: &str) -> String {
+/// The badge for `name` in status `status`, linking to `href`; `earlier` is the
+/// version it signed when that is no longer the current one.
+pub fn svg(name: &str, status: Status, earlier: Option<&str>, href: &str) -> String {
     let left = "Tech Pledge";
-    let right = super::words::status_label(status).to_lowercase();
+    let label = super::words::status_label(status).to_lowercase();
+    let right = match earlier {
+        Some(v) => format!("{label}, earlier version {v}"),
+        None => label,
+    };
     let (lw, rw) = (text_width(left), text_width(&right));
     let width = lw + rw;
     let title = escape(&format!("{name}: Tech Pledge {right}"));
@@ -87,22 +92,45 @@ pub async fn badge_svg(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
-    let row = state
-        .db(move |conn| Ok(supplier::find(conn, &key)?))
+    let (row, current) = state
+        .db(move |conn| {
+            let current = crate::db::models::pledge::current(conn)?.map(|v| v.version);
+            Ok((supplier::find(conn, &key)?, current))
+        })
         .await?;
     let base = state.config.public_url.clone();
     let (body, etag, status) = match row {
         Some(r) => {
             let status = r.status;
-            let svg = svg(&r.name, status, &format!("{base}/suppliers/{}", r.slug));
+            let earlier = r
+                .signed_version
+                .as_deref()
+                .filter(|v| current.as_deref().is_some_and(|c| c != *v))
+                .filter(|_| !matches!(status, Status::Withdrawn | Status::Unsigned));
+            let svg = svg(
+                &r.name,
+                status,
+                earlier,
+                &format!("{base}/suppliers/{}", r.slug),
+            );
             (
                 svg,
-                format!("\"b{}-{}\"", r.revision, status.as_str()),
+                format!(
+                    "\"b{}-{}-{}\"",
+                    r.revision,
+                    status.as_str(),
+                    earlier.unwrap_or("current")
+                ),
                 actix_web::http::StatusCode::OK,
             )
         }
         None => (
-            svg("Unknown supplier", Status::Unsigned, &format!("{base}/")),
+            svg(
+                "Unknown supplier",
+                Status::Unsigned,
+                None,
+                &format!("{base}/"),
+            ),
             "\"b-unknown\"".to_owned(),
             actix_web::http::StatusCode::NOT_FOUND,
         ),

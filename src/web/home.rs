@@ -27,6 +27,8 @@ struct Row {
     trouble: Option<&'static str>,
     /// Not (or no longer) verified by the registry.
     unchecked: bool,
+    /// The version it signed, when that is an earlier one than the current version.
+    earlier_version: Option<String>,
 }
 
 #[derive(Template)]
@@ -40,6 +42,11 @@ struct Home {
     unverified: bool,
     /// Registrations not yet checked that match when no signatory does.
     unchecked_matches: i64,
+    /// On the default list: how many that signed are not in force, by status, each
+    /// with the link to list them (status label, count, link).
+    not_in_force: Vec<(&'static str, i64, String)>,
+    /// The list's heading.
+    heading: String,
     /// The same search with them shown.
     show_unchecked: Option<String>,
     statuses: Vec<(String, String)>,
@@ -126,7 +133,9 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         },
     };
     let commitment = p.commitment.unwrap_or_default();
-    let (pledge, rows, known_codes, total, page, pages, unchecked_matches) = {
+    // The default list is of signatures in force; the others are counted apart.
+    let in_force_only = signatories_only && parsed_status.is_none();
+    let (pledge, rows, known_codes, total, page, pages, unchecked_matches, others) = {
         let (q, evidence, commitment) = (q.clone(), evidence.clone(), commitment.clone());
         state
             .db(move |conn| {
@@ -162,15 +171,37 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     limit: PAGE_SIZE,
                     ..Default::default()
                 };
+                let mut others = Vec::new();
+                if in_force_only {
+                    for s in [Status::Lapsed, Status::Suspended, Status::Withdrawn] {
+                        let of = supplier::ListFilter {
+                            status: vec![s.as_str().to_owned()],
+                            ..filter.clone()
+                        };
+                        others.push((s, supplier::count_matching(conn, &of)?));
+                    }
+                    filter.status = vec![Status::Active.as_str().to_owned()];
+                }
                 let total = supplier::count_matching(conn, &filter)?;
                 // No signatory matches: say whether a registration not yet checked does,
                 // rather than "no suppliers" when there is one.
                 let unchecked_matches = if total == 0 && signatories_only {
                     let wider = supplier::ListFilter {
                         signatories_only: false,
+                        // The default list's "in force" is no filter the person chose.
+                        status: if in_force_only {
+                            Vec::new()
+                        } else {
+                            filter.status.clone()
+                        },
                         ..filter.clone()
                     };
+                    let checked = supplier::ListFilter {
+                        signatories_only: true,
+                        ..wider.clone()
+                    };
                     supplier::count_matching(conn, &wider)?
+                        - supplier::count_matching(conn, &checked)?
                 } else {
                     0
                 };
@@ -182,7 +213,16 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
                     .map(|(_, json)| serde_json::from_str::<SupplierSummary>(&json))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| Error::Internal(e.into()))?;
-                Ok((view, rows, codes, total, page, pages, unchecked_matches))
+                Ok((
+                    view,
+                    rows,
+                    codes,
+                    total,
+                    page,
+                    pages,
+                    unchecked_matches,
+                    others,
+                ))
             })
             .await?
     };
@@ -197,6 +237,10 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
             trouble: (s.evidence_summary == EvidenceSummary::SomeFailing)
                 .then(|| words::evidence_words(s.evidence_summary)),
             unchecked: !s.identity_verified,
+            earlier_version: s
+                .pledge_version
+                .clone()
+                .filter(|_| !s.signed_current_version),
             slug: s.slug,
             name: s.name,
             company_number: s.company_number,
@@ -224,6 +268,23 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
     let first_shown = ((page - 1) * PAGE_SIZE + 1).min(total);
     let previous_link = (page > 1).then(|| link(page - 1));
     let next_link = (page < pages).then(|| link(page + 1));
+    let not_in_force: Vec<(&'static str, i64, String)> = others
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| {
+            (
+                words::status_label(s),
+                n,
+                format!(
+                    "/?q={}&status={}&commitment={}&evidence={}#results",
+                    encode(&q),
+                    s.as_str(),
+                    encode(&commitment),
+                    encode(&evidence),
+                ),
+            )
+        })
+        .collect();
     let page = Home {
         pledge,
         statuses: Status::ALL
@@ -257,6 +318,12 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
         signatories_only,
         unchecked_matches,
         show_unchecked,
+        not_in_force,
+        heading: match parsed_status {
+            None if signatories_only => "Signatories".to_owned(),
+            None => "Signatories and registrations not yet checked".to_owned(),
+            Some(s) => format!("Suppliers: {}", words::status_label(s).to_lowercase()),
+        },
     };
     Ok(html(actix_web::http::StatusCode::OK, render(&page)?))
 }

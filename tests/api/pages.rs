@@ -321,3 +321,40 @@ async fn a_suspended_record_sets_its_statements_apart_and_the_printout_says_what
     assert!(suspended.contains("<dt>Suspended on</dt>"), "{suspended}");
     assert!(!suspended.contains("Must reaffirm by"), "{suspended}");
 }
+
+#[tokio::test]
+async fn the_default_list_is_of_signatures_in_force_and_counts_the_others_apart() {
+    let app = TestApp::spawn().await;
+    let a = app.active_supplier("In Force Ltd").await;
+    let b = app.active_supplier("Stopped Ltd").await;
+    let res = app
+        .lifecycle(&b, "suspend", Some(json!({"reason": "Checking"})))
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_, html) = page(&app, "/").await;
+    assert!(html.contains(&format!("/suppliers/{}\"", a.slug)), "{html}");
+    assert!(
+        !html.contains(&format!("href=\"/suppliers/{}\"", b.slug)),
+        "a suspended supplier is not among the signatories"
+    );
+    assert!(html.contains("1 supplier."), "{html}");
+    assert!(html.contains("Signed, but not in force"), "{html}");
+    assert!(html.contains("Suspended: 1 supplier"), "{html}");
+    let (_, suspended) = page(&app, "/?status=suspended").await;
+    assert!(suspended.contains(&format!("href=\"/suppliers/{}\"", b.slug)));
+    assert!(suspended.contains("Suppliers: suspended"), "{suspended}");
+
+    // A new version: the signatory is marked as on an earlier one.
+    assert_eq!(app.publish_version("2099-02").await, 201);
+    let (_, html) = page(&app, "/").await;
+    let v1 = "2025-09";
+    assert!(
+        html.contains(&format!("Signed an earlier version ({v1})")),
+        "{html}"
+    );
+    let badge = String::from_utf8(app.get_bytes(&format!("/badge/{}.svg", a.slug)).await).unwrap();
+    assert!(
+        badge.contains(&format!("active, earlier version {v1}")),
+        "{badge}"
+    );
+}

@@ -55,6 +55,8 @@ test("the list shows checked signatories, evidence trouble beside the status, co
     const body = await page.locator("main").innerText();
     assert.match(body, /\d+ suppliers: showing 1 to 25, page 1 of \d+\./);
     assert.doesNotMatch(body, /Not yet checked by the registry\n/, "only checked signatories by default");
+    assert.match(body, /Signed, but not in force/, "lapsed, suspended and withdrawn are counted apart");
+    assert.doesNotMatch(await page.locator("ul.results").innerText(), /Suspended|Withdrawn|Lapsed/, "the signatories are those in force");
   });
   const failing = await api("/api/v1/suppliers?evidence_summary=some_failing&status=active&limit=1");
   const name = failing.items[0].name;
