@@ -11,6 +11,7 @@ pub mod home;
 pub mod origin;
 pub mod pledge;
 pub mod refusals;
+pub mod register;
 pub mod session;
 pub mod sign_in;
 pub mod subscriber;

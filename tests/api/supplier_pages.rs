@@ -528,3 +528,102 @@ async fn a_member_chooses_their_reminders_on_the_account_page_and_turns_them_bac
     let html = account_page(&app, &cookie).await;
     assert!(checked(&html, "reaffirm_reminder"));
 }
+
+#[tokio::test]
+async fn a_supplier_registers_on_the_pages_checks_its_answers_and_confirms_by_email() {
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    let get = |path: &'static str| app.http.get(app.url(path)).send();
+    let start = get("/register").await.unwrap();
+    assert_eq!(start.status(), 200);
+    let start = start.text().await.unwrap();
+    assert!(start.contains("What you need") && start.contains("href=\"/register/details\""));
+    let sign_in = get("/sign-in").await.unwrap().text().await.unwrap();
+    assert!(
+        sign_in.contains("href=\"/register\""),
+        "the sign-in page leads to registering"
+    );
+
+    let form = |website: &str| {
+        vec![
+            ("name", "Pages Registered Ltd".to_owned()),
+            ("website", website.to_owned()),
+            ("company_number", String::new()),
+            ("description", "Care planning.".to_owned()),
+            ("products", "Care plans\nRota".to_owned()),
+            ("contact_name", "Pat Page".to_owned()),
+            ("contact_email", "pat@pages-registered.example".to_owned()),
+        ]
+    };
+    // A bad answer: the form again, the field named, nothing stored.
+    let res = app
+        .http
+        .post(app.url("/register/details"))
+        .form(&form("not a website"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("href=\"#website\""), "{page}");
+    assert!(
+        page.contains("value=\"Pages Registered Ltd\""),
+        "what was typed is kept"
+    );
+    // The answers to check; nothing stored yet.
+    let res = app
+        .http
+        .post(app.url("/register/details"))
+        .form(&form("https://pages-registered.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let check = res.text().await.unwrap();
+    assert!(
+        check.contains("Check your answers") && check.contains("Care plans, Rota"),
+        "{check}"
+    );
+    let before = app.get("/api/v1/suppliers/pages-registered-ltd").await;
+    assert_eq!(before.status(), 404, "nothing stored before confirming");
+    // From another site: refused.
+    let res = app
+        .http
+        .post(app.url("/register"))
+        .header("Origin", "https://evil.example")
+        .form(&form("https://pages-registered.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Confirmed: recorded, on to what happens next, and the link arrives.
+    let res = app
+        .http
+        .post(app.url("/register"))
+        .header("Origin", app.base.clone())
+        .form(&form("https://pages-registered.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/register/done");
+    let done = get("/register/done").await.unwrap().text().await.unwrap();
+    assert!(done.contains("Check your email"), "{done}");
+    let mail = mailbox
+        .wait_for("the confirmation link", |m| {
+            m.to().contains("pat@pages-registered.example") && m.kind() == "confirm_address"
+        })
+        .await;
+    assert!(
+        mail.text.contains("/sign-in/confirm?token="),
+        "{}",
+        mail.text
+    );
+    let record = app.supplier("pages-registered-ltd").await;
+    assert_eq!(record["name"], "Pages Registered Ltd");
+    assert_eq!(
+        record["products"],
+        serde_json::json!(["Care plans", "Rota"])
+    );
+    assert_eq!(record["status"], "unsigned");
+}
