@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::form::{Posted, private};
-use super::{html, render, too_many_requests_page};
+use super::{html, render};
 use crate::db::models::{now, pledge, supplier};
 use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
@@ -183,11 +183,8 @@ pub async fn raise_concern(
     quota: Result<ConcernQuota, ApiError>,
     body: Posted,
 ) -> ApiResult<HttpResponse> {
-    if super::origin::cross_site(&req, &state) {
-        return Ok(super::origin::refused());
-    }
-    if let Err(ApiError::Domain(Error::TooManyRequests(wait))) = quota {
-        return Ok(too_many_requests_page(wait));
+    if let Some(refusal) = super::origin::public_form_refusal(&req, &state, &quota) {
+        return Ok(refusal);
     }
     let supplier = named(&state, Some(body.field("supplier"))).await?;
     let slug = supplier.as_ref().map(|(slug, _)| slug.clone());

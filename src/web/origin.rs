@@ -43,6 +43,26 @@ pub(super) fn cross_site(req: &HttpRequest, state: &State) -> bool {
     }
 }
 
+/// What refuses a public form (no session) before it is read: another site's post, or
+/// a client past its limit for the form.
+pub(super) fn public_form_refusal<Q>(
+    req: &HttpRequest,
+    state: &State,
+    quota: &Result<Q, crate::http::problem::ApiError>,
+) -> Option<HttpResponse> {
+    use crate::error::Error;
+    use crate::http::problem::ApiError;
+    if cross_site(req, state) {
+        return Some(refused());
+    }
+    match quota {
+        Err(ApiError::Domain(Error::TooManyRequests(wait))) => {
+            Some(super::too_many_requests_page(*wait))
+        }
+        _ => None,
+    }
+}
+
 /// The page that refuses a form posted from another site.
 pub(super) fn refused() -> HttpResponse {
     private(

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post};
 use askama::Template;
 
 use super::form::{Form, Posted, private, see_other};
-use super::{render, too_many_requests_page};
+use super::render;
 use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::http::ratelimit::RegistrationQuota;
@@ -173,11 +173,8 @@ pub async fn submit(
     quota: Result<RegistrationQuota, ApiError>,
     body: Posted,
 ) -> ApiResult<HttpResponse> {
-    if super::origin::cross_site(&req, &state) {
-        return Ok(super::origin::refused());
-    }
-    if let Err(ApiError::Domain(Error::TooManyRequests(wait))) = quota {
-        return Ok(too_many_requests_page(wait));
+    if let Some(refusal) = super::origin::public_form_refusal(&req, &state, &quota) {
+        return Ok(refusal);
     }
     let a = Answers::of(&body.0);
     let parsed = match Register::parse(a.registration()) {

@@ -422,8 +422,8 @@ async fn a_supplier_token_is_refused_once_its_supplier_token_is_revoked() {
     .await;
 }
 
-/// Writes anyone may make: registering, asking for and using a link, raising a
-/// concern, and the pages' forms (which carry their session in a cookie and a form
+/// Writes anyone may make: registering (on the API or the pages), asking for and
+/// using a link, raising a concern, and the pages' forms (which carry their session in a cookie and a form
 /// token, proven in `page_guards`). Every other operation that is not a read must
 /// say in the OpenAPI document that it needs a token, or this test fails.
 const PUBLIC_WRITES: &[&str] = &[
@@ -435,6 +435,9 @@ const PUBLIC_WRITES: &[&str] = &[
     "POST /api/v1/webhooks/subscribers",
     "POST /api/v1/webhooks/subscribers/confirm",
     "POST /concerns",
+    "POST /register",
+    "POST /register/change",
+    "POST /register/details",
     "POST /sign-in",
     "POST /sign-in/confirm",
     "POST /sign-in/decline",
