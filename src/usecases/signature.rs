@@ -304,6 +304,10 @@ fn identity_json(row: &SupplierRow) -> serde_json::Value {
     })
 }
 
+/// Statement corrections a supplier may make in a day: each is a public history line
+/// and a permanent log entry.
+pub const CORRECTIONS_PER_DAY: i64 = 20;
+
 pub const MIN_STATEMENT: usize = 10;
 pub const MAX_STATEMENT: usize = 4000;
 
@@ -480,6 +484,14 @@ pub fn reaffirm(
         && open.reaffirmed_at.is_some_and(|t| t.date() == at.date())
     {
         return Ok(row);
+    }
+    if !corrections.is_empty() {
+        let day = at - chrono::Duration::days(1);
+        let made =
+            audit::actions_about_since(conn, row.id, Action::SignatureStatementCorrected, day)?;
+        if made + corrections.len() as i64 > CORRECTIONS_PER_DAY {
+            return Err(Error::TooManyRequests(3600));
+        }
     }
     for (old, new) in &corrections {
         signature::set_statement(conn, open.id, &old.commitment_code, new)?;

@@ -751,21 +751,24 @@ async fn what_one_supplier_can_make_the_registry_carry_is_bounded() {
 async fn long_histories_are_paged_and_the_page_shows_the_newest() {
     let app = TestApp::spawn().await;
     let s = app.active_supplier("Busy Ltd").await;
-    // A plain reaffirmation counts once a day; each correction is a history line of
-    // its own, with the reaffirmation it makes.
-    let reaffirm = format!("/api/v1/suppliers/{}/signature/reaffirm", s.id);
-    for i in 0..105 {
-        let text = format!("Correction number {i}: what we do for safety now.");
-        let body = json!({"statements": {"safety": text}});
+    // Suspensions and reinstatements by the operator: two history lines each.
+    for i in 0..53 {
+        let why = json!({"reason": format!("Round {i}")});
         assert_eq!(
-            app.post(&reaffirm, Some(&s.token), body).await.status(),
+            app.lifecycle(&s, "suspend", Some(why.clone()))
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            app.lifecycle(&s, "reinstate", Some(why)).await.status(),
             200
         );
     }
     let page = app.page(&s).await;
     assert_eq!(
-        page.matches("Reaffirmed the pledge").count()
-            + page.matches("Corrected a statement").count(),
+        page.matches("Suspended by the registry").count()
+            + page.matches("Reinstated by the registry").count(),
         100
     );
     assert!(page.contains("the whole history"));
@@ -791,8 +794,8 @@ async fn long_histories_are_paged_and_the_page_shows_the_newest() {
             None => break,
         }
     }
-    // Signed, verified, then a reaffirmation and a correction line for each of the 105.
-    assert_eq!(seen, 2 + 2 * 105);
+    // Signed, verified, then a suspension and a reinstatement for each of the 53.
+    assert_eq!(seen, 2 + 2 * 53);
 }
 
 /// A supplier token that names no supplier is refused, never taken for an operator's.

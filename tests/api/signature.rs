@@ -432,3 +432,35 @@ async fn a_statement_is_corrected_by_reaffirming_and_the_history_keeps_the_old_t
     let p = problem(app.sign(&s).await, 409).await;
     assert!(p["detail"].as_str().unwrap().contains("reaffirm"), "{p}");
 }
+
+#[tokio::test]
+async fn corrections_are_limited_per_supplier_and_day() {
+    let app = TestApp::spawn().await;
+    let s = app.active_supplier("Restless Ltd").await;
+    let reaffirm = format!("/api/v1/suppliers/{}/signature/reaffirm", s.id);
+    let correct = |i: usize| json!({"statements": {"safety": format!("Correction number {i}: what we do for safety.")}});
+    for i in 0..20 {
+        let res = app.post(&reaffirm, Some(&s.token), correct(i)).await;
+        assert_eq!(res.status(), 200, "correction {i}");
+    }
+    let before = history_events(&app, &s.slug).await;
+    let res = app.post(&reaffirm, Some(&s.token), correct(20)).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(
+        history_events(&app, &s.slug).await,
+        before,
+        "nothing recorded"
+    );
+    assert_eq!(
+        app.supplier(&s.slug).await["signature"]["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|st| st["commitment"] == "safety")
+            .unwrap()["statement"],
+        "Correction number 19: what we do for safety."
+    );
+    // A plain reaffirmation is not a correction, and is not refused.
+    assert_eq!(app.reaffirm(&s).await.status(), 200);
+}

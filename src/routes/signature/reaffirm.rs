@@ -21,6 +21,7 @@ use crate::usecases::signature::{self, Reaffirmation};
     responses(
         SupplierChanged,
         (status = 409, body = Problem, content_type = "application/problem+json", description = "No signature in force, or suspended"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "More than 20 statement corrections in a day; see Retry-After"),
         AuthErrors,
         BodyErrors,
         NotFoundError,
