@@ -52,9 +52,44 @@ pub fn member_email(raw: &str) -> Result<String, String> {
     super::text::email(raw).map(|e| e.to_lowercase())
 }
 
+/// A page of the signed-in area to come back to after signing in (`/account/...`),
+/// or none for anything else: another site, a scheme, a path with `//` or `..`, a query.
+/// Only these can ride on a sign-in link, so the link can never lead elsewhere.
+pub fn page_after_sign_in(raw: &str) -> Option<String> {
+    let path = raw.trim();
+    let tidy = path.len() <= 200
+        && (path == "/account" || path.starts_with("/account/"))
+        && !path.contains("//")
+        && !path.contains("..")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b));
+    tidy.then(|| path.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_page_of_the_account_is_come_back_to() {
+        let back = "/account/evidence/0191c3a2-7f4e-7c1a-9a51-8f0d1f2e3a4b";
+        assert_eq!(page_after_sign_in(back).as_deref(), Some(back));
+        assert_eq!(page_after_sign_in("/account").as_deref(), Some("/account"));
+        for elsewhere in [
+            "https://evil.example/account",
+            "//evil.example/account",
+            "/account//evil.example",
+            "/account/../admin",
+            "/accounts",
+            "/account?x=1",
+            "/account/\\evil",
+            "/",
+            "",
+        ] {
+            assert_eq!(page_after_sign_in(elsewhere), None, "{elsewhere}");
+        }
+    }
 
     #[test]
     fn an_address_is_known_in_one_spelling() {

@@ -159,6 +159,8 @@ pub fn parameter_example(name: &str) -> Option<Value> {
         "kind" => json!("reaffirm_reminder"),
         "reference" => json!("C-5F8B5BBF"),
         "answer" => json!("yes"),
+        "done" => json!("checked"),
+        "next" => json!(format!("/account/evidence/{EVIDENCE_ID}")),
         "q" => json!("oakleaf"),
         "status" => json!("active"),
         "commitment" => json!("safety"),

@@ -24,9 +24,10 @@ use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
 use crate::db::{Database, DbConn};
 use crate::domain::Action;
-use crate::domain::SupplierId;
+use crate::domain::{EvidenceId, SupplierId};
 use crate::domain::evidence::EvidenceHealth;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::views::supplier::EvidenceView;
 use crate::mail::letters;
 use crate::usecases::changes;
 
@@ -52,6 +53,7 @@ pub struct Summary {
 pub fn scope(supplier_id: Option<SupplierId>, due_before: NaiveDateTime) -> Scope {
     Scope {
         supplier_id,
+        evidence_id: None,
         due_before: Some(due_before),
     }
 }
@@ -166,6 +168,63 @@ pub async fn round(
     }
     claim.finished = true;
     Ok(summary)
+}
+
+/// How soon a link can be checked again on request, after any check of it: a
+/// supplier who has just mended a page sees it at once, and nobody can use the registry
+/// to call another site more than once a minute for each of their links.
+pub const ON_REQUEST_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Checks one live link of `supplier` now, on its members' or the operator's request,
+/// and answers it as it now stands. Refused with the seconds to wait when the link was
+/// checked in the last [`ON_REQUEST_EVERY`], and as a conflict while another round
+/// holds it.
+pub async fn check_now(
+    db: &Database,
+    checker: &Checker,
+    supplier: SupplierId,
+    id: EvidenceId,
+) -> Result<EvidenceView> {
+    let started = now();
+    let row = db
+        .run(move |conn| Ok::<_, Error>(evidence::get(conn, supplier, id)?))
+        .await?
+        .filter(|r| r.retired_at.is_none())
+        .ok_or_else(|| Error::NotFound("no such evidence link".into()))?;
+    if let Some(wait) = wait_before_asking(row.checked_at, started) {
+        return Err(Error::TooManyRequests(wait));
+    }
+    let scope = Scope {
+        supplier_id: Some(supplier),
+        evidence_id: Some(id),
+        // Claimed only if no check of it (scheduled or asked for) came in between.
+        due_before: Some(started - ON_REQUEST_EVERY + chrono::Duration::microseconds(1)),
+    };
+    let summary = round(db, checker, scope, &|_| {}).await?;
+    db.run(move |conn| {
+        if summary.checked == 0 {
+            let row = evidence::get(conn, supplier, id)?;
+            return Err(match row {
+                Some(r) if r.claimed_by.is_some() => Error::Conflict(
+                    "this link is being checked at the moment; look again in a minute".into(),
+                ),
+                r => Error::TooManyRequests(
+                    wait_before_asking(r.and_then(|r| r.checked_at), now()).unwrap_or(1),
+                ),
+            });
+        }
+        EvidenceView::all_of(conn, supplier)?
+            .into_iter()
+            .find(|e| e.id == id.to_string())
+            .ok_or_else(|| Error::NotFound("no such evidence link".into()))
+    })
+    .await
+}
+
+/// Seconds until a link last checked at `checked_at` may be checked on request again.
+fn wait_before_asking(checked_at: Option<NaiveDateTime>, at: NaiveDateTime) -> Option<u64> {
+    let next = checked_at? + ON_REQUEST_EVERY;
+    (next > at).then(|| ((next - at).num_milliseconds() as u64).div_ceil(1000).max(1))
 }
 
 /// Checks one link and records the result: (what it found, whether its public health

@@ -117,7 +117,7 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
 
 /// The signed-in member's record, private fields and all, and the commitments of the
 /// current version.
-fn own_record(
+pub(super) fn own_record(
     conn: &mut crate::db::DbConn,
     supplier: SupplierId,
 ) -> crate::error::Result<(SupplierView, Vec<pledge::CommitmentRow>)> {
@@ -131,7 +131,7 @@ fn own_record(
 }
 
 /// The kinds of evidence, as (wire word, words) for a form's choices.
-fn kind_choices() -> Vec<(&'static str, &'static str)> {
+pub(super) fn kind_choices() -> Vec<(&'static str, &'static str)> {
     EvidenceKind::ALL
         .iter()
         .map(|k| (k.as_str(), super::words::kind_words(*k)))
@@ -139,7 +139,7 @@ fn kind_choices() -> Vec<(&'static str, &'static str)> {
 }
 
 /// The certification schemes, as (wire word, words) for a form's choices.
-fn scheme_choices() -> Vec<(&'static str, &'static str)> {
+pub(super) fn scheme_choices() -> Vec<(&'static str, &'static str)> {
     CertScheme::ALL
         .iter()
         .map(|s| (s.as_str(), super::words::scheme_words(*s)))
@@ -393,12 +393,10 @@ async fn act(
     done: &'static str,
     action: impl FnOnce(&Session) -> Result<Action, ApiError>,
 ) -> ApiResult<HttpResponse> {
-    let Some(s) = Session::of(req).await else {
-        return Ok(see_other("/sign-in"));
+    let s = match form_session(req, form).await {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
     };
-    if form.get("csrf") != s.csrf() {
-        return Ok(expired_form());
-    }
     let action = match action(&s) {
         Ok(a) => a,
         Err(e) => return refused(state, &s, form, e).await,
@@ -493,76 +491,6 @@ fn evidence_about(e: &crate::views::supplier::EvidenceView) -> String {
     about.join(", ")
 }
 
-/// The page to change one evidence link.
-#[derive(Template)]
-#[template(path = "account_evidence.html")]
-struct EvidencePage {
-    name: String,
-    csrf: String,
-    id: String,
-    url: String,
-    title: String,
-    kind: &'static str,
-    scheme: &'static str,
-    reference: String,
-    expires_on: String,
-    kinds: Vec<(&'static str, &'static str)>,
-    schemes: Vec<(&'static str, &'static str)>,
-    /// (code, title, whether the link supports it).
-    commitments: Vec<(String, String, bool)>,
-}
-
-/// Change one of the supplier's evidence links.
-#[utoipa::path(operation_id = "getAccountEvidencePage", tag = "pages",
-    params(("evidence_id" = String, Path, format = Uuid, description = "The link's id")),
-    responses(
-        (status = 200, description = "HTML: the link's form, filled in", content_type = "text/html"),
-        (status = 303, description = "Not signed in: to the sign-in page"),
-        (status = 404, description = "No such link of this supplier", content_type = "text/html"),
-    ))]
-#[get("/account/evidence/{evidence_id}")]
-pub async fn evidence_page(
-    req: HttpRequest,
-    state: State,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let Some(s) = Session::of(&req).await else {
-        return Ok(see_other("/sign-in"));
-    };
-    let supplier = s.supplier;
-    let (view, current) = state.db(move |conn| own_record(conn, supplier)).await?;
-    let Some(e) = view.evidence.iter().find(|e| e.id == path.as_str()) else {
-        return Ok(super::not_found_page(
-            "There is no such link on your record.".into(),
-            String::new(),
-        ));
-    };
-    let page = EvidencePage {
-        name: view.name.clone(),
-        csrf: s.csrf(),
-        id: e.id.clone(),
-        url: e.url.clone(),
-        title: e.title.clone(),
-        kind: e.kind.as_str(),
-        scheme: e.scheme.map_or("", |s| s.as_str()),
-        reference: e.reference.clone().unwrap_or_default(),
-        expires_on: e.expires_on.map(|d| d.to_string()).unwrap_or_default(),
-        kinds: kind_choices(),
-        schemes: scheme_choices(),
-        commitments: current
-            .iter()
-            .map(|c| {
-                (
-                    c.code.clone(),
-                    c.title.clone(),
-                    e.commitments.contains(&c.code),
-                )
-            })
-            .collect(),
-    };
-    Ok(private(StatusCode::OK, render(&page)?))
-}
-
 /// A form's certification fields: each left empty is none.
 type CertificationFields = (Option<CertScheme>, Option<String>, Option<NaiveDate>);
 
@@ -579,6 +507,18 @@ fn certification_of(form: &Form) -> Result<CertificationFields, Error> {
         })?),
     };
     Ok((scheme, reference, expires_on))
+}
+
+/// The session a form of the signed-in area is posted in, once its form token is
+/// checked; otherwise the answer to give (to sign in, or the form has expired).
+pub(super) async fn form_session(req: &HttpRequest, form: &Form) -> Result<Session, HttpResponse> {
+    let Some(s) = Session::of(req).await else {
+        return Err(see_other("/sign-in"));
+    };
+    if form.get("csrf") != s.csrf() {
+        return Err(expired_form());
+    }
+    Ok(s)
 }
 
 /// A form whose token is not the session's (an old tab, or another site's post).
@@ -599,12 +539,10 @@ struct NewTokenPage {
 
 /// An owner creates an API token: its secret is shown on this answer, once.
 async fn create_token(req: &HttpRequest, state: &State, form: &Form) -> ApiResult<HttpResponse> {
-    let Some(s) = Session::of(req).await else {
-        return Ok(see_other("/sign-in"));
+    let s = match form_session(req, form).await {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
     };
-    if form.get("csrf") != s.csrf() {
-        return Ok(expired_form());
-    }
     let parsed = form
         .word::<Scope>("scope")
         .map_err(ApiError::from)
@@ -688,12 +626,10 @@ async fn confirm_page(
     question: &'static str,
     action: &str,
 ) -> ApiResult<HttpResponse> {
-    let Some(s) = Session::of(req).await else {
-        return Ok(see_other("/sign-in"));
+    let s = match form_session(req, form).await {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
     };
-    if form.get("csrf") != s.csrf() {
-        return Ok(expired_form());
-    }
     let page = ConfirmPage {
         question,
         label: form.get("label").chars().take(200).collect(),
@@ -824,11 +760,11 @@ pub async fn account_form(
     params(
         ("list" = String, Path, description = "evidence, members, tokens or suppliers"),
         ("item" = String, Path, format = Uuid, description = "The link's, the member's, the token's or the supplier's id"),
-        ("action" = String, Path, description = "edit or retire (a link), role, remove or leave (a member), revoke (a token), switch or decline (a supplier)"),
+        ("action" = String, Path, description = "edit, check or retire (a link), role, remove or leave (a member), revoke (a token), switch or decline (a supplier)"),
     ),
     responses(
         (status = 200, description = "HTML: a removal's question, asked before it is done (send the form again with confirm=yes)", content_type = "text/html"),
-        (status = 303, description = "Done (to the account page), or not signed in (to the sign-in page)"),
+        (status = 303, description = "Done (to the account page, or a checked link's page), or not signed in (to the sign-in page)"),
         (status = 403, description = "HTML: the form's token is not this session's", content_type = "text/html"),
         (status = 404, description = "No such form or item", content_type = "text/html"),
         (status = 409, description = "HTML: the account page saying why the change is refused", content_type = "text/html"),
@@ -860,6 +796,9 @@ pub async fn account_item_form(
                 item_of(&item, "no such link").map(Action::RetireEvidence)
             })
             .await
+        }
+        ("evidence", "check") => {
+            super::account_evidence::check(&req, &state, &form, &item).await
         }
         ("evidence", "edit") => {
             act(&req, &state, &form, "edited", |_| {
@@ -932,12 +871,10 @@ async fn switch(
     form: &Form,
     item: &str,
 ) -> ApiResult<HttpResponse> {
-    let Some(s) = Session::of(req).await else {
-        return Ok(see_other("/sign-in"));
+    let s = match form_session(req, form).await {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
     };
-    if form.get("csrf") != s.csrf() {
-        return Ok(expired_form());
-    }
     let Ok(to) = item.parse::<SupplierId>() else {
         return Ok(super::not_found_page(
             "There is no such supplier.".into(),

@@ -4,6 +4,7 @@
 
 pub mod about;
 pub mod account;
+pub mod account_evidence;
 pub mod badge;
 pub mod form;
 pub mod guides;

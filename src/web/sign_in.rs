@@ -12,7 +12,7 @@ use super::{render, too_many_requests_page};
 use crate::db::models::members::MemberRow;
 use crate::db::models::now;
 use crate::domain::SupplierId;
-use crate::domain::account::MemberRole;
+use crate::domain::account::{MemberRole, page_after_sign_in};
 use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::http::ratelimit::SignInQuota;
@@ -61,6 +61,8 @@ struct SignInPage {
     invitation: Option<ChoiceLine>,
     /// Where else the link may sign in (when there is more than one choice).
     choices: Vec<ChoiceLine>,
+    /// The page of the signed-in area to come back to, if any.
+    next: String,
 }
 
 impl SignInPage {
@@ -73,6 +75,7 @@ impl SignInPage {
             minutes: accounts::LINK_MINUTES,
             invitation: None,
             choices: Vec::new(),
+            next: String::new(),
         }
     }
 }
@@ -80,15 +83,37 @@ impl SignInPage {
 /// The longest email address a page echoes back.
 const LONGEST_EMAIL: usize = 254;
 
+/// The sign-in page that leads back to `path` (a page of the signed-in area) once the
+/// link is used: where a page sends a visitor who is not signed in.
+pub fn back_to(path: &str) -> String {
+    match page_after_sign_in(path) {
+        Some(page) => format!("/sign-in?next={page}"),
+        None => "/sign-in".into(),
+    }
+}
+
+/// The page of the signed-in area a sign-in leads back to.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Next {
+    #[serde(default)]
+    next: String,
+}
+
+impl Next {
+    fn page(&self) -> String {
+        page_after_sign_in(&self.next).unwrap_or_default()
+    }
+}
+
 /// The sign-in page.
 #[utoipa::path(operation_id = "getSignInPage", tag = "pages",
+    params(("next" = Option<String>, Query, description = "A page of the signed-in area (`/account/...`) the emailed link leads back to")),
     responses((status = 200, description = "HTML form asking for an email address", content_type = "text/html")))]
 #[get("/sign-in")]
-pub async fn sign_in_page() -> ApiResult<HttpResponse> {
-    Ok(private(
-        StatusCode::OK,
-        render(&SignInPage::new(SignInStage::Ask))?,
-    ))
+pub async fn sign_in_page(q: web::Query<Next>) -> ApiResult<HttpResponse> {
+    let mut page = SignInPage::new(SignInStage::Ask);
+    page.next = q.page();
+    Ok(private(StatusCode::OK, render(&page)?))
 }
 
 /// Ask for a sign-in link from the page; the answer never says whether the address is
@@ -109,7 +134,8 @@ pub async fn sign_in_ask(
         return Ok(too_many_requests_page(wait));
     }
     let email = body.0.get("email");
-    let result = match accounts::SignInAsk::parse(&email) {
+    let next = body.0.get("next");
+    let result = match accounts::SignInAsk::parse(&email).map(|ask| ask.then(&next)) {
         Ok(ask) => {
             state
                 .tx(move |conn| accounts::request_sign_in(conn, ask, now()))
@@ -118,6 +144,7 @@ pub async fn sign_in_ask(
         Err(e) => Err(e.into()),
     };
     let mut page = SignInPage::new(SignInStage::Sent);
+    page.next = page_after_sign_in(&next).unwrap_or_default();
     // What was typed is said back, but never more of it than an address can be.
     page.email = email.trim().chars().take(LONGEST_EMAIL).collect();
     match result {
@@ -138,20 +165,25 @@ pub async fn sign_in_ask(
 pub struct LinkQuery {
     #[serde(default)]
     pub token: String,
+    #[serde(default)]
+    pub next: String,
 }
 
 /// Where a sign-in link leads: a button, so that a mail scanner following the link
 /// does not use it up. A link sent with an invitation offers to accept or decline it;
 /// a link for an address with several suppliers (or invitations) offers each.
 #[utoipa::path(operation_id = "getSignInConfirmPage", tag = "pages",
-    params(("token" = String, Query, description = "The secret of the sign-in link")),
+    params(
+        ("token" = String, Query, description = "The secret of the sign-in link"),
+        ("next" = Option<String>, Query, description = "A page of the signed-in area to go to once signed in"),
+    ),
     responses(
         (status = 200, description = "HTML page with a button that signs in (one per supplier, or accept and decline for an invitation)", content_type = "text/html"),
         (status = 401, description = "HTML: the link is unknown, used or expired", content_type = "text/html"),
     ))]
 #[get("/sign-in/confirm")]
 pub async fn confirm_page(state: State, q: web::Query<LinkQuery>) -> ApiResult<HttpResponse> {
-    let token = q.into_inner().token;
+    let LinkQuery { token, next } = q.into_inner();
     let t = token.clone();
     let choices = state
         .db(move |conn| accounts::link_choices(conn, &t, now()))
@@ -164,6 +196,7 @@ pub async fn confirm_page(state: State, q: web::Query<LinkQuery>) -> ApiResult<H
     };
     let mut page = SignInPage::new(SignInStage::Confirm);
     page.token = token;
+    page.next = page_after_sign_in(&next).unwrap_or_default();
     page.invitation = choices.invitation.map(ChoiceLine::of);
     let others: Vec<ChoiceLine> = choices
         .accepted
@@ -181,7 +214,7 @@ pub async fn confirm_page(state: State, q: web::Query<LinkQuery>) -> ApiResult<H
 /// from another site (so nobody can sign a visitor in to an account of theirs).
 #[utoipa::path(operation_id = "postSignInConfirmPage", tag = "pages",
     responses(
-        (status = 303, description = "Signed in: to the account page (or back to the link's page to choose a supplier)"),
+        (status = 303, description = "Signed in: to the account page, or the page the link leads back to (or back to the link's page to choose a supplier)"),
         (status = 401, description = "HTML: the link is unknown, used or expired", content_type = "text/html"),
         (status = 403, description = "HTML: the form was posted from another site", content_type = "text/html"),
     ))]
@@ -191,6 +224,7 @@ pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<
         return Ok(super::origin::refused());
     }
     let (token, named) = body.link();
+    let next = page_after_sign_in(&body.0.get("next"));
     let choice = named.map_or(accounts::Choice::Only, accounts::Choice::Named);
     let state2 = state.clone();
     let t = token.clone();
@@ -210,7 +244,7 @@ pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<
         Ok(session) => {
             tracing::info!(member_id = %session.member.id, "signed in on the pages");
             with_session_cookie(
-                see_other("/account"),
+                see_other(next.as_deref().unwrap_or("/account")),
                 &state,
                 &session.token.token,
                 accounts::SESSION.num_seconds(),
@@ -218,8 +252,9 @@ pub async fn confirm(req: HttpRequest, state: State, body: Posted) -> ApiResult<
         }
         // Several suppliers to choose from: the link was not used; choose on its page.
         Err(ApiError::Domain(Error::Validation(_))) => Ok(see_other(&format!(
-            "/sign-in/confirm?token={}",
-            url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+            "/sign-in/confirm?token={}{}",
+            url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>(),
+            next.map(|n| format!("&next={n}")).unwrap_or_default()
         ))),
         Err(ApiError::Domain(Error::Unauthorized(_))) => Ok(private(
             StatusCode::UNAUTHORIZED,

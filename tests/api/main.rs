@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod attestation;
 mod auth_matrix;
+mod check_now;
 mod checker;
 mod cli;
 mod crash;

@@ -28,6 +28,8 @@ pub struct CheckRow {
 pub struct Scope {
     /// Only this supplier's links.
     pub supplier_id: Option<SupplierId>,
+    /// Only this link.
+    pub evidence_id: Option<EvidenceId>,
     /// Only links last checked before this time (or never).
     pub due_before: Option<NaiveDateTime>,
 }
@@ -59,6 +61,9 @@ pub fn claim(
         .into_boxed();
     if let Some(s) = &scope.supplier_id {
         candidates = candidates.filter(evidence::supplier_id.eq(*s));
+    }
+    if let Some(e) = &scope.evidence_id {
+        candidates = candidates.filter(evidence::id.eq(*e));
     }
     if let Some(due) = scope.due_before {
         candidates = candidates.filter(

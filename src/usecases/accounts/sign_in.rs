@@ -13,7 +13,7 @@ use crate::db::DbConn;
 use crate::db::models::members::{self, MemberRow};
 use crate::db::models::{audit, sign_in};
 use crate::domain::Action;
-use crate::domain::account::{LinkPurpose, TokenKind, member_email};
+use crate::domain::account::{LinkPurpose, TokenKind, member_email, page_after_sign_in};
 use crate::domain::{MemberId, SupplierId};
 use crate::error::{Error, Result};
 use crate::mail::letters;
@@ -23,13 +23,22 @@ use crate::usecases::{By, notify};
 #[derive(Debug)]
 pub struct SignInAsk {
     email: String,
+    /// The page of the signed-in area the link leads back to.
+    next: Option<String>,
 }
 
 impl SignInAsk {
     /// The address, or a 422 naming `email` when it is not one.
     pub fn parse(email: &str) -> Result<SignInAsk> {
         let email = member_email(email).map_err(|m| Error::field("email", m))?;
-        Ok(SignInAsk { email })
+        Ok(SignInAsk { email, next: None })
+    }
+
+    /// The link, once used, leads to `page` (a page of the signed-in area; anything
+    /// else is ignored and the link leads to the account page).
+    pub fn then(mut self, page: &str) -> SignInAsk {
+        self.next = page_after_sign_in(page);
+        self
     }
 }
 
@@ -46,12 +55,21 @@ pub fn request_sign_in(conn: &mut DbConn, ask: SignInAsk, at: NaiveDateTime) -> 
             conn,
             &email,
             &member.name,
-            &letters::sign_in(&link, LINK_MINUTES),
+            &letters::sign_in(&with_next(&link, ask.next.as_deref()), LINK_MINUTES),
             &format!("sign-in:{}", link_key(&link)),
             at,
         )?;
     }
     Ok(())
+}
+
+/// A link's path with the page it leads back to.
+fn with_next(link: &str, next: Option<&str>) -> String {
+    match next {
+        // Only letters, digits, `/`, `-` and `_`: nothing to escape.
+        Some(page) => format!("{link}&next={page}"),
+        None => link.to_owned(),
+    }
 }
 
 /// What a used sign-in link gives: a session for one membership.
