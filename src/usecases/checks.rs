@@ -24,12 +24,12 @@ use crate::db::models::evidence::{self, EvidenceRow};
 use crate::db::models::{audit, now, supplier};
 use crate::db::{Database, DbConn};
 use crate::domain::Action;
-use crate::domain::{EvidenceId, SupplierId};
 use crate::domain::evidence::EvidenceHealth;
+use crate::domain::{EvidenceId, SupplierId};
 use crate::error::{Error, Result};
-use crate::views::supplier::EvidenceView;
 use crate::mail::letters;
 use crate::usecases::changes;
+use crate::views::supplier::EvidenceView;
 
 /// Links held at a time, per request the checker makes at once: enough that links
 /// waiting for a busy host's slot leave work for every other host, few enough to
@@ -224,7 +224,11 @@ pub async fn check_now(
 /// Seconds until a link last checked at `checked_at` may be checked on request again.
 fn wait_before_asking(checked_at: Option<NaiveDateTime>, at: NaiveDateTime) -> Option<u64> {
     let next = checked_at? + ON_REQUEST_EVERY;
-    (next > at).then(|| ((next - at).num_milliseconds() as u64).div_ceil(1000).max(1))
+    (next > at).then(|| {
+        ((next - at).num_milliseconds() as u64)
+            .div_ceil(1000)
+            .max(1)
+    })
 }
 
 /// Checks one link and records the result: (what it found, whether its public health

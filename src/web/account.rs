@@ -8,9 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
+use super::account_evidence::{kind_choices, own_record, scheme_choices};
 use super::form::{Form, Posted, private, see_other};
 use super::render;
-use super::session::{Session, with_session_cookie};
+use super::session::{Session, form_session, with_session_cookie};
 use super::sign_in::ChoiceLine;
 use crate::auth::Need;
 use crate::db::models::members::{self, MemberRow};
@@ -113,37 +114,6 @@ fn notice(key: Option<&str>) -> Option<&'static str> {
         "declined" => "The invitation is declined.",
         _ => return None,
     })
-}
-
-/// The signed-in member's record, private fields and all, and the commitments of the
-/// current version.
-pub(super) fn own_record(
-    conn: &mut crate::db::DbConn,
-    supplier: SupplierId,
-) -> crate::error::Result<(SupplierView, Vec<pledge::CommitmentRow>)> {
-    let row = crate::usecases::lookup::get_or_404(conn, supplier)?;
-    let view = SupplierView::load(conn, row, true)?;
-    let current = match pledge::current(conn)? {
-        Some(v) => pledge::commitments_of(conn, &v.version)?,
-        None => Vec::new(),
-    };
-    Ok((view, current))
-}
-
-/// The kinds of evidence, as (wire word, words) for a form's choices.
-pub(super) fn kind_choices() -> Vec<(&'static str, &'static str)> {
-    EvidenceKind::ALL
-        .iter()
-        .map(|k| (k.as_str(), super::words::kind_words(*k)))
-        .collect()
-}
-
-/// The certification schemes, as (wire word, words) for a form's choices.
-pub(super) fn scheme_choices() -> Vec<(&'static str, &'static str)> {
-    CertScheme::ALL
-        .iter()
-        .map(|s| (s.as_str(), super::words::scheme_words(*s)))
-        .collect()
 }
 
 /// The account page, with `errors` from a form that was refused.
@@ -509,26 +479,6 @@ fn certification_of(form: &Form) -> Result<CertificationFields, Error> {
     Ok((scheme, reference, expires_on))
 }
 
-/// The session a form of the signed-in area is posted in, once its form token is
-/// checked; otherwise the answer to give (to sign in, or the form has expired).
-pub(super) async fn form_session(req: &HttpRequest, form: &Form) -> Result<Session, HttpResponse> {
-    let Some(s) = Session::of(req).await else {
-        return Err(see_other("/sign-in"));
-    };
-    if form.get("csrf") != s.csrf() {
-        return Err(expired_form());
-    }
-    Ok(s)
-}
-
-/// A form whose token is not the session's (an old tab, or another site's post).
-fn expired_form() -> HttpResponse {
-    private(
-        StatusCode::FORBIDDEN,
-        "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
-    )
-}
-
 #[derive(Template)]
 #[template(path = "account_token.html")]
 struct NewTokenPage {
@@ -797,9 +747,7 @@ pub async fn account_item_form(
             })
             .await
         }
-        ("evidence", "check") => {
-            super::account_evidence::check(&req, &state, &form, &item).await
-        }
+        ("evidence", "check") => super::account_evidence::check(&req, &state, &form, &item).await,
         ("evidence", "edit") => {
             act(&req, &state, &form, "edited", |_| {
                 let id = item_of(&item, "no such link")?;

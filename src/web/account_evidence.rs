@@ -6,18 +6,51 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::account::{form_session, kind_choices, own_record, scheme_choices};
 use super::form::{Form, private, see_other};
 use super::render;
-use super::session::Session;
+use super::session::{Session, form_session};
 use super::words;
 use crate::auth::Need;
-use crate::domain::EvidenceId;
+use crate::db::models::pledge;
 use crate::domain::evidence::EvidenceHealth;
+use crate::domain::evidence::{CertScheme, EvidenceKind};
+use crate::domain::{EvidenceId, SupplierId};
 use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 use crate::state::State;
 use crate::usecases::checks;
+use crate::views::supplier::SupplierView;
+
+/// The signed-in member's record, private fields and all, and the commitments of the
+/// current version.
+pub(super) fn own_record(
+    conn: &mut crate::db::DbConn,
+    supplier: SupplierId,
+) -> crate::error::Result<(SupplierView, Vec<pledge::CommitmentRow>)> {
+    let row = crate::usecases::lookup::get_or_404(conn, supplier)?;
+    let view = SupplierView::load(conn, row, true)?;
+    let current = match pledge::current(conn)? {
+        Some(v) => pledge::commitments_of(conn, &v.version)?,
+        None => Vec::new(),
+    };
+    Ok((view, current))
+}
+
+/// The kinds of evidence, as (wire word, words) for a form's choices.
+pub(super) fn kind_choices() -> Vec<(&'static str, &'static str)> {
+    EvidenceKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), super::words::kind_words(*k)))
+        .collect()
+}
+
+/// The certification schemes, as (wire word, words) for a form's choices.
+pub(super) fn scheme_choices() -> Vec<(&'static str, &'static str)> {
+    CertScheme::ALL
+        .iter()
+        .map(|s| (s.as_str(), super::words::scheme_words(*s)))
+        .collect()
+}
 
 /// The page to change one evidence link.
 #[derive(Template)]

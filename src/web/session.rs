@@ -6,7 +6,9 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post};
 use sha2::{Digest, Sha256};
 
-use super::form::{Posted, see_other};
+use actix_web::http::StatusCode;
+
+use super::form::{Form, Posted, private, see_other};
 use crate::auth::{self, Caller};
 use crate::domain::account::{MemberRole, TokenKind};
 use crate::domain::{MemberId, SupplierId};
@@ -60,6 +62,26 @@ pub(super) struct Session {
     pub(super) supplier: SupplierId,
     pub(super) member: MemberId,
     pub(super) role: MemberRole,
+}
+
+/// The session a form of the signed-in area is posted in, once its form token is
+/// checked; otherwise the answer to give (to sign in, or the form has expired).
+pub(super) async fn form_session(req: &HttpRequest, form: &Form) -> Result<Session, HttpResponse> {
+    let Some(s) = Session::of(req).await else {
+        return Err(see_other("/sign-in"));
+    };
+    if form.get("csrf") != s.csrf() {
+        return Err(expired_form());
+    }
+    Ok(s)
+}
+
+/// A form whose token is not the session's (an old tab, or another site's post).
+fn expired_form() -> HttpResponse {
+    private(
+        StatusCode::FORBIDDEN,
+        "<!doctype html><title>Refused</title><p>This form has expired. <a href=\"/account\">Go back to your record</a> and try again.</p>".into(),
+    )
 }
 
 impl Session {

@@ -83,7 +83,11 @@ async fn a_link_is_checked_on_request_at_most_once_a_minute() {
     assert!((1..=60).contains(&wait), "{wait}");
     let p = problem(res, 429).await;
     assert!(p["detail"].as_str().unwrap().contains("retry in"), "{p}");
-    assert_eq!(fx.hits("/flaky/api/2"), hits, "a refused check calls nobody");
+    assert_eq!(
+        fx.hits("/flaky/api/2"),
+        hits,
+        "a refused check calls nobody"
+    );
 
     // A minute later (the page was mended meanwhile): checked again, and it works.
     last_checked_ago(&app, &link, 61);
@@ -130,15 +134,30 @@ async fn the_broken_link_email_leads_through_sign_in_to_the_link_which_is_checke
         })
         .await;
     let page = format!("/account/evidence/{link}");
-    assert!(letter.text.contains(&format!("{}{page}", app.config.public_url)));
+    assert!(
+        letter
+            .text
+            .contains(&format!("{}{page}", app.config.public_url))
+    );
 
     // Not signed in: to sign in, and back to the link afterwards.
     let res = app.http.get(app.url(&page)).send().await.unwrap();
     assert_eq!(res.status(), 303);
     let to = res.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(to, format!("/sign-in?next={page}"));
-    let form = app.http.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
-    assert!(form.contains(&format!("name=\"next\" value=\"{page}\"")), "{form}");
+    let form = app
+        .http
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(&format!("name=\"next\" value=\"{page}\"")),
+        "{form}"
+    );
     let before = mailbox.count(email, "sign_in");
     let res = app
         .http
@@ -149,7 +168,9 @@ async fn the_broken_link_email_leads_through_sign_in_to_the_link_which_is_checke
         .unwrap();
     assert_eq!(res.status(), 200);
     mailbox
-        .wait_for("the sign-in link", |_| mailbox.count(email, "sign_in") > before)
+        .wait_for("the sign-in link", |_| {
+            mailbox.count(email, "sign_in") > before
+        })
         .await;
     let letter = mailbox
         .all()
@@ -235,10 +256,16 @@ async fn the_broken_link_email_leads_through_sign_in_to_the_link_which_is_checke
     last_checked_ago(&app, &link, 61);
     let res = check(csrf.clone()).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], format!("{page}?done=checked").as_str());
+    assert_eq!(
+        res.headers()["location"],
+        format!("{page}?done=checked").as_str()
+    );
     let html = get(format!("{page}?done=checked")).await;
     assert!(html.contains("Checked just now."), "{html}");
-    assert!(html.contains("Page found; its content is not checked"), "{html}");
+    assert!(
+        html.contains("Page found; its content is not checked"),
+        "{html}"
+    );
     mailbox
         .wait_for("the recovery", |m| {
             m.to().contains(email) && m.kind() == "evidence_recovered"
@@ -256,7 +283,11 @@ async fn a_sign_in_link_never_leads_off_the_account_pages() {
     let app = app_with_mail(&mailbox, &[]).await;
     let email = "lead@elsewhere-not.example";
     let s = supplier_of(&app, "Stays Home Ltd", email).await;
-    for next in ["https://evil.example/account", "//evil.example", "/account/../admin"] {
+    for next in [
+        "https://evil.example/account",
+        "//evil.example",
+        "/account/../admin",
+    ] {
         let form = app
             .http
             .get(app.url(&format!("/sign-in?next={}", urlencode(next))))
@@ -277,7 +308,9 @@ async fn a_sign_in_link_never_leads_off_the_account_pages() {
             .unwrap();
         assert_eq!(res.status(), 200);
         mailbox
-            .wait_for("the sign-in link", |_| mailbox.count(email, "sign_in") > before)
+            .wait_for("the sign-in link", |_| {
+                mailbox.count(email, "sign_in") > before
+            })
             .await;
         let letter = mailbox
             .all()
