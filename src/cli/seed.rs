@@ -180,6 +180,89 @@ const SHOWCASE_LINKS: [EvidenceHealth; 5] = [
     EvidenceHealth::Restricted,
 ];
 
+/// Why a demo signature was suspended or withdrawn.
+fn ending_reason(status: Status) -> Option<&'static str> {
+    match status {
+        Status::Suspended => Some("Evidence under review following a complaint"),
+        Status::Withdrawn => Some("Product line discontinued"),
+        _ => None,
+    }
+}
+
+/// When each step of a demo supplier's story happened: registered, signed, verified,
+/// reaffirmed, and suspended, withdrawn or lapsed, in that order and none to come.
+struct Timeline {
+    now: NaiveDateTime,
+    created: NaiveDateTime,
+    signed: NaiveDateTime,
+    verified: Option<NaiveDateTime>,
+    reaffirmed: Option<NaiveDateTime>,
+    /// When it was suspended, withdrew or lapsed.
+    ended: Option<NaiveDateTime>,
+}
+
+impl Timeline {
+    fn draw(rng: &mut impl Rng, status: Status, now: NaiveDateTime, months: u32) -> Timeline {
+        let day = Duration::days;
+        let signed = if status == Status::Lapsed {
+            // Its date to reaffirm passed some weeks ago.
+            now - day(i64::from(months) * 31 + rng.gen_range(1..60))
+        } else {
+            now - day(rng.gen_range(10..700))
+        };
+        let created = signed - day(rng.gen_range(1..30));
+        let verified =
+            (!matches!(status, Status::Unsigned | Status::Pending)).then(|| signed + day(2));
+        let settled = verified.unwrap_or(signed);
+        let ended = match status {
+            Status::Lapsed => Some(reaffirm_by(signed, months)),
+            Status::Suspended | Status::Withdrawn => {
+                Some((now - day(rng.gen_range(0..30))).max(settled + day(1)))
+            }
+            _ => None,
+        };
+        // A signature older than its first date to reaffirm was reaffirmed, before it
+        // ended if it did; a lapsed one never was.
+        let until = ended.unwrap_or(now);
+        let reaffirmed = (status != Status::Lapsed
+            && status != Status::Unsigned
+            && reaffirm_by(signed, months) <= now)
+            .then(|| {
+                (until - day(rng.gen_range(1..200)))
+                    .max(settled + day(1))
+                    .min(until - Duration::hours(1))
+            });
+        Timeline {
+            now,
+            created,
+            signed,
+            verified,
+            reaffirmed,
+            ended,
+        }
+    }
+
+    /// When the signature's status last changed.
+    fn status_changed(&self) -> NaiveDateTime {
+        self.ended.or(self.verified).unwrap_or(self.signed)
+    }
+
+    /// The last thing that happened to the record.
+    fn last(&self) -> NaiveDateTime {
+        [
+            Some(self.created),
+            Some(self.signed),
+            self.verified,
+            self.reaffirmed,
+            self.ended,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(self.created)
+    }
+}
+
 fn fill(
     conn: &mut DbConn,
     rng: &mut impl Rng,
@@ -209,8 +292,6 @@ fn fill(
         name = draw(rng);
         slug = supplier::free_slug(conn, &Slug::from_name(&name))?;
     }
-    let at = now();
-    let created = at - Duration::days(rng.gen_range(1..700));
     let id = SupplierId::new();
     let company_number = match rng.gen_range(0..10) {
         0 => None,
@@ -238,34 +319,12 @@ fn fill(
         (None, 88..=93) => Status::Suspended,
         (None, _) => Status::Withdrawn,
     };
-    let verified = !matches!(status, Status::Unsigned | Status::Pending);
-    let signed_at: NaiveDateTime = if status == Status::Lapsed {
-        at - Duration::days(i64::from(reaffirm_months) * 31 + rng.gen_range(1..60))
-    } else {
-        created + Duration::days(1)
+    let timeline = Timeline::draw(rng, status, now(), reaffirm_months);
+    let (at, created) = (timeline.now, timeline.created);
+    let updated_at = match status {
+        Status::Unsigned => created,
+        _ => timeline.last(),
     };
-    let verified_at = verified.then_some(created + Duration::days(3));
-    // When the signature last changed status: a suspension some days after signing, a
-    // withdrawal just now.
-    let changed_at = match status {
-        Status::Suspended => (signed_at + Duration::days(5)).min(at),
-        Status::Withdrawn => at,
-        _ => signed_at,
-    };
-    // Only a lapsed signature is past its date: one signed long ago was reaffirmed since.
-    let reaffirmed_at = (status != Status::Lapsed && reaffirm_by(signed_at, reaffirm_months) <= at)
-        .then(|| (at - Duration::days(rng.gen_range(1..200))).max(signed_at));
-    let signed = status != Status::Unsigned;
-    let updated_at = [
-        Some(created),
-        verified_at,
-        signed.then_some(changed_at),
-        reaffirmed_at.filter(|_| signed),
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .unwrap_or(created);
     let website_host = slug.as_str().replace('-', "");
     let mut row = SupplierRow {
         id,
@@ -281,7 +340,7 @@ fn fill(
         products: json!(products).to_string(),
         contact_name: "Demo Contact".into(),
         contact_email: format!("governance@{website_host}.example"),
-        verified_at,
+        verified_at: timeline.verified,
         status,
         signed_version: None,
         revision: 1,
@@ -292,21 +351,27 @@ fn fill(
         row.signed_version = Some(version.to_owned());
     }
     supplier::insert(conn, &row)?;
-    crate::db::models::members::insert(
-        conn,
-        &crate::usecases::accounts::new_member(
-            id,
-            row.contact_email.clone(),
-            row.contact_name.clone(),
-            crate::domain::account::MemberRole::Owner,
-            "system",
-            created,
-        ),
-    )?;
+    let member = crate::usecases::accounts::new_member(
+        id,
+        row.contact_email.clone(),
+        row.contact_name.clone(),
+        crate::domain::account::MemberRole::Owner,
+        "system",
+        created,
+    );
+    let owner = member.id;
+    crate::db::models::members::insert(conn, &member)?;
+
+    // Demo contacts are nobody's: no reminder is written for them.
+    let kinds = crate::mail::letters::reminder_kinds();
+    for kind in kinds {
+        crate::db::models::members::set_reminder(conn, owner, kind, false, &kinds, created)?;
+    }
 
     if status == Status::Unsigned {
         return Ok((id, name));
     }
+    let signed_at = timeline.signed;
     let sig = SignatureRow {
         id: SignatureId::new(),
         supplier_id: id,
@@ -314,17 +379,13 @@ fn fill(
         signatory_name: "Alex Morgan".into(),
         signatory_role: "Chief Executive".into(),
         signed_at,
-        reaffirmed_at,
-        reaffirm_by: reaffirm_by(reaffirmed_at.unwrap_or(signed_at), reaffirm_months),
+        reaffirmed_at: timeline.reaffirmed,
+        reaffirm_by: reaffirm_by(timeline.reaffirmed.unwrap_or(signed_at), reaffirm_months),
         status,
-        status_reason: match status {
-            Status::Suspended => Some("Evidence under review following a complaint".into()),
-            Status::Withdrawn => Some("Product line discontinued".into()),
-            _ => None,
-        },
+        status_reason: ending_reason(status).map(str::to_owned),
         suspended_from: (status == Status::Suspended).then_some(Status::Active),
-        status_changed_at: changed_at,
-        withdrawn_at: (status == Status::Withdrawn).then_some(at),
+        status_changed_at: timeline.status_changed(),
+        withdrawn_at: timeline.ended.filter(|_| status == Status::Withdrawn),
     };
     let statements: Vec<StatementRow> = commitments
         .iter()
@@ -346,20 +407,56 @@ fn fill(
         })
         .collect();
     signature::insert(conn, &sig, &statements)?;
-    history::insert(
-        conn,
-        &NewStatusEvent {
-            supplier_id: id,
-            signature_id: Some(sig.id),
-            pledge_version: Some(version),
-            event: "signed",
-            from_status: Some(Status::Unsigned),
-            to_status: status,
-            reason: sig.status_reason.as_deref(),
-            actor: "system",
-            at: signed_at,
-        },
-    )?;
+    // Its history, one event a step, as the registry would have written it.
+    let mut steps = vec![(
+        "signed",
+        Status::Unsigned,
+        Status::Pending,
+        "supplier:demo",
+        signed_at,
+    )];
+    if let Some(on) = timeline.verified {
+        steps.push((
+            "verified",
+            Status::Pending,
+            Status::Active,
+            "admin:demo",
+            on,
+        ));
+    }
+    if let Some(on) = timeline.reaffirmed {
+        let was = if timeline.verified.is_some_and(|v| v < on) {
+            Status::Active
+        } else {
+            Status::Pending
+        };
+        steps.push(("reaffirmed", was, was, "supplier:demo", on));
+    }
+    if let Some(on) = timeline.ended {
+        let (event, actor) = match status {
+            Status::Suspended => ("suspended", "admin:demo"),
+            Status::Withdrawn => ("withdrawn", "supplier:demo"),
+            _ => ("lapsed", "system"),
+        };
+        steps.push((event, Status::Active, status, actor, on));
+    }
+    for (event, from, to, actor, on) in steps {
+        let ends = matches!(event, "suspended" | "withdrawn");
+        history::insert(
+            conn,
+            &NewStatusEvent {
+                supplier_id: id,
+                signature_id: Some(sig.id),
+                pledge_version: Some(version),
+                event,
+                from_status: Some(from),
+                to_status: to,
+                reason: ending_reason(status).filter(|_| ends),
+                actor,
+                at: on,
+            },
+        )?;
+    }
     let showcase = index == 0;
     let links = if showcase {
         SHOWCASE_LINKS.len()

@@ -129,6 +129,86 @@ async fn seed_demo_loads_varied_realistic_suppliers() {
         ))
         .await;
     assert_eq!(history["items"][0]["event"], "signed");
+
+    // Every history reads as the registry would have written it: one event a step, in
+    // order, each starting where the last ended and ending where the record stands; a
+    // suspension or a withdrawal is its own event, with its reason, and never the
+    // signing line's.
+    for s in &seen {
+        let slug = s["slug"].as_str().unwrap();
+        let items = app
+            .get_json(&format!("/api/v1/suppliers/{slug}/history?limit=100"))
+            .await["items"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let status = s["status"].as_str().unwrap();
+        if status == "unsigned" {
+            assert!(items.is_empty(), "{slug}: {items:?}");
+            continue;
+        }
+        let events: Vec<&str> = items.iter().map(|e| e["event"].as_str().unwrap()).collect();
+        assert_eq!(events[0], "signed", "{slug}: {events:?}");
+        assert!(
+            items[0]["reason"].is_null(),
+            "{slug}: the signing line gives no reason"
+        );
+        let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+        let mut at = time(&items[0]["at"]);
+        let mut stands = "unsigned";
+        for e in &items {
+            let when = time(&e["at"]);
+            assert!(when >= at, "{slug}: in order: {items:?}");
+            assert_eq!(e["from_status"], stands, "{slug}: {items:?}");
+            stands = e["to_status"].as_str().unwrap();
+            at = when;
+        }
+        assert_eq!(stands, status, "{slug}: {events:?}");
+        match status {
+            "suspended" => {
+                let last = items.last().unwrap();
+                assert_eq!(last["event"], "suspended");
+                assert_eq!(last["actor"], "operator");
+                assert!(last["reason"].as_str().is_some_and(|r| !r.is_empty()));
+                assert!(events.contains(&"verified"));
+            }
+            "withdrawn" => assert_eq!(events.last(), Some(&"withdrawn")),
+            "lapsed" => {
+                assert_eq!(events.last(), Some(&"lapsed"));
+                assert!(
+                    !events.contains(&"reaffirmed"),
+                    "{slug}: lapsed, never reaffirmed"
+                );
+            }
+            "active" => assert!(events.contains(&"verified"), "{slug}: {events:?}"),
+            _ => {}
+        }
+        let record = app.supplier(slug).await;
+        assert!(
+            at <= time(&record["updated_at"]),
+            "{slug}: nothing after the record's last change"
+        );
+        assert!(at <= chrono::Utc::now(), "{slug}: nothing to come");
+    }
+
+    // Nobody is reminded of anything the demo made up, today or in the weeks after.
+    let instance = app.second_instance().await;
+    let now = pledge_registry::db::models::now();
+    for days in [0, 7, 30, 60, 400] {
+        pledge_registry::jobs::reminders::run_once(
+            &instance.database,
+            now + chrono::Duration::days(days),
+        )
+        .await
+        .unwrap();
+    }
+    use diesel::{QueryDsl, RunQueryDsl};
+    let mut conn = app.pool.get().unwrap();
+    let letters: i64 = pledge_registry::db::schema::outbox::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(letters, 0, "no reminder written for a demo contact");
 }
 
 #[tokio::test]
