@@ -68,6 +68,8 @@ struct EvidenceFacts {
     health_words: String,
     checked: String,
     certification: Option<String>,
+    /// The scheme's own search for it: (address, words).
+    lookup: Option<(String, &'static str)>,
     expiry: Option<String>,
     expired: bool,
 }
@@ -227,6 +229,9 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                     .join(", "),
                 ),
             },
+            lookup: e
+                .scheme
+                .and_then(|s| words::scheme_lookup(s, e.reference.as_deref())),
             expiry: e.expires_on.map(|d| {
                 let when = words::date(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
                 if e.expired {

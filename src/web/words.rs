@@ -113,6 +113,37 @@ pub fn scheme_words(s: CertScheme) -> &'static str {
     }
 }
 
+/// Where a care manager can look a certification up with the scheme itself, and the
+/// link's words; none for a scheme with no public search. A DSPT reference that reads
+/// as an organisation code opens that organisation's entry.
+pub fn scheme_lookup(scheme: CertScheme, reference: Option<&str>) -> Option<(String, &'static str)> {
+    match scheme {
+        CertScheme::CyberEssentials | CertScheme::CyberEssentialsPlus => Some((
+            "https://iasme.co.uk/cyber-essentials/ncsc-certificate-search/".into(),
+            "Look the certificate up on the scheme’s own search (IASME)",
+        )),
+        CertScheme::Dspt => {
+            let code = reference.map(str::trim).filter(|r| {
+                (3..=10).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+            Some(match code {
+                Some(code) => (
+                    format!(
+                        "https://www.dsptoolkit.nhs.uk/OrganisationSearch/{}",
+                        code.to_ascii_uppercase()
+                    ),
+                    "See its entry on the DSPT organisation search",
+                ),
+                None => (
+                    "https://www.dsptoolkit.nhs.uk/OrganisationSearch".into(),
+                    "Look it up on the DSPT organisation search",
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// The page of a company on Companies House's public register.
 pub fn companies_house(number: &str) -> String {
     format!("https://find-and-update.company-information.service.gov.uk/company/{number}")

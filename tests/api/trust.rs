@@ -92,6 +92,17 @@ async fn each_link_says_what_is_known_and_the_list_shows_evidence_trouble() {
                "expires_on": expires}),
     )
     .await;
+    // Two certifications whose schemes have a public search of their own.
+    for (scheme, reference) in [("cyber_essentials_plus", "a1b2c3d4-ce"), ("dspt", "8jx17")] {
+        evidence(
+            &app,
+            &a,
+            json!({"url": fx.url("/ok"), "title": format!("Our {scheme}"), "kind": "certification",
+                   "commitments": ["data_protection"], "scheme": scheme, "reference": reference,
+                   "expires_on": expires}),
+        )
+        .await;
+    }
     evidence(&app, &b, link(fx.url("/ok"), "Our AI policy")).await;
     check(&app, &a).await;
     check(&app, &b).await;
@@ -107,6 +118,8 @@ async fn each_link_says_what_is_known_and_the_list_shows_evidence_trouble() {
             fx.url("/redirect/0")
         ),
         "Certification: DCB0129 clinical risk management, reference CERT-979889".to_owned(),
+        "<a href=\"https://iasme.co.uk/cyber-essentials/ncsc-certificate-search/\" rel=\"nofollow noopener\">Look the certificate up on the scheme’s own search (IASME)</a>".to_owned(),
+        "<a href=\"https://www.dsptoolkit.nhs.uk/OrganisationSearch/8JX17\" rel=\"nofollow noopener\">See its entry on the DSPT organisation search</a>".to_owned(),
         format!("Last checked {today}"),
         format!("<dt>Record last updated</dt><dd>{today}</dd>"),
         "https://find-and-update.company-information.service.gov.uk/company/09876543".to_owned(),
