@@ -296,6 +296,21 @@ test("a supplier's lead registers, signs, adds a certification, manages a collea
     await audit(page, `account after signing (${label})`);
     await reflows(page, `account after signing (${label})`);
 
+    // The link's own page: checked now, once, and not again within the minute.
+    await page.getByRole("link", { name: "Change Cyber Essentials certificate" }).click();
+    await page.waitForURL(/\/account\/evidence\/[0-9a-f-]+$/);
+    assert.match(await page.locator("#health").innerText(), /Never checked/);
+    await page.getByRole("button", { name: "Check this link now" }).click();
+    await page.waitForURL(/done=checked/);
+    assert.match(await page.getByRole("status").innerText(), /Checked just now/);
+    assert.match(await page.locator("#health").innerText(), /Last checked/);
+    await audit(page, `link checked (${label})`);
+    await reflows(page, `link checked (${label})`);
+    await page.getByRole("button", { name: "Check this link now" }).click();
+    await page.waitForSelector("text=You can check it again in");
+    await audit(page, `link checked too soon (${label})`);
+    await page.goto(`${base}/account`);
+
     // A colleague, made an owner.
     await page.getByLabel("Name", { exact: true }).fill("Colin League");
     await page.getByLabel("Email address").fill(`colin-${label}@e2e-journey.example`);

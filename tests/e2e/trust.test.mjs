@@ -36,6 +36,19 @@ async function inStatus(status) {
   return list.items[0];
 }
 
+// A PDF's text, its whitespace folded.
+async function pdfText(pdf) {
+  const doc = await getDocument({ data: new Uint8Array(pdf) }).promise;
+  let text = "";
+  for (let n = 1; n <= doc.numPages; n++) {
+    const content = await (await doc.getPage(n)).getTextContent();
+    // Ligatures ("ffi") come as items of their own: join items as they are, breaking
+    // only at the ends of lines.
+    text += content.items.map((i) => i.str + (i.hasEOL ? " " : "")).join("") + " ";
+  }
+  return text.replace(/\s+/g, " ");
+}
+
 // Opens `path` at each size: it must reflow, pass axe (desktop and phone) and is
 // photographed.
 async function everySize(path, name, check) {
@@ -148,6 +161,60 @@ test("every supplier page says where it stands, at every size", async () => {
   }
 });
 
+test("a care manager searching for a registration not yet checked is told it matches, and shown it labelled", async () => {
+  // One whose name no signature in force shares.
+  let unchecked = null;
+  for (const s of (await api("/api/v1/suppliers?status=unsigned&limit=100")).items) {
+    const active = await api(`/api/v1/suppliers?status=active&q=${encodeURIComponent(s.name)}`);
+    if (active.items.length === 0) {
+      unchecked = s;
+      break;
+    }
+  }
+  assert.ok(unchecked, "the demo has an unchecked registration of a name of its own");
+  const page = await browser.newPage({ ...phone, bypassCSP: true });
+  await page.goto(`${base}/`);
+  await page.locator("#q").fill(unchecked.name);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\?q=/);
+  const said = await page.getByRole("status").innerText();
+  assert.match(said, /No signatory matches/);
+  assert.match(said, /has not checked yet match/);
+  await audit(page, "search unchecked (phone)");
+  await page.screenshot({ path: join(shots, "search-unchecked-phone.png"), fullPage: true });
+  await page.getByRole("link", { name: /^Show (it|them)$/ }).click();
+  await page.waitForURL(/unverified=1/);
+  const row = page.locator("ul.results li", { hasText: unchecked.name }).first();
+  assert.match(await row.innerText(), /Not yet checked by the registry/);
+  await page.close();
+});
+
+test("a suspended record sets its statements apart, dates the suspension, and prints so", async () => {
+  const s = await inStatus("suspended");
+  const history = await api(`/api/v1/suppliers/${s.slug}/history?limit=100`);
+  const suspension = history.items.at(-1);
+  assert.equal(suspension.event, "suspended", "the suspension is its own event");
+  await everySize(`/suppliers/${s.slug}`, "supplier-suspended-apart", async (page) => {
+    const body = await page.locator("main").innerText();
+    assert.match(body, /Suspended on\s+\d+ \w+ \d{4}/);
+    assert.doesNotMatch(body, /Must reaffirm by/, "no date to reaffirm while suspended");
+    assert.match(body, new RegExp(`What ${s.name} said before it was suspended`));
+    assert.match(body, /These statements are not in force/);
+    assert.ok(body.includes(suspension.reason), "the reason is given");
+  });
+  const page = await browser.newPage({ ...desktop, bypassCSP: true });
+  await page.goto(`${base}/suppliers/${s.slug}`);
+  await page.emulateMedia({ media: "print" });
+  const pdf = await page.pdf({ format: "A4", printBackground: false });
+  writeFileSync(join(shots, "supplier-suspended.pdf"), pdf);
+  await page.close();
+  const flat = await pdfText(pdf);
+  for (const want of [s.name, "Suspended", "Suspended on", "said before it was suspended", "not in force", "not an accreditation", "Looked up on"]) {
+    assert.ok(flat.includes(want), `the printout has ${want}`);
+  }
+  assert.ok(!flat.includes("Must reaffirm by"), "the printout gives no date to reaffirm");
+});
+
 test("the about page says what verified means and what the pledge is not", async () => {
   await everySize("/about", "about", async (page) => {
     const body = await page.locator("main").innerText();
@@ -225,15 +292,7 @@ test("the supplier page prints onto A4 with what a procurement file needs", asyn
   const pdf = await page.pdf({ format: "A4", printBackground: false });
   writeFileSync(join(shots, "supplier.pdf"), pdf);
   await page.close();
-  const doc = await getDocument({ data: new Uint8Array(pdf) }).promise;
-  let text = "";
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    // Ligatures ("ffi") come as items of their own: join items as they are, breaking
-    // only at the ends of lines.
-    text += content.items.map((i) => i.str + (i.hasEOL ? " " : "")).join("") + " ";
-  }
-  const flat = text.replace(/\s+/g, " ");
+  const flat = await pdfText(pdf);
   for (const want of [s.name, "Active", "Record last updated", "Must reaffirm by", `What ${s.name} says it does`, "Evidence", "From the Tech Pledge registry", `/suppliers/${s.slug}`, "not an accreditation", "checked who the organisation is", "Looked up on"]) {
     assert.ok(flat.includes(want), `the printout has ${want}`);
   }
@@ -241,6 +300,7 @@ test("the supplier page prints onto A4 with what a procurement file needs", asyn
   for (const gone of ["HTML to embed the badge", "For developers", "Skip to main content", "Raise a concern"]) {
     assert.ok(!flat.includes(gone), `the printout leaves out ${gone}`);
   }
+  const doc = await getDocument({ data: new Uint8Array(pdf) }).promise;
   const first = await doc.getPage(1);
   const [, , width, height] = first.view;
   assert.ok(Math.abs(width - 595) < 2 && Math.abs(height - 842) < 2, `A4: ${width}x${height}`);
