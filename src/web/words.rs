@@ -116,7 +116,10 @@ pub fn scheme_words(s: CertScheme) -> &'static str {
 /// Where a care manager can look a certification up with the scheme itself, and the
 /// link's words; none for a scheme with no public search. A DSPT reference that reads
 /// as an organisation code opens that organisation's entry.
-pub fn scheme_lookup(scheme: CertScheme, reference: Option<&str>) -> Option<(String, &'static str)> {
+pub fn scheme_lookup(
+    scheme: CertScheme,
+    reference: Option<&str>,
+) -> Option<(String, &'static str)> {
     match scheme {
         CertScheme::CyberEssentials | CertScheme::CyberEssentialsPlus => Some((
             "https://iasme.co.uk/cyber-essentials/ncsc-certificate-search/".into(),
