@@ -12,7 +12,9 @@ import { start, audit, reflows, shots } from "./support.mjs";
 let registry, browser, base;
 
 before(async () => {
-  registry = await start(60);
+  // Enough that the suppliers in force (about half, drawn at random) fill more than one
+  // page of 25 in any draw.
+  registry = await start(100);
   ({ browser, base } = registry);
 });
 
