@@ -286,6 +286,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        reply_to -> Nullable<Text>,
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Letter {
     /// The letter invites a reply (it tells of a decision or a problem): a reply goes
     /// to the operator.
     pub invites_reply: bool,
+    /// Where a reply goes instead of the operator (the person who raised a concern, on
+    /// the operator's copy).
+    pub reply_to: Option<String>,
 }
 
 impl Letter {
@@ -64,6 +67,7 @@ impl Letter {
             reminder: false,
             secret: false,
             invites_reply: false,
+            reply_to: None,
         }
     }
 
@@ -405,19 +409,32 @@ pub fn confirm_subscriber(name: &str, link_path: &str, minutes: i64) -> Letter {
 
 pub fn concern_raised(
     reference: &str,
+    id: &str,
     about: &str,
     slug: Option<&str>,
     details: &str,
     reply_to: Option<&str>,
 ) -> Letter {
-    let letter = Letter::new("concern_raised", format!("A concern was raised about {about} ({reference})"))
-        .says(format!("Someone raised a concern about {about} on the registry's pages. They wrote:"))
-        .says(details.to_owned())
-        .says(match reply_to {
-            Some(a) => format!("They gave an address for an answer: {a}"),
-            None => "They gave no address for an answer.".to_owned(),
-        })
-        .says("Close it with what you found: POST /api/v1/admin/concerns/{id}/close. Every open concern is listed at /api/v1/admin/concerns.");
+    let mut letter = Letter::new(
+        "concern_raised",
+        format!("A concern was raised about {about} ({reference})"),
+    )
+    .says(format!(
+        "Someone raised a concern about {about} on the registry's pages. They wrote:"
+    ))
+    .says(details.to_owned())
+    .says(match reply_to {
+        Some(a) => format!(
+            "They gave an address for an answer: {a}. Replying to this email writes to them."
+        ),
+        None => "They gave no address for an answer.".to_owned(),
+    })
+    .says(format!(
+        "Its id is {id}. Close it with what you found (they are told, if they gave an address): \
+             POST /api/v1/admin/concerns/{id}/close with {{\"outcome\": \"...\"}}. \
+             Every open concern is listed at /api/v1/admin/concerns."
+    ));
+    letter.reply_to = reply_to.map(str::to_owned);
     match slug {
         Some(slug) => letter.action("The supplier's record", &record(slug)),
         None => letter,

@@ -130,8 +130,15 @@ impl Mailer {
                 HeaderName::new_from_ascii_str("X-Registry-Message"),
                 row.kind.clone(),
             ));
-        if let Some(operator) = self.operator.clone().filter(|_| invites_reply) {
-            builder = builder.reply_to(operator);
+        // A reply goes to whom the letter names (the person who raised a concern),
+        // else to the operator where the letter invites one.
+        match row.reply_to.as_deref().map(str::parse::<Mailbox>) {
+            Some(Ok(person)) => builder = builder.reply_to(person),
+            _ => {
+                if let Some(operator) = self.operator.clone().filter(|_| invites_reply) {
+                    builder = builder.reply_to(operator);
+                }
+            }
         }
         if let Some(link) = &row.unsubscribe {
             // RFC 2369 and RFC 8058: one click, without a visit to a page.

@@ -116,6 +116,7 @@ pub fn raise(
             "registry operator",
             &letters::concern_raised(
                 &reference(row.id),
+                &row.id.to_string(),
                 &row.about,
                 named.as_ref().map(|s| s.slug.as_str()),
                 &row.details,

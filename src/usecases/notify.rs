@@ -101,6 +101,7 @@ pub fn member_letter(
         supplier_id: Some(supplier.id),
         created_at: at,
         next_attempt_at: crate::db::models::now().min(at),
+        reply_to: letter.reply_to.clone(),
     };
     Ok(outbox::enqueue(conn, &mail)?)
 }
@@ -127,6 +128,7 @@ pub fn address(
         supplier_id: None,
         created_at: at,
         next_attempt_at: crate::db::models::now().min(at),
+        reply_to: letter.reply_to.clone(),
     };
     Ok(outbox::enqueue(conn, &mail)?)
 }

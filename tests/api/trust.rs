@@ -330,6 +330,24 @@ async fn a_concern_is_recorded_for_the_operator_without_an_account() {
         .await;
     assert!(mail.to().contains("operator@registry.example"));
     assert!(mail.text.contains(details));
+    // The operator's copy names the concern and how to close it, and a reply to it
+    // reaches the person who raised it.
+    let id = concern["id"].as_str().unwrap();
+    assert!(
+        mail.text
+            .contains(&format!("/api/v1/admin/concerns/{id}/close")),
+        "{}",
+        mail.text
+    );
+    assert!(
+        !mail.text.contains("{id}"),
+        "no placeholder left: {}",
+        mail.text
+    );
+    assert_eq!(
+        mail.header("Reply-To"),
+        Some("care.manager@sunnyside.example")
+    );
 
     // Not public: nothing in the change feed, and the log keeps only that it happened.
     let feed = app.get_json("/api/v1/changes?since=0").await;

@@ -22,6 +22,8 @@ pub struct NewMail {
     pub supplier_id: Option<SupplierId>,
     pub created_at: NaiveDateTime,
     pub next_attempt_at: NaiveDateTime,
+    /// Where a reply goes, when not to the operator.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -42,6 +44,7 @@ pub struct MailRow {
     pub sent_at: Option<NaiveDateTime>,
     pub failed_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 /// Adds a message unless one with its key was written before; true when added.
