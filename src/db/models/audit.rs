@@ -304,20 +304,47 @@ pub fn actions_about_since(
 /// Entries after `after_seq`, oldest first.
 pub fn page(
     conn: &mut DbConn,
-    after_seq: i64,
+    cursor: Option<i64>,
     limit: i64,
-    supplier_id: Option<SupplierId>,
+    filter: &AuditFilter,
 ) -> QueryResult<Vec<AuditRow>> {
     let mut q = audit_log::table
-        .filter(audit_log::seq.gt(after_seq))
-        .order(audit_log::seq.asc())
         .limit(limit)
         .select(AuditRow::as_select())
         .into_boxed();
-    if let Some(s) = supplier_id {
+    q = match (filter.newest_first, cursor) {
+        (false, after) => q
+            .filter(audit_log::seq.gt(after.unwrap_or(0)))
+            .order(audit_log::seq.asc()),
+        (true, Some(before)) => q
+            .filter(audit_log::seq.lt(before))
+            .order(audit_log::seq.desc()),
+        (true, None) => q.order(audit_log::seq.desc()),
+    };
+    if let Some(s) = filter.supplier_id {
         q = q.filter(audit_log::supplier_id.eq(s));
     }
+    if !filter.actions.is_empty() {
+        q = q.filter(audit_log::action.eq_any(filter.actions.clone()));
+    }
+    if let Some(from) = filter.at_or_after {
+        q = q.filter(audit_log::at.ge(from));
+    }
+    if let Some(to) = filter.before {
+        q = q.filter(audit_log::at.lt(to));
+    }
     q.load(conn)
+}
+
+/// Which audit entries a page shows, and in which order.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub supplier_id: Option<SupplierId>,
+    /// Only these actions (any of them); none: every action.
+    pub actions: Vec<String>,
+    pub at_or_after: Option<NaiveDateTime>,
+    pub before: Option<NaiveDateTime>,
+    pub newest_first: bool,
 }
 
 /// Entry `seq`, if there is one.
@@ -461,7 +488,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
     // The Merkle tree of the entries as they are, to hold against the stored one.
     let mut tree = MemoryNodes::default();
     loop {
-        let rows = page(conn, after, 1000, None)?;
+        let rows = page(conn, Some(after), 1000, &AuditFilter::default())?;
         if rows.is_empty() {
             let size = log_tree::size(conn)?;
             let problem = if size != checked as u64 {

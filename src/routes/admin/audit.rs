@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Admin;
-use crate::db::models::audit;
+use crate::db::models::audit::{self, AuditFilter};
+use crate::domain::Action;
 use crate::domain::SupplierId;
+use crate::http::extract::AnyOf;
 use crate::http::extract::Query;
 use crate::http::problem::{ApiResult, Problem};
 use crate::routes::problems::AuthErrors;
@@ -19,6 +21,19 @@ pub struct AuditParams {
     /// Only entries about this supplier.
     #[param(value_type = Option<String>, format = Uuid)]
     supplier_id: Option<SupplierId>,
+    /// Only entries of this action (`supplier.verified`, `signature.suspended`, ...);
+    /// repeat for any of several.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>, example = json!(["signature.suspended"]))]
+    action: AnyOf<Action>,
+    /// Only entries written at or after this time (RFC 3339).
+    at_or_after: Option<DateTime<Utc>>,
+    /// Only entries written before this time (RFC 3339).
+    before: Option<DateTime<Utc>>,
+    /// `oldest` first (the default, for reading the log through) or `newest` first (for
+    /// looking at what just happened).
+    #[param(value_type = Option<String>)]
+    order: Option<Order>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
@@ -26,7 +41,17 @@ pub struct AuditParams {
     limit: Option<i64>,
 }
 
-impl crate::http::extract::QueryParams for AuditParams {}
+impl crate::http::extract::QueryParams for AuditParams {
+    const REPEATABLE: &'static [&'static str] = &["action"];
+}
+
+/// The order of a page of the audit log.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    Oldest,
+    Newest,
+}
 
 /// One audit entry.
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,9 +80,10 @@ pub struct AuditEntry {
     pub salt: Option<String>,
 }
 
-/// The full audit log, oldest first.
+/// The full audit log, oldest first or newest first, filtered by supplier, action and
+/// time. The cursor follows the order asked for.
 #[utoipa::path(operation_id = "listAuditEntries", tag = "admin", params(AuditParams), security(("bearer" = [])), responses(
-    (status = 200, body = Page<AuditEntry>, description = "Audit entries, oldest first"),
+    (status = 200, body = Page<AuditEntry>, description = "Audit entries, in the order asked for"),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "A query parameter is invalid; `errors` names it"),
     AuthErrors,
 ))]
@@ -67,11 +93,20 @@ pub async fn list(
     _admin: Admin,
     params: Query<AuditParams>,
 ) -> ApiResult<HttpResponse> {
-    let limit = pagination::limit(params.0.limit)?;
-    let after = pagination::decode_number(params.0.cursor.as_deref())?;
+    let p = params.0;
+    let limit = pagination::limit(p.limit)?;
+    let cursor =
+        Some(pagination::decode_number(p.cursor.as_deref())?).filter(|_| p.cursor.is_some());
+    let filter = AuditFilter {
+        supplier_id: p.supplier_id,
+        actions: p.action.0.iter().map(|a| a.as_str().to_owned()).collect(),
+        at_or_after: p.at_or_after.map(|t| t.naive_utc()),
+        before: p.before.map(|t| t.naive_utc()),
+        newest_first: matches!(p.order, Some(Order::Newest)),
+    };
     let body = state
         .db(move |conn| {
-            let rows = audit::page(conn, after, limit + 1, params.0.supplier_id)?;
+            let rows = audit::page(conn, cursor, limit + 1, &filter)?;
             Ok(Page::from_rows(
                 rows,
                 limit,
