@@ -23,6 +23,7 @@ COPY --from=build /src/target/release/pledge-registry /usr/local/bin/pledge-regi
 USER registry
 ENV REGISTRY_BIND=0.0.0.0:8080 REGISTRY_DATA_DIR=/var/lib/registry
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+# Healthy when /readyz answers 200 (the database answers), not merely when the port is open.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["pledge-registry", "ready"]
 ENTRYPOINT ["pledge-registry"]
 CMD ["serve"]

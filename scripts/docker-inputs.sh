@@ -5,7 +5,8 @@
 #     `cargo build --locked --offline` must succeed (crates come from the local cache;
 #     the registry's own crate is built against the same target folder, so only it is
 #     compiled again);
-#  2. docker-compose.yml is well-formed YAML whose services build or name an image.
+#  2. docker-compose.yml is well-formed YAML whose services build or name an image,
+#     restart by themselves, and the registry is healthy only when `ready` says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -57,5 +58,12 @@ for name, svc in services.items():
         named = str(vol).split(":")[0]
         if not named.startswith((".", "/")) and named not in (doc.get("volumes") or {}):
             sys.exit(f"service {name} mounts volume {named}, which is not declared")
+    # A service that stops (a crash, the host restarting) comes back by itself.
+    if svc.get("restart") not in ("always", "unless-stopped"):
+        sys.exit(f"service {name} has no restart policy")
+# The registry is healthy when it is ready (its database answers), not when a port opens.
+check = (services.get("registry", {}).get("healthcheck") or {}).get("test")
+if check != ["CMD", "pledge-registry", "ready"]:
+    sys.exit(f"the registry's health check must be `pledge-registry ready`, not {check}")
 print("docker-compose.yml is well-formed:", ", ".join(services))
 PY

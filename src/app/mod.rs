@@ -82,7 +82,10 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
             .wrap(actix_web::middleware::from_fn(crate::http::metrics::record))
             .wrap(cors())
             .wrap(Compress::default())
-            .wrap(TracingLogger::default())
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::logging::request_id_header,
+            ))
+            .wrap(TracingLogger::<crate::http::logging::RequestSpan>::new())
     })
     // A compressed answer goes out as chunks; with Nagle's algorithm the last one
     // waits for the client's delayed acknowledgement (40 ms on Linux).
@@ -115,6 +118,7 @@ fn cors() -> actix_cors::Cors {
             "Sunset",
             "Link",
             crate::views::export::CHANGES_SINCE,
+            crate::http::logging::REQUEST_ID,
         ])
         .max_age(86_400)
 }

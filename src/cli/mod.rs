@@ -1,6 +1,9 @@
 //! The command line: `serve` (default), `migrate`, `token issue`, `key rotate`,
-//! `check-evidence`, `verify-log`, `verify`, `export`, `seed-demo`, `openapi`.
+//! `check-evidence`, `verify-log`, `verify`, `export`, `seed-demo`, `openapi`, `ready`,
+//! `backup`, `restore`.
 
+mod backup;
+mod ready;
 pub mod seed;
 mod verify;
 
@@ -73,6 +76,29 @@ enum Command {
     /// Rebuild every supplier's stored public record and list item from the tables,
     /// and report how many differed.
     Reproject,
+    /// Copy the SQLite database (consistent, while the registry runs) and the signing
+    /// keys into a new folder. On PostgreSQL, use pg_dump (docs/operator.md).
+    Backup {
+        /// A new (or empty) folder.
+        dir: std::path::PathBuf,
+    },
+    /// Put a backup back where the settings say (with the registry stopped) and check
+    /// its log; with --check, only check the database the settings name (after
+    /// pg_restore on PostgreSQL).
+    Restore {
+        /// The folder `backup` wrote.
+        #[arg(required_unless_present = "check")]
+        dir: Option<std::path::PathBuf>,
+        /// Overwrite the database and keys there now.
+        #[arg(long)]
+        replace: bool,
+        /// Only check the database in place.
+        #[arg(long, conflicts_with_all = ["dir", "replace"])]
+        check: bool,
+    },
+    /// Ask the instance on REGISTRY_BIND whether it is ready (`/readyz`): exit 0 if it
+    /// is, 1 if not. For a container's health check.
+    Ready,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,14 +133,32 @@ enum TokenCommand {
     },
 }
 
+/// Logs on standard error: plain lines (coloured only on a terminal), or one JSON object
+/// a line with `REGISTRY_LOG_FORMAT=json`, each carrying the span it was written in (a
+/// request's id and route).
+fn init_logs(format: Option<&str>) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format.map(str::trim) {
+        None | Some("") | Some("text") => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        Some("json") => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        Some(other) => {
+            anyhow::bail!("REGISTRY_LOG_FORMAT must be text or json, not {other:?}")
+        }
+    }
+    Ok(())
+}
+
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(std::env::var("REGISTRY_LOG_FORMAT").ok().as_deref())?;
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Verify { command } = command {
         // A third party's check needs no database and no settings.
@@ -279,6 +323,16 @@ pub fn run() -> anyhow::Result<()> {
             println!("{count} records rebuilt; {differed} differed from what was stored");
             Ok(())
         }
+        Command::Ready => ready::run(config.bind),
+        Command::Backup { dir } => backup::backup(&config, &dir),
+        Command::Restore { check: true, .. } => {
+            let (entries, tree) = backup::check(&config.database_url)?;
+            println!("the log verifies: {entries} entries; tree {tree}");
+            Ok(())
+        }
+        Command::Restore { dir, replace, .. } => {
+            backup::restore(&config, &dir.context("give the backup's folder")?, replace)
+        }
         Command::Verify { .. } => unreachable!("handled above"),
         Command::Openapi => {
             println!(
@@ -301,8 +355,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .next()
         .unwrap_or_else(|| "pledge-registry".into());
     tracing::info!(%addr, backend = ?db::Backend::of_url(&state.config.database_url), "registry listening");
-    eprintln!("\nTech Pledge registry listening on http://{addr}  (API docs: http://{addr}/docs)");
-    eprintln!("Get an admin token with:\n    {exe} token issue --role admin\n");
+    // For a person at a terminal; a log collector reads the line above.
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!(
+            "\nTech Pledge registry listening on http://{addr}  (API docs: http://{addr}/docs)"
+        );
+        eprintln!("Get an admin token with:\n    {exe} token issue --role admin\n");
+    }
     app::serve(state, listener)?.await?;
     Ok(())
 }

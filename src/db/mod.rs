@@ -172,6 +172,20 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
     Ok(pool)
 }
 
+/// Writes a consistent copy of the SQLite database to `path` while others write: one
+/// read transaction (`VACUUM INTO`), so every write committed before it began is in
+/// the copy and none after. PostgreSQL is copied with its own tools.
+pub fn copy_into(conn: &mut DbConn, path: &Path) -> anyhow::Result<()> {
+    let quoted = path.to_string_lossy().replace('\'', "''");
+    on_backend!(conn,
+        postgres: |_| anyhow::bail!("a PostgreSQL database is copied with pg_dump"),
+        sqlite: |c| {
+            diesel::RunQueryDsl::execute(diesel::sql_query(format!("VACUUM INTO '{quoted}'")), c)?;
+        },
+    );
+    Ok(())
+}
+
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
     let ran = on_backend!(conn,

@@ -4,6 +4,7 @@
 pub mod callers;
 pub mod deprecation;
 pub mod extract;
+pub mod logging;
 pub mod metrics;
 pub mod problem;
 pub mod ratelimit;

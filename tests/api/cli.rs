@@ -408,3 +408,24 @@ async fn reproject_rebuilds_stored_records_and_startup_builds_missing_ones() {
         "Repaired by hand"
     );
 }
+
+#[tokio::test]
+async fn ready_says_whether_the_instance_answers_with_its_database() {
+    let app = TestApp::spawn().await;
+    let port = crate::helpers::free_port();
+    let mut server = crate::crash::start_with(&app, port, &[]);
+    crate::crash::ready(&reqwest::Client::new(), &format!("http://127.0.0.1:{port}")).await;
+    let bind = format!("0.0.0.0:{port}");
+    let out = cli(&app, &["ready"], &[("REGISTRY_BIND", &bind)]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ready");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let out = cli(&app, &["ready"], &[("REGISTRY_BIND", &bind)]).await;
+    assert!(!out.status.success(), "nothing listens any more");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing answers"));
+}
