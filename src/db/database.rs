@@ -28,6 +28,36 @@ pub struct Database {
     /// transaction never has to upgrade a read lock while another writes (which SQLite
     /// answers with "database is locked" at once). Readers are not held up (WAL).
     writer: Option<Arc<Mutex<()>>>,
+    /// Database work waiting for a slot now.
+    waiting: std::sync::atomic::AtomicI64,
+}
+
+/// How busy the pool is now, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolLoad {
+    pub size: i64,
+    /// Connections lent out.
+    pub in_use: i64,
+    /// Connections open and free.
+    pub idle: i64,
+    /// Database work waiting for a connection.
+    pub waiting: i64,
+}
+
+/// Counts one piece of work as waiting while it lives.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicI64);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a std::sync::atomic::AtomicI64) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Database {
@@ -35,6 +65,7 @@ impl Database {
         Database {
             slots: tokio::sync::Semaphore::new(pool.max_size() as usize),
             writer: (backend == Backend::Sqlite).then(Default::default),
+            waiting: Default::default(),
             pool,
             backend,
         }
@@ -49,6 +80,25 @@ impl Database {
         self.backend
     }
 
+    /// How busy the pool is now.
+    pub fn load(&self) -> PoolLoad {
+        let size = i64::from(self.pool.max_size());
+        let free = self.slots.available_permits() as i64;
+        let state = self.pool.state();
+        PoolLoad {
+            size,
+            in_use: (size - free).max(0),
+            idle: i64::from(state.idle_connections),
+            waiting: self.waiting.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// A slot for one piece of database work, counted as waiting until it has one.
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Unavailable> {
+        let _waiting = Waiting::new(&self.waiting);
+        self.slots.acquire().await.map_err(|_| Unavailable::Closed)
+    }
+
     /// Runs `f` with a connection on the blocking thread pool.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -56,11 +106,7 @@ impl Database {
         E: From<Unavailable> + Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| Unavailable::Closed)?;
+        let _slot = self.slot().await?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(Unavailable::Pool)?;
@@ -105,11 +151,7 @@ impl Database {
             return self.run(f).await;
         }
         // A permit means a pooled connection is free, so taking it does not wait.
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| Unavailable::Closed)?;
+        let _slot = self.slot().await?;
         let mut conn = self.pool.get().map_err(Unavailable::Pool)?;
         f(&mut conn)
     }

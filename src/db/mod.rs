@@ -31,7 +31,7 @@ pub mod models;
 pub mod schema;
 mod types;
 
-pub use database::{Database, Unavailable, take_write_lock};
+pub use database::{Database, PoolLoad, Unavailable, take_write_lock};
 
 use std::path::Path;
 use std::time::Duration;

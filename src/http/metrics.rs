@@ -1,6 +1,8 @@
 //! Prometheus metrics (prometheus-client, OpenMetrics text): requests per route and
-//! status, time spent, and the registry's size by status and by evidence health.
-//! Counters are per instance; Prometheus scrapes each one.
+//! status, their latency as histograms, the database pool, the backlogs (links to
+//! check, mail, webhook lag), the log, the signing key's age, the process, and the
+//! registry's size. Request series and the pool are per instance; Prometheus scrapes
+//! each one. The rest comes from the database and is the same on every instance.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -13,9 +15,40 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::db::PoolLoad;
 use crate::db::models::counts::RegistryCounts;
+
+/// Latency buckets, in seconds: 1 ms to 10 s.
+const BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+fn latency() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+/// Method and route pattern of a request.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Route {
+    method: String,
+    route: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByState {
+    state: String,
+}
+
+/// What is measured at a scrape besides the database's counts.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub pool: PoolLoad,
+    /// Seconds since the Unix epoch, now.
+    pub now: i64,
+}
 
 /// The content type of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -47,6 +80,21 @@ pub struct Metrics {
     mail_waiting: Gauge,
     mail_given_up: Gauge,
     concerns_open: Gauge,
+    duration: Family<Route, Histogram, fn() -> Histogram>,
+    pool: Family<ByState, Gauge>,
+    pool_size: Gauge,
+    checks_due: Gauge,
+    checks_oldest_age: Gauge,
+    mail_oldest_age: Gauge,
+    webhook_subscriptions: Family<ByState, Gauge>,
+    webhook_lag: Family<ByState, Gauge>,
+    log_entries: Gauge,
+    log_tree_size: Gauge,
+    log_last_entry: Gauge,
+    key_age: Gauge,
+    process_rss: Gauge,
+    process_cpu: Gauge<f64, std::sync::atomic::AtomicU64>,
+    process_fds: Gauge,
     /// One scrape at a time sets the registry's counts and encodes them.
     scrape: Mutex<()>,
 }
@@ -96,6 +144,93 @@ impl Default for Metrics {
             "Time spent answering, by method, route and status",
             seconds.clone(),
         );
+        let duration = Family::<Route, Histogram, fn() -> Histogram>::new_with_constructor(latency);
+        registry.register(
+            "registry_http_request_duration_seconds",
+            "Time to answer a request, by method and route",
+            duration.clone(),
+        );
+        let gauge = |registry: &mut Registry, name: &str, help: &str| {
+            let g = Gauge::default();
+            registry.register(name, help, g.clone());
+            g
+        };
+        let family = |registry: &mut Registry, name: &str, help: &str| {
+            let f = Family::<ByState, Gauge>::default();
+            registry.register(name, help, f.clone());
+            f
+        };
+        let pool = family(
+            &mut registry,
+            "registry_db_connections",
+            "This instance's database connections: in_use (lent out), idle (open and free), waiting (work waiting for one)",
+        );
+        let pool_size = gauge(
+            &mut registry,
+            "registry_db_pool_size",
+            "This instance's most database connections (REGISTRY_DB_POOL_SIZE)",
+        );
+        let checks_due = gauge(
+            &mut registry,
+            "registry_checks_due",
+            "Live evidence links due for a check: never checked, or last checked before the check interval",
+        );
+        let checks_oldest_age = gauge(
+            &mut registry,
+            "registry_checks_oldest_age_seconds",
+            "Age of the oldest last check of a live link (of its creation, if never checked)",
+        );
+        let mail_oldest_age = gauge(
+            &mut registry,
+            "registry_mail_oldest_age_seconds",
+            "Age of the oldest message still waiting to be sent (0: none waiting)",
+        );
+        let webhook_subscriptions = family(
+            &mut registry,
+            "registry_webhook_subscriptions",
+            "Webhook subscriptions by state: active, failing, paused, disabled",
+        );
+        let webhook_lag = family(
+            &mut registry,
+            "registry_webhook_lag_entries",
+            "The most public log entries a subscription in this state is behind the log",
+        );
+        let log_entries = gauge(
+            &mut registry,
+            "registry_log_entries",
+            "Entries in the audit log (its newest seq)",
+        );
+        let log_tree_size = gauge(
+            &mut registry,
+            "registry_log_tree_size",
+            "Leaves in the log's Merkle tree: what a checkpoint signs; equal to the entries once caught up",
+        );
+        let log_last_entry = gauge(
+            &mut registry,
+            "registry_log_last_entry_timestamp_seconds",
+            "When the newest log entry was written (Unix time)",
+        );
+        let key_age = gauge(
+            &mut registry,
+            "registry_signing_key_age_seconds",
+            "Age of the signing key in use",
+        );
+        let process_rss = gauge(
+            &mut registry,
+            "process_resident_memory_bytes",
+            "Resident memory of this process",
+        );
+        let process_cpu = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "process_cpu_seconds",
+            "CPU time this process has used (user and system)",
+            process_cpu.clone(),
+        );
+        let process_fds = gauge(
+            &mut registry,
+            "process_open_fds",
+            "Open file descriptors of this process",
+        );
         Metrics {
             registry,
             requests,
@@ -105,6 +240,21 @@ impl Default for Metrics {
             mail_waiting,
             mail_given_up,
             concerns_open,
+            duration,
+            pool,
+            pool_size,
+            checks_due,
+            checks_oldest_age,
+            mail_oldest_age,
+            webhook_subscriptions,
+            webhook_lag,
+            log_entries,
+            log_tree_size,
+            log_last_entry,
+            key_age,
+            process_rss,
+            process_cpu,
+            process_fds,
             scrape: Mutex::new(()),
         }
     }
@@ -125,10 +275,16 @@ impl Metrics {
         };
         self.requests.get_or_create(&series).inc();
         self.seconds.get_or_create(&series).inc_by(seconds);
+        self.duration
+            .get_or_create(&Route {
+                method: series.method,
+                route: series.route,
+            })
+            .observe(seconds);
     }
 
     /// Every series in the OpenMetrics text format, with the registry's `counts`.
-    pub fn render(&self, counts: &RegistryCounts) -> String {
+    pub fn render(&self, counts: &RegistryCounts, live: &Live) -> String {
         let _turn = self.scrape.lock().unwrap_or_else(|p| p.into_inner());
         self.suppliers.clear();
         for (status, n) in &counts.suppliers_by_status {
@@ -149,10 +305,82 @@ impl Metrics {
         self.mail_waiting.set(counts.mail.0);
         self.mail_given_up.set(counts.mail.1);
         self.concerns_open.set(counts.concerns_open);
+        let age = |t: Option<chrono::NaiveDateTime>| {
+            t.map_or(0, |t| (live.now - t.and_utc().timestamp()).max(0))
+        };
+        for (state, n) in [
+            ("in_use", live.pool.in_use),
+            ("idle", live.pool.idle),
+            ("waiting", live.pool.waiting),
+        ] {
+            self.pool
+                .get_or_create(&ByState {
+                    state: state.into(),
+                })
+                .set(n);
+        }
+        self.pool_size.set(live.pool.size);
+        self.checks_due.set(counts.checks_due);
+        self.checks_oldest_age.set(age(counts.checks_oldest));
+        self.mail_oldest_age.set(age(counts.mail_oldest));
+        for (state, n, lag) in &counts.webhooks {
+            let state = ByState {
+                state: (*state).into(),
+            };
+            self.webhook_subscriptions.get_or_create(&state).set(*n);
+            self.webhook_lag.get_or_create(&state).set(*lag);
+        }
+        self.log_entries
+            .set(counts.log_head.map_or(0, |(seq, _)| seq));
+        self.log_tree_size
+            .set(i64::try_from(counts.tree_size).unwrap_or(i64::MAX));
+        self.log_last_entry.set(
+            counts
+                .log_head
+                .map_or(0, |(_, at)| at.and_utc().timestamp()),
+        );
+        self.key_age.set(age(counts.key_created));
+        if let Some(p) = Process::now() {
+            self.process_rss.set(p.rss_bytes);
+            self.process_cpu.set(p.cpu_seconds);
+            self.process_fds.set(p.open_fds);
+        }
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// This process, read from Linux's `/proc` (none elsewhere).
+struct Process {
+    rss_bytes: i64,
+    cpu_seconds: f64,
+    open_fds: i64,
+}
+
+impl Process {
+    fn now() -> Option<Process> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let rss_kb: i64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        // Fields after the command's closing parenthesis; utime and stime are the 12th
+        // and 13th of them, in USER_HZ ticks (100 a second on Linux).
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        let open_fds = std::fs::read_dir("/proc/self/fd").ok()?.count() as i64;
+        Some(Process {
+            rss_bytes: rss_kb * 1024,
+            cpu_seconds: ticks / 100.0,
+            open_fds,
+        })
     }
 }
 

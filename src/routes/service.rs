@@ -39,15 +39,31 @@ pub async fn readyz(state: State) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format. Internal: for the operator's
+/// monitoring (serve it only to your own network); docs/operator.md lists each series.
 #[utoipa::path(operation_id = "getMetrics", tag = "service", responses(
     (status = 200, description = "OpenMetrics text format, as Prometheus scrapes it", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
     (status = 503, description = "The database is not reachable", body = crate::http::problem::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/metrics")]
 pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
-    let counts = state.db(|conn| Ok(counts::registry(conn)?)).await?;
+    // Taken before the scrape's own database work holds a connection.
+    let pool = state.database.load();
+    let every = state
+        .config
+        .checker
+        .interval
+        .unwrap_or(std::time::Duration::from_secs(6 * 3600));
+    let due_before = crate::db::models::now()
+        - chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(6));
+    let counts = state
+        .db(move |conn| Ok(counts::registry(conn, due_before)?))
+        .await?;
+    let live = crate::http::metrics::Live {
+        pool,
+        now: chrono::Utc::now().timestamp(),
+    };
     Ok(HttpResponse::Ok()
         .content_type(crate::http::metrics::CONTENT_TYPE)
-        .body(state.metrics.render(&counts)))
+        .body(state.metrics.render(&counts, &live)))
 }

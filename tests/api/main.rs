@@ -11,6 +11,7 @@ mod check_now;
 mod checker;
 mod cli;
 mod crash;
+mod deploy;
 mod evidence;
 mod export;
 mod fair_share;

@@ -90,6 +90,52 @@ async fn metrics_count_requests_by_route_and_the_registry_by_status() {
         text.contains("# TYPE registry_http_requests counter") && text.ends_with("# EOF\n"),
         "OpenMetrics, as Prometheus scrapes it: {text}"
     );
+
+    // Latency as a histogram per route, 1 ms to 10 s.
+    let route = r#"method="GET",route="/api/v1/suppliers/{id_or_slug}""#;
+    for le in ["0.001", "0.01", "0.1", "1.0", "10.0", "+Inf"] {
+        let bucket =
+            format!("registry_http_request_duration_seconds_bucket{{le=\"{le}\",{route}}}");
+        assert!(text.contains(&bucket), "{bucket} in {text}");
+    }
+    assert!(text.contains(&format!(
+        "registry_http_request_duration_seconds_count{{{route}}} 2"
+    )));
+    // The pool, the backlogs, the log, the key and the process.
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .parse()
+            .unwrap()
+    };
+    // Read before the scrape takes its own connection: nothing else runs now.
+    assert_eq!(value(r#"registry_db_connections{state="in_use"}"#), 0.0);
+    assert_eq!(value(r#"registry_db_connections{state="waiting"}"#), 0.0);
+    assert_eq!(value("registry_db_pool_size"), 4.0);
+    assert!(
+        value("registry_log_entries") >= 3.0,
+        "registered, signed, verified"
+    );
+    assert_eq!(
+        value("registry_log_entries"),
+        value("registry_log_tree_size")
+    );
+    assert!(value("registry_log_last_entry_timestamp_seconds") > 1.7e9);
+    assert_eq!(
+        value(r#"registry_webhook_subscriptions{state="active"}"#),
+        0.0
+    );
+    assert_eq!(
+        value(r#"registry_webhook_lag_entries{state="disabled"}"#),
+        0.0
+    );
+    assert_eq!(value("registry_checks_due"), 0.0, "no links yet");
+    assert_eq!(value("registry_mail_oldest_age_seconds"), 0.0);
+    assert!(value("registry_signing_key_age_seconds") >= 0.0);
+    assert!(value("process_resident_memory_bytes") > 1e6);
+    assert!(value("process_open_fds") > 3.0);
+    assert!(value("process_cpu_seconds") > 0.0);
 }
 
 #[tokio::test]

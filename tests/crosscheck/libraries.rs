@@ -180,3 +180,81 @@ async fn cryptography_reads_the_generated_signing_key() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The Prometheus project's own Python client reads `/metrics` with its strict
+/// OpenMetrics parser: every family with its type, the latency histograms with their
+/// buckets, and the backlog series.
+#[tokio::test]
+async fn prometheus_client_parses_the_metrics() {
+    crate::ensure_python_module("prometheus_client");
+    let app = TestApp::spawn().await;
+    let s = app.register("Scraped Ltd").await;
+    app.add_evidence(&s, "https://scraped.example/policy").await;
+    app.get(&format!("/api/v1/suppliers/{}", s.slug)).await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let script = r#"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+out = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    out[family.name] = {
+        "type": family.type,
+        "samples": [[s.name, s.labels, s.value] for s in family.samples],
+    }
+print(json.dumps(out))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the parser refused the text: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let families: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (name, kind) in [
+        ("registry_http_request_duration_seconds", "histogram"),
+        ("registry_http_requests", "counter"),
+        ("registry_db_connections", "gauge"),
+        ("registry_checks_due", "gauge"),
+        ("registry_checks_oldest_age_seconds", "gauge"),
+        ("registry_mail_oldest_age_seconds", "gauge"),
+        ("registry_webhook_lag_entries", "gauge"),
+        ("registry_log_entries", "gauge"),
+        ("registry_log_tree_size", "gauge"),
+        ("registry_signing_key_age_seconds", "gauge"),
+        ("process_resident_memory_bytes", "gauge"),
+    ] {
+        assert_eq!(families[name]["type"], kind, "{name}: {families}");
+    }
+    let samples = |name: &str| families[name]["samples"].as_array().unwrap().clone();
+    let route = format!("/api/v1/suppliers/{{id_or_slug}}");
+    let buckets: Vec<String> = samples("registry_http_request_duration_seconds")
+        .iter()
+        .filter(|s| {
+            s[0] == "registry_http_request_duration_seconds_bucket"
+                && s[1]["route"] == route.as_str()
+        })
+        .map(|s| s[1]["le"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(buckets.first().map(String::as_str), Some("0.001"));
+    assert_eq!(buckets.last().map(String::as_str), Some("+Inf"));
+    assert!(buckets.contains(&"10.0".to_owned()), "{buckets:?}");
+    assert_eq!(
+        samples("registry_checks_due")[0][2],
+        1.0,
+        "the new link waits for its first check"
+    );
+}

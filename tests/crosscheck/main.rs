@@ -1,7 +1,8 @@
 //! Cross-checks with libraries written by others in Python, pinned in
 //! tests/requirements.txt and installed before this runs (CI does it in its own step):
 //! the Standard Webhooks reference library verifies our messages, aiosmtpd takes our
-//! mail, `cryptography` reads the key the registry generates, and the documented
+//! mail, `cryptography` reads the key the registry generates, Prometheus's client parses
+//! `/metrics` as OpenMetrics, and the documented
 //! verifier (docs/verify_log.py) checks attestations, proofs and checkpoints.
 //!
 //!     python3 -m pip install -r tests/requirements.txt
