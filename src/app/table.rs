@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(routes::accounts::tokens::list)
                 .service(routes::accounts::tokens::create)
                 .service(routes::accounts::tokens::revoke)
+                .service(routes::admin::preview::preview)
                 .service(routes::admin::publish::publish)
                 .service(routes::admin::lifecycle::verify)
                 .service(routes::admin::lifecycle::suspend)

@@ -1,20 +1,21 @@
 //! Publishing a pledge version.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{By, audited, notify};
 use crate::db::DbConn;
 use crate::db::models::pledge::{self, CommitmentRow, PledgeVersionRow};
-use crate::db::models::{audit, now, signature, supplier};
+use crate::db::models::{audit, now, outbox, signature, supplier};
 use crate::domain::Action;
 use crate::domain::{Status, WebUrl, text};
 use crate::error::{Error, FieldError, Result};
 use crate::mail::letters;
 use crate::usecases::changes;
 use crate::usecases::validator::{self, Validator, field};
-use crate::views::pledge::PledgeVersion;
+use crate::views::pledge::{Commitment, CommitmentChange, PledgeVersion, changes};
 
 pub const MAX_COMMITMENTS: usize = 20;
 
@@ -172,6 +173,96 @@ pub fn publish(conn: &mut DbConn, by: &By, new: Publish) -> Result<PledgeVersion
         }
     }
     Ok(view)
+}
+
+/// What publishing a version would do, before it is done.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishPreview {
+    /// The version as it would be published (and become current).
+    pub version: PledgeVersion,
+    /// The version it would follow, if any.
+    pub current: Option<String>,
+    /// What changes from the current version, commitment by commitment.
+    pub changes: Vec<ChangeLine>,
+    /// Suppliers whose record would change (their signature would then name an
+    /// earlier version), each a change in the feed and to webhook subscribers.
+    pub signers: usize,
+    /// Emails asking signers' members to sign the new version.
+    pub emails: usize,
+    /// One of those emails, as written (its subject and text).
+    pub example_email: Option<ExampleEmail>,
+}
+
+/// One changed commitment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeLine {
+    /// `added`, `reworded` or `removed`.
+    pub change: &'static str,
+    pub code: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExampleEmail {
+    pub subject: String,
+    /// Plain text, with `{{site}}` where the registry's address goes.
+    pub text: String,
+}
+
+/// What publishing `new` would do: found by publishing it inside a transaction that is
+/// then undone, so the preview is exactly what publishing does (the same refusals
+/// too), and nothing of it is kept.
+pub fn preview(conn: &mut DbConn, by: &By, new: Publish) -> Result<PublishPreview> {
+    const UNDONE: &str = "a preview is undone";
+    let mut seen = None;
+    let outcome: Result<()> = conn.transaction(|conn| {
+        let current = match pledge::current(conn)? {
+            Some(v) => Some((v.version.clone(), pledge::commitments_of(conn, &v.version)?)),
+            None => None,
+        };
+        let mail_before = outbox::newest_id(conn)?;
+        let view = publish(conn, by, new)?;
+        let letters = outbox::written_after(conn, mail_before, "new_pledge_version")?;
+        let earlier: Vec<Commitment> = current
+            .as_ref()
+            .map(|(_, cs)| cs.iter().map(Commitment::from).collect())
+            .unwrap_or_default();
+        seen = Some(PublishPreview {
+            changes: changes(&earlier, &view.commitments)
+                .into_iter()
+                .map(ChangeLine::from)
+                .collect(),
+            current: current.map(|(v, _)| v),
+            signers: signature::signers(conn)?.len(),
+            emails: letters.len(),
+            example_email: letters
+                .into_iter()
+                .next()
+                .map(|(_, subject, text)| ExampleEmail { subject, text }),
+            version: view,
+        });
+        Err(Error::Conflict(UNDONE.into()))
+    });
+    match (outcome, seen) {
+        (Err(Error::Conflict(why)), Some(preview)) if why == UNDONE => Ok(preview),
+        (Err(e), _) => Err(e),
+        (Ok(()), _) => Err(Error::Internal(anyhow::anyhow!("a preview was kept"))),
+    }
+}
+
+impl From<CommitmentChange> for ChangeLine {
+    fn from(c: CommitmentChange) -> Self {
+        let (change, code, title) = match c {
+            CommitmentChange::Added { code, title } => ("added", code, title),
+            CommitmentChange::Reworded { code, title } => ("reworded", code, title),
+            CommitmentChange::Removed { code, title } => ("removed", code, title),
+        };
+        ChangeLine {
+            change,
+            code,
+            title,
+        }
+    }
 }
 
 fn version_label(raw: &str) -> Result<String, String> {

@@ -42,14 +42,17 @@ impl PledgeVersion {
             source_url: v.source_url.to_string(),
             published_on: v.published_on,
             is_current,
-            commitments: commitments
-                .into_iter()
-                .map(|c| Commitment {
-                    code: c.code,
-                    title: c.title,
-                    description: c.description,
-                })
-                .collect(),
+            commitments: commitments.iter().map(Commitment::from).collect(),
+        }
+    }
+}
+
+impl From<&CommitmentRow> for Commitment {
+    fn from(c: &CommitmentRow) -> Self {
+        Commitment {
+            code: c.code.clone(),
+            title: c.title.clone(),
+            description: c.description.clone(),
         }
     }
 }

@@ -154,3 +154,88 @@ async fn publishing_validates_every_field() {
         "nothing was stored"
     );
 }
+
+#[tokio::test]
+async fn a_preview_says_what_publishing_would_do_and_keeps_nothing() {
+    use diesel::{QueryDsl, RunQueryDsl};
+    let app = TestApp::spawn().await;
+    for name in ["Previewed One Ltd", "Previewed Two Ltd"] {
+        app.active_supplier(name).await;
+    }
+    let mail = || {
+        let mut conn = app.pool.get().unwrap();
+        pledge_registry::db::schema::outbox::table
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+    };
+    let head = app.get_json("/api/v1/log/head").await;
+    let feed = app.get_json("/api/v1/changes?since=0&limit=200").await;
+    let mail_before = mail();
+
+    let res = app
+        .admin_post(
+            "/api/v1/admin/pledge/versions/preview",
+            Some(new_version("2026-09")),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let preview: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(preview["version"]["version"], "2026-09");
+    assert_eq!(preview["current"], "2025-09");
+    assert_eq!(preview["signers"], 2);
+    assert_eq!(
+        preview["emails"], 2,
+        "one to each signer's owner: {preview}"
+    );
+    let email = &preview["example_email"];
+    assert!(
+        email["subject"].as_str().unwrap().contains("2026-09"),
+        "{email}"
+    );
+    let changes = preview["changes"].as_array().unwrap();
+    let of = |change: &str| -> Vec<&str> {
+        changes
+            .iter()
+            .filter(|c| c["change"] == change)
+            .map(|c| c["code"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(of("added"), ["environment"]);
+    assert_eq!(of("reworded"), ["transparency"]);
+    assert_eq!(of("removed").len(), 5, "{changes:?}");
+
+    // Nothing was kept: the current version, the log, the feed and the outbox are as
+    // they were.
+    assert_eq!(app.get_json("/api/v1/pledge").await["version"], "2025-09");
+    assert_eq!(app.get_json("/api/v1/log/head").await, head);
+    assert_eq!(
+        app.get_json("/api/v1/changes?since=0&limit=200").await,
+        feed
+    );
+    assert_eq!(mail(), mail_before);
+
+    // Refused as publishing is; and publishing then does what the preview said.
+    let res = app
+        .admin_post(
+            "/api/v1/admin/pledge/versions/preview",
+            Some(new_version("2025-09")),
+        )
+        .await;
+    problem(res, 409).await;
+    let res = app
+        .admin_post(
+            "/api/v1/admin/pledge/versions",
+            Some(new_version("2026-09")),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(mail(), mail_before + 2);
+    let res = app
+        .req(Method::POST, "/api/v1/admin/pledge/versions/preview", None)
+        .json(&new_version("2027-01"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 401).await;
+}

@@ -47,6 +47,28 @@ pub struct MailRow {
     pub reply_to: Option<String>,
 }
 
+/// The newest message's id (0 for none).
+pub fn newest_id(conn: &mut DbConn) -> QueryResult<i64> {
+    Ok(outbox::table
+        .select(diesel::dsl::max(outbox::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
+/// Messages of `kind` written after message `after`: (recipient, subject, text).
+pub fn written_after(
+    conn: &mut DbConn,
+    after: i64,
+    kind: &str,
+) -> QueryResult<Vec<(String, String, String)>> {
+    outbox::table
+        .filter(outbox::id.gt(after))
+        .filter(outbox::kind.eq(kind))
+        .order(outbox::id.asc())
+        .select((outbox::recipient, outbox::subject, outbox::body_text))
+        .load(conn)
+}
+
 /// Adds a message unless one with its key was written before; true when added.
 pub fn enqueue(conn: &mut DbConn, mail: &NewMail) -> QueryResult<bool> {
     let n = on_backend!(conn, |c| diesel::insert_into(outbox::table)

@@ -5,6 +5,7 @@ pub mod checks;
 pub mod concerns;
 pub mod lifecycle;
 pub mod owner;
+pub mod preview;
 pub mod publish;
 pub mod subscribers;
 pub mod tokens;
