@@ -1,8 +1,9 @@
 //! The command line: `serve` (default), `migrate`, `token issue`, `key rotate`,
 //! `check-evidence`, `verify-log`, `verify`, `export`, `seed-demo`, `openapi`, `ready`,
-//! `backup`, `restore`.
+//! `backup`, `restore`, `doctor`.
 
 mod backup;
+mod doctor;
 mod ready;
 pub mod seed;
 mod verify;
@@ -96,6 +97,10 @@ enum Command {
         #[arg(long, conflicts_with_all = ["dir", "replace"])]
         check: bool,
     },
+    /// Check this instance's set-up and say in plain words what is wrong: settings,
+    /// database and migrations, signing key, mail, disk space, clock. Exits 1 if
+    /// anything needs fixing.
+    Doctor,
     /// Ask the instance on REGISTRY_BIND whether it is ready (`/readyz`): exit 0 if it
     /// is, 1 if not. For a container's health check.
     Ready,
@@ -163,6 +168,10 @@ pub fn run() -> anyhow::Result<()> {
     if let Command::Verify { command } = command {
         // A third party's check needs no database and no settings.
         return verify::run(command);
+    }
+    if let Command::Doctor = command {
+        // Settings that cannot be read are one of the things it reports.
+        return doctor::run(Config::from_env());
     }
     let config = Config::from_env()?;
     match command {
@@ -333,7 +342,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Restore { dir, replace, .. } => {
             backup::restore(&config, &dir.context("give the backup's folder")?, replace)
         }
-        Command::Verify { .. } => unreachable!("handled above"),
+        Command::Verify { .. } | Command::Doctor => unreachable!("handled above"),
         Command::Openapi => {
             println!(
                 "{}",

@@ -186,6 +186,35 @@ pub fn copy_into(conn: &mut DbConn, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Migrations this binary has that the database has not had.
+pub fn pending_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let pending = on_backend!(conn,
+        postgres: |c| c.pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len()),
+        sqlite: |c| c.pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot read the applied migrations: {e}"))?;
+    Ok(pending)
+}
+
+/// The database server's clock (PostgreSQL); none on SQLite, which has this machine's.
+pub fn server_clock(conn: &mut DbConn) -> anyhow::Result<Option<chrono::NaiveDateTime>> {
+    #[derive(diesel::QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        now: chrono::NaiveDateTime,
+    }
+    Ok(on_backend!(conn,
+        postgres: |c| Some(
+            diesel::RunQueryDsl::get_result::<Now>(
+                diesel::sql_query("SELECT (now() AT TIME ZONE 'UTC') AS now"),
+                c,
+            )?
+            .now,
+        ),
+        sqlite: |_| None,
+    ))
+}
+
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
     let ran = on_backend!(conn,

@@ -94,6 +94,40 @@ impl Mailer {
         })
     }
 
+    /// Whether mail can go out now: the SMTP server answers (and takes the credentials),
+    /// or the folder can be written; what was found, in words.
+    pub async fn check(&self) -> Result<String, String> {
+        match &self.transport {
+            Transport::Smtp(smtp) => match smtp.test_connection().await {
+                Ok(true) => Ok("the mail server (REGISTRY_SMTP_URL) answers".into()),
+                Ok(false) => Err(
+                    "the mail server (REGISTRY_SMTP_URL) does not answer as a mail server".into(),
+                ),
+                Err(e) => Err(format!(
+                    "the mail server (REGISTRY_SMTP_URL) cannot be reached: {e}"
+                )),
+            },
+            Transport::Folder(dir) => {
+                let probe = dir.join(".doctor");
+                std::fs::create_dir_all(dir)
+                    .and_then(|()| std::fs::write(&probe, b""))
+                    .and_then(|()| std::fs::remove_file(&probe))
+                    .map(|()| {
+                        format!(
+                            "no mail server is set: mail is written as files in {}",
+                            dir.display()
+                        )
+                    })
+                    .map_err(|e| {
+                        format!(
+                            "mail is written as files in {}, which cannot be written: {e}",
+                            dir.display()
+                        )
+                    })
+            }
+        }
+    }
+
     /// Where mail goes, for the log at start.
     pub fn describe(&self) -> String {
         match &self.transport {

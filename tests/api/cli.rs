@@ -429,3 +429,71 @@ async fn ready_says_whether_the_instance_answers_with_its_database() {
     assert!(!out.status.success(), "nothing listens any more");
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing answers"));
 }
+
+#[tokio::test]
+async fn doctor_says_in_plain_words_what_is_wrong() {
+    let app = TestApp::spawn().await;
+    let doctor = |extra: Vec<(&'static str, String)>| {
+        let config = app.config.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
+                .arg("doctor")
+                .env_clear()
+                .env("DATABASE_URL", &config.database_url)
+                .env("REGISTRY_SIGNING_KEY_FILE", &config.signing_key_file)
+                .env("REGISTRY_DATA_DIR", &config.data_dir)
+                .envs(extra)
+                .output()
+                .expect("run the binary")
+        })
+    };
+    let out = doctor(vec![]).await.unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{said}");
+    for line in [
+        "ok      database: it answers",
+        "ok      database: its schema is this release's",
+        "is the registry's current key",
+        "ok      mail: no mail server is set",
+        "ok      disk:",
+        "ok      clock:",
+        "nothing to fix",
+    ] {
+        assert!(said.contains(line), "{line:?} in {said}");
+    }
+
+    // A mail server that does not answer, a key that is not the registry's, a setting
+    // that cannot be read: each named, and the exit says so.
+    let closed = crate::fixture::closed_port_url().replace("http://", "smtp://");
+    let stranger = app.config.data_dir.join("stranger-key.pem");
+    pledge_registry::auth::keys::Keys::load_or_generate(&stranger).unwrap();
+    let out = doctor(vec![
+        ("REGISTRY_SMTP_URL", closed),
+        (
+            "REGISTRY_SIGNING_KEY_FILE",
+            stranger.to_string_lossy().into_owned(),
+        ),
+    ])
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success());
+    assert!(
+        said.contains("PROBLEM mail: the mail server (REGISTRY_SMTP_URL) cannot be reached"),
+        "{said}"
+    );
+    assert!(said.contains("which the registry has never used"), "{said}");
+    assert!(
+        said.contains("ok      database: it answers"),
+        "the rest is still checked: {said}"
+    );
+    let out = doctor(vec![("REGISTRY_TOKEN_DAYS", "a fortnight".into())])
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success());
+    assert!(
+        said.contains("PROBLEM settings:") && said.contains("REGISTRY_TOKEN_DAYS"),
+        "{said}"
+    );
+}
