@@ -140,30 +140,99 @@ enum TokenCommand {
 
 /// Logs on standard error: plain lines (coloured only on a terminal), or one JSON object
 /// a line with `REGISTRY_LOG_FORMAT=json`, each carrying the span it was written in (a
-/// request's id and route).
-fn init_logs(format: Option<&str>) -> anyhow::Result<()> {
+/// request's id and route). With `REGISTRY_OTLP_ENDPOINT`, the same spans also go out as
+/// OpenTelemetry traces over OTLP/HTTP (`<endpoint>/v1/traces`, protobuf). Returns the
+/// trace pipeline, to flush before the process ends.
+fn init_logs(
+    format: Option<&str>,
+    otlp: Option<&str>,
+) -> anyhow::Result<Option<opentelemetry_sdk::trace::SdkTracerProvider>> {
     use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format.map(str::trim) {
-        None | Some("") | Some("text") => logs.with_ansi(std::io::stderr().is_terminal()).init(),
-        Some("json") => logs
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
+    let (text, json) = match format.map(str::trim) {
+        None | Some("") | Some("text") => (
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            ),
+            None,
+        ),
+        Some("json") => (
+            None,
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+            ),
+        ),
         Some(other) => {
             anyhow::bail!("REGISTRY_LOG_FORMAT must be text or json, not {other:?}")
         }
-    }
-    Ok(())
+    };
+    let provider = match otlp.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(endpoint) => Some(trace_pipeline(endpoint)?),
+        None => None,
+    };
+    let traces = provider.as_ref().map(|p| {
+        let tracer = opentelemetry::trace::TracerProvider::tracer(p, "pledge-registry");
+        tracing_opentelemetry::layer().with_tracer(tracer)
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(text)
+        .with(json)
+        .with(traces)
+        .init();
+    Ok(provider)
+}
+
+/// Spans to `endpoint` over OTLP/HTTP, in batches, named `pledge-registry`.
+fn trace_pipeline(endpoint: &str) -> anyhow::Result<opentelemetry_sdk::trace::SdkTracerProvider> {
+    use opentelemetry_otlp::{Protocol, WithExportConfig};
+    // The exporter's HTTP client uses the same TLS provider as the registry's others.
+    crate::checker::install_crypto();
+    let url = url::Url::parse(endpoint)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            anyhow::anyhow!("REGISTRY_OTLP_ENDPOINT must be an http(s) address such as http://collector:4318, not {endpoint:?}")
+        })?;
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(format!("{}/v1/traces", url.as_str().trim_end_matches('/')))
+        .build()
+        .map_err(|e| anyhow::anyhow!("REGISTRY_OTLP_ENDPOINT: {e}"))?;
+    Ok(opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name("pledge-registry")
+                .build(),
+        )
+        .build())
 }
 
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logs(std::env::var("REGISTRY_LOG_FORMAT").ok().as_deref())?;
+    let traces = init_logs(
+        std::env::var("REGISTRY_LOG_FORMAT").ok().as_deref(),
+        std::env::var("REGISTRY_OTLP_ENDPOINT").ok().as_deref(),
+    )?;
+    let done = command(cli);
+    // What is still batched goes out before the process ends.
+    if let Some(provider) = traces {
+        let _ = provider.shutdown();
+    }
+    done
+}
+
+fn command(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Verify { command } = command {
         // A third party's check needs no database and no settings.

@@ -35,6 +35,7 @@ mod signature;
 mod supplier_pages;
 mod suppliers;
 mod tlog;
+mod traces;
 mod trust;
 mod webhook_sign_up;
 mod webhooks;
