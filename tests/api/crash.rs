@@ -15,6 +15,12 @@ fn start(app: &TestApp, port: u16) -> Child {
 }
 
 pub fn start_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
+    serve(app, port, env, Stdio::null())
+}
+
+/// The binary serving `app`'s database on `port`, with `env` on top, its standard
+/// error to `stderr`.
+pub fn serve(app: &TestApp, port: u16, env: &[(&str, &str)], stderr: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
         .arg("serve")
         .envs(env.iter().copied())
@@ -26,7 +32,7 @@ pub fn start_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
         .env("REGISTRY_RATE_LIMIT_READS", "off")
         .env("REGISTRY_RATE_LIMIT_REGISTRATIONS", "off")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap()
 }

@@ -15,19 +15,8 @@ use crate::helpers::{TestApp, free_port};
 async fn logged(app: &TestApp, format: &str) -> (String, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.config.database_url)
-        .env("REGISTRY_DATA_DIR", &app.config.data_dir)
-        .env("REGISTRY_SIGNING_KEY_FILE", &app.config.signing_key_file)
-        .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
-        .env("REGISTRY_CHECK_INTERVAL", "off")
-        .env("REGISTRY_LOG_FORMAT", format)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let env = [("REGISTRY_LOG_FORMAT", format), ("RUST_LOG", "info")];
+    let mut server = crate::crash::serve(app, port, &env, Stdio::piped());
     let http = reqwest::Client::new();
     ready(&http, &base).await;
     let res = http

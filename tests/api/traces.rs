@@ -58,20 +58,12 @@ async fn each_request_is_a_span_sent_over_otlp_http() {
     let (endpoint, got) = receiver();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.config.database_url)
-        .env("REGISTRY_DATA_DIR", &app.config.data_dir)
-        .env("REGISTRY_SIGNING_KEY_FILE", &app.config.signing_key_file)
-        .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
-        .env("REGISTRY_CHECK_INTERVAL", "off")
-        .env("REGISTRY_OTLP_ENDPOINT", &endpoint)
-        // Batches go out every 100 ms rather than every 5 s.
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Batches go out every 100 ms rather than every 5 s.
+    let env = [
+        ("REGISTRY_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ];
+    let mut server = crate::crash::serve(&app, port, &env, Stdio::null());
     let http = reqwest::Client::new();
     ready(&http, &base).await;
     let res = http
