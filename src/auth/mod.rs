@@ -16,7 +16,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use crate::db::Database;
 use crate::db::models::signing_keys;
 use crate::domain::account::{MemberRole, Scope, TokenKind};
-use crate::domain::{MemberId, SubscriberId, SupplierId};
+use crate::domain::{MemberId, OperatorId, SubscriberId, SupplierId};
 use crate::error::Error;
 pub use keys::{KeyRing, Keys};
 pub use tokens::Role;
@@ -26,6 +26,9 @@ pub use tokens::Role;
 pub enum Caller {
     Admin {
         jti: String,
+        /// The operator signed in on the console; none for a token issued on the
+        /// command line.
+        operator: Option<OperatorId>,
     },
     Supplier {
         id: SupplierId,
@@ -41,7 +44,10 @@ impl Caller {
     /// How the audit log names this caller.
     pub fn actor(&self) -> String {
         match self {
-            Caller::Admin { jti } => format!("admin:{jti}"),
+            Caller::Admin {
+                operator: Some(id), ..
+            } => format!("admin:operator:{id}"),
+            Caller::Admin { jti, .. } => format!("admin:{jti}"),
             Caller::Supplier {
                 id,
                 member: Some((member, _)),
@@ -65,7 +71,7 @@ impl Caller {
     /// The id of the token the caller used.
     pub fn jti(&self) -> &str {
         match self {
-            Caller::Admin { jti } | Caller::Supplier { jti, .. } => jti,
+            Caller::Admin { jti, .. } | Caller::Supplier { jti, .. } => jti,
         }
     }
 
@@ -226,7 +232,10 @@ pub async fn caller_of(req: &HttpRequest, token: &str) -> Result<Caller, Error> 
                 "a supplier token must name its supplier".into(),
             ));
         }
-        (Role::Admin, _) => Caller::Admin { jti: claims.jti },
+        (Role::Admin, _) => Caller::Admin {
+            jti: claims.jti,
+            operator: record.operator_id,
+        },
         (Role::Subscriber, _) => {
             return Err(Error::Forbidden(
                 "a subscriber's token is for its webhook subscriptions only".into(),

@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::db::models::tokens as stored;
 pub use crate::db::models::tokens::{Found, Record, find, find_with_key, revoke};
 use crate::domain::account::{Scope, TokenKind};
-use crate::domain::{MemberId, SubscriberId, SupplierId};
+use crate::domain::{MemberId, OperatorId, SubscriberId, SupplierId};
 use crate::str_enum;
 
 /// The audience of API tokens; other JWTs the registry signs carry another.
@@ -70,6 +70,8 @@ pub struct Grant<'a> {
     pub label: Option<&'a str>,
     pub ttl: Duration,
     pub subscriber_id: Option<SubscriberId>,
+    /// The operator a console session is for.
+    pub operator_id: Option<OperatorId>,
 }
 
 impl Grant<'_> {
@@ -84,6 +86,17 @@ impl Grant<'_> {
             label: None,
             ttl,
             subscriber_id: None,
+            operator_id: None,
+        }
+    }
+
+    /// An operator's session on the console, signed in by email.
+    pub fn console(operator_id: OperatorId, ttl: Duration) -> Grant<'static> {
+        Grant {
+            kind: TokenKind::Session,
+            label: Some("operator signed in by email"),
+            operator_id: Some(operator_id),
+            ..Grant::operator(ttl)
         }
     }
 
@@ -98,6 +111,7 @@ impl Grant<'_> {
             label: None,
             ttl,
             subscriber_id: None,
+            operator_id: None,
         }
     }
 
@@ -161,6 +175,7 @@ pub fn issue(
         label,
         ttl,
         subscriber_id,
+        operator_id,
     } = grant;
     let now = Utc::now();
     let expires_at = now + ttl;
@@ -196,6 +211,7 @@ pub fn issue(
             member_id,
             kind,
             subscriber_id,
+            operator_id,
         },
     )?;
     Ok(IssuedToken {

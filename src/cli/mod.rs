@@ -1,9 +1,10 @@
 //! The command line: `serve` (default), `migrate`, `token issue`, `key rotate`,
 //! `check-evidence`, `verify-log`, `verify`, `export`, `seed-demo`, `openapi`, `ready`,
-//! `backup`, `restore`, `doctor`.
+//! `backup`, `restore`, `doctor`, `operator`.
 
 mod backup;
 mod doctor;
+mod operator;
 mod ready;
 pub mod seed;
 mod verify;
@@ -39,6 +40,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Manage who may sign in to the operator console.
+    Operator {
+        #[command(subcommand)]
+        command: operator::OperatorCommand,
     },
     /// Manage the registry's Ed25519 signing key.
     Key {
@@ -301,29 +307,22 @@ fn command(cli: Cli) -> anyhow::Result<()> {
         } => {
             let pool = db::connect(&config.database_url, 1)?;
             db::with_setup_lock(&mut *pool.get()?, db::migrate)?;
-            // The database learns the new key first: until the file is replaced,
-            // instances keep signing with the old one, whose tokens stay valid.
-            let (old, keys, rotation) = crate::auth::Keys::rotate(&config.signing_key_file)?;
-            let mut conn = pool.get()?;
-            let done = db::with_setup_lock(&mut conn, |conn| {
-                diesel::Connection::transaction(conn, |conn| {
-                    crate::usecases::keys::rotated(
-                        conn,
-                        &old,
-                        &keys.kid,
-                        &keys.public_x,
-                        compromised,
-                        crate::db::models::now(),
-                    )
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-                })
-            })?;
-            rotation.commit()?;
+            let crate::usecases::keys::Done {
+                old_kid: old,
+                new_kid,
+                rotated: done,
+            } = crate::usecases::keys::rotate(
+                &mut *pool.get()?,
+                &config.signing_key_file,
+                &crate::usecases::By::system(),
+                compromised,
+                crate::db::models::now(),
+            )?;
             println!(
                 "signing key {} retired{}; {} now signs (file {})",
                 old,
                 if compromised { " as compromised" } else { "" },
-                keys.kid,
+                new_kid,
                 config.signing_key_file.display()
             );
             if compromised {
@@ -402,6 +401,7 @@ fn command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ready => ready::run(config.bind),
+        Command::Operator { command } => operator::run(&config, command),
         Command::Backup { dir } => backup::backup(&config, &dir),
         Command::Restore { check: true, .. } => {
             let (entries, tree) = backup::check(&config.database_url)?;

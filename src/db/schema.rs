@@ -181,6 +181,7 @@ diesel::table! {
         member_id -> Nullable<Text>,
         kind -> Nullable<Text>,
         subscriber_id -> Nullable<Text>,
+        operator_id -> Nullable<Text>,
     }
 }
 
@@ -192,6 +193,7 @@ diesel::table! {
         added_by -> Text,
         created_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -325,6 +327,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    operators (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        added_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    concern_replies (id) {
+        id -> Text,
+        concern_id -> Text,
+        body -> Text,
+        written_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(commitments -> pledge_versions (version));
 diesel::joinable!(supplier_records -> suppliers (supplier_id));
 diesel::joinable!(signatures -> suppliers (supplier_id));
@@ -368,4 +390,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     concerns,
     log_tiles,
+    operators,
+    concern_replies,
 );

@@ -15,8 +15,8 @@ use super::MultiBackend;
 use crate::domain::account::{LinkPurpose, MemberRole, Scope, TokenKind};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind, EvidenceSummary};
 use crate::domain::{
-    CompanyNumber, ConcernId, EvidenceId, MemberId, SignatureId, Status, SubscriberId,
-    SubscriptionId, SupplierId, WebUrl,
+    CompanyNumber, ConcernId, EvidenceId, MemberId, OperatorId, ReplyId, SignatureId, Status,
+    SubscriberId, SubscriptionId, SupplierId, WebUrl,
 };
 
 macro_rules! text_column {
@@ -104,6 +104,8 @@ text_column!(
     SubscriberId as SubscriberIdColumn, written as hyphenated, read by id;
     SubscriptionId as SubscriptionIdColumn, written as hyphenated, read by id;
     ConcernId as ConcernIdColumn, written as hyphenated, read by id;
+    OperatorId as OperatorIdColumn, written as hyphenated, read by id;
+    ReplyId as ReplyIdColumn, written as hyphenated, read by id;
     MemberRole as MemberRoleColumn, written as its_text, read by str::parse;
     Scope as ScopeColumn, written as its_text, read by str::parse;
     TokenKind as TokenKindColumn, written as its_text, read by str::parse;

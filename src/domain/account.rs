@@ -43,6 +43,8 @@ str_enum!(
         SignIn => "sign_in",
         /// Confirming the address of a webhook subscriber signing itself up.
         Subscriber => "subscriber",
+        /// Signing an operator in to the console.
+        Operator => "operator",
     }
 );
 

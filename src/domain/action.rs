@@ -71,6 +71,8 @@ str_enum!(
         TokenRevoked => "token.revoked",
         /// Someone raised a concern.
         ConcernRaised => "concern.raised",
+        /// The operator wrote back to the person who raised a concern.
+        ConcernAnswered => "concern.answered",
         /// The operator closed a concern.
         ConcernClosed => "concern.closed",
         /// The signing key was rotated.
@@ -79,6 +81,8 @@ str_enum!(
         KeyRotatedAfterCompromise => "key.rotated_after_compromise",
         /// The operator added a webhook subscriber.
         WebhookSubscriberAdded => "webhook.subscriber_added",
+        /// The operator switched a webhook subscriber off.
+        WebhookSubscriberDisabled => "webhook.subscriber_disabled",
         /// A webhook subscriber signed up.
         WebhookSubscriberSignedUp => "webhook.subscriber_signed_up",
         /// A webhook subscriber confirmed its address.
@@ -95,6 +99,12 @@ str_enum!(
         WebhookSecretRotated => "webhook.secret_rotated",
         /// A subscription was replayed from an earlier position.
         WebhookReplayed => "webhook.replayed",
+        /// A person was made an operator of the registry.
+        OperatorAdded => "operator.added",
+        /// An operator was removed; their sessions ended.
+        OperatorRemoved => "operator.removed",
+        /// An operator signed in to the console.
+        OperatorSignedIn => "operator.signed_in",
     }
 );
 
@@ -167,10 +177,12 @@ impl Action {
             | TokenIssued
             | TokenRevoked
             | ConcernRaised
+            | ConcernAnswered
             | ConcernClosed
             | KeyRotated
             | KeyRotatedAfterCompromise
             | WebhookSubscriberAdded
+            | WebhookSubscriberDisabled
             | WebhookSubscriberSignedUp
             | WebhookSubscriberConfirmed
             | WebhookSubscribed
@@ -178,7 +190,10 @@ impl Action {
             | WebhookResumed
             | WebhookDeleted
             | WebhookSecretRotated
-            | WebhookReplayed => EventType::ProfileChanged,
+            | WebhookReplayed
+            | OperatorAdded
+            | OperatorRemoved
+            | OperatorSignedIn => EventType::ProfileChanged,
         }
     }
 }

@@ -73,3 +73,11 @@ id_type!(
     /// A concern raised about a supplier.
     ConcernId
 );
+id_type!(
+    /// A person who runs the registry.
+    OperatorId
+);
+id_type!(
+    /// What the operator wrote back about a concern.
+    ReplyId
+);

@@ -17,7 +17,8 @@ pub mod web_url;
 pub use action::{Action, EventType};
 pub use company_number::CompanyNumber;
 pub use ids::{
-    ConcernId, EvidenceId, MemberId, SignatureId, SubscriberId, SubscriptionId, SupplierId,
+    ConcernId, EvidenceId, MemberId, OperatorId, ReplyId, SignatureId, SubscriberId,
+    SubscriptionId, SupplierId,
 };
 pub use lifecycle::Status;
 pub use slug::Slug;

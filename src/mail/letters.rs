@@ -194,6 +194,20 @@ pub fn sign_in(link_path: &str, minutes: i64) -> Letter {
     }
 }
 
+pub fn operator_sign_in(link_path: &str, minutes: i64) -> Letter {
+    Letter {
+        secret: true,
+        ..Letter::new("operator_sign_in", "Your sign-in link for the registry's operator console")
+            .says(format!(
+                "Someone asked to sign in to the Tech Pledge registry's operator console with this \
+                 email address. If it was you, use the link below. It works once, within {minutes} \
+                 minutes, and the session it starts lasts 8 hours."
+            ))
+            .says("If it was not you, tell the other operators: nobody can sign in without the link, but someone knows you run the registry.")
+            .action("Sign in to the console", link_path)
+    }
+}
+
 pub fn confirm_address(supplier: &str, link_path: &str, minutes: i64) -> Letter {
     Letter {
         secret: true,
@@ -430,15 +444,22 @@ pub fn concern_raised(
         None => "They gave no address for an answer.".to_owned(),
     })
     .says(format!(
-        "Its id is {id}. Close it with what you found (they are told, if they gave an address): \
-             POST /api/v1/admin/concerns/{id}/close with {{\"outcome\": \"...\"}}. \
-             Every open concern is listed at /api/v1/admin/concerns."
+        "Its id is {id}. Read it, reply and close it with what you found on the operator \
+             console (they are told, if they gave an address). With the API: \
+             POST /api/v1/admin/concerns/{id}/close with {{\"outcome\": \"...\"}}; \
+             every open concern is listed at /api/v1/admin/concerns."
     ));
-    letter.reply_to = reply_to.map(str::to_owned);
-    match slug {
-        Some(slug) => letter.action("The supplier's record", &record(slug)),
-        None => letter,
+    if let Some(slug) = slug {
+        letter = letter.says(format!(
+            "The supplier's public record: {SITE}{}",
+            record(slug)
+        ));
     }
+    letter.reply_to = reply_to.map(str::to_owned);
+    letter.action(
+        "Open it on the console",
+        &format!("/operator/concerns/{id}"),
+    )
 }
 
 pub fn concern_received(reference: &str, about: &str) -> Letter {
@@ -465,6 +486,20 @@ pub fn concern_closed(reference: &str, about: &str, outcome: &str) -> Letter {
         "The Tech Pledge registry's operator has closed your concern {reference} about {about}."
     ))
     .says(format!("What they found: {outcome}"))
+    .invites_reply()
+}
+
+pub fn concern_reply(reference: &str, about: &str, reply: &str) -> Letter {
+    let about = plain_name(about).unwrap_or("a supplier");
+    Letter::new(
+        "concern_reply",
+        format!("About your concern {reference} ({about})"),
+    )
+    .says(format!(
+        "The Tech Pledge registry's operator has written about your concern {reference} about {about}:"
+    ))
+    .says(reply.to_owned())
+    .says("The concern is still open. Reply to this email to answer.")
     .invites_reply()
 }
 

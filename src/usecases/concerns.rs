@@ -134,6 +134,58 @@ pub fn raise(
     Ok(row)
 }
 
+/// The longest reply taken.
+pub const MAX_REPLY: usize = 4000;
+
+/// The operator writes back to the person who raised a concern (who left an
+/// address), without closing it: emailed to them, kept with the concern. 404 for an
+/// unknown concern, 409 for a closed one or one without an address.
+pub fn reply(
+    conn: &mut DbConn,
+    by: &By,
+    id: ConcernId,
+    body: &str,
+    at: NaiveDateTime,
+) -> Result<concerns::ReplyRow> {
+    let body = Validator::default().finish(field("reply", text::bounded(body, 1, MAX_REPLY)))?;
+    let concern =
+        concerns::get(conn, id)?.ok_or_else(|| Error::NotFound(format!("no concern {id}")))?;
+    if concern.closed_at.is_some() {
+        return Err(Error::Conflict(format!("concern {id} is closed")));
+    }
+    let Some(raiser) = &concern.email else {
+        return Err(Error::Conflict(
+            "the person who raised this concern left no address to write to".into(),
+        ));
+    };
+    let row = concerns::ReplyRow {
+        id: crate::domain::ReplyId::new(),
+        concern_id: id,
+        body,
+        written_by: by.actor.clone(),
+        created_at: at,
+    };
+    concerns::insert_reply(conn, &row)?;
+    record(
+        conn,
+        by,
+        Action::ConcernAnswered,
+        id,
+        json!({"reply": row.id}),
+        at,
+    )?;
+    let letter = letters::concern_reply(&reference(id), &concern.about, &row.body);
+    notify::address(
+        conn,
+        raiser,
+        "",
+        &letter,
+        &format!("concern-reply:{}", row.id),
+        at,
+    )?;
+    Ok(row)
+}
+
 /// The operator closes a concern with what they found; 404 for an unknown one, 409
 /// for one closed already.
 pub fn close(

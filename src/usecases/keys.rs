@@ -24,11 +24,54 @@ pub struct Rotated {
     pub told: usize,
 }
 
+/// A rotation done: the key retired, the key that signs now, and what it did.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub old_kid: String,
+    pub new_kid: String,
+    pub rotated: Rotated,
+}
+
+/// Replaces the key in `key_file` with a new one: the database learns the new key
+/// first (with the audit entry, in one transaction, one rotation at a time across
+/// instances), then the file is replaced, where every instance sharing it picks it up.
+/// Until then, instances keep signing with the old key, whose tokens stay valid.
+pub fn rotate(
+    conn: &mut DbConn,
+    key_file: &std::path::Path,
+    by: &By,
+    compromised: bool,
+    at: NaiveDateTime,
+) -> anyhow::Result<Done> {
+    crate::db::with_setup_lock(conn, |conn| {
+        let (old_kid, keys, rotation) = crate::auth::Keys::rotate(key_file)?;
+        let rotated = diesel::Connection::transaction(conn, |conn| {
+            rotated(
+                conn,
+                by,
+                &old_kid,
+                &keys.kid,
+                &keys.public_x,
+                compromised,
+                at,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))
+        })?;
+        rotation.commit()?;
+        Ok(Done {
+            old_kid,
+            new_kid: keys.kid.clone(),
+            rotated,
+        })
+    })
+}
+
 /// Records `new_kid` as the key in use (the old one retired), in one transaction with
 /// its audit entry; with `compromised`, the old key is marked so, every token ends,
 /// and each holder is written to.
 pub fn rotated(
     conn: &mut DbConn,
+    by: &By,
     old_kid: &str,
     new_kid: &str,
     new_public_x: &str,
@@ -57,7 +100,7 @@ pub fn rotated(
         conn,
         at,
         audit::Entry::new(
-            &By::system().actor,
+            &by.actor,
             if compromised {
                 Action::KeyRotatedAfterCompromise
             } else {

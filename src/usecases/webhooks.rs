@@ -76,6 +76,7 @@ pub fn add_subscriber(
         added_by: by.actor.clone(),
         created_at: at,
         confirmed_at: None,
+        disabled_at: None,
     };
     webhooks::insert_subscriber(conn, &row)?;
     record(
@@ -87,6 +88,40 @@ pub fn add_subscriber(
         at,
     )?;
     Ok(row)
+}
+
+/// The operator switches a subscriber off: its tokens end, its subscriptions stop
+/// (deliveries with them), and it cannot sign up again with its address. 404 for an
+/// unknown one, 409 for one off already.
+pub fn disable_subscriber(
+    conn: &mut DbConn,
+    by: &By,
+    id: SubscriberId,
+    at: NaiveDateTime,
+) -> Result<SubscriberRow> {
+    let row = webhooks::subscriber(conn, id)?
+        .ok_or_else(|| Error::NotFound(format!("no subscriber {id}")))?;
+    if !webhooks::disable_subscriber(
+        conn,
+        id,
+        "the registry's operator switched this subscriber off",
+        at,
+    )? {
+        return Err(Error::Conflict(format!("subscriber {id} is off already")));
+    }
+    let ended = crate::db::models::tokens::revoke_subscriber(conn, id, at)?;
+    record(
+        conn,
+        by,
+        Action::WebhookSubscriberDisabled,
+        id.to_string(),
+        json!({"tokens_ended": ended}),
+        at,
+    )?;
+    Ok(SubscriberRow {
+        disabled_at: Some(at),
+        ..row
+    })
 }
 
 /// Issues a token for `subscriber`, lasting `days`, in the caller's transaction.
@@ -176,6 +211,11 @@ pub fn confirm_sign_up(
             )
         })?;
     let (subscriber, new) = match webhooks::subscriber_with_email(conn, &link.email)? {
+        Some(existing) if existing.disabled_at.is_some() => {
+            return Err(Error::Forbidden(
+                "the registry's operator has switched this subscriber off; write to them to be switched back on".into(),
+            ));
+        }
         Some(existing) => (existing, false),
         None => {
             let row = SubscriberRow {
@@ -185,6 +225,7 @@ pub fn confirm_sign_up(
                 added_by: "self".into(),
                 created_at: at,
                 confirmed_at: None,
+                disabled_at: None,
             };
             webhooks::insert_subscriber(conn, &row)?;
             (row, true)

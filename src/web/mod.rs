@@ -9,6 +9,7 @@ pub mod badge;
 pub mod form;
 pub mod guides;
 pub mod home;
+pub mod operator;
 pub mod origin;
 pub mod pledge;
 pub mod refusals;
@@ -30,7 +31,7 @@ use crate::error::Error;
 use crate::http::problem::{ApiError, ApiResult};
 
 /// The longest search the pages take; longer ones are cut, and say so.
-const MAX_QUERY: usize = 200;
+pub(crate) const MAX_QUERY: usize = 200;
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     html_bytes(status, body.into())

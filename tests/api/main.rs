@@ -10,6 +10,7 @@ mod backup;
 mod check_now;
 mod checker;
 mod cli;
+mod console;
 mod crash;
 mod deploy;
 mod evidence;

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::concerns;
-use crate::domain::{ConcernId, SupplierId};
+use crate::db::schema::{concern_replies, concerns};
+use crate::domain::{ConcernId, ReplyId, SupplierId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = concerns)]
@@ -104,4 +104,31 @@ pub fn close(
     ))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// What the operator wrote back to the person who raised a concern.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = concern_replies)]
+pub struct ReplyRow {
+    pub id: ReplyId,
+    pub concern_id: ConcernId,
+    pub body: String,
+    pub written_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_reply(conn: &mut DbConn, row: &ReplyRow) -> QueryResult<()> {
+    diesel::insert_into(concern_replies::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// What was written back about a concern, oldest first.
+pub fn replies(conn: &mut DbConn, concern: ConcernId) -> QueryResult<Vec<ReplyRow>> {
+    concern_replies::table
+        .filter(concern_replies::concern_id.eq(concern))
+        .order((concern_replies::created_at.asc(), concern_replies::id.asc()))
+        .select(ReplyRow::as_select())
+        .load(conn)
 }

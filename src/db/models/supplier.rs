@@ -302,6 +302,16 @@ pub fn count_matching(conn: &mut DbConn, f: &ListFilter) -> QueryResult<i64> {
     filtered(&all).count().get_result(conn)
 }
 
+/// The first `limit` suppliers, by name, that pass the filters, whatever their
+/// status: the operator's search.
+pub fn matching(conn: &mut DbConn, f: &ListFilter, limit: i64) -> QueryResult<Vec<SupplierRow>> {
+    filtered(f)
+        .order((suppliers::name.asc(), suppliers::id.asc()))
+        .limit(limit)
+        .select(SupplierRow::as_select())
+        .load(conn)
+}
+
 /// Suppliers that pass every filter given.
 fn filtered(f: &ListFilter) -> suppliers::BoxedQuery<'static, MultiBackend> {
     filter_suppliers!(suppliers::table.into_boxed::<MultiBackend>(), f)

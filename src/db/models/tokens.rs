@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{members, signing_keys, tokens};
 use crate::domain::account::{MemberRole, Scope, TokenKind};
-use crate::domain::{MemberId, SubscriberId, SupplierId};
+use crate::domain::{MemberId, OperatorId, SubscriberId, SupplierId};
 
 /// A token as it is recorded when issued.
 #[derive(Debug, Insertable)]
@@ -24,6 +24,7 @@ pub struct NewToken<'a> {
     pub member_id: Option<MemberId>,
     pub kind: TokenKind,
     pub subscriber_id: Option<SubscriberId>,
+    pub operator_id: Option<OperatorId>,
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewToken<'_>) -> QueryResult<()> {
@@ -49,6 +50,8 @@ pub struct Record {
     pub member_id: Option<MemberId>,
     pub kind: Option<TokenKind>,
     pub subscriber_id: Option<SubscriberId>,
+    /// For an operator's console session, the operator signed in.
+    pub operator_id: Option<OperatorId>,
 }
 
 /// A token as its supplier's owners see it in the list: never its secret.
@@ -92,6 +95,36 @@ pub fn revoke_member(
     diesel::update(
         tokens::table
             .filter(tokens::member_id.eq(member_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+/// Ends every unrevoked token of one webhook subscriber; returns how many.
+pub fn revoke_subscriber(
+    conn: &mut DbConn,
+    subscriber_id: SubscriberId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        tokens::table
+            .filter(tokens::subscriber_id.eq(subscriber_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+/// Ends every unrevoked token of one operator (removed); returns how many.
+pub fn revoke_operator(
+    conn: &mut DbConn,
+    operator_id: OperatorId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        tokens::table
+            .filter(tokens::operator_id.eq(operator_id))
             .filter(tokens::revoked_at.is_null()),
     )
     .set(tokens::revoked_at.eq(at))

@@ -17,6 +17,8 @@ pub struct SubscriberRow {
     pub added_by: String,
     pub created_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
+    /// Switched off by the operator: its tokens ended, its subscriptions stopped.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_subscriber(conn: &mut DbConn, row: &SubscriberRow) -> QueryResult<()> {
@@ -64,6 +66,62 @@ pub fn confirm_subscriber(
         .set(subscribers::confirmed_at.eq(at))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Switches a subscriber off at `at`, and stops each of its subscriptions not stopped
+/// already, saying `reason`; false when it was off already.
+pub fn disable_subscriber(
+    conn: &mut DbConn,
+    id: SubscriberId,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        subscribers::table
+            .find(id)
+            .filter(subscribers::disabled_at.is_null()),
+    )
+    .set(subscribers::disabled_at.eq(at))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    diesel::update(
+        webhook_subscriptions::table
+            .filter(webhook_subscriptions::subscriber_id.eq(id))
+            .filter(webhook_subscriptions::disabled_at.is_null()),
+    )
+    .set((
+        webhook_subscriptions::disabled_at.eq(at),
+        webhook_subscriptions::disabled_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(true)
+}
+
+/// Every subscriber, newest first.
+pub fn subscribers(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<SubscriberRow>> {
+    subscribers::table
+        .order((subscribers::created_at.desc(), subscribers::id.asc()))
+        .limit(limit)
+        .select(SubscriberRow::as_select())
+        .load(conn)
+}
+
+/// Subscriptions stopped by the registry (their endpoint failed too long) whose
+/// subscriber is still on, oldest first: the operator's queue.
+pub fn disabled(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(SubscriptionRow, String)>> {
+    webhook_subscriptions::table
+        .inner_join(subscribers::table.on(subscribers::id.eq(webhook_subscriptions::subscriber_id)))
+        .filter(webhook_subscriptions::disabled_at.is_not_null())
+        .filter(subscribers::disabled_at.is_null())
+        .order((
+            webhook_subscriptions::disabled_at.asc(),
+            webhook_subscriptions::id.asc(),
+        ))
+        .limit(limit)
+        .select((SubscriptionRow::as_select(), subscribers::name))
+        .load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -94,6 +94,7 @@ pub fn create_token(
             label: Some(&name),
             ttl: Duration::days(days),
             subscriber_id: None,
+            operator_id: None,
         },
     )
     .map_err(Error::Internal)?;

@@ -63,6 +63,7 @@ pub(super) fn new_link(
     let page = match purpose {
         LinkPurpose::SignIn => "/sign-in/confirm",
         LinkPurpose::Subscriber => "/webhooks/confirm",
+        LinkPurpose::Operator => "/operator/sign-in/confirm",
     };
     Ok(format!("{page}?token={secret}"))
 }

@@ -13,6 +13,7 @@
 mod api_tokens;
 mod links;
 mod members;
+pub mod operators;
 mod sign_in;
 
 use chrono::Duration;
