@@ -54,6 +54,8 @@ export async function start(count) {
     base,
     data,
     browser,
+    // The command line, against this registry's settings.
+    cli: (args) => execFileSync(bin, args, { env }).toString(),
     // An operator token, as the operator gets one: from the command line.
     adminToken: () => execFileSync(bin, ["token", "issue", "--role", "admin", "--days", "1"], { env }).toString().trim().split("\n").pop(),
     stop: async () => {
@@ -83,18 +85,24 @@ export async function reflows(page, name) {
 }
 
 // With no mail server the registry writes each message as an .eml file in the data
-// folder; the tests read links from there, as a developer would.
-export async function mailTo(data, address, kind) {
+// folder (named by its number, so in the order written); the tests read links from
+// there, as a developer would.
+export function mailsTo(data, address, kind) {
   const dir = join(data, "mail");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(`-${kind}.eml`))
+    .sort()
+    .map((name) => readFileSync(join(dir, name), "utf8"))
+    .filter((raw) => raw.includes(address))
+    .map((raw) => raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
+}
+
+// The first `kind` mail to `address` after the first `skip` of them, once it is written.
+export async function mailTo(data, address, kind, skip = 0) {
   for (let i = 0; i < 600; i++) {
-    if (existsSync(dir)) {
-      for (const name of readdirSync(dir).filter((n) => n.endsWith(`-${kind}.eml`))) {
-        const raw = readFileSync(join(dir, name), "utf8");
-        if (raw.includes(address)) {
-          return raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-        }
-      }
-    }
+    const mails = mailsTo(data, address, kind);
+    if (mails.length > skip) return mails[skip];
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no ${kind} mail to ${address}`);
