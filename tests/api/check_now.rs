@@ -10,7 +10,7 @@ use crate::helpers::{Supplier, TestApp, app_with_mail, problem, registration};
 use crate::mailbox::Mailbox;
 
 /// Checks fail on the first try and are told at once.
-fn settings() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn settings() -> Vec<(&'static str, &'static str)> {
     let mut s: Vec<(&str, &str)> = crate::checker::FAST.to_vec();
     s.extend([
         ("REGISTRY_CHECK_FAILURE_THRESHOLD", "1"),
@@ -44,7 +44,7 @@ async fn check_now(app: &TestApp, s: &Supplier, link: &str, token: &str) -> reqw
 }
 
 /// Time passes: the link's last check moves `secs` seconds into the past.
-fn last_checked_ago(app: &TestApp, link: &str, secs: i64) {
+pub(crate) fn last_checked_ago(app: &TestApp, link: &str, secs: i64) {
     use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
     use pledge_registry::db::schema::evidence;
     let at = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(secs);

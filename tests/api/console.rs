@@ -599,3 +599,110 @@ async fn the_signing_key_is_replaced_from_the_console_after_a_question() {
     assert_eq!(rotated[0]["actor"], operator_actor(&app, OPERATOR).as_str());
     assert_eq!(rotated[0]["before"]["kid"], old.as_str());
 }
+
+#[tokio::test]
+async fn a_failing_link_is_queued_and_checked_again_from_the_console() {
+    let fx = crate::fixture::Fixture::start().await;
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &crate::check_now::settings()).await;
+    let s = app.active_supplier("Flaky Pages Ltd").await;
+    let link = app.add_evidence(&s, &fx.url("/flaky/console/2")).await;
+    let res = app
+        .req(
+            Method::POST,
+            &format!("/api/v1/suppliers/{}/evidence/{link}/checks", s.id),
+            Some(&s.token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    add_operator(&app, OPERATOR, "Sam Operator").await;
+    let c = sign_in(&app, &mailbox, OPERATOR).await;
+    let queues = c.page(&app, "/operator").await;
+    assert!(queues.contains("Evidence links failing (1)"), "{queues}");
+    assert!(queues.contains("Flaky Pages Ltd"), "{queues}");
+
+    // Mended since; a minute after its last check the operator checks it again.
+    crate::check_now::last_checked_ago(&app, &link, 61);
+    let path = format!("/operator/suppliers/{}/check", s.id);
+    let res = c.post(&app, &path, &[("evidence_id", &link)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("/operator/suppliers/{}?done=check#evidence", s.id)
+    );
+    assert_eq!(
+        app.supplier(&s.id).await["evidence"][0]["health"]["status"],
+        "ok"
+    );
+    let queues = c.page(&app, "/operator").await;
+    assert!(queues.contains("Evidence links failing (0)"), "{queues}");
+    // At once again: the page says to wait, and the site is not called.
+    let hits = fx.hits("/flaky/console/2");
+    let res = c.post(&app, &path, &[("evidence_id", &link)]).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("try again in"));
+    assert_eq!(fx.hits("/flaky/console/2"), hits);
+    // A link of another supplier is not this one's to check.
+    let other = app.active_supplier("Other Pages Ltd").await;
+    let res = c
+        .post(
+            &app,
+            &format!("/operator/suppliers/{}/check", other.id),
+            &[("evidence_id", &link)],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+/// A console session for a new operator, made as signing in makes one (for tests whose
+/// subject is not the sign-in): the cookie and the form token.
+pub(crate) async fn session_without_mail(app: &TestApp, email: &str) -> (String, String) {
+    use pledge_registry::usecases::accounts::operators;
+    let mut conn = app.pool.get().unwrap();
+    let at = pledge_registry::db::models::now();
+    let (op, _) = operators::add(
+        &mut conn,
+        "admin:command-line",
+        email,
+        "Random Operator",
+        at,
+    )
+    .unwrap();
+    let token = pledge_registry::auth::tokens::issue(
+        &mut conn,
+        &app.keys,
+        &app.config.public_url,
+        pledge_registry::auth::tokens::Grant::console(op.id, operators::CONSOLE_SESSION),
+    )
+    .unwrap();
+    drop(conn);
+    let cookie = format!("registry_operator={}", token.token);
+    let (status, html) = page(app, &cookie, "/operator").await;
+    assert_eq!(status, 200, "{html}");
+    (cookie, csrf_in(&html))
+}
+
+/// What the console's action on a supplier answered, as the API would have: 200 when
+/// done, the refusal's status otherwise.
+pub(crate) async fn supplier_action(
+    app: &TestApp,
+    (cookie, csrf): &(String, String),
+    supplier: &str,
+    action: &str,
+    reason: &str,
+) -> reqwest::StatusCode {
+    let res = app
+        .http
+        .post(app.url(&format!("/operator/suppliers/{supplier}/{action}")))
+        .header("Cookie", cookie)
+        .form(&[("csrf", csrf.as_str()), ("reason", reason)])
+        .send()
+        .await
+        .unwrap();
+    match res.status() {
+        reqwest::StatusCode::SEE_OTHER => reqwest::StatusCode::OK,
+        other => other,
+    }
+}

@@ -305,8 +305,8 @@ fn members_were_told_of_every_change(app: &TestApp, step: usize) {
     }
 }
 
-/// Random sequences of every kind of write, by the supplier, the operator and time,
-/// legal or not (the lifecycle and identity rules, evidence, a new pledge version,
+/// Random sequences of every kind of write, by the supplier, the operator (with the API
+/// and on the console, turn about) and time, legal or not (the lifecycle and identity rules, evidence, a new pledge version,
 /// lapsing, a certification expiring, invitations made and withdrawn): after each,
 /// every stored record equals the one
 /// assembled from the tables, a mirror fed from the change feed equals the list, no
@@ -346,6 +346,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
             .unwrap(),
     )
     .unwrap();
+    let console = crate::console::session_without_mail(&app, "random.ops@registry.example").await;
     for step in 0..90 {
         let s = &suppliers[next(suppliers.len())];
         let reason = Some(json!({"reason": format!("Step {step}")}));
@@ -434,6 +435,11 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                 }
             }
             0 => app.sign(s).await.status(),
+            1 | 2 | 3 if step % 2 == 1 => {
+                let action = ["verify", "suspend", "reinstate"][(step / 2) % 3];
+                let why = format!("Step {step}");
+                crate::console::supplier_action(&app, &console, &s.id, action, &why).await
+            }
             1 => app.lifecycle(s, "verify", None).await.status(),
             2 => app.lifecycle(s, "suspend", reason).await.status(),
             3 => app.lifecycle(s, "reinstate", reason).await.status(),
