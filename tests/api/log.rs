@@ -435,7 +435,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                 }
             }
             0 => app.sign(s).await.status(),
-            1 | 2 | 3 if step % 2 == 1 => {
+            1..=3 if step % 2 == 1 => {
                 let action = ["verify", "suspend", "reinstate"][(step / 2) % 3];
                 let why = format!("Step {step}");
                 crate::console::supplier_action(&app, &console, &s.id, action, &why).await
