@@ -33,6 +33,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `REGISTRY_MAX_HEADER_BYTES`: the largest total of request header names and values.
     pub max_header_bytes: usize,
+    /// `REGISTRY_READ_CACHE`: memory for finished public reads kept per instance, such as
+    /// `64MiB` (the default); `0` serves every read from the database.
+    pub read_cache_bytes: u64,
     /// `REGISTRY_RATE_LIMIT_READS`: public reads per client, e.g. `600/min`, or `off`.
     pub rate_limit_reads: Option<String>,
     /// `REGISTRY_RATE_LIMIT_REGISTRATIONS`: registrations per client, e.g. `20/h`, or `off`.
@@ -199,6 +202,11 @@ impl Config {
             token_days: number(&get, "REGISTRY_TOKEN_DAYS", 365)?.max(1),
             max_body_bytes: number(&get, "REGISTRY_MAX_BODY_BYTES", 64 * 1024)? as usize,
             max_header_bytes: number(&get, "REGISTRY_MAX_HEADER_BYTES", 16 * 1024)? as usize,
+            read_cache_bytes: byte_size(
+                get("REGISTRY_READ_CACHE").as_deref(),
+                "REGISTRY_READ_CACHE",
+                64 << 20,
+            )?,
             rate_limit_reads: get("REGISTRY_RATE_LIMIT_READS"),
             rate_limit_registrations: get("REGISTRY_RATE_LIMIT_REGISTRATIONS"),
             rate_limit_sign_in: get("REGISTRY_RATE_LIMIT_SIGN_IN"),
@@ -339,6 +347,28 @@ fn flag(raw: Option<&str>, key: &str) -> anyhow::Result<bool> {
     }
 }
 
+/// A size in bytes: a whole number, optionally with `KiB`, `MiB` or `GiB` (or `k`, `M`, `G`,
+/// read the same way).
+fn byte_size(value: Option<&str>, key: &str, default: u64) -> anyhow::Result<u64> {
+    let Some(v) = value.map(str::trim) else {
+        return Ok(default);
+    };
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (digits, unit) = v.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => bail!("{key} must be a size such as 64MiB, 512KiB or 0, got {v:?}"),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .with_context(|| format!("{key} must be a size such as 64MiB, 512KiB or 0, got {v:?}"))
+}
+
 fn number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u32) -> anyhow::Result<u32> {
     match get(key) {
         None => Ok(default),
@@ -346,5 +376,25 @@ fn number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u32) -> any
             .trim()
             .parse()
             .with_context(|| format!("{key} must be a whole number, got {v:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_size;
+
+    #[test]
+    fn sizes_read_with_their_units() {
+        let size = |v| byte_size(Some(v), "REGISTRY_READ_CACHE", 7);
+        assert_eq!(byte_size(None, "REGISTRY_READ_CACHE", 7).unwrap(), 7);
+        assert_eq!(size("0").unwrap(), 0);
+        assert_eq!(size("64MiB").unwrap(), 64 << 20);
+        assert_eq!(size(" 512 KiB ").unwrap(), 512 << 10);
+        assert_eq!(size("2g").unwrap(), 2 << 30);
+        assert_eq!(size("1000").unwrap(), 1000);
+        for bad in ["lots", "64 parsecs", "-1", "MiB", "99999999999999999999GiB"] {
+            let e = size(bad).unwrap_err().to_string();
+            assert!(e.contains("REGISTRY_READ_CACHE"), "{bad}: {e}");
+        }
     }
 }

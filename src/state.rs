@@ -26,8 +26,8 @@ pub struct AppState {
     pub rate_limits: Arc<crate::http::ratelimit::RateLimits>,
     /// Request counters for `/metrics`.
     pub metrics: Arc<crate::http::metrics::Metrics>,
-    /// Supplier pages and list pages as last built, by the version they were built from.
-    pub records: crate::views::cache::RecordCache,
+    /// Finished public reads, kept until a write changes them.
+    pub reads: Arc<crate::views::cache::ReadCache>,
 }
 
 pub type State = web::Data<AppState>;

@@ -77,14 +77,24 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         trust_forwarded_for: config.trust_forwarded_for,
         refusal_page: crate::web::too_many_requests_page,
     };
+    let database = std::sync::Arc::new(db::Database::new(
+        pool,
+        db::Backend::of_url(&config.database_url),
+    ));
+    let reads = std::sync::Arc::new(crate::views::cache::ReadCache::new(config.read_cache_bytes));
+    // This instance's own writes drop what they changed as they commit, before the
+    // writer is answered.
+    let kept = std::sync::Arc::downgrade(&reads);
+    database.on_commit(std::sync::Arc::new(move |touched| {
+        if let Some(reads) = kept.upgrade() {
+            reads.changed(touched);
+        }
+    }));
     Ok(AppState {
-        database: std::sync::Arc::new(db::Database::new(
-            pool,
-            db::Backend::of_url(&config.database_url),
-        )),
+        database,
+        reads,
         rate_limits: std::sync::Arc::new(rate_limits),
         metrics: Default::default(),
-        records: crate::views::cache::RecordCache::new(RECORD_CACHE_BYTES),
         checker: std::sync::Arc::new(crate::checker::Checker::new(config.checker.clone())?),
         mailer: std::sync::Arc::new(crate::mail::Mailer::new(
             &config.mail,
@@ -103,10 +113,6 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         config,
     })
 }
-
-/// Memory for public records held by their ETag (see `record_cache`): enough for many
-/// readers of the largest records one supplier may make to share one copy.
-const RECORD_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Loads the first pledge version when no version exists; true when it did.
 pub fn load_first_version(conn: &mut DbConn) -> anyhow::Result<bool> {

@@ -30,6 +30,14 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
         state.webhooks.clone(),
         &state.config,
     );
+    if state.config.read_cache_bytes > 0 {
+        // Writes made by other instances and processes drop what they changed here; the
+        // watcher stops when the state is gone.
+        let reads = Arc::downgrade(&state.reads);
+        crate::db::watch::spawn(&state.config.database_url, move |heard| {
+            reads.upgrade().map(|r| r.heard(heard)).is_some()
+        })?;
+    }
     if let Some(every) = state.config.key_reload {
         tokio::spawn(state.keys.clone().watch(every));
     }

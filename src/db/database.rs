@@ -1,10 +1,11 @@
 //! The database as the service uses it: the pool, one slot per pooled connection, and
 //! on SQLite the writers' turn. Work runs on the blocking thread pool; callers await it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use diesel::Connection;
 
+use super::signal::{self, Touched};
 use super::{Backend, DbConn, DbPool};
 
 /// Why database work could not start.
@@ -30,7 +31,13 @@ pub struct Database {
     writer: Option<Arc<Mutex<()>>>,
     /// Database work waiting for a slot now.
     waiting: std::sync::atomic::AtomicI64,
+    /// Told what each piece of work touched (see [`super::signal`]) once it has
+    /// committed, before its caller goes on.
+    committed: OnceLock<Committed>,
 }
+
+/// What is told of committed work.
+pub type Committed = Arc<dyn Fn(&Touched) + Send + Sync>;
 
 /// How busy the pool is now, for `/metrics`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,9 +73,16 @@ impl Database {
             slots: tokio::sync::Semaphore::new(pool.max_size() as usize),
             writer: (backend == Backend::Sqlite).then(Default::default),
             waiting: Default::default(),
+            committed: OnceLock::new(),
             pool,
             backend,
         }
+    }
+
+    /// Sets what is told of each piece of work's touches once it has committed (once;
+    /// later calls are ignored).
+    pub fn on_commit(&self, tell: Committed) {
+        let _ = self.committed.set(tell);
     }
 
     /// The pool itself, for work outside a request (commands, set-up, tests).
@@ -108,9 +122,19 @@ impl Database {
     {
         let _slot = self.slot().await?;
         let pool = self.pool.clone();
+        let committed = self.committed.get().cloned();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(Unavailable::Pool)?;
-            f(&mut conn)
+            // Anything left on this thread by work that ran outside this method.
+            let _ = signal::take();
+            let done = f(&mut conn);
+            // Told whether `f` succeeded or not: work outside a transaction commits
+            // statement by statement, and a rolled-back touch costs one rebuild.
+            let touched = signal::take();
+            if let Some(tell) = committed.filter(|_| !touched.is_nothing()) {
+                tell(&touched);
+            }
+            done
         })
         .await
         .map_err(|e| Unavailable::Task(e.to_string()))?

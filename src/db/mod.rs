@@ -29,7 +29,9 @@ macro_rules! on_backend {
 pub mod database;
 pub mod models;
 pub mod schema;
+pub mod signal;
 mod types;
+pub mod watch;
 
 pub use database::{Database, PoolLoad, Unavailable, take_write_lock};
 

@@ -46,6 +46,8 @@ struct ByState {
 #[derive(Debug, Default)]
 pub struct Live {
     pub pool: PoolLoad,
+    /// The public reads kept in memory.
+    pub reads: crate::views::cache::CacheCounts,
     /// Seconds since the Unix epoch, now.
     pub now: i64,
 }
@@ -95,6 +97,11 @@ pub struct Metrics {
     process_rss: Gauge,
     process_cpu: Gauge<f64, std::sync::atomic::AtomicU64>,
     process_fds: Gauge,
+    reads_served: Family<ByState, Gauge>,
+    reads_bytes: Family<ByState, Gauge>,
+    reads_entries: Gauge,
+    reads_serving: Gauge,
+    reads_signal_lost: Gauge,
     /// One scrape at a time sets the registry's counts and encodes them.
     scrape: Mutex<()>,
 }
@@ -231,7 +238,37 @@ impl Default for Metrics {
             "process_open_fds",
             "Open file descriptors of this process",
         );
+        let reads_served = family(
+            &mut registry,
+            "registry_read_cache_lookups",
+            "Public reads looked up in this instance's memory since it started: hit (served from it) or miss (read from the database)",
+        );
+        let reads_bytes = family(
+            &mut registry,
+            "registry_read_cache_bytes",
+            "Memory for public reads: used, and budget (REGISTRY_READ_CACHE)",
+        );
+        let reads_entries = gauge(
+            &mut registry,
+            "registry_read_cache_entries",
+            "Public reads kept in this instance's memory",
+        );
+        let reads_serving = gauge(
+            &mut registry,
+            "registry_read_cache_serving",
+            "1 while this instance hears the database's change signal and serves reads from memory; 0 while every read goes to the database",
+        );
+        let reads_signal_lost = gauge(
+            &mut registry,
+            "registry_read_cache_signal_lost",
+            "Times this instance lost the database's change signal since it started",
+        );
         Metrics {
+            reads_served,
+            reads_bytes,
+            reads_entries,
+            reads_serving,
+            reads_signal_lost,
             registry,
             requests,
             seconds,
@@ -320,6 +357,23 @@ impl Metrics {
                 .set(n);
         }
         self.pool_size.set(live.pool.size);
+        let reads = &live.reads;
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        for (state, v) in [("hit", reads.hits), ("miss", reads.misses)] {
+            let state = ByState {
+                state: state.into(),
+            };
+            self.reads_served.get_or_create(&state).set(n(v));
+        }
+        for (state, v) in [("used", reads.bytes), ("budget", reads.budget)] {
+            let state = ByState {
+                state: state.into(),
+            };
+            self.reads_bytes.get_or_create(&state).set(n(v));
+        }
+        self.reads_entries.set(n(reads.entries));
+        self.reads_serving.set(i64::from(reads.serving));
+        self.reads_signal_lost.set(n(reads.lost));
         self.checks_due.set(counts.checks_due);
         self.checks_oldest_age.set(age(counts.checks_oldest));
         self.mail_oldest_age.set(age(counts.mail_oldest));

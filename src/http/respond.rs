@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::http::problem::ApiError;
+use crate::views::cache::Held;
 
 /// How a representation may be cached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,29 +57,100 @@ pub fn json_bytes(
         Visibility::Public => "public, no-cache",
         Visibility::Private => "private, no-cache",
     };
+    finished(
+        req,
+        Finished {
+            body: &bytes,
+            gzip: None,
+            etag: &etag,
+            modified,
+            content_type: "application/json",
+            cache_control: cache,
+        },
+    )
+}
+
+/// A public answer kept in memory (see [`crate::views::cache`]), as JSON or a page.
+pub fn kept(
+    req: &HttpRequest,
+    held: &Held,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> HttpResponse {
+    finished(
+        req,
+        Finished {
+            body: &held.plain,
+            gzip: held.gzip.as_ref(),
+            etag: &held.etag,
+            modified: held.modified,
+            content_type,
+            cache_control,
+        },
+    )
+}
+
+/// A finished answer and how it is served.
+struct Finished<'a> {
+    body: &'a actix_web::web::Bytes,
+    /// The same body gzipped, served to a client that takes gzip.
+    gzip: Option<&'a actix_web::web::Bytes>,
+    etag: &'a str,
+    modified: Option<NaiveDateTime>,
+    content_type: &'static str,
+    cache_control: &'static str,
+}
+
+fn finished(req: &HttpRequest, f: Finished<'_>) -> HttpResponse {
     let now = Utc::now().naive_utc();
     let fresh = if req.headers().contains_key(header::IF_NONE_MATCH) {
-        if_none_match(req, &etag)
+        if_none_match(req, f.etag)
     } else {
-        modified.is_some_and(|m| not_modified_since(req, m.min(now).and_utc()))
+        f.modified
+            .is_some_and(|m| not_modified_since(req, m.min(now).and_utc()))
     };
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    res.insert_header((header::ETAG, etag.clone()))
-        .insert_header((header::CACHE_CONTROL, cache))
+    res.insert_header((header::ETAG, f.etag))
+        .insert_header((header::CACHE_CONTROL, f.cache_control))
         .insert_header((header::VARY, "Authorization, Accept-Encoding"));
-    if let Some(m) = modified {
+    if let Some(m) = f.modified {
         let m = last_modified(m, now);
         res.insert_header(header::LastModified(SystemTime::from(m).into()));
     }
     if fresh {
         return res.finish();
     }
-    res.content_type(HeaderValue::from_static("application/json"))
-        .body(bytes)
+    res.content_type(HeaderValue::from_static(f.content_type));
+    match f.gzip.filter(|_| takes_gzip(req)) {
+        // Compressed once when it was kept; the compression middleware leaves an answer
+        // that has a Content-Encoding alone.
+        Some(z) => res
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(z.clone()),
+        None => res.body(f.body.clone()),
+    }
+}
+
+/// Whether the client's `Accept-Encoding` takes gzip (with a quality above 0).
+fn takes_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let zero = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !zero
+        })
 }
 
 /// The `Last-Modified` of something last changed at `changed`, as of `now`: whole

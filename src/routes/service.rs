@@ -61,6 +61,7 @@ pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
         .await?;
     let live = crate::http::metrics::Live {
         pool,
+        reads: state.reads.counts(),
         now: chrono::Utc::now().timestamp(),
     };
     Ok(HttpResponse::Ok()

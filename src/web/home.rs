@@ -1,17 +1,22 @@
 //! The home page: the signatory list, with search and filters.
 
-use actix_web::{HttpResponse, get, web};
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{MAX_QUERY, html, render, words};
+use super::{MAX_QUERY, render, words};
 use crate::db::models::{pledge, supplier};
 use crate::domain::Status;
 use crate::domain::evidence::EvidenceSummary;
 use crate::error::Error;
 use crate::http::problem::ApiResult;
+use crate::http::respond::content_etag;
 use crate::state::State;
+use crate::views::cache::{CacheKey, Held};
 use crate::views::pledge::PledgeVersion;
 use crate::views::supplier::SupplierSummary;
 
@@ -88,9 +93,22 @@ fn encode(s: &str) -> String {
 }
 
 /// The signatory list with search and filters.
-#[utoipa::path(operation_id = "getHomePage", tag = "pages", params(HomeParams), responses((status = 200, description = "HTML page", content_type = "text/html")))]
+#[utoipa::path(operation_id = "getHomePage", tag = "pages", params(HomeParams), responses(
+    (status = 200, description = "HTML page", content_type = "text/html", headers(("ETag" = String, description = "Send as If-None-Match to be answered 304 while the page is unchanged"))),
+    (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
+))]
 #[get("/")]
-pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<HttpResponse> {
+pub async fn home(
+    req: HttpRequest,
+    state: State,
+    params: web::Query<HomeParams>,
+) -> ApiResult<HttpResponse> {
+    // Kept in memory by its query string until a write changes any supplier.
+    let key = CacheKey::HomePage(req.query_string().to_owned());
+    if let Some(held) = state.reads.get(&key) {
+        return Ok(super::kept_page(&req, &held));
+    }
+    let ticket = state.reads.ticket();
     let p = params.into_inner();
     let mut notes = Vec::new();
     let mut q: String =
@@ -325,5 +343,8 @@ pub async fn home(state: State, params: web::Query<HomeParams>) -> ApiResult<Htt
             Some(s) => format!("Suppliers: {}", words::status_label(s).to_lowercase()),
         },
     };
-    Ok(html(actix_web::http::StatusCode::OK, render(&page)?))
+    let body = Bytes::from(render(&page)?);
+    let held = Arc::new(Held::new(None, content_etag(&body), None, body));
+    state.reads.put(ticket, key, held.clone());
+    Ok(super::kept_page(&req, &held))
 }

@@ -33,6 +33,22 @@ use crate::http::problem::{ApiError, ApiResult};
 /// The longest search the pages take; longer ones are cut, and say so.
 pub(crate) const MAX_QUERY: usize = 200;
 
+/// What every page forbids: scripts, frames, forms to other sites.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A page kept in memory (see [`crate::views::cache`]): 304 to a browser that has it,
+/// gzip to one that takes it. Browsers ask again each time (`no-cache`), so a change
+/// shows at once; the answer to a page unchanged is a few headers.
+fn kept_page(req: &actix_web::HttpRequest, held: &crate::views::cache::Held) -> HttpResponse {
+    let mut res =
+        crate::http::respond::kept(req, held, "text/html; charset=utf-8", "public, no-cache");
+    res.headers_mut().insert(
+        header::HeaderName::from_static("content-security-policy"),
+        header::HeaderValue::from_static(PAGE_POLICY),
+    );
+    res
+}
+
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     html_bytes(status, body.into())
 }
@@ -41,7 +57,7 @@ fn html_bytes(status: actix_web::http::StatusCode, body: actix_web::web::Bytes) 
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"))
+        .insert_header(("Content-Security-Policy", PAGE_POLICY))
         .body(body)
 }
 

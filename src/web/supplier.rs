@@ -1,16 +1,19 @@
 //! One supplier's page, in plain English.
 
-use actix_web::{HttpResponse, get, web};
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
 use super::refusals::not_found_page;
-use super::{MAX_QUERY, html_bytes, render, words};
+use super::{MAX_QUERY, render, words};
 use crate::db::models::{history, pledge, records};
-use crate::domain::{Status, SupplierId};
+use crate::domain::Status;
 use crate::error::Error;
 use crate::http::problem::ApiResult;
+use crate::http::respond::content_etag;
 use crate::state::State;
-use crate::views::cache::CacheKey;
+use crate::views::cache::{CacheKey, Held};
 use crate::views::history::public_actor;
 use crate::views::supplier::{EvidenceSummary, SupplierView, utc};
 
@@ -97,33 +100,32 @@ struct SupplierPage {
 #[utoipa::path(operation_id = "getSupplierPage", tag = "pages",
     params(("slug" = String, Path, description = "Supplier slug (or id)")),
     responses(
-        (status = 200, description = "HTML page", content_type = "text/html"),
+        (status = 200, description = "HTML page", content_type = "text/html", headers(("ETag" = String, description = "Send as If-None-Match to be answered 304 while the page is unchanged"))),
+        (status = 304, description = "Not modified: the If-None-Match ETag, or else the If-Modified-Since date, is still current"),
         (status = 404, description = "HTML page: no such supplier", content_type = "text/html"),
     )
 )]
 #[get("/suppliers/{slug}")]
-pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn supplier_page(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
+    // Kept in memory, as the record is, until a write changes the supplier.
+    let cache_key = CacheKey::SupplierPage(key.to_ascii_lowercase());
+    if let Some(held) = state.reads.get(&cache_key) {
+        return Ok(super::kept_page(&req, &held));
+    }
+    let ticket = state.reads.ticket();
     let lookup = key.clone();
-    let cache = state.clone();
     let found = state
         .db(move |conn| {
             let Some(stored) = records::served(conn, &lookup)? else {
                 return Ok(None);
             };
-            // The page shows the stored public record and nothing else that changes: it
-            // is cached under the record's ETag, as the JSON is.
-            let tag = stored.etag;
             let view: SupplierView =
                 serde_json::from_str(&stored.record).map_err(|e| Error::Internal(e.into()))?;
-            let id: SupplierId = view
-                .id
-                .parse()
-                .map_err(|e: uuid::Error| Error::Internal(e.into()))?;
-            let cache_key = CacheKey::SupplierPage(id);
-            if let Some(body) = cache.records.get(&cache_key, &tag) {
-                return Ok(Some(Err(body)));
-            }
             let current = pledge::current(conn)?
                 .map(|v| v.version)
                 .unwrap_or_default();
@@ -134,18 +136,11 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
                     .collect(),
                 None => Vec::new(),
             };
-            let events = history::latest(conn, id, HISTORY_SHOWN + 1)?;
-            Ok(Some(Ok((view, current, titles, events, cache_key, tag))))
+            let events = history::latest(conn, stored.supplier_id, HISTORY_SHOWN + 1)?;
+            Ok(Some((stored, view, current, titles, events)))
         })
         .await?;
-    let found = match found {
-        Some(Err(cached)) => {
-            return Ok(html_bytes(actix_web::http::StatusCode::OK, cached));
-        }
-        Some(Ok(built)) => Some(built),
-        None => None,
-    };
-    let Some((view, current_version, titles, events, cache_key, tag)) = found else {
+    let Some((stored, view, current_version, titles, events)) = found else {
         let words = key.replace(['-', '_'], " ");
         let search: String = words
             .chars()
@@ -300,6 +295,12 @@ pub async fn supplier_page(state: State, path: web::Path<String>) -> ApiResult<H
         badge_snippet,
     };
     let body = actix_web::web::Bytes::from(render(&page)?);
-    state.records.put(&cache_key, &tag, body.clone());
-    Ok(html_bytes(actix_web::http::StatusCode::OK, body))
+    let held = Arc::new(Held::new(
+        Some(stored.supplier_id),
+        content_etag(&body),
+        Some(stored.projected_at),
+        body,
+    ));
+    state.reads.put(ticket, cache_key, held.clone());
+    Ok(super::kept_page(&req, &held))
 }

@@ -173,7 +173,7 @@ async fn changing_an_evidence_url_resets_its_health() {
         };
         pledge_registry::db::models::checks::append(&mut conn, &check, 20).unwrap();
     }
-    app.project(&s.id);
+    app.project(&s.id).await;
     let before = app.supplier(&s.id).await;
     assert_eq!(
         before["evidence"][0]["health"]["recent_checks"]

@@ -202,6 +202,36 @@ impl TestApp {
             .expect("prepare")
     }
 
+    /// Another instance serving HTTP on the same database and key, as a second server
+    /// behind a load balancer: its own memory, its own change-signal watcher.
+    pub async fn second_server(&self) -> Instance {
+        self.serve_another(self.config.clone()).await
+    }
+
+    /// Another instance that keeps nothing in memory (`REGISTRY_READ_CACHE=0`): every
+    /// read is built from the stored records.
+    pub async fn uncached_server(&self) -> Instance {
+        let config = Config {
+            read_cache_bytes: 0,
+            ..self.config.clone()
+        };
+        self.serve_another(config).await
+    }
+
+    async fn serve_another(&self, config: Config) -> Instance {
+        let state = tokio::task::spawn_blocking(move || bootstrap::prepare(config))
+            .await
+            .expect("join")
+            .expect("prepare");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(app::serve(state, listener).expect("serve"));
+        Instance {
+            base: format!("http://127.0.0.1:{port}"),
+            http: self.http.clone(),
+        }
+    }
+
     /// Adds a policy link for the safety commitment; returns the evidence id.
     pub async fn add_evidence(&self, s: &Supplier, url: &str) -> String {
         let body =
@@ -286,15 +316,19 @@ impl TestApp {
     }
 
     /// Rewrites `supplier_id`'s stored record from the tables, as every write does: for
-    /// a test that changed the tables underneath the service.
-    pub fn project(&self, supplier_id: &str) {
-        let mut conn = self.pool.get().expect("conn");
-        pledge_registry::usecases::projection::project(
-            &mut conn,
-            supplier_id.parse().expect("a supplier id"),
-            pledge_registry::db::models::now(),
-        )
-        .expect("project");
+    /// a test that changed the tables underneath the service. Written outside the
+    /// service, it is served within the bound, which this waits out.
+    pub async fn project(&self, supplier_id: &str) {
+        {
+            let mut conn = self.pool.get().expect("conn");
+            pledge_registry::usecases::projection::project(
+                &mut conn,
+                supplier_id.parse().expect("a supplier id"),
+                pledge_registry::db::models::now(),
+            )
+            .expect("project");
+        }
+        tokio::time::sleep(pledge_registry::views::cache::BOUND).await;
     }
 
     /// Time passes until `s`'s certifications expired yesterday: their date, and the
@@ -422,6 +456,34 @@ impl TestApp {
     }
 }
 
+/// A second instance serving HTTP (see [`TestApp::second_server`]).
+pub struct Instance {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Instance {
+    pub async fn get(&self, path: &str) -> Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn get_text(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.expect("text")
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.pg_drop.take()
@@ -479,6 +541,17 @@ pub fn fields(problem: &Value) -> Vec<String> {
 }
 
 /// A loopback port that was free when chosen.
+/// A repeatable stream of choices (xorshift64) for tests of random sequences of writes:
+/// `next(n)` is in `0..n`.
+pub fn choices(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

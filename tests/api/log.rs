@@ -314,13 +314,7 @@ fn members_were_told_of_every_change(app: &TestApp, step: usize) {
 #[tokio::test]
 async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     let app = TestApp::spawn().await;
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
+    let mut next = crate::helpers::choices(0x9e37_79b9_7f4a_7c15);
     let numbers = ["01234567", "SC123456", "07654321"];
     let mut suppliers = Vec::new();
     for i in 0..3 {
@@ -404,19 +398,22 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
                 pledge_registry::jobs::lapse::note_expiries(&instance.database)
                     .await
                     .unwrap();
+                // Written by another instance: served here within the bound.
+                tokio::time::sleep(pledge_registry::views::cache::BOUND).await;
                 res.status()
             }
             11 if app.supplier(&s.id).await["status"] == "active" => {
                 // Its reaffirm-by date passes (written as if it had been that date all
                 // along), and the instance's time job lapses it.
                 app.backdate_reaffirm_by(s);
-                app.project(&s.id);
+                app.project(&s.id).await;
                 pledge_registry::jobs::lapse::run_once(
                     &instance.database,
                     instance.config.reaffirm_months,
                 )
                 .await
                 .unwrap();
+                tokio::time::sleep(pledge_registry::views::cache::BOUND).await;
                 reqwest::StatusCode::OK
             }
             12 => {

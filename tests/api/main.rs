@@ -29,6 +29,7 @@ mod openapi;
 mod page_guards;
 mod pages;
 mod pledge;
+mod reads;
 mod registrations;
 mod security;
 mod service;

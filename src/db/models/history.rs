@@ -36,7 +36,10 @@ pub struct NewStatusEvent<'a> {
     pub at: NaiveDateTime,
 }
 
+/// Adds an event to a supplier's history (shown on its page), and says so on the change
+/// signal.
 pub fn insert(conn: &mut DbConn, e: &NewStatusEvent<'_>) -> QueryResult<()> {
+    crate::db::signal::touched_supplier(conn, e.supplier_id)?;
     diesel::insert_into(status_events::table)
         .values(e)
         .execute(conn)

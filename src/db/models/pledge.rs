@@ -74,12 +74,14 @@ pub fn all_commitments(conn: &mut DbConn) -> QueryResult<Vec<CommitmentRow>> {
         .load(conn)
 }
 
-/// Stores a new version after the current one, with its commitments.
+/// Stores a new version after the current one, with its commitments, and says on the
+/// change signal that every page changed (each names the version in force).
 pub fn insert(
     conn: &mut DbConn,
     mut version: PledgeVersionRow,
     items: &[CommitmentRow],
 ) -> QueryResult<PledgeVersionRow> {
+    crate::db::signal::touched(conn, crate::db::signal::Touched::Everything)?;
     let last: Option<i32> = pledge_versions::table
         .select(diesel::dsl::max(pledge_versions::position))
         .first(conn)?;

@@ -23,8 +23,10 @@ pub struct RecordRow {
     pub evidence_summary: EvidenceSummary,
 }
 
-/// Writes a supplier's stored record, replacing the one it had.
+/// Writes a supplier's stored record, replacing the one it had, and says so on the
+/// change signal.
 pub fn put(conn: &mut DbConn, row: &RecordRow) -> QueryResult<()> {
+    crate::db::signal::touched_supplier(conn, row.supplier_id)?;
     let n = diesel::update(supplier_records::table.find(row.supplier_id))
         .set(row)
         .execute(conn)?;
@@ -39,6 +41,7 @@ pub fn put(conn: &mut DbConn, row: &RecordRow) -> QueryResult<()> {
 /// A public record as served: its JSON, ETag and when it was last written.
 #[derive(Debug, Clone, Queryable)]
 pub struct Served {
+    pub supplier_id: SupplierId,
     pub record: String,
     pub etag: String,
     pub projected_at: NaiveDateTime,
@@ -50,6 +53,7 @@ pub fn served(conn: &mut DbConn, id_or_slug: &str) -> QueryResult<Option<Served>
         return Ok(None);
     }
     let columns = (
+        supplier_records::supplier_id,
         supplier_records::record,
         supplier_records::etag,
         supplier_records::projected_at,

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Deserialize;
@@ -10,9 +12,9 @@ use crate::db::models::supplier::{self, ListFilter, Stored};
 use crate::error::Error;
 use crate::http::extract::{Query, QueryParams};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::respond::{Visibility, content_etag, json_bytes};
+use crate::http::respond::{content_etag, kept};
 use crate::state::State;
-use crate::views::cache::CacheKey;
+use crate::views::cache::{CacheKey, Held};
 use crate::views::pagination::{self, Page};
 use crate::views::supplier::SupplierSummary;
 
@@ -56,26 +58,15 @@ pub async fn list(
         ..p.take_filter()?
     };
     let include_total = p.include_total.unwrap_or(false);
-    // A page changes only with a write, and every write moves the audit log's head: a
-    // page built at this head is still the answer. The check is one indexed read; only a
-    // page not held for this head is built.
+    // Kept in memory by its query string until a write changes any supplier.
     let key = CacheKey::ListPage(req.query_string().to_owned());
-    let (held, lookup) = (state.clone(), key.clone());
-    let (head, at, held_page) = state
-        .db_point_read(move |conn| {
-            let (seq, at) = audit::head(conn)?.map_or((0, None), |(seq, _, at)| (seq, Some(at)));
-            Ok((seq, at, held.records.get(&lookup, &seq.to_string())))
-        })
-        .await?;
-    if let Some(held_page) = held_page {
-        // Held as the ETag, a newline, then the page.
-        let split = held_page.iter().position(|b| *b == b'\n').unwrap_or(0);
-        let etag = String::from_utf8_lossy(&held_page[..split]).into_owned();
-        let body = held_page.slice((split + 1).min(held_page.len())..);
-        return Ok(json_bytes(&req, body, etag, at, Visibility::Public));
+    if let Some(held) = state.reads.get(&key) {
+        return Ok(kept(&req, &held, "application/json", "public, no-cache"));
     }
-    let body = state
+    let ticket = state.reads.ticket();
+    let (body, at) = state
         .db(move |conn| {
+            let at = audit::head(conn)?.map(|(_, _, at)| at);
             let rows = supplier::stored_page(conn, &filter, Stored::Summary)?;
             let page = Page::from_rows(rows, limit, |(slug, _)| slug.clone(), |(_, json)| json);
             let items = page
@@ -94,24 +85,12 @@ pub async fn list(
                 next_cursor: page.next_cursor,
                 total,
             };
-            serde_json::to_vec(&page).map_err(|e| Error::Internal(e.into()))
+            let body = serde_json::to_vec(&page).map_err(|e| Error::Internal(e.into()))?;
+            Ok((body, at))
         })
         .await?;
     let etag = content_etag(&body);
-    // Held under the head read before the page: a write in between makes the page newer
-    // than its head, and the head from then on is a newer one, so it is never served.
-    let mut held_page = Vec::with_capacity(etag.len() + 1 + body.len());
-    held_page.extend_from_slice(etag.as_bytes());
-    held_page.push(b'\n');
-    held_page.extend_from_slice(&body);
-    state
-        .records
-        .put(&key, &head.to_string(), Bytes::from(held_page));
-    Ok(json_bytes(
-        &req,
-        Bytes::from(body),
-        etag,
-        at,
-        Visibility::Public,
-    ))
+    let held = Arc::new(Held::new(None, etag, at, Bytes::from(body)));
+    state.reads.put(ticket, key, held.clone());
+    Ok(kept(&req, &held, "application/json", "public, no-cache"))
 }

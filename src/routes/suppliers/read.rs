@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
@@ -6,10 +8,11 @@ use crate::db::models::records;
 use crate::error::Error;
 use crate::http::extract::{NoParams, Query};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::respond::{Visibility, json_bytes};
+use crate::http::respond::{Visibility, json_bytes, kept};
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::usecases::lookup::find_or_404;
+use crate::views::cache::{CacheKey, Held};
 use crate::views::supplier::{SupplierView, etag};
 
 /// One supplier, by id or slug, with its signature, statements, evidence and health.
@@ -34,21 +37,11 @@ pub async fn read(
     _query: Query<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
-    // Anyone without a token reads the stored record: one query, served as stored.
+    // Anyone without a token reads the stored record, kept in memory once read: served
+    // as stored, with nothing parsed.
     let Some(caller) = caller.0 else {
-        let stored = state
-            .db_point_read(move |conn| {
-                records::served(conn, &key)?
-                    .ok_or_else(|| Error::NotFound(format!("there is no supplier {key:?}")))
-            })
-            .await?;
-        return Ok(json_bytes(
-            &req,
-            Bytes::from(stored.record),
-            stored.etag,
-            Some(stored.projected_at),
-            Visibility::Public,
-        ));
+        let held = public_record(&state, key).await?;
+        return Ok(kept(&req, &held, "application/json", "public, no-cache"));
     };
     // With a token: the owner's and the operator's view, with contact details, is
     // assembled; anyone else's is the stored record.
@@ -82,4 +75,28 @@ pub async fn read(
         modified,
         visibility,
     ))
+}
+
+/// A supplier's public record as stored, from memory or else from the database (and
+/// then kept).
+async fn public_record(state: &State, key: String) -> ApiResult<Arc<Held>> {
+    let cache_key = CacheKey::Record(key.to_ascii_lowercase());
+    if let Some(held) = state.reads.get(&cache_key) {
+        return Ok(held);
+    }
+    let ticket = state.reads.ticket();
+    let stored = state
+        .db_point_read(move |conn| {
+            records::served(conn, &key)?
+                .ok_or_else(|| Error::NotFound(format!("there is no supplier {key:?}")))
+        })
+        .await?;
+    let held = Arc::new(Held::new(
+        Some(stored.supplier_id),
+        stored.etag,
+        Some(stored.projected_at),
+        Bytes::from(stored.record),
+    ));
+    state.reads.put(ticket, cache_key, held.clone());
+    Ok(held)
 }
