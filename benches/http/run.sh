@@ -3,15 +3,19 @@
 #
 #   benches/http/run.sh [seconds-per-run]      # default 10
 #   REGISTRY_BIN=/path/to/pledge-registry benches/http/run.sh 10   # an existing build
+#   REGISTRY_READ_CACHE=256MiB benches/http/run.sh 10   # another read cache budget
 #
 # Builds in release mode, loads `seed-demo --count 10000`, starts the service on
 # 127.0.0.1 and drives it with wrk (Debian's package; installed when missing) at 32
 # connections: the ceiling (/healthz), one supplier over random slugs (plain and asked
-# for gzip, as browsers and most clients ask), a list page, a
-# search, the export, and a write mix. Prints requests per second, p50/p99 latency, each
-# read's throughput as a share of the ceiling in the same run, and the service's peak
-# memory; and the peak memory of `pledge-registry export` at 2,500 and at 10,000
-# suppliers, to show it does not grow with the count. Everything talks to 127.0.0.1 only.
+# for gzip, as browsers and most clients ask), the supplier pages over random slugs (as
+# browsers ask), a list page, a search, the export, and a write mix. Prints requests per
+# second, p50/p99 latency, each read's throughput as a share of the ceiling in the same
+# run, and the service's peak memory against the read cache's budget; and the peak
+# memory of `pledge-registry export` at 2,500 and at 10,000 suppliers, to show it does
+# not grow with the count. Then starts a second instance on the same database and
+# measures how far behind it serves writes made on the first (staleness.py), idle and
+# while wrk reads from it. Everything talks to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
@@ -77,20 +81,42 @@ run_backend() { # name database-url
   local ceiling
   ceiling="$(wrk_run healthz "$base/healthz")"; echo "$ceiling"
   local top; top="$(cut -f2 <<<"$ceiling")"
-  for run in supplier supplier-gzip list search; do
+  # The first run of each kind of read starts with nothing in memory (every slug is
+  # read from the database once); the next is what a warm instance serves.
+  for run in supplier-cold supplier supplier-gzip page-cold page list search; do
     local line
     case "$run" in
+      supplier-cold) line="$(SLUGS="$work/slugs.txt" wrk_run "supplier, from cold" -s "$here/random_supplier.lua" "$base")" ;;
       supplier) line="$(SLUGS="$work/slugs.txt" wrk_run "supplier" -s "$here/random_supplier.lua" "$base")" ;;
       # As browsers and most HTTP clients ask: compressed.
       supplier-gzip) line="$(SLUGS="$work/slugs.txt" wrk_run "supplier, gzip" -H 'Accept-Encoding: gzip' \
         -s "$here/random_supplier.lua" "$base")" ;;
+      page-cold) line="$(SLUGS="$work/slugs.txt" PREFIX=/suppliers/ wrk_run "supplier page, gzip, from cold" \
+        -H 'Accept-Encoding: gzip' -s "$here/random_supplier.lua" "$base")" ;;
+      page) line="$(SLUGS="$work/slugs.txt" PREFIX=/suppliers/ wrk_run "supplier page, gzip" \
+        -H 'Accept-Encoding: gzip' -s "$here/random_supplier.lua" "$base")" ;;
       list) line="$(wrk_run "list" "$base/api/v1/suppliers?status=active&limit=50")" ;;
       search) line="$(wrk_run "search" "$base/api/v1/suppliers?q=care&limit=50")" ;;
     esac
     local rps; rps="$(cut -f2 <<<"$line")"
     printf '%s\t(%s%% of ceiling)\n' "$line" "$(python3 -c "print(round(100 * $rps / $top))")"
   done
-  echo "peak service memory after reads: $(peak_kib "$server") KiB"
+  echo "peak service memory after reads: $(peak_kib "$server") KiB (read cache budget ${REGISTRY_READ_CACHE:-64MiB}; $(curl -sf "$base/metrics" | awk '/^registry_read_cache_bytes\{state="used"\}/ {printf "%.1f MiB", $2 / 1048576}') used)"
+  echo "read cache: $(curl -sf "$base/metrics" | awk '/^registry_read_cache_(lookups|signal_lost)/ {printf "%s ", $0}')"
+  # A second instance on the same database: how far behind it serves the first's writes,
+  # idle and while wrk reads from it.
+  REGISTRY_BIND="127.0.0.1:$((port + 1))" "$bin" serve >"$work/$backend-b.log" 2>&1 &
+  local second=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((port + 1))/readyz" >/dev/null && break; sleep 0.1; done
+  python3 "$here/staleness.py" "$base" "http://127.0.0.1:$((port + 1))" "$token" "$supplier" 300
+  SLUGS="$work/slugs.txt" wrk -t1 -c16 -d"$((secs * 2))s" -s "$here/random_supplier.lua" \
+    "http://127.0.0.1:$((port + 1))" >/dev/null &
+  local load=$!
+  sleep 1
+  printf 'under read load on the second instance: '
+  python3 "$here/staleness.py" "$base" "http://127.0.0.1:$((port + 1))" "$token" "$supplier" 300
+  kill "$load" 2>/dev/null || true; wait "$load" 2>/dev/null || true
+  kill "$second"; wait "$second" 2>/dev/null || true
   for i in 1 2 3; do
     local t0 t1 bytes
     t0="$(date +%s.%N)"

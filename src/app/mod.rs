@@ -53,6 +53,9 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
             .app_data(web::Data::from(state.rate_limits.clone()))
             .app_data(web::Data::from(state.metrics.clone()))
             .app_data(web::Data::new(BodyLimit(state.config.max_body_bytes)))
+            .app_data(web::Data::new(crate::http::route::Listed(
+                &table::templates().0,
+            )))
             .configure(table::configure)
             .split_for_parts();
         app.route("/docs", web::get().to(docs_ui))

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::Error;
 use crate::http::problem::ApiError;
+use crate::http::route::Templates;
 use crate::{routes, web};
 
 /// The route table. Paths under `/api/v1` are a public contract.
@@ -135,44 +136,37 @@ pub fn api_doc(public_url: &str) -> serde_json::Value {
     crate::openapi::finish(api, public_url)
 }
 
-/// The methods the OpenAPI document lists for a concrete path, if any route has it.
-fn methods_for(path: &str) -> Option<Vec<String>> {
-    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
-        std::sync::OnceLock::new();
-    let routes = ROUTES.get_or_init(|| {
+/// The route patterns the OpenAPI document lists, with the methods of each.
+pub fn templates() -> &'static (Templates, Vec<Vec<String>>) {
+    static ROUTES: std::sync::OnceLock<(Templates, Vec<Vec<String>>)> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
         let doc = api_doc("");
-        doc["paths"]
+        let paths: Vec<(String, Vec<String>)> = doc["paths"]
             .as_object()
             .map(|paths| {
                 paths
                     .iter()
                     .map(|(p, item)| {
-                        let segments = p.split('/').map(str::to_owned).collect();
                         let methods = item
                             .as_object()
                             .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
                             .unwrap_or_default();
-                        (segments, methods)
+                        (p.clone(), methods)
                     })
                     .collect()
             })
-            .unwrap_or_default()
-    });
-    let parts: Vec<&str> = path.split('/').collect();
-    let matches = |template: &[String]| {
-        template.len() == parts.len()
-            && template
-                .iter()
-                .zip(&parts)
-                .all(|(t, p)| match (t.find('{'), t.rfind('}')) {
-                    (Some(0), Some(end)) => !p.is_empty() && p.ends_with(&t[end + 1..]),
-                    _ => t == p,
-                })
-    };
-    let mut methods: Vec<String> = routes
-        .iter()
-        .filter(|(t, _)| matches(t))
-        .flat_map(|(_, m)| m.clone())
+            .unwrap_or_default();
+        let (patterns, methods): (Vec<String>, Vec<Vec<String>>) = paths.into_iter().unzip();
+        (Templates::new(patterns), methods)
+    })
+}
+
+/// The methods the OpenAPI document lists for a concrete path, if any route has it.
+fn methods_for(path: &str) -> Option<Vec<String>> {
+    let (templates, methods_of) = templates();
+    let mut methods: Vec<String> = templates
+        .matching(path)
+        .flat_map(|i| methods_of[i].clone())
         .collect();
     if methods.iter().any(|m| m == "GET") {
         methods.push("HEAD".to_owned());

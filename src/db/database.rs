@@ -125,12 +125,13 @@ impl Database {
         let committed = self.committed.get().cloned();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(Unavailable::Pool)?;
-            // Anything left on this thread by work that ran outside this method.
-            let _ = signal::take();
+            // Anything left on this thread by work that ran on a connection of its own
+            // (committed by now) is told with this work's.
+            let mut touched = signal::take();
             let done = f(&mut conn);
             // Told whether `f` succeeded or not: work outside a transaction commits
             // statement by statement, and a rolled-back touch costs one rebuild.
-            let touched = signal::take();
+            touched.add(signal::take());
             if let Some(tell) = committed.filter(|_| !touched.is_nothing()) {
                 tell(&touched);
             }

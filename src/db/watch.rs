@@ -22,7 +22,7 @@ pub const POLL: Duration = Duration::from_millis(10);
 /// How often a PostgreSQL listener proves its connection with a round trip.
 pub const PROOF: Duration = Duration::from_millis(100);
 /// How often SQLite's `data_version` is read (it is a read of the file's header).
-pub const SQLITE_POLL: Duration = Duration::from_millis(25);
+pub const SQLITE_POLL: Duration = Duration::from_millis(10);
 /// The listener's `application_name` on PostgreSQL, to find it in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "registry-change-signal";
 

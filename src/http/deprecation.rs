@@ -74,10 +74,8 @@ pub async fn announce(
     if DEPRECATED.is_empty() {
         return next.call(req).await;
     }
-    let fields = match req.match_pattern() {
-        Some(pattern) => fields_for(DEPRECATED, req.method().as_str(), &pattern),
-        None => Vec::new(),
-    };
+    let pattern = super::route::pattern(req.request());
+    let fields = fields_for(DEPRECATED, req.method().as_str(), &pattern);
     let mut res = next.call(req).await?;
     for (name, value) in fields {
         if name == header::LINK {

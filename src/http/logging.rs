@@ -9,7 +9,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
-use tracing_actix_web::{RequestId, RootSpanBuilder, root_span};
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 
 /// The header that carries a request's id.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -18,8 +18,36 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
+    /// The fields tracing-actix-web's `root_span!` gives, with the route pattern worked
+    /// out only when the span is recorded (and then once: see [`super::route`]).
     fn on_request_start(request: &ServiceRequest) -> Span {
-        root_span!(level = tracing::Level::INFO, request)
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = tracing::field::Empty,
+            http.target = %request.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""),
+            http.user_agent = %request
+                .headers()
+                .get("User-Agent")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or(""),
+            http.status_code = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+        );
+        if !span.is_disabled() {
+            let route = super::route::pattern(request.request());
+            span.record("http.route", &*route);
+            span.record("otel.name", format!("{} {route}", request.method()));
+        }
+        span
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {

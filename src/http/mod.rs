@@ -9,3 +9,4 @@ pub mod metrics;
 pub mod problem;
 pub mod ratelimit;
 pub mod respond;
+pub mod route;

@@ -70,12 +70,14 @@ pub struct Held {
 
 impl Held {
     /// An answer of `plain`, compressed once here for every reader that takes gzip.
+    /// Both are kept at their exact size (what was built may have room to spare).
     pub fn new(
         supplier: Option<SupplierId>,
         etag: String,
         modified: Option<NaiveDateTime>,
-        plain: Bytes,
+        plain: Vec<u8>,
     ) -> Held {
+        let plain = Bytes::from(plain.into_boxed_slice());
         let gzip = (plain.len() >= GZIP_FROM)
             .then(|| gzip(&plain))
             .flatten()
@@ -100,7 +102,7 @@ fn gzip(plain: &[u8]) -> Option<Bytes> {
         flate2::Compression::default(),
     );
     z.write_all(plain).ok()?;
-    z.finish().ok().map(Bytes::from)
+    z.finish().ok().map(|z| Bytes::from(z.into_boxed_slice()))
 }
 
 #[derive(Clone)]
@@ -284,7 +286,7 @@ mod tests {
             Some(id(n)),
             format!("\"{n}\""),
             None,
-            Bytes::from(vec![b'a'; size]),
+            vec![b'a'; size],
         ))
     }
 
@@ -330,7 +332,7 @@ mod tests {
         cache.put(cache.ticket(), record(1), held(1, 100));
         cache.put(cache.ticket(), record(2), held(2, 100));
         let list = CacheKey::ListPage(String::new());
-        let many = Arc::new(Held::new(None, "\"l\"".into(), None, Bytes::from("[]")));
+        let many = Arc::new(Held::new(None, "\"l\"".into(), None, b"[]".to_vec()));
         cache.put(cache.ticket(), list.clone(), many);
         cache.changed(&Touched::Suppliers(BTreeSet::from([id(1)])));
         assert!(cache.get(&record(1)).is_none());

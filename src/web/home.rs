@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
@@ -343,7 +342,7 @@ pub async fn home(
             Some(s) => format!("Suppliers: {}", words::status_label(s).to_lowercase()),
         },
     };
-    let body = Bytes::from(render(&page)?);
+    let body = render(&page)?.into_bytes();
     let held = Arc::new(Held::new(None, content_etag(&body), None, body));
     state.reads.put(ticket, key, held.clone());
     Ok(super::kept_page(&req, &held))

@@ -294,11 +294,13 @@ pub async fn supplier_page(
         history_cut,
         badge_snippet,
     };
-    let body = actix_web::web::Bytes::from(render(&page)?);
+    let body = render(&page)?.into_bytes();
+    // No Last-Modified: the page shows more than the record (its history, the version
+    // in force), so only its ETag says whether it changed.
     let held = Arc::new(Held::new(
         Some(stored.supplier_id),
         content_etag(&body),
-        Some(stored.projected_at),
+        None,
         body,
     ));
     state.reads.put(ticket, cache_key, held.clone());

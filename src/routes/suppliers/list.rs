@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -90,7 +89,7 @@ pub async fn list(
         })
         .await?;
     let etag = content_etag(&body);
-    let held = Arc::new(Held::new(None, etag, at, Bytes::from(body)));
+    let held = Arc::new(Held::new(None, etag, at, body));
     state.reads.put(ticket, key, held.clone());
     Ok(kept(&req, &held, "application/json", "public, no-cache"))
 }

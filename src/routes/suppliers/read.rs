@@ -95,7 +95,7 @@ async fn public_record(state: &State, key: String) -> ApiResult<Arc<Held>> {
         Some(stored.supplier_id),
         stored.etag,
         Some(stored.projected_at),
-        Bytes::from(stored.record),
+        stored.record.into_bytes(),
     ));
     state.reads.put(ticket, cache_key, held.clone());
     Ok(held)
