@@ -197,20 +197,23 @@ impl ReadCache {
     }
 
     /// Keeps `held` under `key`, unless a change was heard since `ticket` was taken or
-    /// entries are not served now. One larger than an eighth of the budget is not kept.
-    pub fn put(&self, ticket: Ticket, key: CacheKey, held: std::sync::Arc<Held>) {
+    /// entries are not served now (one larger than an eighth of the budget is not kept),
+    /// and hands it back to be served.
+    pub fn put(&self, ticket: Ticket, key: CacheKey, held: Held) -> std::sync::Arc<Held> {
+        let held = std::sync::Arc::new(held);
         let Some(entries) = &self.entries else {
-            return;
+            return held;
         };
         if held.weight() > self.budget / 8 || !self.serving() || self.ticket().0 != ticket.0 {
-            return;
+            return held;
         }
-        entries.insert(key.clone(), held);
+        entries.insert(key.clone(), held.clone());
         // A change heard while it went in: [`ReadCache::changed`] moves the generation
         // before it drops entries, so either it dropped this one or this sees it moved.
         if self.ticket().0 != ticket.0 {
             entries.remove(&key);
         }
+        held
     }
 
     /// What a write touched: drops every entry that shows it (and every list).
@@ -273,7 +276,6 @@ impl ReadCache {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::sync::Arc;
 
     use super::*;
 
@@ -281,13 +283,8 @@ mod tests {
         SupplierId(uuid::Uuid::from_u128(n))
     }
 
-    fn held(n: u128, size: usize) -> Arc<Held> {
-        Arc::new(Held::new(
-            Some(id(n)),
-            format!("\"{n}\""),
-            None,
-            vec![b'a'; size],
-        ))
+    fn held(n: u128, size: usize) -> Held {
+        Held::new(Some(id(n)), format!("\"{n}\""), None, vec![b'a'; size])
     }
 
     fn record(n: u128) -> CacheKey {
@@ -332,7 +329,7 @@ mod tests {
         cache.put(cache.ticket(), record(1), held(1, 100));
         cache.put(cache.ticket(), record(2), held(2, 100));
         let list = CacheKey::ListPage(String::new());
-        let many = Arc::new(Held::new(None, "\"l\"".into(), None, b"[]".to_vec()));
+        let many = Held::new(None, "\"l\"".into(), None, b"[]".to_vec());
         cache.put(cache.ticket(), list.clone(), many);
         cache.changed(&Touched::Suppliers(BTreeSet::from([id(1)])));
         assert!(cache.get(&record(1)).is_none());

@@ -1,7 +1,5 @@
 //! The home page: the signatory list, with search and filters.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use serde::Deserialize;
@@ -343,7 +341,6 @@ pub async fn home(
         },
     };
     let body = render(&page)?.into_bytes();
-    let held = Arc::new(Held::new(None, content_etag(&body), None, body));
-    state.reads.put(ticket, key, held.clone());
-    Ok(super::kept_page(&req, &held))
+    let held = Held::new(None, content_etag(&body), None, body);
+    Ok(super::kept_page(&req, &state.reads.put(ticket, key, held)))
 }

@@ -50,10 +50,6 @@ fn kept_page(req: &actix_web::HttpRequest, held: &crate::views::cache::Held) -> 
 }
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    html_bytes(status, body.into())
-}
-
-fn html_bytes(status: actix_web::http::StatusCode, body: actix_web::web::Bytes) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))

@@ -1,7 +1,5 @@
 //! One supplier's page, in plain English.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
@@ -297,12 +295,9 @@ pub async fn supplier_page(
     let body = render(&page)?.into_bytes();
     // No Last-Modified: the page shows more than the record (its history, the version
     // in force), so only its ETag says whether it changed.
-    let held = Arc::new(Held::new(
-        Some(stored.supplier_id),
-        content_etag(&body),
-        None,
-        body,
-    ));
-    state.reads.put(ticket, cache_key, held.clone());
-    Ok(super::kept_page(&req, &held))
+    let held = Held::new(Some(stored.supplier_id), content_etag(&body), None, body);
+    Ok(super::kept_page(
+        &req,
+        &state.reads.put(ticket, cache_key, held),
+    ))
 }

@@ -78,13 +78,7 @@ impl TestApp {
             env.insert((*k).into(), (*v).into());
         }
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("config");
-        let state = tokio::task::spawn_blocking({
-            let config = config.clone();
-            move || bootstrap::prepare(config)
-        })
-        .await
-        .expect("join")
-        .expect("prepare");
+        let state = prepare(config.clone()).await;
         let pool = state.database.pool().clone();
         let (keys, _) = Keys::load_or_generate(&config.signing_key_file).expect("keys");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -195,11 +189,7 @@ impl TestApp {
     /// Another instance of the service's state on the same database and key, as a second
     /// server behind a load balancer would have.
     pub async fn second_instance(&self) -> pledge_registry::state::AppState {
-        let config = self.config.clone();
-        tokio::task::spawn_blocking(move || bootstrap::prepare(config))
-            .await
-            .expect("join")
-            .expect("prepare")
+        prepare(self.config.clone()).await
     }
 
     /// Another instance serving HTTP on the same database and key, as a second server
@@ -219,10 +209,7 @@ impl TestApp {
     }
 
     async fn serve_another(&self, config: Config) -> Instance {
-        let state = tokio::task::spawn_blocking(move || bootstrap::prepare(config))
-            .await
-            .expect("join")
-            .expect("prepare");
+        let state = prepare(config).await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         tokio::spawn(app::serve(state, listener).expect("serve"));
@@ -454,6 +441,14 @@ impl TestApp {
     pub async fn supplier(&self, key: &str) -> Value {
         self.get_json(&format!("/api/v1/suppliers/{key}")).await
     }
+}
+
+/// A registry's state ready to serve (migrated, keys loaded), prepared off the runtime.
+async fn prepare(config: Config) -> pledge_registry::state::AppState {
+    tokio::task::spawn_blocking(move || bootstrap::prepare(config))
+        .await
+        .expect("join")
+        .expect("prepare")
 }
 
 /// A second instance serving HTTP (see [`TestApp::second_server`]).

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -89,7 +87,8 @@ pub async fn list(
         })
         .await?;
     let etag = content_etag(&body);
-    let held = Arc::new(Held::new(None, etag, at, body));
-    state.reads.put(ticket, key, held.clone());
+    let held = state
+        .reads
+        .put(ticket, key, Held::new(None, etag, at, body));
     Ok(kept(&req, &held, "application/json", "public, no-cache"))
 }

@@ -91,12 +91,11 @@ async fn public_record(state: &State, key: String) -> ApiResult<Arc<Held>> {
                 .ok_or_else(|| Error::NotFound(format!("there is no supplier {key:?}")))
         })
         .await?;
-    let held = Arc::new(Held::new(
+    let held = Held::new(
         Some(stored.supplier_id),
         stored.etag,
         Some(stored.projected_at),
         stored.record.into_bytes(),
-    ));
-    state.reads.put(ticket, cache_key, held.clone());
-    Ok(held)
+    );
+    Ok(state.reads.put(ticket, cache_key, held))
 }
