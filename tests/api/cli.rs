@@ -102,6 +102,7 @@ async fn seed_demo_loads_varied_realistic_suppliers() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    tokio::time::sleep(pledge_registry::views::cache::BOUND).await;
     let mut seen = Vec::new();
     let mut cursor = String::new();
     loop {
@@ -233,6 +234,8 @@ async fn check_evidence_prints_counts_per_outcome() {
             "{line:?} in {stdout}"
         );
     }
+    // Written by another process: served within the bound.
+    tokio::time::sleep(pledge_registry::views::cache::BOUND).await;
     let view = app.supplier(&s.slug).await;
     let statuses: Vec<&str> = view["evidence"]
         .as_array()
@@ -385,6 +388,8 @@ async fn reproject_rebuilds_stored_records_and_startup_builds_missing_ones() {
     );
     let out = cli(&app, &["reproject"], &[]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 differed"));
+    // Rebuilt by another process: served within the bound.
+    tokio::time::sleep(pledge_registry::views::cache::BOUND).await;
     assert_eq!(
         app.supplier(&s.slug).await["description"],
         "Repaired by hand"
