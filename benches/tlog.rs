@@ -177,7 +177,7 @@ fn main() -> anyhow::Result<()> {
         }
         conn.batch_execute("ANALYZE audit_log")?;
         let t = Instant::now();
-        let grown = conn.transaction(|c| pledge_registry::db::models::audit::grow_tree(c))?;
+        let grown = conn.transaction(|c| pledge_registry::db::models::audit::replace_tree(c))?;
         assert_eq!(grown, rebuild);
         println!(
             "tree rebuilt from a log of {rebuild} entries in {:.1} s",

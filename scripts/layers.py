@@ -13,6 +13,7 @@ import sys
 # Lower numbers are lower layers: a module imports only modules of lower layers.
 LAYERS = {
     "domain": 0,
+    "files": 0,        # files kept beside the database, written whole
     "tlog": 1,         # the public log's mathematics and formats: domain only
     "config": 1,
     "db": 2,           # storage: domain and the log's tree mathematics
@@ -20,6 +21,7 @@ LAYERS = {
     "auth": 3.5,       # keys and tokens
     "checker": 3.5,    # the hardened outbound HTTP client
     "mail": 3.5,       # letters and their outbox
+    "witness": 3.5,    # C2SP tlog-witness: asking witnesses, and serving one
     "webhooks": 4,     # the change feed's items as signed Standard Webhooks messages
     "usecases": 4,     # the only writers
     "views": 4,        # read models

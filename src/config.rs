@@ -54,6 +54,10 @@ pub struct Config {
     pub checker: CheckerSettings,
     /// `REGISTRY_ATTESTATION_TTL`: how long an attestation is valid.
     pub attestation_ttl: Duration,
+    /// `REGISTRY_WITNESSES`: the witnesses asked to cosign each checkpoint, as
+    /// `<verifier key> <URL>` entries separated by commas (read by
+    /// `witness::client::parse_setting`); none by default.
+    pub witnesses: Option<String>,
     /// `REGISTRY_LAPSE_INTERVAL`: how often signatures past their reaffirm-by date are
     /// lapsed and certification expiries recorded; `off` stops it.
     pub lapse_interval: Option<Duration>,
@@ -152,7 +156,9 @@ pub struct CheckerSettings {
     pub history: u32,
     /// `REGISTRY_CHECK_LEASE`: how long a claimed link stays claimed if its instance dies.
     pub lease: Duration,
-    /// `REGISTRY_CHECKER_ALLOW_LOOPBACK`: allow loopback addresses (tests, local development only).
+    /// `REGISTRY_CHECKER_ALLOW_LOOPBACK`: allow loopback addresses for the checker and
+    /// for webhook deliveries, which share the address rules (tests, local development
+    /// only).
     pub allow_loopback: bool,
 }
 
@@ -228,6 +234,7 @@ impl Config {
                 "REGISTRY_ATTESTATION_TTL",
                 "30days",
             )?,
+            witnesses: get("REGISTRY_WITNESSES"),
             lapse_interval: match get("REGISTRY_LAPSE_INTERVAL").as_deref().map(str::trim) {
                 Some("off") | Some("0") => None,
                 other => Some(duration(other, "REGISTRY_LAPSE_INTERVAL", "1m")?),

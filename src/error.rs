@@ -50,6 +50,10 @@ pub enum Error {
     TooManyRequests(u64),
     #[error("the database is not reachable right now; retry shortly")]
     Unavailable,
+    /// The log does not agree with the last checkpoint the registry published, so no
+    /// write is taken until the operator has looked (docs/audit-log.md).
+    #[error("{0}")]
+    LogRefused(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -77,6 +81,20 @@ impl From<diesel::result::Error> for Error {
             }
             Db::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Error::Conflict("a concurrent change conflicted with this one; retry".into())
+            }
+            Db::QueryBuilderError(e) if e.is::<crate::db::models::audit::Refused>() => {
+                match *e
+                    .downcast::<crate::db::models::audit::Refused>()
+                    .expect("checked")
+                {
+                    crate::db::models::audit::Refused::Log(why) => Error::LogRefused(why),
+                    crate::db::models::audit::Refused::TooLarge(len) => {
+                        Error::LimitReached(format!(
+                            "this change would make a public log entry of {len} bytes; an entry holds at most {} (shorten the statements)",
+                            u16::MAX
+                        ))
+                    }
+                }
             }
             other => Error::Internal(other.into()),
         }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub metrics: Arc<crate::http::metrics::Metrics>,
     /// Finished public reads, kept until a write changes them.
     pub reads: Arc<crate::views::cache::ReadCache>,
+    /// Signs, guards and has witnessed the log's checkpoints.
+    pub checkpoints: Arc<crate::usecases::checkpoints::Publisher>,
 }
 
 pub type State = web::Data<AppState>;
@@ -40,6 +42,14 @@ impl AppState {
             issuer: self.config.public_url.clone(),
             days: self.config.token_days,
         }
+    }
+}
+
+impl AppState {
+    /// The newest checkpoint, published first if the log grew (see
+    /// [`crate::usecases::checkpoints::Publisher::publish`]).
+    pub async fn checkpoint(&self) -> ApiResult<crate::usecases::checkpoints::Published> {
+        Ok(self.checkpoints.publish(&self.database).await?)
     }
 }
 

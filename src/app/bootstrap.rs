@@ -9,6 +9,9 @@ use crate::domain::Action;
 use crate::domain::pledge_text::FIRST;
 use crate::state::AppState;
 
+/// This instance's copy of the last checkpoint published, in its data folder.
+pub const PUBLISHED_CHECKPOINT: &str = "published-checkpoint";
+
 /// Opens the database, applies migrations, loads the first pledge version into an empty
 /// registry and loads (or creates) the signing key.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
@@ -29,9 +32,6 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             if built > 0 {
                 tracing::info!(records = built, "stored records built");
             }
-            // A log written before its Merkle tree existed (an upgrade) is added to it.
-            let size = diesel::Connection::transaction(conn, crate::db::models::audit::grow_tree)?;
-            tracing::debug!(size, "the log's Merkle tree is up to date");
             Ok(())
         })?;
     }
@@ -81,6 +81,31 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         pool,
         db::Backend::of_url(&config.database_url),
     ));
+    let keys = std::sync::Arc::new(crate::auth::KeyRing::new(
+        config.signing_key_file.clone(),
+        keys,
+    ));
+    let witnesses =
+        crate::witness::client::parse_setting(config.witnesses.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("REGISTRY_WITNESSES: {e}"))?;
+    let checkpoints = std::sync::Arc::new(crate::usecases::checkpoints::Publisher::new(
+        crate::tlog::checkpoint::origin(&config.public_url),
+        keys.clone(),
+        config.data_dir.join(PUBLISHED_CHECKPOINT),
+        witnesses,
+        std::time::Duration::from_secs(5),
+    )?);
+    // The guard, before anything is served: a log that does not agree with what was
+    // published is served for reading only, and says why.
+    {
+        let mut conn = database.pool().get()?;
+        if let Err(e) = checkpoints.check(&mut conn, true) {
+            match e {
+                crate::error::Error::LogRefused(why) => database.refuse_writes(&why),
+                other => return Err(anyhow::anyhow!("the log could not be checked: {other:?}")),
+            }
+        }
+    }
     let reads = std::sync::Arc::new(crate::views::cache::ReadCache::new(config.read_cache_bytes));
     // This instance's own writes drop what they changed as they commit, before the
     // writer is answered.
@@ -106,10 +131,8 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             config.webhooks.timeout,
             config.checker.allow_loopback,
         )?),
-        keys: std::sync::Arc::new(crate::auth::KeyRing::new(
-            config.signing_key_file.clone(),
-            keys,
-        )),
+        checkpoints,
+        keys,
         config,
     })
 }

@@ -28,6 +28,7 @@ pub fn serve(state: AppState, listener: std::net::TcpListener) -> anyhow::Result
         state.checker.clone(),
         state.mailer.clone(),
         state.webhooks.clone(),
+        state.checkpoints.clone(),
         &state.config,
     );
     if state.config.read_cache_bytes > 0 {

@@ -16,6 +16,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::service::readyz)
         .service(routes::service::metrics)
         .service(routes::jwks::jwks)
+        .service(routes::log::tiles::checkpoint)
+        .service(routes::log::tiles::tile)
         .service(web::home::home)
         .service(web::supplier::supplier_page)
         .service(web::badge::badge_svg)

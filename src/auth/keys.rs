@@ -1,6 +1,5 @@
 //! The registry's Ed25519 signing key: loaded from its file, or generated on first start.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -48,7 +47,7 @@ impl Keys {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        write_private(path, pem_of(&key)?.as_bytes())
+        crate::files::write_private(path, pem_of(&key)?.as_bytes())
             .with_context(|| format!("cannot write the signing key {}", path.display()))?;
         Ok((Self::from_signing_key(&key)?, true))
     }
@@ -61,7 +60,7 @@ impl Keys {
         let key = SigningKey::generate(&mut rand::rngs::OsRng);
         let fresh = path.with_extension("pem.new");
         let _ = std::fs::remove_file(&fresh);
-        write_private(&fresh, pem_of(&key)?.as_bytes())
+        crate::files::write_private(&fresh, pem_of(&key)?.as_bytes())
             .with_context(|| format!("cannot write {}", fresh.display()))?;
         let mut kept = path.as_os_str().to_owned();
         kept.push(format!(".retired-{}", old.kid));
@@ -117,26 +116,6 @@ fn pem_of(key: &SigningKey) -> anyhow::Result<impl std::ops::Deref<Target = Stri
     }
     .to_pkcs8_pem(Default::default())
     .map_err(|e| anyhow::anyhow!("cannot encode the signing key: {e}"))
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(bytes)
 }
 
 /// The key this instance signs with, re-read from its file when another process (the

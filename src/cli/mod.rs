@@ -4,6 +4,7 @@
 
 mod backup;
 mod doctor;
+mod log;
 mod operator;
 mod ready;
 pub mod seed;
@@ -62,8 +63,17 @@ enum Command {
         #[arg(long)]
         supplier: Option<String>,
     },
-    /// Recompute the audit log's hash chain and report the first bad entry, if any.
+    /// Recompute the audit log's hash chain and Merkle tree, check them against the
+    /// last checkpoint published, and report the first problem, if any.
     VerifyLog,
+    /// Build the log's Merkle tree again from its entries, only if the entries' chain
+    /// is whole and the tree extends the last checkpoint published.
+    RebuildTree,
+    /// Run a witness that cosigns the log's checkpoints.
+    Witness {
+        #[command(subcommand)]
+        command: log::WitnessCommand,
+    },
     /// Check, as a third party, what the registry published: an attestation against
     /// its checkpoint, or the log's newest checkpoint against the last one kept.
     Verify {
@@ -244,6 +254,10 @@ fn command(cli: Cli) -> anyhow::Result<()> {
         // A third party's check needs no database and no settings.
         return verify::run(command);
     }
+    if let Command::Witness { command } = command {
+        // A witness is anyone's: it needs none of the registry's settings.
+        return log::witness(command);
+    }
     if let Command::Doctor = command {
         // Settings that cannot be read are one of the things it reports.
         return doctor::run(Config::from_env());
@@ -346,22 +360,8 @@ fn command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckEvidence { supplier } => check_evidence(config, supplier),
-        Command::VerifyLog => {
-            let pool = db::connect(&config.database_url, 1)?;
-            let mut conn = pool.get()?;
-            match crate::db::models::audit::verify(&mut conn)? {
-                (n, None) => {
-                    println!(
-                        "the audit log verifies: {n} entries, chain intact, Merkle tree matches"
-                    );
-                    Ok(())
-                }
-                (n, Some((seq, why))) => {
-                    println!("entry {seq} is bad: {why} ({n} entries before it verify)");
-                    anyhow::bail!("the audit log does not verify")
-                }
-            }
-        }
+        Command::VerifyLog => log::verify_log(&config),
+        Command::RebuildTree => log::rebuild_tree(&config),
         Command::Export { format, output } => {
             use std::io::Write;
             let format = if format == "csv" {
@@ -411,7 +411,9 @@ fn command(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { dir, replace, .. } => {
             backup::restore(&config, &dir.context("give the backup's folder")?, replace)
         }
-        Command::Verify { .. } | Command::Doctor => unreachable!("handled above"),
+        Command::Verify { .. } | Command::Doctor | Command::Witness { .. } => {
+            unreachable!("handled above")
+        }
         Command::Openapi => {
             println!(
                 "{}",

@@ -34,6 +34,9 @@ pub struct Database {
     /// Told what each piece of work touched (see [`super::signal`]) once it has
     /// committed, before its caller goes on.
     committed: OnceLock<Committed>,
+    /// Why this instance takes no write to the log, when it takes none: the log does
+    /// not agree with the last checkpoint the registry published.
+    refusal: std::sync::RwLock<Option<Arc<str>>>,
 }
 
 /// What is told of committed work.
@@ -74,6 +77,7 @@ impl Database {
             writer: (backend == Backend::Sqlite).then(Default::default),
             waiting: Default::default(),
             committed: OnceLock::new(),
+            refusal: Default::default(),
             pool,
             backend,
         }
@@ -83,6 +87,27 @@ impl Database {
     /// later calls are ignored).
     pub fn on_commit(&self, tell: Committed) {
         let _ = self.committed.set(tell);
+    }
+
+    /// From now on every append to the log fails, saying `why`, until the service
+    /// starts again with a log that agrees with what it published.
+    pub fn refuse_writes(&self, why: &str) {
+        let mut refusal = self.refusal.write().unwrap_or_else(|p| p.into_inner());
+        if refusal.is_none() {
+            tracing::error!(
+                why,
+                "the log does not agree with its last published checkpoint: writes are refused"
+            );
+            *refusal = Some(why.into());
+        }
+    }
+
+    /// Why writes are refused, if they are.
+    pub fn refusal(&self) -> Option<Arc<str>> {
+        self.refusal
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The pool itself, for work outside a request (commands, set-up, tests).
@@ -123,12 +148,13 @@ impl Database {
         let _slot = self.slot().await?;
         let pool = self.pool.clone();
         let committed = self.committed.get().cloned();
+        let refusal = self.refusal();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(Unavailable::Pool)?;
             // Anything left on this thread by work that ran on a connection of its own
             // (committed by now) is told with this work's.
             let mut touched = signal::take();
-            let done = f(&mut conn);
+            let done = super::models::audit::refusing(refusal, || f(&mut conn));
             // Told whether `f` succeeded or not: work outside a transaction commits
             // statement by statement, and a rolled-back touch costs one rebuild.
             touched.add(signal::take());

@@ -314,6 +314,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    log_checkpoints (size) {
+        size -> BigInt,
+        root -> Binary,
+        note -> Text,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    log_cosignatures (size, witness) {
+        size -> BigInt,
+        witness -> Text,
+        line -> Text,
+        cosigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     concerns (id) {
         id -> Text,
         supplier_id -> Nullable<Text>,
@@ -390,6 +408,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     concerns,
     log_tiles,
+    log_checkpoints,
+    log_cosignatures,
     operators,
     concern_replies,
 );

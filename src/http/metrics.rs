@@ -50,6 +50,9 @@ pub struct Live {
     pub reads: crate::views::cache::CacheCounts,
     /// Seconds since the Unix epoch, now.
     pub now: i64,
+    /// Whether this instance refuses writes: the log does not agree with what it
+    /// published.
+    pub writes_refused: bool,
 }
 
 /// The content type of [`Metrics::render`]'s text.
@@ -93,6 +96,9 @@ pub struct Metrics {
     log_entries: Gauge,
     log_tree_size: Gauge,
     log_last_entry: Gauge,
+    log_published_size: Gauge,
+    log_cosignatures: Gauge,
+    log_writes_refused: Gauge,
     key_age: Gauge,
     process_rss: Gauge,
     process_cpu: Gauge<f64, std::sync::atomic::AtomicU64>,
@@ -217,6 +223,21 @@ impl Default for Metrics {
             "registry_log_last_entry_timestamp_seconds",
             "When the newest log entry was written (Unix time)",
         );
+        let log_published_size = gauge(
+            &mut registry,
+            "registry_log_published_size",
+            "Entries in the newest checkpoint the registry published",
+        );
+        let log_cosignatures = gauge(
+            &mut registry,
+            "registry_log_cosignatures",
+            "Witnesses' cosignatures on the newest published checkpoint",
+        );
+        let log_writes_refused = gauge(
+            &mut registry,
+            "registry_log_writes_refused",
+            "1 when this instance refuses writes because the log does not agree with the last checkpoint published",
+        );
         let key_age = gauge(
             &mut registry,
             "registry_signing_key_age_seconds",
@@ -288,6 +309,9 @@ impl Default for Metrics {
             log_entries,
             log_tree_size,
             log_last_entry,
+            log_published_size,
+            log_cosignatures,
+            log_writes_refused,
             key_age,
             process_rss,
             process_cpu,
@@ -393,6 +417,10 @@ impl Metrics {
                 .log_head
                 .map_or(0, |(_, at)| at.and_utc().timestamp()),
         );
+        self.log_published_size
+            .set(i64::try_from(counts.published.0).unwrap_or(i64::MAX));
+        self.log_cosignatures.set(counts.published.1);
+        self.log_writes_refused.set(i64::from(live.writes_refused));
         self.key_age.set(age(counts.key_created));
         if let Some(p) = Process::now() {
             self.process_rss.set(p.rss_bytes);

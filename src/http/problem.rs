@@ -63,6 +63,10 @@ impl ApiError {
                 Error::PreconditionFailed => ("precondition-failed", "Precondition failed"),
                 Error::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
                 Error::Unavailable => ("unavailable", "Service unavailable"),
+                Error::LogRefused(_) => (
+                    "log-refused",
+                    "Writes are refused: the log does not agree with its last published checkpoint",
+                ),
                 Error::Internal(_) => ("internal", "Internal server error"),
             },
             ApiError::MalformedBody(_) => ("malformed-body", "Malformed request body"),
@@ -111,7 +115,7 @@ impl ResponseError for ApiError {
                 Error::Conflict(_) | Error::LimitReached(_) => StatusCode::CONFLICT,
                 Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
                 Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-                Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                Error::Unavailable | Error::LogRefused(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
@@ -128,6 +132,7 @@ impl ResponseError for ApiError {
                 tracing::error!(error = ?cause, "request failed")
             }
             ApiError::Domain(Error::Unavailable) => tracing::warn!("database unavailable"),
+            ApiError::Domain(Error::LogRefused(why)) => tracing::error!(why, "write refused"),
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());

@@ -5,6 +5,7 @@
 pub mod check_evidence;
 pub mod deliver_webhooks;
 pub mod lapse;
+pub mod publish_checkpoints;
 pub mod reminders;
 pub mod send_mail;
 
@@ -112,8 +113,17 @@ pub fn spawn(
     checker: Arc<Checker>,
     mailer: Arc<Mailer>,
     hooks: Arc<Sender>,
+    publisher: Arc<crate::usecases::checkpoints::Publisher>,
     config: &Config,
 ) {
+    supervise(
+        publish_checkpoints::PublishCheckpoints {
+            db: db.clone(),
+            publisher,
+        },
+        Duration::ZERO,
+        Duration::from_secs(5),
+    );
     if let Some(every) = config.webhooks.interval {
         let policy = deliver_webhooks::Policy {
             first_retry: config.webhooks.retry,

@@ -63,6 +63,7 @@ pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
         pool,
         reads: state.reads.counts(),
         now: chrono::Utc::now().timestamp(),
+        writes_refused: state.database.refusal().is_some(),
     };
     Ok(HttpResponse::Ok()
         .content_type(crate::http::metrics::CONTENT_TYPE)

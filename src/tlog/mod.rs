@@ -5,7 +5,9 @@
 
 pub mod attestation;
 pub mod checkpoint;
+pub mod cosignature;
 pub mod merkle;
 pub mod proofs;
+pub mod tile_api;
 pub mod tiles;
 pub mod verify;

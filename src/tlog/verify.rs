@@ -58,6 +58,25 @@ impl LogKey {
     }
 }
 
+/// A checkpoint a reader requiring `quorum` witnesses accepts: signed by the log and
+/// validly cosigned by at least `quorum` of `witnesses` (each counted once).
+pub fn cosigned(
+    key: &LogKey,
+    note: &str,
+    witnesses: &[crate::tlog::cosignature::Witness],
+    quorum: usize,
+) -> Result<Checkpoint, String> {
+    let checkpoint = key.checkpoint(note)?;
+    let have = crate::tlog::cosignature::count(note, witnesses);
+    if have < quorum {
+        return Err(format!(
+            "the checkpoint of {} entries is cosigned by {have} of the witnesses trusted, fewer than the {quorum} required",
+            checkpoint.size
+        ));
+    }
+    Ok(checkpoint)
+}
+
 fn hashes(list: &[String]) -> Result<Vec<Hash>, String> {
     list.iter().map(|h| unb64(h)).collect()
 }

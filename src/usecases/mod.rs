@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod changes;
+pub mod checkpoints;
 pub mod checks;
 pub mod concerns;
 pub mod evidence;

@@ -107,6 +107,8 @@ async fn a_backup_taken_under_32_writers_restores_every_acknowledged_write() {
             "REGISTRY_DATA_DIR",
             elsewhere.to_string_lossy().into_owned(),
         ),
+        // The same registry: its log keeps its name.
+        ("REGISTRY_PUBLIC_URL", app.config.public_url.clone()),
     ];
     let out = run(&["restore", backup.to_str().unwrap()], &env);
     assert!(

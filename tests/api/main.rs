@@ -36,6 +36,8 @@ mod service;
 mod signature;
 mod supplier_pages;
 mod suppliers;
+mod tamper;
+mod tile_client;
 mod tlog;
 mod traces;
 mod trust;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use diesel::prelude::*;
-use pledge_registry::db::schema::{audit_log, log_tiles};
+use pledge_registry::db::schema::{audit_log, log_checkpoints};
 use pledge_registry::tlog::checkpoint::Checkpoint;
 use pledge_registry::tlog::verify::LogKey;
 use serde_json::Value;
@@ -294,14 +294,50 @@ fn checkpoint_size(file: &Path) -> u64 {
     note.lines().nth(1).unwrap().parse().unwrap()
 }
 
-/// Drops the stored tree and builds it again from the entries as they now are, as
-/// someone rewriting the log with database access would.
+/// Drops the stored tree, builds it again from the entries as they now are and
+/// publishes a checkpoint of it signed with the registry's key, as someone rewriting
+/// the log with the database and the key file would (the registry's own guard refuses
+/// to sign it): what outside readers must catch.
 fn rebuild_tree(app: &TestApp) {
+    use pledge_registry::db::models::{checkpoints, log_tree, now};
     let mut conn = app.pool.get().unwrap();
-    diesel::delete(log_tiles::table)
-        .execute(&mut *conn)
-        .unwrap();
-    pledge_registry::db::models::audit::grow_tree(&mut conn).unwrap();
+    conn.transaction(|c| {
+        let size = pledge_registry::db::models::audit::replace_tree(c)?;
+        let forged = Checkpoint {
+            origin: pledge_registry::tlog::checkpoint::origin(&app.config.public_url),
+            size,
+            root: log_tree::root(c, size)?,
+        };
+        diesel::delete(log_checkpoints::table).execute(c)?;
+        checkpoints::insert(
+            c,
+            &checkpoints::CheckpointRow {
+                size: size as i64,
+                root: forged.root.to_vec(),
+                note: forged.sign(&app.keys.signing),
+                published_at: now(),
+            },
+        )
+    })
+    .unwrap();
+}
+
+/// An entry appended behind the registry's back, as the insider of [`rebuild_tree`]
+/// would to grow the rewritten log.
+fn append_behind(app: &TestApp) {
+    use pledge_registry::db::models::{audit, now};
+    let mut conn = app.pool.get().unwrap();
+    audit::record(
+        &mut conn,
+        now(),
+        audit::Entry::new(
+            "system",
+            pledge_registry::domain::Action::SupplierProfileUpdated,
+            "supplier",
+            "after",
+        ),
+    )
+    .unwrap();
 }
 
 async fn witness(saved: &Saved, state: &str, app: &TestApp) -> Output {
@@ -389,7 +425,8 @@ async fn a_witness_takes_a_grown_log_and_refuses_a_rewritten_entry() {
             .unwrap();
     }
     rebuild_tree(&app);
-    app.active_supplier("After Ltd").await;
+    append_behind(&app);
+    rebuild_tree(&app);
     let out = witness(&saved, "a.state", &app).await;
     assert!(!out.status.success());
     assert!(said(&out).contains("REFUSED"), "{}", said(&out));

@@ -13,6 +13,37 @@ use crate::db::models::log_tree;
 use crate::db::schema::audit_log;
 use crate::domain::{Action, SupplierId, strict_json};
 
+/// Why an entry was not appended, carried through diesel's error to the domain's
+/// ([`crate::error::Error::LogRefused`], [`crate::error::Error::LimitReached`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The log does not agree with its tree or its last published checkpoint.
+    #[error("{0}")]
+    Log(String),
+    /// The entry's public form is longer than a tile client can read (a `u16` length).
+    #[error("a public log entry of {0} bytes is longer than {max}", max = u16::MAX)]
+    TooLarge(usize),
+}
+
+fn refused(r: Refused) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(Box::new(r))
+}
+
+thread_local! {
+    /// Why the instance running work on this thread takes no write to the log, if it
+    /// takes none: set by [`crate::db::Database`] around each piece of work.
+    static REFUSAL: std::cell::RefCell<Option<std::sync::Arc<str>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with appends refused for `why` (when there is a why) on this thread.
+pub fn refusing<T>(why: Option<std::sync::Arc<str>>, f: impl FnOnce() -> T) -> T {
+    let before = REFUSAL.with(|r| r.replace(why));
+    let out = f();
+    REFUSAL.with(|r| *r.borrow_mut() = before);
+    out
+}
+
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -180,12 +211,96 @@ pub fn public_form(row: &AuditRow) -> String {
     form.to_string()
 }
 
-/// Adds the entries the Merkle tree does not hold yet; returns its size. Appends do
-/// it for their own entry; the service does it on starting, for a log written before
-/// the tree.
-pub fn grow_tree(conn: &mut DbConn) -> QueryResult<u64> {
+/// Replaces the stored Merkle tree with one built from the entries as they are;
+/// returns its size. Only `pledge-registry rebuild-tree` calls it, after checking the
+/// entries make the roots the registry published.
+pub fn replace_tree(conn: &mut DbConn) -> QueryResult<u64> {
     lock_chain(conn)?;
+    diesel::delete(crate::db::schema::log_tiles::table).execute(conn)?;
     catch_up(conn, |row| public_form(row).into_bytes())
+}
+
+/// The Merkle tree the entries make, held in memory, when their numbers and hash
+/// chain are whole; otherwise the first bad entry and why.
+pub fn entries_tree(
+    conn: &mut DbConn,
+) -> QueryResult<Result<crate::tlog::merkle::MemoryNodes, (i64, String)>> {
+    let mut tree = crate::tlog::merkle::MemoryNodes::default();
+    let (mut prev, mut expected) = (GENESIS.to_owned(), 1i64);
+    loop {
+        let rows = page(conn, Some(expected - 1), 1000, &AuditFilter::default())?;
+        if rows.is_empty() {
+            return Ok(Ok(tree));
+        }
+        for row in rows {
+            if let Some(why) = breaks_chain(&row, expected, &prev) {
+                return Ok(Err((row.seq, why)));
+            }
+            tree.push(public_form(&row).as_bytes());
+            prev = row.hash.clone().unwrap_or_default();
+            expected += 1;
+        }
+    }
+}
+
+/// How many entries the log holds, and the largest sequence number (0 when empty): they
+/// differ when an entry is missing.
+pub fn extent(conn: &mut DbConn) -> QueryResult<(u64, u64)> {
+    let (count, max): (i64, Option<i64>) = audit_log::table
+        .select((diesel::dsl::count_star(), diesel::dsl::max(audit_log::seq)))
+        .first(conn)?;
+    Ok((count as u64, max.unwrap_or(0) as u64))
+}
+
+/// The largest sequence number (0 when empty).
+pub fn last_seq(conn: &mut DbConn) -> QueryResult<u64> {
+    let max: Option<i64> = audit_log::table
+        .select(diesel::dsl::max(audit_log::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) as u64)
+}
+
+/// Entries `from` to `to` (sequence numbers, inclusive), oldest first.
+pub fn range(conn: &mut DbConn, from: u64, to: u64) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::seq.between(from as i64, to as i64))
+        .order(audit_log::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+/// The first entry from `from` to `to` (sequence numbers, inclusive) whose stored leaf
+/// is not the hash of its public form, or which is missing, and why.
+pub fn leaves_differ(conn: &mut DbConn, from: u64, to: u64) -> QueryResult<Option<(u64, String)>> {
+    use crate::tlog::merkle::{Node, Nodes, leaf_hash};
+    if from > to {
+        return Ok(None);
+    }
+    let rows = range(conn, from, to)?;
+    let leaves: Vec<Node> = (from..=to)
+        .map(|seq| Node {
+            level: 0,
+            index: seq - 1,
+        })
+        .collect();
+    let stored = log_tree::fetch(conn, &leaves)?;
+    let mut rows = rows.into_iter();
+    for seq in from..=to {
+        let Some(row) = rows.next().filter(|r| r.seq as u64 == seq) else {
+            return Ok(Some((seq, format!("entry {seq} is missing"))));
+        };
+        let node = Node {
+            level: 0,
+            index: seq - 1,
+        };
+        if stored.node(node).ok() != Some(leaf_hash(public_form(&row).as_bytes())) {
+            return Ok(Some((
+                seq,
+                format!("entry {seq} is not the leaf its Merkle tree holds: it was edited"),
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Lower-case hex SHA-256 of the canonical form.
@@ -205,7 +320,7 @@ pub fn head(conn: &mut DbConn) -> QueryResult<Option<(i64, String, NaiveDateTime
 
 /// Serialises appends: on PostgreSQL a transaction-scoped advisory lock, released at
 /// commit; SQLite writers already hold the database's write lock.
-fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
+pub fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
     on_backend!(conn,
         postgres: |c| c.batch_execute("SELECT pg_advisory_xact_lock(7216843)"),
         sqlite: |_| Ok(()),
@@ -221,11 +336,23 @@ pub fn append(
     e: Entry<'_>,
     public: Option<String>,
 ) -> QueryResult<()> {
+    if let Some(why) = REFUSAL.with(|r| r.borrow().clone()) {
+        return Err(refused(Refused::Log(why.to_string())));
+    }
     lock_chain(conn)?;
     let (seq, prev_hash) = match head(conn)? {
         Some((seq, hash, _)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),
     };
+    // The tree must hold exactly the entries before this one: a deleted tail would
+    // otherwise have its numbers used again, for entries the tree never takes.
+    let tree = log_tree::size(conn)?;
+    if tree != (seq - 1) as u64 {
+        return Err(refused(Refused::Log(format!(
+            "the log's newest entry is {} but its Merkle tree holds {tree} entries (see pledge-registry verify-log)",
+            seq - 1
+        ))));
+    }
     let mut row = AuditRow {
         seq,
         at,
@@ -242,6 +369,10 @@ pub fn append(
         salt: Some(new_salt()),
     };
     row.hash = Some(hash_of(&row));
+    let leaf = public_form(&row).len();
+    if leaf > usize::from(u16::MAX) {
+        return Err(refused(Refused::TooLarge(leaf)));
+    }
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::seq.eq(row.seq),
@@ -478,6 +609,26 @@ fn malformed(row: &AuditRow) -> Option<String> {
     None
 }
 
+/// Why `row` does not follow on from the entry before it (whose hash is `prev`) as entry
+/// `expected`, if it does not.
+fn breaks_chain(row: &AuditRow, expected: i64, prev: &str) -> Option<String> {
+    if row.seq != expected {
+        Some(format!(
+            "sequence jumps from {} to {}",
+            expected - 1,
+            row.seq
+        ))
+    } else if let Some(why) = malformed(row) {
+        Some(why)
+    } else if row.prev_hash.as_deref() != Some(prev) {
+        Some("prev_hash is not the hash of the entry before".to_owned())
+    } else if row.hash.as_deref() != Some(hash_of(row).as_str()) {
+        Some("hash does not match the entry's content".to_owned())
+    } else {
+        None
+    }
+}
+
 /// The first entry that breaks the chain, and why; `None` when the whole log verifies.
 pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
     use crate::tlog::merkle::{self, MemoryNodes, Node, Nodes};
@@ -510,18 +661,8 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<(i64, String)>)> {
         let stored = log_tree::fetch(conn, &leaves)?;
         for row in rows {
             after = row.seq;
-            let problem = if row.seq != expected_seq {
-                Some(format!(
-                    "sequence jumps from {} to {}",
-                    expected_seq - 1,
-                    row.seq
-                ))
-            } else if let Some(why) = malformed(&row) {
+            let problem = if let Some(why) = breaks_chain(&row, expected_seq, &prev) {
                 Some(why)
-            } else if row.prev_hash.as_deref() != Some(prev.as_str()) {
-                Some("prev_hash is not the hash of the entry before".to_owned())
-            } else if row.hash.as_deref() != Some(hash_of(&row).as_str()) {
-                Some("hash does not match the entry's content".to_owned())
             } else if stored
                 .node(Node {
                     level: 0,

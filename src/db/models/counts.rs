@@ -34,6 +34,8 @@ pub struct RegistryCounts {
     pub log_head: Option<(i64, NaiveDateTime)>,
     /// Leaves in the log's Merkle tree: the log's size once the tree has caught up.
     pub tree_size: u64,
+    /// The size of the newest published checkpoint, and how many witnesses cosigned it.
+    pub published: (u64, i64),
     /// When the signing key in use was made.
     pub key_created: Option<NaiveDateTime>,
 }
@@ -92,6 +94,13 @@ pub fn registry(conn: &mut DbConn, due_before: NaiveDateTime) -> QueryResult<Reg
         webhooks: webhooks(conn, head.unwrap_or(0))?,
         log_head: newest,
         tree_size: super::log_tree::size(conn)?,
+        published: match super::checkpoints::newest(conn)? {
+            None => (0, 0),
+            Some(c) => (
+                c.size as u64,
+                super::checkpoints::cosignatures(conn, c.size as u64)?.len() as i64,
+            ),
+        },
         key_created: signing_keys::table
             .filter(signing_keys::retired_at.is_null())
             .select(max(signing_keys::created_at))

@@ -1,6 +1,7 @@
 //! Rows and queries, one file per table (or table family).
 
 pub mod audit;
+pub mod checkpoints;
 pub mod checks;
 pub mod concerns;
 pub mod counts;

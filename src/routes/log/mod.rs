@@ -3,3 +3,4 @@
 pub mod changes;
 pub mod head;
 pub mod proofs;
+pub mod tiles;

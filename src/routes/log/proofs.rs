@@ -28,18 +28,28 @@ fn bad(field: &str, message: String) -> Error {
 ))]
 #[get("/log/checkpoint")]
 pub async fn checkpoint(state: State, _query: Query<NoParams>) -> ApiResult<HttpResponse> {
-    let url = state.config.public_url.clone();
-    let current = state
-        .db(move |conn| Ok(crate::db::models::log_tree::checkpoint(conn, &url)?))
-        .await?;
-    let (size, root) = (current.size, current.root);
-    let note = current.sign(&state.keys.current().signing);
+    signed_note(&state).await
+}
+
+/// The newest published checkpoint with its cosignatures, as `/checkpoint` and
+/// `/api/v1/log/checkpoint` serve it.
+pub async fn signed_note(state: &State) -> ApiResult<HttpResponse> {
+    let published = state.checkpoint().await?;
+    let (size, root, cosigned) = (
+        published.checkpoint.size,
+        published.checkpoint.root,
+        published.cosigned,
+    );
+    let note = published.note;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=5"))
         .insert_header((
             "ETag",
-            format!("\"{size}-{}\"", &crate::domain::text::hex(&root)[..16]),
+            format!(
+                "\"{size}-{}-{cosigned}\"",
+                &crate::domain::text::hex(&root)[..16]
+            ),
         ))
         .body(note))
 }

@@ -8,9 +8,9 @@ use crate::http::problem::ApiResult;
 use crate::routes::problems::{NotFoundError, QueryErrors};
 use crate::state::State;
 use crate::tlog::attestation::{self as signed, AttestationClaims, LogPoint};
-use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle;
 use crate::tlog::proofs::{LogEntryProof, b64};
+use crate::usecases::checkpoints::Published;
 use crate::usecases::lookup::find_or_404;
 use crate::views::supplier::SupplierSummary;
 
@@ -36,8 +36,7 @@ pub async fn attestation(
     let issuer = state.config.public_url.clone();
     let ttl = chrono::Duration::from_std(state.config.attestation_ttl)
         .unwrap_or(chrono::Duration::days(30));
-    let keys = state.keys.current();
-    let claims = state
+    let (mut claims, cited) = state
         .db(move |conn| {
             let row = find_or_404(conn, &key)?;
             let (seq, hash, _) =
@@ -48,7 +47,7 @@ pub async fn attestation(
                 Some(entry) => {
                     let summary = serde_json::from_str(entry.public_json.as_deref().unwrap_or(""))
                         .map_err(|e| Error::Internal(e.into()))?;
-                    (summary, Some(cite(conn, &entry, &issuer, &keys)?))
+                    (summary, Some(entry))
                 }
                 None => {
                     let stored = records::get(conn, row.id)?
@@ -59,26 +58,34 @@ pub async fn attestation(
                 }
             };
             let now = chrono::Utc::now();
-            Ok(AttestationClaims {
-                iss: issuer,
-                sub: summary.id.clone(),
-                aud: signed::AUDIENCE.to_owned(),
-                iat: now.timestamp(),
-                exp: (now + ttl).timestamp(),
-                jti: Uuid::new_v4().to_string(),
-                supplier_name: summary.name,
-                supplier_slug: summary.slug,
-                company_number: summary.company_number,
-                status: summary.status,
-                pledge_version: summary.pledge_version,
-                signed_current_version: summary.signed_current_version,
-                identity_verified: summary.identity_verified,
-                evidence_health: summary.evidence_summary,
-                log_head: LogPoint { seq, hash },
+            Ok((
+                AttestationClaims {
+                    iss: issuer,
+                    sub: summary.id.clone(),
+                    aud: signed::AUDIENCE.to_owned(),
+                    iat: now.timestamp(),
+                    exp: (now + ttl).timestamp(),
+                    jti: Uuid::new_v4().to_string(),
+                    supplier_name: summary.name,
+                    supplier_slug: summary.slug,
+                    company_number: summary.company_number,
+                    status: summary.status,
+                    pledge_version: summary.pledge_version,
+                    signed_current_version: summary.signed_current_version,
+                    identity_verified: summary.identity_verified,
+                    evidence_health: summary.evidence_summary,
+                    log_head: LogPoint { seq, hash },
+                    log: None,
+                },
                 log,
-            })
+            ))
         })
         .await?;
+    // Published after the entry was read, so the checkpoint holds it.
+    if let Some(entry) = cited {
+        let published = state.checkpoint().await?;
+        claims.log = Some(state.db(move |conn| cite(conn, &entry, &published)).await?);
+    }
     let keys = state.keys.current();
     let token = signed::sign(&keys.encoding, &keys.kid, &claims).map_err(Error::Internal)?;
     Ok(HttpResponse::Ok()
@@ -87,32 +94,25 @@ pub async fn attestation(
         .body(token))
 }
 
-/// The proof that `entry` is in the log: its leaf, and its inclusion in the newest
-/// checkpoint, signed.
+/// The proof that `entry` is in the log: its leaf, and its inclusion in the published
+/// checkpoint, as served (cosignatures and all).
 fn cite(
     conn: &mut crate::db::DbConn,
     entry: &audit::AuditRow,
-    public_url: &str,
-    keys: &crate::auth::Keys,
+    published: &Published,
 ) -> crate::error::Result<LogEntryProof> {
-    // The proof's read gives the newest tree's root too: no second read for it.
-    let size = log_tree::size(conn)?;
+    let size = published.checkpoint.size;
     let index = entry.seq as u64 - 1;
     let (stored, path, root) = log_tree::inclusion_answer(conn, index, size)?;
-    let checkpoint = Checkpoint {
-        origin: crate::tlog::checkpoint::origin(public_url),
-        size,
-        root,
-    };
     let leaf = merkle::leaf_hash(audit::public_form(entry).as_bytes());
-    if stored != leaf {
+    if stored != leaf || root != published.checkpoint.root {
         return Err(Error::Internal(anyhow::anyhow!(
-            "entry {} is not the leaf the tree holds: run verify-log",
+            "entry {} is not proven in the published checkpoint of {size}: run verify-log",
             entry.seq
         )));
     }
     Ok(LogEntryProof {
-        checkpoint: checkpoint.sign(&keys.signing),
+        checkpoint: published.note.clone(),
         seq: entry.seq as u64,
         leaf_hash: b64(&leaf),
         inclusion: path.iter().map(b64).collect(),
