@@ -70,7 +70,8 @@ pub struct ConsistencyProof {
 /// it, proven in the checkpoint it carries, so the attestation checks offline.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LogEntryProof {
-    /// The signed checkpoint (a C2SP signed note) the proof leads to.
+    /// The published checkpoint (a C2SP signed note, with the witnesses' cosignatures)
+    /// the proof leads to.
     pub checkpoint: String,
     /// The entry's sequence number; its public form is at `/api/v1/log/leaves/{seq}`.
     pub seq: u64,

@@ -502,3 +502,75 @@ async fn doctor_says_in_plain_words_what_is_wrong() {
         "{said}"
     );
 }
+
+/// `witness serve` as its operator runs it: it prints its verifier key, cosigns the
+/// registry's checkpoint with it, and keeps what it cosigned in its state file.
+#[tokio::test]
+async fn a_witness_started_from_the_command_line_cosigns_the_registry_log() {
+    use std::io::BufRead;
+    let app = TestApp::spawn().await;
+    app.active_supplier("Witnessed By Hand Ltd").await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = app.get_json("/api/v1/log/key").await;
+    let vkey = key["verifier_key"].as_str().unwrap().to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pledge-registry"))
+        .args([
+            "witness",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--name",
+            "witness.example/cli",
+        ])
+        .arg("--key")
+        .arg(dir.path().join("w.pem"))
+        .arg("--state")
+        .arg(dir.path().join("w.json"))
+        .args(["--log", &vkey])
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let (url, witness_key) = line
+        .trim()
+        .strip_prefix("witness witness.example/cli on ")
+        .and_then(|rest| rest.split_once("; its verifier key: "))
+        .unwrap_or_else(|| panic!("{line}"));
+    let witness = pledge_registry::tlog::cosignature::Witness::parse(witness_key).unwrap();
+    let note = app.get("/checkpoint").await.text().await.unwrap();
+    let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+    let res = app
+        .http
+        .post(format!("{url}/add-checkpoint"))
+        .body(pledge_registry::witness::request(0, &[], &note))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cosignature = res.text().await.unwrap();
+    assert!(
+        witness.cosigned(&format!("{note}{cosignature}")).is_some(),
+        "{cosignature}"
+    );
+    // Asked again from nothing, it answers with the size it holds.
+    let res = app
+        .http
+        .post(format!("{url}/add-checkpoint"))
+        .body(pledge_registry::witness::request(0, &[], &note))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.headers()["content-type"], "text/x.tlog.size");
+    assert_eq!(res.text().await.unwrap(), format!("{size}\n"));
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("w.json")).unwrap()).unwrap();
+    let origin = vkey.split('+').next().unwrap();
+    assert_eq!(kept[origin]["size"], size);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -33,9 +33,9 @@ pub struct ChangePage {
     pub next_since: i64,
     /// Whether more changes follow right away.
     pub more: bool,
-    /// The log's signed checkpoint (a C2SP signed note) when the page was read: its
-    /// tree holds every change on the page, so each can be proven in it
-    /// (`/api/v1/log/proofs/inclusion?seq=&tree_size=`).
+    /// The log's newest published checkpoint (a C2SP signed note, with the witnesses'
+    /// cosignatures) when the page was read: its tree holds every change on the page,
+    /// so each can be proven in it (`/api/v1/log/proofs/inclusion?seq=&tree_size=`).
     pub checkpoint: String,
 }
 

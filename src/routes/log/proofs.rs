@@ -20,8 +20,8 @@ fn bad(field: &str, message: String) -> Error {
 }
 
 /// The log's newest checkpoint: a C2SP signed note (origin, tree size, base64 root,
-/// then the registry's Ed25519 signature). Keep it; check later ones against it with
-/// a consistency proof.
+/// then the registry's Ed25519 signature and each witness's cosignature). Keep it;
+/// check later ones against it with a consistency proof.
 #[utoipa::path(operation_id = "getLogCheckpoint", tag = "log", responses(
     QueryErrors,
     (status = 200, body = String, content_type = "text/plain", description = "The signed checkpoint"),
