@@ -157,14 +157,14 @@ fn main() -> anyhow::Result<()> {
     let rebuild: u64 = arg("--rebuild", "0").parse()?;
     if rebuild > 0 {
         conn.batch_execute("DELETE FROM log_tiles; DELETE FROM audit_log")?;
-        let state = format!(
+        let record = format!(
             "{{\"name\":\"Supplier\",\"summary\":\"{}\"}}",
             "x".repeat(200)
         );
         let mut rows = Vec::new();
         for seq in 1..=rebuild {
             rows.push(format!(
-                "({seq},'2026-11-28 00:00:00','admin','supplier.update','supplier','s{seq}','s{seq}','{state}','{state}','{h}','{h}','{state}')",
+                "({seq},'2026-11-28 00:00:00','admin','supplier.update','supplier','s{seq}','s{seq}','{record}','{record}','{h}','{h}','{record}')",
                 h = "0".repeat(64)
             ));
             if rows.len() == 1000 || seq == rebuild {
@@ -183,6 +183,83 @@ fn main() -> anyhow::Result<()> {
             "tree rebuilt from a log of {rebuild} entries in {:.1} s",
             t.elapsed().as_secs_f64()
         );
+        guard_and_tiles(&mut conn, &state, rebuild, samples)?;
+    }
+    Ok(())
+}
+
+/// What the log's guard costs on a log of `size` entries with a published checkpoint
+/// (at start, counting every entry; before each signature), and what serving a C2SP
+/// tile and an entry bundle of 256 costs.
+fn guard_and_tiles(
+    conn: &mut pledge_registry::db::DbConn,
+    state: &pledge_registry::state::AppState,
+    size: u64,
+    samples: usize,
+) -> anyhow::Result<()> {
+    use pledge_registry::db::models::{checkpoints, now};
+    use pledge_registry::routes::log::tiles::read;
+    use pledge_registry::tlog::checkpoint::{Checkpoint, origin};
+    use pledge_registry::tlog::tile_api::Resource;
+    let checkpoint = Checkpoint {
+        origin: origin(&state.config.public_url),
+        size,
+        root: log_tree::root(conn, size)?,
+    };
+    conn.batch_execute("DELETE FROM log_checkpoints")?;
+    checkpoints::insert(
+        conn,
+        &checkpoints::CheckpointRow {
+            size: size as i64,
+            root: checkpoint.root.to_vec(),
+            note: checkpoint.sign(&state.keys.current().signing),
+            published_at: now(),
+        },
+    )?;
+    let guard = &state.checkpoints;
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let last = guard
+            .check(conn, true)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        times.push(t.elapsed());
+        assert_eq!(last.map(|c| c.size), Some(size));
+    }
+    report("guard at start (counts all)", times);
+    let mut times = Vec::new();
+    for _ in 0..samples / 10 {
+        let t = Instant::now();
+        guard
+            .check(conn, false)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        times.push(t.elapsed());
+    }
+    report("guard before a signature", times);
+    let mut rng = rand::thread_rng();
+    let full = size / 256;
+    for (what, entries) in [
+        ("C2SP tile of 256 hashes", false),
+        ("entry bundle of 256", true),
+    ] {
+        let mut times = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            let index = rng.gen_range(0..full);
+            let resource = if entries {
+                Resource::Entries { index, width: 256 }
+            } else {
+                Resource::Tile {
+                    level: 0,
+                    index,
+                    width: 256,
+                }
+            };
+            let t = Instant::now();
+            let body = read(conn, resource).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            times.push(t.elapsed());
+            assert!(body.len() >= 256 * 2);
+        }
+        report(what, times);
     }
     Ok(())
 }

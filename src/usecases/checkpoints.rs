@@ -225,13 +225,14 @@ impl Publisher {
             (Some(s), _) => Some(s),
             (None, k) => k,
         };
-        // The newest tile of published leaves and everything after it: the entries
-        // are the leaves the tree holds.
-        let from = last
-            .as_ref()
-            .map_or(tree, |c| c.size)
-            .saturating_sub(255)
-            .max(1);
+        // The entries are the leaves the tree holds: at start the last 256 published
+        // and everything after; before a signature, the last published and after.
+        let from = match &last {
+            Some(c) if thorough => c.size.saturating_sub(255),
+            Some(c) => c.size,
+            None => tree.saturating_sub(255),
+        }
+        .max(1);
         if let Some((_, why)) = audit::leaves_differ(conn, from, tree)? {
             return Err(refuse(why));
         }
@@ -292,21 +293,22 @@ impl Publisher {
     /// cosigned by the witnesses, when there are any). When the guard refuses, the
     /// last published one is served and every write is refused from then on.
     pub async fn publish(self: &Arc<Self>, db: &Database) -> Result<Published> {
-        let me = self.clone();
-        let (current, size) = db
-            .run(move |conn| Ok::<_, Error>((me.current(conn)?, log_tree::size(conn)?)))
-            .await?;
-        if let Some(c) = current.filter(|c| c.checkpoint.size == size || db.refusal().is_some()) {
-            // Up to date; or this instance signs nothing more, having found the log
-            // does not agree with what it published.
+        let witnesses = self.witnesses.len();
+        if let Some(c) = self.fresh(db).await? {
+            // Up to date and cosigned by every witness; or this instance signs nothing
+            // more, having found the log does not agree with what it published.
+            if c.cosigned >= witnesses || db.refusal().is_some() {
+                return Ok(c);
+            }
+        }
+        // One publication at a time here: a read that comes while the witnesses are
+        // asked waits for their answers, so it is served what they cosigned.
+        let _turn = self.turn.lock().await;
+        if let Some(c) = self.fresh(db).await? {
             return Ok(c);
         }
-        let signed = {
-            let _turn = self.turn.lock().await;
-            let me = self.clone();
-            db.transaction(move |conn| me.sign_if_grown(conn)).await
-        };
-        match signed {
+        let me = self.clone();
+        match db.transaction(move |conn| me.sign_if_grown(conn)).await {
             Ok(Some((checkpoint, note))) => {
                 self.keep(&checkpoint, &note);
                 tracing::debug!(size = checkpoint.size, "checkpoint published");
@@ -320,6 +322,16 @@ impl Publisher {
         db.run(move |conn| me.current(conn)).await?.ok_or_else(|| {
             refuse("no checkpoint has been published and the guard refuses to sign one")
         })
+    }
+
+    /// The newest published checkpoint if the tree has not grown past it (or this
+    /// instance refuses to sign).
+    async fn fresh(self: &Arc<Self>, db: &Database) -> Result<Option<Published>> {
+        let me = self.clone();
+        let (current, size) = db
+            .run(move |conn| Ok::<_, Error>((me.current(conn)?, log_tree::size(conn)?)))
+            .await?;
+        Ok(current.filter(|c| c.checkpoint.size == size || db.refusal().is_some()))
     }
 
     /// Asks every witness that has not cosigned the newest checkpoint to cosign it;

@@ -273,32 +273,35 @@ pub fn range(conn: &mut DbConn, from: u64, to: u64) -> QueryResult<Vec<AuditRow>
 /// is not the hash of its public form, or which is missing, and why.
 pub fn leaves_differ(conn: &mut DbConn, from: u64, to: u64) -> QueryResult<Option<(u64, String)>> {
     use crate::tlog::merkle::{Node, Nodes, leaf_hash};
-    if from > to {
-        return Ok(None);
-    }
-    let rows = range(conn, from, to)?;
-    let leaves: Vec<Node> = (from..=to)
-        .map(|seq| Node {
-            level: 0,
-            index: seq - 1,
-        })
-        .collect();
-    let stored = log_tree::fetch(conn, &leaves)?;
-    let mut rows = rows.into_iter();
-    for seq in from..=to {
-        let Some(row) = rows.next().filter(|r| r.seq as u64 == seq) else {
-            return Ok(Some((seq, format!("entry {seq} is missing"))));
-        };
-        let node = Node {
-            level: 0,
-            index: seq - 1,
-        };
-        if stored.node(node).ok() != Some(leaf_hash(public_form(&row).as_bytes())) {
-            return Ok(Some((
-                seq,
-                format!("entry {seq} is not the leaf its Merkle tree holds: it was edited"),
-            )));
+    // In pages, so that a long stretch is never held at once.
+    let mut start = from;
+    while start <= to {
+        let end = to.min(start + 999);
+        let rows = range(conn, start, end)?;
+        let leaves: Vec<Node> = (start..=end)
+            .map(|seq| Node {
+                level: 0,
+                index: seq - 1,
+            })
+            .collect();
+        let stored = log_tree::fetch(conn, &leaves)?;
+        let mut rows = rows.into_iter();
+        for seq in start..=end {
+            let Some(row) = rows.next().filter(|r| r.seq as u64 == seq) else {
+                return Ok(Some((seq, format!("entry {seq} is missing"))));
+            };
+            let node = Node {
+                level: 0,
+                index: seq - 1,
+            };
+            if stored.node(node).ok() != Some(leaf_hash(public_form(&row).as_bytes())) {
+                return Ok(Some((
+                    seq,
+                    format!("entry {seq} is not the leaf its Merkle tree holds: it was edited"),
+                )));
+            }
         }
+        start = end + 1;
     }
     Ok(None)
 }

@@ -67,7 +67,7 @@ pub async fn tile(
 }
 
 /// The bytes of a resource the published tree holds.
-fn read(conn: &mut crate::db::DbConn, resource: Resource) -> crate::error::Result<Vec<u8>> {
+pub fn read(conn: &mut crate::db::DbConn, resource: Resource) -> crate::error::Result<Vec<u8>> {
     match resource {
         Resource::Tile {
             level,
