@@ -349,7 +349,7 @@ pub fn append(
     };
     // The tree must hold exactly the entries before this one: a deleted tail would
     // otherwise have its numbers used again, for entries the tree never takes.
-    let tree = log_tree::size(conn)?;
+    let (tree, mut edge) = log_tree::right_edge(conn)?;
     if tree != (seq - 1) as u64 {
         return Err(refused(Refused::Log(format!(
             "the log's newest entry is {} but its Merkle tree holds {tree} entries (see pledge-registry verify-log)",
@@ -372,9 +372,9 @@ pub fn append(
         salt: Some(new_salt()),
     };
     row.hash = Some(hash_of(&row));
-    let leaf = public_form(&row).len();
-    if leaf > usize::from(u16::MAX) {
-        return Err(refused(Refused::TooLarge(leaf)));
+    let leaf = public_form(&row);
+    if leaf.len() > usize::from(u16::MAX) {
+        return Err(refused(Refused::TooLarge(leaf.len())));
     }
     diesel::insert_into(audit_log::table)
         .values((
@@ -393,7 +393,12 @@ pub fn append(
             audit_log::salt.eq(&row.salt),
         ))
         .execute(conn)?;
-    catch_up(conn, |row| public_form(row).into_bytes())?;
+    log_tree::append(
+        conn,
+        &mut edge,
+        tree,
+        &[crate::tlog::merkle::leaf_hash(leaf.as_bytes())],
+    )?;
     Ok(())
 }
 
