@@ -99,7 +99,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     // published is served for reading only, and says why.
     {
         let mut conn = database.pool().get()?;
-        if let Err(e) = checkpoints.check(&mut conn, true) {
+        if let Err(e) = checkpoints.check_locked(&mut conn, true) {
             match e {
                 crate::error::Error::LogRefused(why) => database.refuse_writes(&why),
                 other => return Err(anyhow::anyhow!("the log could not be checked: {other:?}")),

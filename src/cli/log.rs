@@ -58,7 +58,7 @@ pub fn verify_log(config: &Config) -> anyhow::Result<()> {
             anyhow::bail!("the audit log does not verify")
         }
     }
-    match publisher(config)?.check(&mut conn, true) {
+    match publisher(config)?.check_locked(&mut conn, true) {
         Ok(Some(last)) => {
             println!(
                 "it extends the last checkpoint published, of {} entries",

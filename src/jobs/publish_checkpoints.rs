@@ -1,6 +1,7 @@
-//! Publishing checkpoints: every few seconds, a log that grew gets a new checkpoint
-//! (after the guard) and the witnesses that have not cosigned the newest are asked
-//! again, so witnesses follow the log even when nobody reads it.
+//! Publishing checkpoints: every few seconds the guard runs (so a database changed
+//! under a running instance is noticed within a round, not at its next start), a log
+//! that grew gets a new checkpoint, and the witnesses that have not cosigned the newest
+//! are asked again, so witnesses follow the log even when nobody reads it.
 
 use std::sync::Arc;
 
@@ -19,6 +20,18 @@ impl super::Job for PublishCheckpoints {
 
     async fn run_once(&self) -> Result<super::Report> {
         let before = self.db.refusal().is_some();
+        if !before {
+            let publisher = self.publisher.clone();
+            match self
+                .db
+                .run(move |conn| publisher.check_locked(conn, false))
+                .await
+            {
+                Err(crate::error::Error::LogRefused(why)) => self.db.refuse_writes(&why),
+                Err(e) => return Err(e),
+                Ok(_) => {}
+            }
+        }
         let published = self.publisher.publish(&self.db).await?;
         let cosigned = self.publisher.witness(&self.db).await;
         if !before && let Some(why) = self.db.refusal() {

@@ -77,10 +77,11 @@ impl Publisher {
         &self.witnesses
     }
 
-    /// The log's keys: the one in use and every retired one.
+    /// The log's keys: the one this instance signs with, and every key the registry has
+    /// recorded (during a rotation another instance may sign with the new one first).
     fn log_key(&self, conn: &mut DbConn) -> Result<LogKey> {
         let mut publics = vec![self.keys.current().signing.verifying_key().to_bytes()];
-        for row in signing_keys::retired(conn)? {
+        for row in signing_keys::all(conn)? {
             if let Some(x) = URL_SAFE_NO_PAD
                 .decode(&row.public_x)
                 .ok()
@@ -237,6 +238,16 @@ impl Publisher {
             return Err(refuse(why));
         }
         Ok(last)
+    }
+
+    /// [`Self::check`] in a transaction of its own that holds the log's lock, so that no
+    /// append lands between what it reads (which would look like a tree out of step).
+    pub fn check_locked(&self, conn: &mut DbConn, thorough: bool) -> Result<Option<Checkpoint>> {
+        diesel::Connection::transaction(conn, |conn| {
+            crate::db::take_write_lock(conn)?;
+            audit::lock_chain(conn)?;
+            self.check(conn, thorough)
+        })
     }
 
     /// Signs a checkpoint of the tree as it is, if it grew since the last one, after

@@ -706,3 +706,54 @@ pub(crate) async fn supplier_action(
         other => other,
     }
 }
+
+/// A database changed under a running registry is noticed within a round of the
+/// publishing job, not at the next start: the console's first page says writes are
+/// refused and why, and `/metrics` says so for the alert.
+#[tokio::test]
+async fn the_console_says_when_the_log_refuses_writes_and_why() {
+    use diesel::prelude::*;
+    use pledge_registry::db::schema::audit_log;
+    let mailbox = Mailbox::start();
+    let app = app_with_mail(&mailbox, &[]).await;
+    add_operator(&app, OPERATOR, "Sam Operator").await;
+    let c = sign_in(&app, &mailbox, OPERATOR).await;
+    app.active_supplier("Logged Ltd").await;
+    // Published first, then seen on the console.
+    app.get("/checkpoint").await;
+    let html = c.page(&app, "/operator").await;
+    assert!(html.contains("The public log"), "{html}");
+    assert!(html.contains("no witnesses are set"), "{html}");
+    assert!(html.contains(r#"<dd id="log-writes">taken</dd>"#), "{html}");
+    assert!(!html.contains("log-refused"), "{html}");
+    {
+        let mut conn = app.pool.get().unwrap();
+        let last = pledge_registry::db::models::audit::last_seq(&mut conn).unwrap() as i64;
+        diesel::delete(audit_log::table.filter(audit_log::seq.gt(last - 2)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let mut waited = 0;
+    let html = loop {
+        let html = c.page(&app, "/operator").await;
+        if html.contains(r#"id="log-refused""#) {
+            break html;
+        }
+        waited += 1;
+        assert!(waited < 300, "the guard never ran: {html}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(html.contains("Writes are refused."), "{html}");
+    assert!(html.contains("its Merkle tree holds"), "{html}");
+    assert!(
+        html.contains(r#"<dd id="log-writes">refused (above)</dd>"#),
+        "{html}"
+    );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "registry_log_writes_refused 1"),
+        "{metrics}"
+    );
+}

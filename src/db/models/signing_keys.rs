@@ -80,6 +80,15 @@ pub fn retired(conn: &mut DbConn) -> QueryResult<Vec<KeyRow>> {
         .load(conn)
 }
 
+/// Every key the registry has had, in use or retired, oldest first: what checks a
+/// checkpoint signed by any instance, one that has not re-read a rotated key included.
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<KeyRow>> {
+    signing_keys::table
+        .order(signing_keys::created_at.asc())
+        .select(KeyRow::as_select())
+        .load(conn)
+}
+
 /// Keys in use, or retired after `retired_after` (what they signed may still be valid).
 pub fn published(conn: &mut DbConn, retired_after: NaiveDateTime) -> QueryResult<Vec<KeyRow>> {
     signing_keys::table

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::signed_in;
 use crate::db::models::concerns::{self, Filter};
-use crate::db::models::{now, operators, queues, webhooks};
+use crate::db::models::{checkpoints, now, operators, queues, webhooks};
 use crate::http::problem::ApiResult;
 use crate::state::State;
 use crate::usecases::concerns::reference;
@@ -71,6 +71,19 @@ struct QueuesPage {
     stopped: Vec<(String, String, String, String)>,
     /// (to, subject, given up, last error).
     mail: Vec<(String, String, String, String)>,
+    log: LogStanding,
+}
+
+/// The public log as the operator needs to see it.
+#[derive(Default)]
+pub struct LogStanding {
+    /// Why this instance refuses writes, if it does.
+    refused: Option<String>,
+    /// The newest published checkpoint: its size and when.
+    published: Option<(u64, String)>,
+    /// Witnesses that cosigned it, of those configured.
+    cosigned: Vec<String>,
+    witnesses: usize,
 }
 
 /// What is waiting for the operator.
@@ -178,9 +191,23 @@ pub async fn queues_page(req: HttpRequest, state: State) -> ApiResult<HttpRespon
                         )
                     })
                     .collect(),
+                log: LogStanding {
+                    published: checkpoints::newest(conn)?
+                        .map(|c| (c.size as u64, when(c.published_at))),
+                    cosigned: match checkpoints::newest(conn)? {
+                        Some(c) => checkpoints::cosignatures(conn, c.size as u64)?
+                            .into_iter()
+                            .map(|(name, _)| name)
+                            .collect(),
+                        None => Vec::new(),
+                    },
+                    ..LogStanding::default()
+                },
             })
         })
         .await?;
+    page.log.refused = state.database.refusal().map(|why| why.to_string());
+    page.log.witnesses = state.checkpoints.witnesses().len();
     page.csrf = c.csrf();
     Ok(private(StatusCode::OK, render(&page)?))
 }
