@@ -27,6 +27,8 @@ pub fn serve(app: &TestApp, port: u16, env: &[(&str, &str)], stderr: Stdio) -> C
         .env("DATABASE_URL", &app.config.database_url)
         .env("REGISTRY_DATA_DIR", &app.config.data_dir)
         .env("REGISTRY_SIGNING_KEY_FILE", &app.config.signing_key_file)
+        // The same registry, so the same log: its checkpoints keep their origin.
+        .env("REGISTRY_PUBLIC_URL", &app.config.public_url)
         .env("REGISTRY_BIND", format!("127.0.0.1:{port}"))
         .env("REGISTRY_CHECK_INTERVAL", "off")
         .env("REGISTRY_RATE_LIMIT_READS", "off")
