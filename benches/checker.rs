@@ -8,8 +8,10 @@
 //!         --concurrency 64 --per-host 64 --retries 1 --timeout 5 --round
 //!
 //! `--mix` is `standard` (the default), `hard` (slow, hanging and refused links, 429s
-//! with Retry-After, 5xx and redirect loops among them) or `ok` (every link answers
-//! 200). `--latency MS` gives every answer the same latency (default: 20 to 120 ms).
+//! with Retry-After, 5xx and redirect loops among them), `snap` (the hard mix with
+//! policy pages, PDFs, 8 MiB pages, endless bodies and gzip bombs) or `ok` (every link
+//! answers 200). `--snapshots off` checks as the registry does with `REGISTRY_SNAPSHOTS=off`
+//! (HEAD where it can, no body kept). `--latency MS` gives every answer the same latency (default: 20 to 120 ms).
 //! `--round` checks the links as the service does, with `check-evidence`'s round: stored
 //! in a fresh SQLite registry, claimed, checked and each result recorded.
 //!
@@ -57,7 +59,52 @@ const HARD: &[(&str, u32, &str)] = &[
     ("refused", 5, "unreachable"),
 ];
 
+/// The hard mix with the documents snapshots meet: pages of policy text (the `ok`
+/// links), PDFs, pages of 8 MiB, bodies that never end and gzip bombs (all still
+/// answer 200, so `ok`, with no snapshot kept of the last three).
+const SNAP: &[(&str, u32, &str)] = &[
+    ("ok", 655, "ok"),
+    ("pdf", 50, "ok"),
+    ("big", 10, "ok"),
+    ("endless", 10, "ok"),
+    ("bomb", 10, "ok"),
+    ("redirect", 100, "redirected"),
+    ("loop", 5, "broken"),
+    ("notfound", 50, "broken"),
+    ("gone", 20, "broken"),
+    ("error", 30, "broken"),
+    ("ratelimited", 20, "ok"),
+    ("slow", 20, "ok"),
+    ("hang", 5, "unreachable"),
+    ("refused", 5, "unreachable"),
+];
+
 const ALL_OK: &[(&str, u32, &str)] = &[("ok", 1000, "ok")];
+
+/// A policy page of about 40 KB: a few hundred paragraphs of words, in markup.
+static PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut page = String::from(
+        "<html><head><title>AI policy</title><style>p{margin:0}</style><script>var t=1;</script></head><body><h1>Our AI policy</h1>",
+    );
+    for i in 0..300 {
+        page.push_str(&format!(
+            "<p>Paragraph {i}: care records stay in the UK, are never used to train models, and every suggestion can be overridden by a carer.</p>"
+        ));
+    }
+    page.push_str("</body></html>");
+    page
+});
+
+/// A gzip body that inflates to 64 MiB, sent without being asked for.
+static BOMB: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let spaces = vec![b' '; 1024 * 1024];
+    for _ in 0..64 {
+        z.write_all(&spaces).expect("memory");
+    }
+    z.finish().expect("memory")
+});
 
 type Kinds = &'static [(&'static str, u32, &'static str)];
 
@@ -109,7 +156,25 @@ async fn serve(req: HttpRequest) -> HttpResponse {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             HttpResponse::Ok().finish()
         }
-        "ok" | "landing" => HttpResponse::Ok().body("evidence page"),
+        "ok" | "landing" => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(PAGE.as_str()),
+        "pdf" => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .body(format!("%PDF-1.7\n{}", PAGE.as_str())),
+        "big" => HttpResponse::Ok()
+            .content_type("text/html")
+            .body(vec![b'a'; 8 * 1024 * 1024]),
+        "endless" => {
+            let chunk = actix_web::web::Bytes::from(vec![b'a'; 64 * 1024]);
+            HttpResponse::Ok().content_type("text/html").streaming(
+                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone())),
+            )
+        }
+        "bomb" => HttpResponse::Ok()
+            .content_type("text/html")
+            .insert_header(("Content-Encoding", "gzip"))
+            .body(BOMB.clone()),
         "notfound" | "missing" => HttpResponse::NotFound().finish(),
         "gone" => HttpResponse::Gone().finish(),
         "redirect" => HttpResponse::MovedPermanently()
@@ -141,9 +206,11 @@ fn main() -> anyhow::Result<()> {
     let (mix, kinds): (&str, Kinds) = match arg("--mix", "standard").as_str() {
         "hard" => ("hard", HARD),
         "ok" => ("ok", ALL_OK),
+        "snap" => ("snap", SNAP),
         _ => ("standard", STANDARD),
     };
     let lychee = arg("--lychee", "");
+    let snapshots = arg("--snapshots", "on");
     // A port nothing listens on, for refused connections.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -197,6 +264,7 @@ fn main() -> anyhow::Result<()> {
         "REGISTRY_CHECK_TIMEOUT" => Some(format!("{timeout}s")),
         "REGISTRY_CHECK_BACKOFF" => Some("200ms".into()),
         "REGISTRY_CHECK_INTERVAL" => Some("off".into()),
+        "REGISTRY_SNAPSHOTS" => Some(snapshots.clone()),
         "REGISTRY_LAPSE_INTERVAL" => Some("off".into()),
         "REGISTRY_DATA_DIR" => Some(data.to_string_lossy().into_owned()),
         _ => None,
@@ -234,7 +302,7 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or(0)
     );
     println!(
-        "registry checker{}, concurrency {concurrency}, per host {per_host}, timeout {timeout} s, {retries} retries:",
+        "registry checker{}, snapshots {snapshots}, concurrency {concurrency}, per host {per_host}, timeout {timeout} s, {retries} retries:",
         if round {
             " (check-evidence round, results recorded)"
         } else {

@@ -15,11 +15,13 @@ LAYERS = {
     "domain": 0,
     "files": 0,        # files kept beside the database, written whole
     "tlog": 1,         # the public log's mathematics and formats: domain only
+    "snapshot": 1,     # evidence documents: kinds, normalised text, word diffs
     "config": 1,
     "db": 2,           # storage: domain and the log's tree mathematics
     "error": 3,        # the domain error every layer above returns
     "auth": 3.5,       # keys and tokens
     "checker": 3.5,    # the hardened outbound HTTP client
+    "companies_house": 3.5,  # Companies House's public data API, within its rate limit
     "mail": 3.5,       # letters and their outbox
     "witness": 3.5,    # C2SP tlog-witness: asking witnesses, and serving one
     "webhooks": 4,     # the change feed's items as signed Standard Webhooks messages
@@ -36,6 +38,7 @@ LAYERS = {
 }
 # Imports within one layer that are allowed (from, to).
 SAME_LAYER = {
+    ("companies_house", "checker"),  # the process's TLS provider and user agent
     ("tlog", "config"),
     ("usecases", "views"),   # a use case reads the record it answers with
     ("mail", "auth"),

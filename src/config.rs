@@ -52,6 +52,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// How the evidence checker behaves (`REGISTRY_CHECK_*`).
     pub checker: CheckerSettings,
+    /// `REGISTRY_SNAPSHOTS_PUBLIC`: whether anyone may read the text of evidence
+    /// snapshots and its changes (on by default); off, only the supplier's members and
+    /// the operator do. Hashes and dates are public either way.
+    pub snapshots_public: bool,
     /// `REGISTRY_ATTESTATION_TTL`: how long an attestation is valid.
     pub attestation_ttl: Duration,
     /// `REGISTRY_WITNESSES`: the witnesses asked to cosign each checkpoint, as
@@ -68,6 +72,25 @@ pub struct Config {
     pub reminder_interval: Option<Duration>,
     /// How webhooks are delivered (`REGISTRY_WEBHOOK_*`).
     pub webhooks: WebhookSettings,
+    /// How companies are checked with Companies House (`REGISTRY_COMPANIES_HOUSE_*`).
+    pub companies_house: CompaniesHouseSettings,
+}
+
+/// Settings of the Companies House checks.
+#[derive(Debug, Clone)]
+pub struct CompaniesHouseSettings {
+    /// `REGISTRY_COMPANIES_HOUSE_KEY`: the API key of the public data API; none turns
+    /// the checks off.
+    pub key: Option<Secret>,
+    /// `REGISTRY_COMPANIES_HOUSE_URL`: the API's address (default
+    /// `https://api.company-information.service.gov.uk`).
+    pub url: String,
+    /// `REGISTRY_COMPANIES_HOUSE_TIMEOUT`: one request, connection to answer (default 10s).
+    pub timeout: Duration,
+    /// `REGISTRY_COMPANIES_HOUSE_INTERVAL`: how often suppliers due a check are looked
+    /// for (default 30s); each supplier is asked about at most daily, and soon after
+    /// registering or changing its number.
+    pub interval: Duration,
 }
 
 /// Settings of webhook delivery. Endpoints are reached under the evidence checker's
@@ -160,6 +183,9 @@ pub struct CheckerSettings {
     /// for webhook deliveries, which share the address rules (tests, local development
     /// only).
     pub allow_loopback: bool,
+    /// `REGISTRY_SNAPSHOTS`: keep a snapshot of each document a check finds (on by
+    /// default); off checks with HEAD where it can and keeps nothing.
+    pub snapshots: bool,
 }
 
 impl Config {
@@ -335,6 +361,24 @@ impl Config {
                     get("REGISTRY_CHECKER_ALLOW_LOOPBACK").as_deref(),
                     "REGISTRY_CHECKER_ALLOW_LOOPBACK",
                 )?,
+                snapshots: on_unless_off(&get, "REGISTRY_SNAPSHOTS")?,
+            },
+            snapshots_public: on_unless_off(&get, "REGISTRY_SNAPSHOTS_PUBLIC")?,
+            companies_house: CompaniesHouseSettings {
+                key: get("REGISTRY_COMPANIES_HOUSE_KEY").map(|k| Secret(k.trim().to_owned())),
+                url: get("REGISTRY_COMPANIES_HOUSE_URL")
+                    .map(|u| u.trim().trim_end_matches('/').to_owned())
+                    .unwrap_or_else(|| "https://api.company-information.service.gov.uk".into()),
+                timeout: duration(
+                    get("REGISTRY_COMPANIES_HOUSE_TIMEOUT").as_deref(),
+                    "REGISTRY_COMPANIES_HOUSE_TIMEOUT",
+                    "10s",
+                )?,
+                interval: duration(
+                    get("REGISTRY_COMPANIES_HOUSE_INTERVAL").as_deref(),
+                    "REGISTRY_COMPANIES_HOUSE_INTERVAL",
+                    "30s",
+                )?,
             },
         })
     }
@@ -344,6 +388,12 @@ fn duration(raw: Option<&str>, key: &str, default: &str) -> anyhow::Result<Durat
     let v = raw.unwrap_or(default).trim();
     humantime::parse_duration(v)
         .with_context(|| format!("{key} must be a duration such as 30s, 10m or 6h, got {v:?}"))
+}
+
+/// A flag that is on unless set to false.
+fn on_unless_off(get: &impl Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<bool> {
+    let raw = get(key);
+    Ok(raw.is_none() || flag(raw.as_deref(), key)?)
 }
 
 fn flag(raw: Option<&str>, key: &str) -> anyhow::Result<bool> {

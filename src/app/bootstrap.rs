@@ -23,6 +23,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             if ran > 0 {
                 tracing::info!(migrations = ran, "database migrated");
             }
+            let had_records = ran > 0;
             if load_first_version(conn)? {
                 tracing::info!(version = FIRST.version, "first pledge version loaded");
             }
@@ -31,6 +32,17 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if built > 0 {
                 tracing::info!(records = built, "stored records built");
+            }
+            // A migration can add to what a record shows (evidence snapshots, Companies
+            // House checks): stored records are rebuilt in the new shape at once.
+            if had_records {
+                let (count, differed) = crate::usecases::projection::reproject_all(conn)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                tracing::info!(
+                    records = count,
+                    differed,
+                    "stored records rebuilt after migrating"
+                );
             }
             Ok(())
         })?;

@@ -2,6 +2,7 @@
 //! found. All outbound HTTP of the registry goes through here.
 
 pub mod address;
+pub mod body;
 pub mod health;
 pub mod outcome;
 pub mod resolve;
@@ -17,11 +18,9 @@ use url::{Host, Url};
 
 use crate::config::CheckerSettings;
 use crate::domain::evidence::EvidenceHealth;
+use crate::snapshot::{self, Fetched, Found, Snapshot};
 pub use outcome::Observation;
 use resolve::{Blocked, GuardedResolver};
-
-/// Bodies are read up to this many bytes, then the connection is dropped.
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 pub const USER_AGENT: &str = concat!(
     "TechPledgeRegistry-EvidenceChecker/",
@@ -34,6 +33,8 @@ struct Answer {
     status: StatusCode,
     location: Option<String>,
     retry_after: Option<Duration>,
+    /// The document, for a successful GET while snapshots are kept.
+    found: Option<Found>,
 }
 
 /// Why a request got no answer.
@@ -51,6 +52,9 @@ pub struct Checker {
     /// slot first and a global one after, so links queued behind a slow host hold no
     /// global slot, and nobody waits between attempts holding one.
     total: Arc<Semaphore>,
+    /// Documents read into text at once: reading a large page takes a core and some
+    /// memory, so no more than the machine has cores.
+    reading: Arc<Semaphore>,
 }
 
 static CRYPTO: Once = Once::new();
@@ -79,6 +83,9 @@ impl Checker {
         Ok(Checker {
             client,
             total: Arc::new(Semaphore::new(settings.concurrency)),
+            reading: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             settings,
             hosts: Mutex::new(HashMap::new()),
         })
@@ -149,6 +156,9 @@ impl Checker {
             };
             let mut o = Observation::new(outcome, Some(status), detail);
             o.final_url = moved.then(|| url.to_string());
+            if matches!(outcome, EvidenceHealth::Ok | EvidenceHealth::Redirected) {
+                o.found = answer.found;
+            }
             return o;
         }
         let mut o = Observation::new(
@@ -220,13 +230,37 @@ impl Checker {
         }
     }
 
-    /// HEAD, then GET when HEAD is refused or unsupported; with the host's slot, then a
-    /// global one.
+    /// Reads a fetched document into a snapshot, on the blocking pool, a few at once.
+    pub async fn read(&self, fetched: Fetched) -> Snapshot {
+        let _turn = self.reading.acquire().await;
+        let document = Arc::new(fetched);
+        let kept = document.clone();
+        match tokio::task::spawn_blocking(move || Snapshot::of(&kept)).await {
+            Ok(s) => s,
+            // Reading text never panics on any input the tests know; were it to, the
+            // document is still kept by its hash.
+            Err(_) => Snapshot {
+                body_sha256: snapshot::sha256_hex(&document.body),
+                content_type: document.content_type.clone(),
+                size: document.body.len() as i64,
+                text: None,
+                note: Some(
+                    "text not read: reading it failed; the document is kept by its hash".into(),
+                ),
+            },
+        }
+    }
+
+    /// HEAD, then GET when HEAD is refused or unsupported, or GET alone while snapshots
+    /// are kept (the body is wanted); with the host's slot, then a global one.
     async fn fetch(&self, url: &Url) -> Result<Answer, NoAnswer> {
         let shut = |_| NoAnswer::Transport("checker shut down".into());
         let slot = self.host_slot(url);
         let _host = slot.acquire().await.map_err(shut)?;
         let _any = self.total.acquire().await.map_err(shut)?;
+        if self.settings.snapshots {
+            return self.request(Method::GET, url).await;
+        }
         let head = self.request(Method::HEAD, url).await?;
         if head.status.is_success()
             || head.status.is_redirection()
@@ -239,13 +273,13 @@ impl Checker {
 
     async fn request(&self, method: Method, url: &Url) -> Result<Answer, NoAnswer> {
         let is_get = method == Method::GET;
-        let mut res = self
+        let res = self
             .client
             .request(method, url.clone())
             .send()
             .await
             .map_err(describe)?;
-        let answer = Answer {
+        let mut answer = Answer {
             status: res.status(),
             location: res
                 .headers()
@@ -257,16 +291,13 @@ impl Checker {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(retry_after),
+            found: None,
         };
-        if is_get {
-            // Read a little of the body (some servers only send the status with it), never more.
-            let mut read = 0;
-            while read < BODY_LIMIT {
-                match res.chunk().await {
-                    Ok(Some(chunk)) => read += chunk.len(),
-                    _ => break,
-                }
-            }
+        if is_get && self.settings.snapshots && answer.status.is_success() {
+            answer.found = Some(body::read(res, snapshot::BODY_LIMIT).await);
+        } else if is_get {
+            let mut res = res;
+            body::drain(&mut res).await;
         }
         Ok(answer)
     }

@@ -15,6 +15,8 @@ pub struct Observation {
     pub final_url: Option<String>,
     /// A short explanation for people (never a secret: URLs are public).
     pub detail: String,
+    /// The document behind a link that answered, while snapshots are kept.
+    pub found: Option<crate::snapshot::Found>,
 }
 
 impl Observation {
@@ -28,6 +30,7 @@ impl Observation {
             http_status,
             final_url: None,
             detail: detail.into(),
+            found: None,
         }
     }
 

@@ -269,6 +269,14 @@ fn command(cli: Cli) -> anyhow::Result<()> {
             let pool = db::connect(&config.database_url, 1)?;
             let ran = db::with_setup_lock(&mut *pool.get()?, db::migrate)?;
             println!("applied {ran} migration(s)");
+            if ran > 0 {
+                // A migration can add to what a record shows: the stored records are
+                // rebuilt in the new shape before any instance serves them.
+                let (count, differed) =
+                    crate::usecases::projection::reproject_all(&mut *pool.get()?)
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                println!("rebuilt {differed} of {count} stored record(s)");
+            }
             Ok(())
         }
         Command::Token {

@@ -527,6 +527,7 @@ fn fill(
             claimed_by: None,
             claimed_until: None,
             check_detail: None,
+            snapshot_note: None,
         };
         let mut codes: Vec<String> = {
             let n = rng.gen_range(1..3);

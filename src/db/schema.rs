@@ -92,6 +92,49 @@ diesel::table! {
         claimed_by -> Nullable<Text>,
         claimed_until -> Nullable<Timestamp>,
         check_detail -> Nullable<Text>,
+        snapshot_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    company_checks (supplier_id) {
+        supplier_id -> Text,
+        company_number -> Text,
+        outcome -> Nullable<Text>,
+        registered_name -> Nullable<Text>,
+        company_status -> Nullable<Text>,
+        incorporated_on -> Nullable<Date>,
+        flags -> Text,
+        checked_at -> Nullable<Timestamp>,
+        attempted_at -> Timestamp,
+        attempt_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evidence_snapshots (id) {
+        id -> BigInt,
+        evidence_id -> Text,
+        supplier_id -> Text,
+        taken_at -> Timestamp,
+        seen_at -> Timestamp,
+        body_sha256 -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        text_sha256 -> Nullable<Text>,
+        text -> Nullable<Binary>,
+        stored_bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    snapshot_pins (id) {
+        id -> BigInt,
+        evidence_id -> Text,
+        snapshot_id -> BigInt,
+        signature_id -> Text,
+        reason -> Text,
+        pinned_at -> Timestamp,
     }
 }
 
@@ -384,7 +427,11 @@ diesel::table! {
 diesel::joinable!(members -> suppliers (supplier_id));
 diesel::joinable!(reminders_off -> members (member_id));
 
+diesel::joinable!(snapshot_pins -> evidence_snapshots (snapshot_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    company_checks,
+    evidence_snapshots,
+    snapshot_pins,
     pledge_versions,
     supplier_records,
     commitments,

@@ -37,6 +37,9 @@ str_enum!(
         SupplierProfileUpdated => "supplier.profile_updated",
         /// A company number already on the register was refused.
         SupplierCompanyNumberRefused => "supplier.company_number_refused",
+        /// Companies House's answer about a supplier's company raised or cleared a flag
+        /// (dissolved, insolvency, a registered name not the supplier's, no such company).
+        SupplierCompanyFlagged => "supplier.company_flagged",
         /// The operator handed a supplier to a new owner.
         SupplierOwnershipTransferred => "supplier.ownership_transferred",
         /// An evidence link was added.
@@ -49,6 +52,8 @@ str_enum!(
         EvidenceHealthChanged => "evidence.health_changed",
         /// A certification passed its expiry date.
         EvidenceExpired => "evidence.expired",
+        /// A check found different words in an evidence document than the check before.
+        EvidenceContentChanged => "evidence.content_changed",
         /// A pledge version was published.
         PledgePublished => "pledge.published",
         /// A person was invited to a supplier.
@@ -120,8 +125,13 @@ str_enum!(
         EvidenceHealthChanged => "evidence.health_changed",
         /// An evidence link was added, edited or retired.
         EvidenceChanged => "evidence.changed",
+        /// The words of an evidence document changed (its snapshot says since when, and
+        /// whether it still reads as signed).
+        EvidenceContentChanged => "evidence.content_changed",
         /// A supplier registered or changed its profile.
         ProfileChanged => "profile.changed",
+        /// Companies House's answer about a supplier's company raised or cleared a flag.
+        CompanyFlagged => "company.flagged",
         /// A new version of the pledge was published (one change per signer).
         PledgeVersionPublished => "pledge.version_published",
     }
@@ -161,6 +171,8 @@ impl Action {
             | SupplierVerified
             | SupplierVerificationEnded => EventType::StatusChanged,
             EvidenceHealthChanged | EvidenceExpired => EventType::EvidenceHealthChanged,
+            EvidenceContentChanged => EventType::EvidenceContentChanged,
+            SupplierCompanyFlagged => EventType::CompanyFlagged,
             EvidenceAdded | EvidenceUpdated | EvidenceRetired => EventType::EvidenceChanged,
             PledgePublished => EventType::PledgeVersionPublished,
             SupplierRegistered
@@ -223,7 +235,12 @@ mod tests {
             ("evidence.health_changed", EventType::EvidenceHealthChanged),
             ("evidence.expired", EventType::EvidenceHealthChanged),
             ("evidence.added", EventType::EvidenceChanged),
+            (
+                "evidence.content_changed",
+                EventType::EvidenceContentChanged,
+            ),
             ("supplier.registered", EventType::ProfileChanged),
+            ("supplier.company_flagged", EventType::CompanyFlagged),
             ("supplier.profile_updated", EventType::ProfileChanged),
             ("pledge.published", EventType::PledgeVersionPublished),
         ] {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod action;
+pub mod company;
 pub mod company_number;
 pub mod evidence;
 pub mod ids;

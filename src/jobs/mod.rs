@@ -2,6 +2,7 @@
 //! [`supervise`]. Every job claims its work in the database, so several instances
 //! never do the same job twice.
 
+pub mod check_companies;
 pub mod check_evidence;
 pub mod deliver_webhooks;
 pub mod lapse;
@@ -162,6 +163,20 @@ pub fn spawn(
             Duration::ZERO,
             every,
         );
+    }
+    match crate::companies_house::Client::new(&config.companies_house) {
+        Ok(Some(client)) => {
+            let job = check_companies::CheckCompanies {
+                db: db.clone(),
+                client: Arc::new(client),
+                operator_email: config.operator_email.clone(),
+            };
+            supervise(job, Duration::from_secs(5), config.companies_house.interval);
+        }
+        Ok(None) => tracing::info!(
+            "Companies House checks are off: REGISTRY_COMPANIES_HOUSE_KEY is not set"
+        ),
+        Err(e) => tracing::error!(error = %e, "Companies House checks are off"),
     }
     if let Some(interval) = config.checker.interval {
         // Rounds start often (each takes only links not checked for `interval`); the

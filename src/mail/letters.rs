@@ -348,6 +348,76 @@ pub fn evidence_recovered(supplier: &str, slug: &str, title: &str, url: &str) ->
         .action("See your record", &record(slug))
 }
 
+pub fn evidence_content_changed(
+    supplier: &str,
+    slug: &str,
+    evidence_id: &str,
+    title: &str,
+    url: &str,
+    since_signed: bool,
+) -> Letter {
+    let standing = if since_signed {
+        "Your public record now says it has changed since you signed or last reaffirmed the pledge, \
+         and shows anyone the words that changed."
+    } else {
+        "It now reads as it did when you signed or last reaffirmed the pledge, and your public \
+         record says so again."
+    };
+    Letter::new("evidence_content_changed", format!("A document on {supplier}'s record has changed"))
+        .says(format!(
+            "The registry keeps a copy of the words of each evidence document on your record. \
+             The last check of \"{title}\" ({url}) found different words than the check before."
+        ))
+        .says(standing)
+        .says("If the change is yours, nothing needs doing; reaffirming the pledge makes the document as it is now the one you stand by.")
+        .action(
+            "See what changed",
+            &format!("{}/evidence/{evidence_id}/changes", record(slug)),
+        )
+}
+
+pub fn company_flagged(
+    supplier: &str,
+    supplier_id: &str,
+    number: &str,
+    raised: &[crate::domain::company::CompanyFlag],
+    registered_name: Option<&str>,
+    status: Option<&str>,
+) -> Letter {
+    use crate::domain::company::CompanyFlag::*;
+    let mut letter = Letter::new(
+        "company_flagged",
+        format!("Companies House: {supplier} ({number}) needs a look"),
+    )
+    .says(format!(
+        "The registry asked Companies House about company {number}, which {supplier} gives as its own. \
+         Its answer raises what follows, and the supplier's public record now shows it."
+    ));
+    for flag in raised {
+        letter = letter.says(match flag {
+            Dissolved => format!(
+                "The company is no longer live: its status is \"{}\".",
+                status.unwrap_or("dissolved")
+            ),
+            Insolvency => format!(
+                "The company is in insolvency: its status is \"{}\".",
+                status.unwrap_or("insolvency")
+            ),
+            NameMismatch => format!(
+                "The name registered at Companies House, \"{}\", is not the supplier's name.",
+                registered_name.unwrap_or("")
+            ),
+            NotFound => "Companies House has no company with this number.".to_owned(),
+        });
+    }
+    letter
+        .says("You may want to ask the supplier, and to look at its identity verification again.")
+        .action(
+            "See the supplier on the console",
+            &format!("/operator/suppliers/{supplier_id}"),
+        )
+}
+
 pub fn certification_expiring(supplier: &str, slug: &str, title: &str, on: NaiveDate) -> Letter {
     Letter::new("certification_expiring", format!("A certification on {supplier}'s record expires on {}", day(on)))
         .says(format!(

@@ -233,6 +233,36 @@ fn health() -> Value {
     })
 }
 
+fn snapshot() -> Value {
+    json!({
+        "body_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "text_sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+        "content_type": "text/html; charset=utf-8",
+        "size": 48213,
+        "first_seen_at": "2025-10-16T15:20:02Z",
+        "last_seen_at": "2026-11-30T06:00:11Z",
+    })
+}
+
+fn content() -> Value {
+    json!({
+        "since": "unchanged",
+        "changed_at": null,
+        "baseline": { "reason": "signed", "at": "2025-10-16T16:02:40Z", "snapshot": snapshot() },
+        "current": snapshot(),
+        "note": null,
+    })
+}
+
+fn diff() -> Value {
+    json!([
+        { "op": "equal", "text": "Care records stay in the UK and are " },
+        { "op": "delete", "text": "never" },
+        { "op": "insert", "text": "not" },
+        { "op": "equal", "text": " used to train models." },
+    ])
+}
+
 fn evidence() -> Value {
     merged(
         new_evidence(),
@@ -240,6 +270,7 @@ fn evidence() -> Value {
             "id": EVIDENCE_ID,
             "expired": false,
             "health": health(),
+            "content": content(),
             "created_at": "2025-10-16T15:16:23Z",
             "updated_at": "2025-10-16T15:16:23Z",
         }),
@@ -278,6 +309,14 @@ fn supplier() -> Value {
             "verified_at": "2026-03-20T15:16:23Z",
             "signature": signature(),
             "evidence": [evidence()],
+            "company_check": {
+                "outcome": "found",
+                "registered_name": "OAKLEAF INSIGHT GROUP LIMITED",
+                "company_status": "active",
+                "incorporated_on": "2015-07-14",
+                "flags": [],
+                "checked_at": "2026-12-03T06:00:00Z",
+            },
             "created_at": "2025-10-10T09:00:00Z",
         }),
     )
@@ -572,6 +611,37 @@ pub fn schema_example(name: &str) -> Option<Value> {
         }),
         "Status" => json!("active"),
         "EvidenceHealth" => json!("ok"),
+        "SnapshotView" => snapshot(),
+        "CompanyFlag" => json!("dissolved"),
+        "CompanyCheckView" => json!({
+            "outcome": "found",
+            "registered_name": "EXAMPLE CARE TECH LIMITED",
+            "company_status": "active",
+            "incorporated_on": "2011-04-12",
+            "flags": [],
+            "checked_at": "2026-12-03T06:00:00Z",
+        }),
+        "ContentView" => content(),
+        "BaselineView" => content()["baseline"].clone(),
+        "BaselineReason" => json!("signed"),
+        "Since" => json!("changed"),
+        "Op" => json!("delete"),
+        "Piece" => diff()[1].clone(),
+        "ContentChangesView" => merged(
+            json!({
+                "evidence_id": "0b5d3f0e-8f7a-4c1e-9a53-2d1f6c7e9b10",
+                "title": "Data protection policy",
+                "url": "https://example.org/data-protection",
+                "text_shown": true,
+                "diff": diff(),
+                "inserted_words": 1,
+                "deleted_words": 1,
+            }),
+            merged(
+                content(),
+                json!({ "since": "changed", "changed_at": "2026-11-02T06:00:10Z" }),
+            ),
+        ),
         "EvidenceKind" => json!("certification"),
         "CertScheme" => json!("cyber_essentials_plus"),
         "EvidenceSummary" => json!("all_ok"),

@@ -28,7 +28,8 @@ use crate::domain::evidence::EvidenceHealth;
 use crate::domain::{EvidenceId, SupplierId};
 use crate::error::{Error, Result};
 use crate::mail::letters;
-use crate::usecases::changes;
+use crate::snapshot::Found;
+use crate::usecases::{changes, snapshots};
 use crate::views::supplier::EvidenceView;
 
 /// Links held at a time, per request the checker makes at once: enough that links
@@ -243,9 +244,14 @@ async fn check_one(
         .expires_on
         .is_some_and(|d| d < chrono::Utc::now().date_naive());
     let started = Instant::now();
-    let obs = checker.check(row.url.as_str()).await.bounded();
+    let mut obs = checker.check(row.url.as_str()).await.bounded();
     let ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-    let changed = record(db, checker, row, claim, obs.clone(), ms).await?;
+    let finding = match obs.found.take() {
+        None => None,
+        Some(Found::NotKept(why)) => Some(Err(why)),
+        Some(Found::Document(fetched)) => Some(Ok(checker.read(fetched).await)),
+    };
+    let changed = record(db, checker, row, claim, obs.clone(), finding, ms).await?;
     Ok((obs, changed, expired))
 }
 
@@ -257,6 +263,7 @@ async fn record(
     row: EvidenceRow,
     claim: String,
     obs: Observation,
+    finding: snapshots::Finding,
     ms: i32,
 ) -> Result<bool> {
     let threshold = checker.settings().failure_threshold;
@@ -304,10 +311,16 @@ async fn record(
             },
             keep,
         )?;
+        let note = current.snapshot_note.clone();
+        snapshots::record(conn, &mut current, finding, at)?;
+        if current.snapshot_note != note {
+            evidence::save(conn, &current)?;
+        }
         let changed = next.status != before;
         supplier::touch(conn, current.supplier_id, changed.then_some(at))?;
         if !changed {
-            // The record shows the latest checks even when the health stays.
+            // The record shows the latest checks even when the health stays (and the
+            // touch above moved its revision past a change of words' projection).
             crate::usecases::projection::project(conn, current.supplier_id, at)?;
         }
         if changed {

@@ -17,6 +17,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::usecases::changes;
 use crate::usecases::lookup::{get_or_404, lock_or_404};
 use crate::usecases::validator::{Field, Validator, field, optional};
+use crate::views::snapshots::ContentView;
 use crate::views::supplier::EvidenceView;
 
 pub const MAX_TITLE: usize = 300;
@@ -208,6 +209,7 @@ pub fn add(
         claimed_by: None,
         claimed_until: None,
         check_detail: None,
+        snapshot_note: None,
     };
     evidence::insert(conn, &row, &codes)?;
     supplier::touch(conn, supplier_row.id, Some(at))?;
@@ -216,7 +218,7 @@ pub fn add(
         conn,
         at,
         link_entry(by, Action::EvidenceAdded, supplier_row.id, view.id.clone())
-            .after(audited(&view)?),
+            .after(link_json(&view)?),
     )?;
     Ok(view)
 }
@@ -273,6 +275,7 @@ pub fn edit(
         row.consecutive_failures = 0;
         // What was found at the old address says nothing of the new one.
         row.check_detail = None;
+        row.snapshot_note = None;
         checks::forget(conn, row.id)?;
     }
     if let Some(t) = title {
@@ -294,7 +297,8 @@ pub fn edit(
         None => codes_before,
     };
     supplier::touch(conn, supplier_row.id, Some(at))?;
-    let view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
+    let note = row.snapshot_note.clone();
+    let mut view = EvidenceView::build(row, codes, Utc::now().date_naive())?;
     changes::record(
         conn,
         at,
@@ -304,10 +308,21 @@ pub fn edit(
             supplier_row.id,
             view.id.clone(),
         )
-        .before(audited(&before)?)
-        .after(audited(&view)?),
+        .before(link_json(&before)?)
+        .after(link_json(&view)?),
     )?;
+    view.content = ContentView::of_link(conn, id, note)?;
     Ok(view)
+}
+
+/// A link as its audit entries record it: what the supplier stated of it and what the
+/// checker found, not the snapshots (their changes are entries of their own).
+fn link_json(view: &EvidenceView) -> Result<serde_json::Value> {
+    let mut json = audited(view)?;
+    if let Some(o) = json.as_object_mut() {
+        o.remove("content");
+    }
+    Ok(json)
 }
 
 /// Retires a live link: it leaves the public view and stays in the audit history.

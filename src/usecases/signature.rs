@@ -662,6 +662,13 @@ pub fn record(
     at: NaiveDateTime,
     before: Option<serde_json::Value>,
 ) -> Result<()> {
+    match transition {
+        Transition::Sign => crate::usecases::snapshots::pin(conn, row.id, sig.id, "signed", at)?,
+        Transition::Reaffirm => {
+            crate::usecases::snapshots::pin(conn, row.id, sig.id, "reaffirmed", at)?
+        }
+        _ => {}
+    }
     history::insert(
         conn,
         &NewStatusEvent {

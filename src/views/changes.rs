@@ -18,7 +18,8 @@ pub struct Change {
     /// What happened: `supplier.registered`, `supplier.profile_updated`,
     /// `supplier.verified`, `supplier.verification_ended`,
     /// `supplier.company_number_refused`, `signature.<event>`, `evidence.added`,
-    /// `evidence.updated`, `evidence.retired`, `evidence.health_changed`.
+    /// `evidence.updated`, `evidence.retired`, `evidence.health_changed`,
+    /// `evidence.content_changed`.
     #[serde(rename = "type")]
     pub kind: String,
     #[schema(format = Uuid)]

@@ -9,4 +9,5 @@ pub mod history;
 pub mod pagination;
 pub mod pledge;
 pub mod records;
+pub mod snapshots;
 pub mod supplier;

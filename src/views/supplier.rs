@@ -15,6 +15,7 @@ use crate::db::models::supplier::{SummaryRow, SupplierRow};
 use crate::domain::evidence::{CertScheme, EvidenceHealth, EvidenceKind};
 use crate::domain::{Status, SupplierId};
 use crate::error::Result;
+use crate::views::snapshots::ContentView;
 
 /// Checks shown per link in the public view.
 pub const RECENT_CHECKS: usize = 3;
@@ -45,11 +46,56 @@ pub struct SupplierView {
     pub evidence: Vec<EvidenceView>,
     /// The health of its evidence at a glance.
     pub evidence_summary: EvidenceSummary,
+    /// What Companies House last said of `company_number`; null while it has not
+    /// answered (no number, not asked yet, or the registry has no Companies House key).
+    #[serde(default)]
+    pub company_check: Option<CompanyCheckView>,
     /// Contact details: only for the supplier itself and the operator.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What Companies House's public data API said of a supplier's company number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CompanyCheckView {
+    /// `found`, or `not_found` (no company with this number).
+    pub outcome: String,
+    /// The name registered at Companies House.
+    pub registered_name: Option<String>,
+    /// Companies House's status: `active`, `dissolved`, `liquidation`, `administration`, ...
+    pub company_status: Option<String>,
+    pub incorporated_on: Option<NaiveDate>,
+    /// What a care manager should know: empty when all is well.
+    pub flags: Vec<crate::domain::company::CompanyFlag>,
+    pub checked_at: DateTime<Utc>,
+}
+
+impl CompanyCheckView {
+    /// The check of `row`'s current number, when Companies House has answered.
+    fn of(conn: &mut DbConn, row: &SupplierRow) -> Result<Option<CompanyCheckView>> {
+        let Some(number) = &row.company_number else {
+            return Ok(None);
+        };
+        let Some(c) = crate::db::models::companies::get(conn, row.id)? else {
+            return Ok(None);
+        };
+        if c.company_number != number.as_str() {
+            return Ok(None);
+        }
+        let (Some(outcome), Some(checked_at)) = (c.outcome, c.checked_at) else {
+            return Ok(None);
+        };
+        Ok(Some(CompanyCheckView {
+            outcome,
+            registered_name: c.registered_name,
+            company_status: c.company_status,
+            incorporated_on: c.incorporated_on,
+            flags: serde_json::from_str(&c.flags).unwrap_or_default(),
+            checked_at: utc(checked_at),
+        }))
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -101,6 +147,10 @@ pub struct EvidenceView {
     /// True when a certification's expiry date has passed, whatever its link does.
     pub expired: bool,
     pub health: HealthView,
+    /// What the registry kept of the document, and whether it still reads as it did
+    /// when the supplier signed.
+    #[serde(default)]
+    pub content: ContentView,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -176,6 +226,11 @@ impl SignatureView {
 impl EvidenceView {
     pub fn build(row: EvidenceRow, commitments: Vec<String>, today: NaiveDate) -> Result<Self> {
         Ok(EvidenceView {
+            content: ContentView {
+                since: Some(crate::views::snapshots::Since::Unknown),
+                note: row.snapshot_note.clone(),
+                ..ContentView::default()
+            },
             kind: row.kind,
             scheme: row.scheme,
             expired: row.expires_on.is_some_and(|d| d < today),
@@ -217,8 +272,15 @@ impl EvidenceView {
                 });
         }
         let today = Utc::now().date_naive();
+        let mut kept = ContentView::of_supplier(conn, supplier_id)?;
         rows.into_iter()
             .map(|(r, c)| {
+                let (snaps, pins) = kept.remove(&r.id).unwrap_or_default();
+                let content = ContentView::of(
+                    &snaps,
+                    &pins.iter().collect::<Vec<_>>(),
+                    r.snapshot_note.clone(),
+                );
                 let mut checks = recent.remove(&r.id.to_string()).unwrap_or_default();
                 for check in &mut checks {
                     if check.final_url == r.final_url {
@@ -227,6 +289,7 @@ impl EvidenceView {
                 }
                 let mut view = EvidenceView::build(r, c, today)?;
                 view.health.recent_checks = checks;
+                view.content = content;
                 Ok(view)
             })
             .collect()
@@ -254,7 +317,10 @@ impl SupplierView {
             })
             .transpose()?;
         let evidence = EvidenceView::all_of(conn, row.id)?;
-        Self::assemble(row, signature, evidence, private)
+        let company_check = CompanyCheckView::of(conn, &row)?;
+        let mut view = Self::assemble(row, signature, evidence, private)?;
+        view.company_check = company_check;
+        Ok(view)
     }
 
     fn assemble(
@@ -280,6 +346,7 @@ impl SupplierView {
             products: row.products(),
             identity_verified: row.verified_at.is_some(),
             verified_at: row.verified_at.map(utc),
+            company_check: None,
             contact: private.then(|| Contact {
                 name: row.contact_name.clone(),
                 email: row.contact_email.clone(),
@@ -319,6 +386,11 @@ pub struct SupplierSummary {
     pub reaffirm_by: Option<DateTime<Utc>>,
     /// The health of its evidence at a glance, as on its full record.
     pub evidence_summary: EvidenceSummary,
+    /// What Companies House's last answer flags (`dissolved`, `insolvency`,
+    /// `name_mismatch`, `not_found`), as on its full record; left out when all is well
+    /// or the company was not checked (so items published before it read as they did).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub company_flags: Vec<crate::domain::company::CompanyFlag>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -335,12 +407,18 @@ impl SupplierSummary {
             .as_ref()
             .filter(|s| s.status != Status::Withdrawn)
             .map(|s| s.reaffirm_by);
-        Self::build(
+        let mut summary = Self::build(
             row.into(),
             current_version,
             reaffirm_by,
             view.evidence_summary,
-        )
+        )?;
+        summary.company_flags = view
+            .company_check
+            .as_ref()
+            .map(|c| c.flags.clone())
+            .unwrap_or_default();
+        Ok(summary)
     }
 
     fn build(
@@ -362,6 +440,7 @@ impl SupplierSummary {
             name: row.name,
             website: row.website.to_string(),
             company_number: row.company_number.map(|c| c.to_string()),
+            company_flags: Vec::new(),
             updated_at: utc(row.updated_at),
         })
     }

@@ -6,6 +6,7 @@ pub mod about;
 pub mod account;
 pub mod account_evidence;
 pub mod badge;
+pub mod evidence_changes;
 pub mod form;
 pub mod guides;
 pub mod home;

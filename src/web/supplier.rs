@@ -24,6 +24,8 @@ struct SupplierFacts {
     website: String,
     company_number: Option<String>,
     companies_house: String,
+    /// What Companies House said, and its flags in words; none when not checked.
+    company: Option<(String, Vec<String>)>,
     description: String,
     products: String,
     identity_verified: bool,
@@ -61,6 +63,9 @@ struct StatementFacts {
 }
 
 struct EvidenceFacts {
+    id: String,
+    /// Whether the document still reads as signed, and whether it changed.
+    content: Option<(String, bool)>,
     url: String,
     title: String,
     kind: String,
@@ -197,6 +202,8 @@ pub async fn supplier_page(
         .iter()
         .map(|e| (e, words::health_sentence(&e.health)))
         .map(|(e, (health_words, checked))| EvidenceFacts {
+            id: e.id.clone(),
+            content: words::content_sentence(&e.content),
             url: e.url.clone(),
             title: e.title.clone(),
             kind: words::kind_words(e.kind).to_owned(),
@@ -281,6 +288,7 @@ pub async fn supplier_page(
             slug: view.slug,
             name: view.name,
             website: view.website,
+            company: view.company_check.as_ref().map(words::company_words),
             company_number: view.company_number,
             description: view.description,
             identity_verified: view.identity_verified,

@@ -1,5 +1,6 @@
 //! Plain-English words for statuses, health and dates, as care providers read them.
 
+use crate::views::snapshots::ContentView;
 use chrono::{DateTime, Utc};
 
 use crate::domain::Status;
@@ -39,8 +40,8 @@ pub fn status_words(s: Status) -> &'static str {
 pub fn health_words(h: EvidenceHealth) -> &'static str {
     match h {
         EvidenceHealth::Pending => "Not checked yet",
-        EvidenceHealth::Ok => "Page found; its content is not checked",
-        EvidenceHealth::Redirected => "Page found at another address; its content is not checked",
+        EvidenceHealth::Ok => "Page found",
+        EvidenceHealth::Redirected => "Page found at another address",
         EvidenceHealth::Restricted => "Could not be checked automatically",
         EvidenceHealth::Broken => "Link broken",
         EvidenceHealth::Unreachable => "Website unreachable",
@@ -60,12 +61,9 @@ pub fn health_sentence(h: &HealthView) -> (String, String) {
         (EvidenceHealth::Pending, _) => "Not checked yet: waiting for its first check".into(),
         (EvidenceHealth::Redirected, _) => match &h.final_url {
             Some(to) => {
-                format!("Page found, but the link now leads to {to}; its content is not checked")
+                format!("Page found, but the link now leads to {to}")
             }
-            None => {
-                "Page found, but the link now leads to another address; its content is not checked"
-                    .into()
-            }
+            None => "Page found, but the link now leads to another address".into(),
         },
         (EvidenceHealth::Broken | EvidenceHealth::Unreachable, _) => match h.last_ok_at {
             Some(ok) => format!("{} (last worked on {})", health_words(h.status), date(ok)),
@@ -77,6 +75,86 @@ pub fn health_sentence(h: &HealthView) -> (String, String) {
         .map(|on| format!("Last checked {on}"))
         .unwrap_or_else(|| "Never checked".into());
     (said, when)
+}
+
+/// What Companies House's last answer says, in words: (the sentence, the flags in
+/// words); none when the company was not checked.
+pub fn company_words(c: &crate::views::supplier::CompanyCheckView) -> (String, Vec<String>) {
+    use crate::domain::company::CompanyFlag::*;
+    let said = if c.outcome == "not_found" {
+        format!("Checked with Companies House on {}", date(c.checked_at))
+    } else {
+        let mut s = format!(
+            "Companies House: {}",
+            c.registered_name.as_deref().unwrap_or("(no name)")
+        );
+        if let Some(status) = &c.company_status {
+            s.push_str(&format!(", {}", status.replace('-', " ")));
+        }
+        if let Some(on) = c.incorporated_on {
+            s.push_str(&format!(
+                ", incorporated {}",
+                date(on.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            ));
+        }
+        s.push_str(&format!(" (checked {})", date(c.checked_at)));
+        s
+    };
+    let flags = c
+        .flags
+        .iter()
+        .map(|f| match f {
+            Dissolved => {
+                "This company is no longer live on the Companies House register".to_owned()
+            }
+            Insolvency => {
+                "This company is in insolvency proceedings on the Companies House register"
+                    .to_owned()
+            }
+            NameMismatch => {
+                "The name registered at Companies House is not the name this supplier uses"
+                    .to_owned()
+            }
+            NotFound => "Companies House has no company with this number".to_owned(),
+        })
+        .collect();
+    (said, flags)
+}
+
+/// What the registry kept of a document, in words: whether it still reads as signed,
+/// and whether a diff is worth a look (true when it changed and there is text).
+pub fn content_sentence(c: &ContentView) -> Option<(String, bool)> {
+    use crate::views::snapshots::{BaselineReason, Since};
+    let base = c.baseline.as_ref();
+    let since = |b: &crate::views::snapshots::BaselineView| match b.reason {
+        BaselineReason::Signed => format!("signed on {}", date(b.at)),
+        BaselineReason::Reaffirmed => format!("reaffirmed on {}", date(b.at)),
+        BaselineReason::FirstKept => format!("first kept on {}", date(b.at)),
+    };
+    let said = match (c.since, base) {
+        (Some(Since::Unchanged), Some(b)) => {
+            (format!("Document unchanged since {}", since(b)), false)
+        }
+        (Some(Since::Changed), Some(b)) => (
+            format!(
+                "Document changed since {}{}",
+                since(b),
+                c.changed_at
+                    .map(|t| format!(" (first seen changed on {})", date(t)))
+                    .unwrap_or_default()
+            ),
+            true,
+        ),
+        _ => {
+            return c.note.as_ref().map(|n| {
+                (
+                    format!("No copy kept: {}", n.trim_start_matches("not kept: ")),
+                    false,
+                )
+            });
+        }
+    };
+    Some(said)
 }
 
 /// A supplier's evidence at a glance, for the list and the page.
@@ -184,4 +262,9 @@ pub fn event_words(event: &str, actor: &str, version: Option<&str>) -> String {
         "superseded" => "Earlier signature replaced by a signature of the new version".into(),
         other => other.replace('_', " "),
     }
+}
+
+/// "1 word added", "3 words added".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -123,7 +123,7 @@ async fn retry_after_is_honoured_and_retries_are_bounded() {
     );
     let got = checker.check(&fx.url("/flaky/c/1")).await;
     assert_eq!(got.outcome, Ok);
-    assert_eq!(fx.hits("/flaky/c/1"), 2, "HEAD 503, then GET 200");
+    assert_eq!(fx.hits("/flaky/c/1"), 2, "503, then 200 on the retry");
 }
 
 #[tokio::test]

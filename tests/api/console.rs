@@ -606,7 +606,7 @@ async fn a_failing_link_is_queued_and_checked_again_from_the_console() {
     let mailbox = Mailbox::start();
     let app = app_with_mail(&mailbox, &crate::check_now::settings()).await;
     let s = app.active_supplier("Flaky Pages Ltd").await;
-    let link = app.add_evidence(&s, &fx.url("/flaky/console/2")).await;
+    let link = app.add_evidence(&s, &fx.url("/flaky/console/1")).await;
     let res = app
         .req(
             Method::POST,
@@ -639,11 +639,11 @@ async fn a_failing_link_is_queued_and_checked_again_from_the_console() {
     let queues = c.page(&app, "/operator").await;
     assert!(queues.contains("Evidence links failing (0)"), "{queues}");
     // At once again: the page says to wait, and the site is not called.
-    let hits = fx.hits("/flaky/console/2");
+    let hits = fx.hits("/flaky/console/1");
     let res = c.post(&app, &path, &[("evidence_id", &link)]).await;
     assert_eq!(res.status(), 429);
     assert!(res.text().await.unwrap().contains("try again in"));
-    assert_eq!(fx.hits("/flaky/console/2"), hits);
+    assert_eq!(fx.hits("/flaky/console/1"), hits);
     // A link of another supplier is not this one's to check.
     let other = app.active_supplier("Other Pages Ltd").await;
     let res = c

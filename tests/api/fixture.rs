@@ -8,8 +8,14 @@ use std::time::Duration;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use futures_util::StreamExt;
 
+/// Requests per path, body bytes sent for `/huge`, and the pages a test writes
+/// (path under `/page/`: content type and body).
 #[derive(Default)]
-pub struct Hits(Mutex<HashMap<String, u32>>, std::sync::atomic::AtomicU64);
+pub struct Hits(
+    Mutex<HashMap<String, u32>>,
+    std::sync::atomic::AtomicU64,
+    Mutex<HashMap<String, (String, Vec<u8>)>>,
+);
 
 impl Hits {
     fn bump(&self, path: &str) -> u32 {
@@ -57,10 +63,34 @@ impl Fixture {
         self.hits.1.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Serves `body` as `content_type` at `/page/<name>` from now on.
+    pub fn set_page(&self, name: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.hits
+            .2
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), (content_type.to_owned(), body.into()));
+    }
+
     /// Requests received for a path (all methods).
     pub fn hits(&self, path: &str) -> u32 {
         self.hits.0.lock().unwrap().get(path).copied().unwrap_or(0)
     }
+}
+
+/// A gzip body that inflates to 64 MiB.
+fn bomb() -> Vec<u8> {
+    static BOMB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BOMB.get_or_init(|| {
+        use std::io::Write;
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..64 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap()
+    })
+    .clone()
 }
 
 /// A port nothing listens on.
@@ -139,6 +169,53 @@ async fn handle(req: HttpRequest, hits: web::Data<Hits>) -> HttpResponse {
             .take(16 * 1024);
             HttpResponse::Ok().streaming(body)
         }
+        ["page", name] => match hits.2.lock().unwrap().get(*name).cloned() {
+            Some((ctype, body)) => HttpResponse::Ok().content_type(ctype).body(body),
+            None => status(404),
+        },
+        // A page of 20 MiB that says so, and one that does not.
+        ["big"] => HttpResponse::Ok()
+            .content_type("text/html")
+            .body(vec![b'a'; 20 * 1024 * 1024]),
+        ["big-unsaid"] => {
+            let chunk = web::Bytes::from(vec![b'a'; 64 * 1024]);
+            let body =
+                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()))
+                    .take(320);
+            HttpResponse::Ok().content_type("text/html").streaming(body)
+        }
+        // A body that never ends, fast.
+        ["endless"] => {
+            let chunk = web::Bytes::from(vec![b'<'; 64 * 1024]);
+            let body =
+                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            HttpResponse::Ok().content_type("text/html").streaming(body)
+        }
+        // A body that never ends, a little at a time.
+        ["drip"] => {
+            let body = futures_util::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Some((
+                    Ok::<_, std::io::Error>(web::Bytes::from_static(b"<p>more</p>")),
+                    (),
+                ))
+            });
+            HttpResponse::Ok().content_type("text/html").streaming(body)
+        }
+        // Bytes that are no document, said to be one.
+        ["junk"] => HttpResponse::Ok().content_type("text/html").body(
+            (0..300_000u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+                .collect::<Vec<u8>>(),
+        ),
+        // 64 MiB of text in 64 KiB of gzip, sent unasked.
+        ["bomb"] => HttpResponse::Ok()
+            .content_type("text/html")
+            .insert_header(("Content-Encoding", "gzip"))
+            .body(bomb()),
+        ["octets"] => HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .body(vec![0u8; 1024]),
         ["latency", ms, code] => {
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
             status(code.parse().unwrap_or(200))

@@ -305,15 +305,52 @@ fn members_were_told_of_every_change(app: &TestApp, step: usize) {
     }
 }
 
+/// Every snapshot pinned at a signature or reaffirmation is still there, with the
+/// words it had when pinned: `seen` holds each pin's snapshot and key from the step it
+/// first appeared.
+fn pins_hold(app: &TestApp, seen: &mut BTreeMap<i64, (i64, String)>, step: usize) -> usize {
+    use pledge_registry::db::models::snapshots;
+    let mut conn = app.pool.get().unwrap();
+    let pins = snapshots::all_pins(&mut conn).unwrap();
+    for (id, (snapshot, _)) in seen.iter() {
+        let pin = pins
+            .iter()
+            .find(|p| p.id == *id)
+            .unwrap_or_else(|| panic!("step {step}: pin {id} is gone"));
+        assert_eq!(pin.snapshot_id, *snapshot, "step {step}: pin {id} moved");
+    }
+    for pin in &pins {
+        let kept = snapshots::of_link(&mut conn, pin.evidence_id).unwrap();
+        let snap = kept
+            .iter()
+            .find(|s| s.id == pin.snapshot_id)
+            .unwrap_or_else(|| panic!("step {step}: pin {}'s snapshot was thinned", pin.id));
+        let (_, key) = seen
+            .entry(pin.id)
+            .or_insert((pin.snapshot_id, snap.key().to_owned()));
+        assert_eq!(
+            snap.key(),
+            key,
+            "step {step}: pin {}'s words changed",
+            pin.id
+        );
+    }
+    pins.len()
+}
+
 /// Random sequences of every kind of write, by the supplier, the operator (with the API
 /// and on the console, turn about) and time, legal or not (the lifecycle and identity rules, evidence, a new pledge version,
-/// lapsing, a certification expiring, invitations made and withdrawn): after each,
-/// every stored record equals the one
+/// lapsing, a certification expiring, invitations made and withdrawn, evidence documents
+/// reworded and checked): after each, every stored record equals the one
 /// assembled from the tables, a mirror fed from the change feed equals the list, no
-/// supplier is active without a verified identity, and the audit chain verifies.
+/// supplier is active without a verified identity, every snapshot pinned at a signature
+/// stays as pinned, and the audit chain verifies.
 #[tokio::test]
 async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(crate::checker::FAST).await;
+    let fx = crate::fixture::Fixture::start().await;
+    let mut pinned = BTreeMap::new();
+    let mut reword = crate::helpers::choices(0x2545_f491_4f6c_dd1d);
     let mut next = crate::helpers::choices(0x9e37_79b9_7f4a_7c15);
     let numbers = ["01234567", "SC123456", "07654321"];
     let mut suppliers = Vec::new();
@@ -341,10 +378,45 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
     )
     .unwrap();
     let console = crate::console::session_without_mail(&app, "random.ops@registry.example").await;
+    for (i, s) in suppliers.iter().enumerate() {
+        fx.set_page(&format!("doc{i}"), "text/html", "<p>Policy words 0</p>");
+        let link = app.add_evidence(s, &fx.url(&format!("/page/doc{i}"))).await;
+        crate::snapshots::check(&instance, &s.id, &link).await;
+    }
+    // The signers reaffirm with their documents kept: the first pins.
+    for s in &suppliers[..2] {
+        assert!(app.reaffirm(s).await.status().is_success());
+    }
+    assert_eq!(pins_hold(&app, &mut pinned, 0), 2);
     for step in 0..90 {
-        let s = &suppliers[next(suppliers.len())];
+        let pick = next(suppliers.len());
+        let s = &suppliers[pick];
         let reason = Some(json!({"reason": format!("Step {step}")}));
         let path = |tail: &str| format!("/api/v1/suppliers/{}{tail}", s.id);
+        if step % 5 == 4 {
+            // A supplier's document is reworded (or not) and checked, besides the write.
+            let (who, words) = (reword(suppliers.len()), reword(4));
+            fx.set_page(
+                &format!("doc{who}"),
+                "text/html",
+                format!("<p>Policy words {words}</p><script>v{step}()</script>"),
+            );
+            let record = app
+                .get_json_as(
+                    &format!("/api/v1/suppliers/{}", suppliers[who].id),
+                    &suppliers[who].token,
+                )
+                .await;
+            let live = record["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["url"].as_str().is_some_and(|u| u.starts_with(&fx.base)));
+            if let Some(e) = live {
+                crate::snapshots::check(&instance, &suppliers[who].id, e["id"].as_str().unwrap())
+                    .await;
+            }
+        }
         let status = match next(17) {
             13 => {
                 // Someone is invited (and never accepts): they hear nothing of it.
@@ -491,6 +563,7 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
         );
         stored_records_match_the_tables(&app, step);
         members_were_told_of_every_change(&app, step);
+        pins_hold(&app, &mut pinned, step);
         since = sync(&app, &mut mirror, since).await;
         let list = listed(&app).await;
         assert_eq!(mirror, list, "step {step}");
@@ -514,6 +587,10 @@ async fn random_writes_keep_the_feed_the_list_and_the_rules_in_step() {
             }
         }
     }
+    assert!(
+        pins_hold(&app, &mut pinned, 90) >= 2,
+        "signatures and reaffirmations pinned snapshots"
+    );
     let mut conn = app.pool.get().unwrap();
     let (_, bad) = audit::verify(&mut conn).unwrap();
     assert_eq!(bad, None);

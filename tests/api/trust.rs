@@ -114,7 +114,7 @@ async fn each_link_says_what_is_known_and_the_list_shows_evidence_trouble() {
         format!("Checked on {today}: "),
         "Checking again before flagging it".to_owned(),
         format!(
-            "Page found, but the link now leads to {}; its content is not checked",
+            "Page found, but the link now leads to {}",
             fx.url("/redirect/0")
         ),
         "Certification: DCB0129 clinical risk management, reference CERT-979889".to_owned(),

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { start, audit, reflows, mailTo as mailIn, mailsTo, shots } from "./support.mjs";
+import { start, poster, audit, reflows, mailTo as mailIn, mailsTo, shots } from "./support.mjs";
 
 let registry, browser, base, data;
 
@@ -23,16 +23,7 @@ const mailTo = (address, kind, skip = 0) => mailIn(data, address, kind, skip);
 const desktop = { viewport: { width: 1280, height: 900 }, bypassCSP: true };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, bypassCSP: true };
 
-const post = async (path, body, token) => {
-  const res = await fetch(`${base}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${path}: ${res.status} ${text}`);
-  return JSON.parse(text);
-};
+const post = (path, body, token) => poster(base)(path, body, token);
 
 // A supplier that registered and signed, waiting for the operator.
 async function waiting(name) {

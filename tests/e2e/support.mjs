@@ -37,11 +37,11 @@ async function waitReady(url) {
 }
 
 // Starts the registry on `count` demo suppliers, and Chromium.
-export async function start(count) {
+export async function start(count, extra = {}) {
   mkdirSync(shots, { recursive: true });
   const data = mkdtempSync(join(tmpdir(), "registry-e2e-"));
   const port = await freePort();
-  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_PUBLIC_URL: `http://127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off", REGISTRY_RATE_LIMIT_READS: "off", REGISTRY_MAIL_INTERVAL: "100ms" };
+  const env = { ...process.env, REGISTRY_DATA_DIR: data, REGISTRY_BIND: `127.0.0.1:${port}`, REGISTRY_PUBLIC_URL: `http://127.0.0.1:${port}`, REGISTRY_CHECK_INTERVAL: "off", REGISTRY_RATE_LIMIT_READS: "off", REGISTRY_MAIL_INTERVAL: "100ms", ...extra };
   execFileSync(bin, ["seed-demo", "--count", String(count)], { env, stdio: "ignore" });
   const server = spawn(bin, ["serve"], { env, stdio: "ignore" });
   const base = `http://127.0.0.1:${port}`;
@@ -106,4 +106,18 @@ export async function mailTo(data, address, kind, skip = 0) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no ${kind} mail to ${address}`);
+}
+
+// POSTs JSON to the registry at `base` (with a bearer token if given), and asserts a 2xx.
+export function poster(base) {
+  return async (path, body, token) => {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    assert.ok(res.ok, `${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
 }

@@ -37,6 +37,9 @@ pub struct EvidenceRow {
     pub claimed_until: Option<NaiveDateTime>,
     /// The latest check's explanation.
     pub check_detail: Option<String>,
+    /// Why the latest check that reached the link kept no snapshot.
+    #[serde(skip)]
+    pub snapshot_note: Option<String>,
 }
 
 /// A supplier's live links whose expiry date is on or after `from` and before `to`,
@@ -70,6 +73,16 @@ pub fn certifications_expiring(
         .filter(evidence::expires_on.lt(to))
         .order((evidence::expires_on.asc(), evidence::id.asc()))
         .select(EvidenceRow::as_select())
+        .load(conn)
+}
+
+/// The ids of a supplier's links that are not retired.
+pub fn live_ids(conn: &mut DbConn, supplier_id: SupplierId) -> QueryResult<Vec<EvidenceId>> {
+    evidence::table
+        .filter(evidence::supplier_id.eq(supplier_id))
+        .filter(evidence::retired_at.is_null())
+        .order(evidence::id.asc())
+        .select(evidence::id)
         .load(conn)
 }
 

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod checkpoints;
 pub mod checks;
+pub mod companies;
 pub mod concerns;
 pub mod counts;
 pub mod evidence;
@@ -18,6 +19,7 @@ pub mod records;
 pub mod sign_in;
 pub mod signature;
 pub mod signing_keys;
+pub mod snapshots;
 pub mod supplier;
 pub mod tokens;
 pub mod webhooks;

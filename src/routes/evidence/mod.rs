@@ -1,6 +1,7 @@
-//! A supplier's evidence links: add, edit, check now, retire.
+//! A supplier's evidence links: add, edit, check now, retire, and what changed in them.
 
 pub mod add;
+pub mod changes;
 pub mod check;
 pub mod edit;
 pub mod retire;

@@ -37,6 +37,8 @@ struct SupplierPage {
     v: SupplierView,
     status_label: &'static str,
     companies_house: String,
+    /// What Companies House said, and its flags in words.
+    company: Option<(String, Vec<String>)>,
     registered: String,
     reaffirm_by: String,
     suspended: bool,
@@ -140,6 +142,7 @@ fn load(conn: &mut DbConn, id: SupplierId) -> crate::error::Result<SupplierPage>
             .as_deref()
             .map(words::companies_house)
             .unwrap_or_default(),
+        company: v.company_check.as_ref().map(words::company_words),
         registered,
         reaffirm_by: v
             .signature
