@@ -330,6 +330,21 @@ async fn until(receiver: &Receiver, what: &str, f: impl Fn(&[Value]) -> bool) {
     }
 }
 
+/// Waits until the subscriber's (only) subscription has passed `head`.
+async fn caught_up(app: &TestApp, token: &str, head: i64) {
+    let started = Instant::now();
+    loop {
+        let listed = app
+            .get_json_as("/api/v1/webhooks/subscriptions", token)
+            .await;
+        if listed["items"][0]["position"].as_i64().unwrap() >= head {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{listed}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The seqs the receiver saw, in the order it saw them.
 fn seqs(seen: &[Value]) -> Vec<i64> {
     seen.iter()
@@ -530,18 +545,7 @@ async fn filters_let_through_only_what_was_asked_for() {
     })
     .await;
     // Everything after the last wanted one is passed over: the subscription catches up.
-    let head = feed["next_since"].as_i64().unwrap();
-    let started = Instant::now();
-    loop {
-        let listed = app
-            .get_json_as("/api/v1/webhooks/subscriptions", &token)
-            .await;
-        if listed["items"][0]["position"].as_i64().unwrap() >= head {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "{listed}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    caught_up(&app, &token, feed["next_since"].as_i64().unwrap()).await;
     assert_eq!(seqs(&receiver.seen()), wanted);
 }
 
@@ -786,4 +790,44 @@ async fn a_sigkill_mid_delivery_loses_nothing() {
         delivered_before < expected.len(),
         "the kill came mid-stream"
     );
+}
+
+#[tokio::test]
+async fn a_change_of_words_arrives_under_its_own_event_type() {
+    let app = app().await;
+    let instance = app.second_instance().await;
+    let fx = crate::fixture::Fixture::start().await;
+    let token = subscriber(&app).await;
+    let port = free_port();
+    let (_, secret) = subscribe(
+        &app,
+        &token,
+        json!({"url": format!("http://127.0.0.1:{port}/ok"),
+               "event_types": ["evidence.content_changed"], "since": 0}),
+    )
+    .await;
+    let receiver = Receiver::start_at(port, &secret);
+    let s = app.register("Reworded Hooks Ltd").await;
+    fx.set_page("hooked", "text/plain", "We keep records in the UK.");
+    let link = app.add_evidence(&s, &fx.url("/page/hooked")).await;
+    crate::snapshots::check(&instance, &s.id, &link).await;
+    assert_eq!(app.sign(&s).await.status(), 201);
+    fx.set_page("hooked", "text/plain", "We keep records in the EU.");
+    crate::snapshots::check(&instance, &s.id, &link).await;
+    until(&receiver, "the change of words", |seen| !seen.is_empty()).await;
+    let feed = app.get_json("/api/v1/changes?limit=200").await;
+    let reworded: Vec<i64> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "evidence.content_changed")
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(reworded.len(), 1, "{feed}");
+    // Once the subscription has passed the feed's head, it was the only one sent.
+    caught_up(&app, &token, feed["next_since"].as_i64().unwrap()).await;
+    assert_eq!(seqs(&receiver.seen()), reworded);
+    let body: Value = serde_json::from_str(receiver.seen()[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["type"], "evidence.content_changed");
+    assert_eq!(body["entity_id"], link.as_str());
 }

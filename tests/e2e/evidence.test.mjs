@@ -5,29 +5,36 @@
 // keyboard alone, passing axe and reflowing on a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start, poster, audit, reflows, shots } from "./support.mjs";
 
-let registry, browser, base, site, policy;
+let registry, browser, base, site, port, policy;
 
 const SIGNED = "<html><body><h1>Our AI policy</h1><p>We never use care records to train models.</p><p>Every suggestion can be overridden by a carer.</p></body></html>";
 const REWORDED = "<html><body><h1>Our AI policy</h1><p>We rarely use care records to train models.</p><p>Every suggestion can be overridden by a carer.</p></body></html>";
 
+// The supplier's website: a process of its own (the command line that checks it blocks
+// this one), serving the file `policy` as it is at each request.
+const SERVE = `require("http").createServer((q, s) => {
+  s.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  s.end(require("fs").readFileSync(process.argv[1]));
+}).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
+
 before(async () => {
-  policy = SIGNED;
-  site = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(policy);
-  });
-  await new Promise((done) => site.listen(0, "127.0.0.1", done));
+  policy = join(mkdtempSync(join(tmpdir(), "registry-site-")), "policy.html");
+  writeFileSync(policy, SIGNED);
+  site = spawn(process.execPath, ["-e", SERVE, policy], { stdio: ["ignore", "pipe", "inherit"] });
+  port = await new Promise((done) => site.stdout.once("data", (d) => done(Number(String(d).trim()))));
   registry = await start(3, { REGISTRY_CHECKER_ALLOW_LOOPBACK: "true" });
   ({ browser, base } = registry);
 });
 
 after(async () => {
   await registry?.stop();
-  site?.close();
+  site?.kill();
 });
 
 const post = (path, body, token) => poster(base)(path, body, token);
@@ -66,7 +73,7 @@ test("a care manager sees that a policy changed since it was signed, and what ch
   });
   const { id, slug } = made.supplier;
   const token = made.token.token;
-  const url = `http://127.0.0.1:${site.address().port}/ai-policy`;
+  const url = `http://127.0.0.1:${port}/ai-policy`;
   await post(`/api/v1/suppliers/${id}/evidence`, { url, title: "Our AI policy", kind: "policy", commitments: ["safety"] }, token);
   registry.cli(["check-evidence", "--supplier", slug]);
   const pledge = await (await fetch(`${base}/api/v1/pledge`)).json();
@@ -76,7 +83,7 @@ test("a care manager sees that a policy changed since it was signed, and what ch
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   await until(page, `${base}/suppliers/${slug}`, "Document unchanged since signed on");
 
-  policy = REWORDED;
+  writeFileSync(policy, REWORDED);
   registry.cli(["check-evidence", "--supplier", slug]);
   await until(page, `${base}/suppliers/${slug}`, "Document changed since signed on");
   await page.screenshot({ path: join(shots, "supplier-content-changed.png"), fullPage: true });
@@ -85,8 +92,8 @@ test("a care manager sees that a policy changed since it was signed, and what ch
   await tabTo(page, page.getByRole("link", { name: "See what changed in Our AI policy" }));
   await page.waitForURL(`**/suppliers/${slug}/evidence/*/changes`);
   assert.equal(await page.locator("h1").textContent(), "Our AI policy");
-  assert.equal(await page.locator("del").first().textContent(), "never");
-  assert.equal(await page.locator("ins").first().textContent(), "rarely");
+  assert.equal(await page.locator(".diff del").first().textContent(), "never");
+  assert.equal(await page.locator(".diff ins").first().textContent(), "rarely");
   assert.match(await page.locator("main").innerText(), /1 word added, 1 word removed/);
   await page.screenshot({ path: join(shots, "evidence-changes.png"), fullPage: true });
   await audit(page, "evidence changes");
