@@ -165,6 +165,8 @@ async fn serve(req: HttpRequest) -> HttpResponse {
         "big" => HttpResponse::Ok()
             .content_type("text/html")
             .body(vec![b'a'; 8 * 1024 * 1024]),
+        // (A streamed body is no answer to HEAD: the server would produce it forever.)
+        "endless" if head => HttpResponse::Ok().content_type("text/html").finish(),
         "endless" => {
             let chunk = actix_web::web::Bytes::from(vec![b'a'; 64 * 1024]);
             HttpResponse::Ok().content_type("text/html").streaming(

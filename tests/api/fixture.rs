@@ -184,6 +184,8 @@ async fn handle(req: HttpRequest, hits: web::Data<Hits>) -> HttpResponse {
                     .take(320);
             HttpResponse::Ok().content_type("text/html").streaming(body)
         }
+        // (A streamed body is no answer to HEAD: the server would produce it forever.)
+        ["endless"] | ["drip"] if head => HttpResponse::Ok().content_type("text/html").finish(),
         // A body that never ends, fast.
         ["endless"] => {
             let chunk = web::Bytes::from(vec![b'<'; 64 * 1024]);
