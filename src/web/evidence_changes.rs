@@ -44,6 +44,7 @@ fn described(s: &SnapshotView) -> String {
     )
 }
 
+/// What changed in an evidence document since the supplier signed, in plain English.
 #[utoipa::path(operation_id = "evidenceChangesPage", tag = "pages",
     params(
         ("slug" = String, Path, description = "The supplier's slug"),
