@@ -25,8 +25,8 @@ struct ChangesPage {
     standing: String,
     changed: bool,
     note: Option<String>,
-    /// (op, words) runs.
-    diff: Option<Vec<(&'static str, String)>>,
+    /// (op, words, whether a space sets it apart from the deletion before it) runs.
+    diff: Option<Vec<(&'static str, String, bool)>>,
     /// "2 words added, 1 word removed".
     counts: String,
     why_no_text: &'static str,
@@ -102,6 +102,7 @@ pub async fn changes_page(
         changed,
         note: view.content.note.clone(),
         diff: view.diff.map(|d| {
+            let mut before = "equal";
             d.into_iter()
                 .map(|p| {
                     let op = match p.op {
@@ -109,7 +110,10 @@ pub async fn changes_page(
                         crate::snapshot::diff::Op::Insert => "insert",
                         crate::snapshot::diff::Op::Delete => "delete",
                     };
-                    (op, p.text)
+                    // "never rarely", not "neverrarely", where a word was replaced.
+                    let gap = op == "insert" && before == "delete";
+                    before = op;
+                    (op, p.text, gap)
                 })
                 .collect()
         }),
