@@ -40,6 +40,8 @@ struct SupplierFacts {
     status_reason: Option<String>,
     evidence_words: &'static str,
     evidence_failing: bool,
+    /// "1 document changed since signed", when any did.
+    documents_changed: Option<String>,
 }
 
 struct SignatureFacts {
@@ -270,6 +272,19 @@ pub async fn supplier_page(
             status_reason: reason,
             evidence_words: words::evidence_words(view.evidence_summary),
             evidence_failing: view.evidence_summary == EvidenceSummary::SomeFailing,
+            documents_changed: match view
+                .evidence
+                .iter()
+                .filter(|e| e.content.since == Some(crate::views::snapshots::Since::Changed))
+                .count()
+            {
+                0 => None,
+                n => Some(words::counted(
+                    n,
+                    "document changed since signed",
+                    "documents changed since signed",
+                )),
+            },
             companies_house: view
                 .company_number
                 .as_deref()

@@ -176,6 +176,7 @@ async fn a_page_reworded_after_signing_is_flagged_with_its_word_diff_and_restyli
     // Care managers read it on the pages (served from memory, so once this instance
     // has heard of the check on the other).
     page_says(&app, &s, "Document changed since signed on").await;
+    page_says(&app, &s, "1 document changed since signed").await;
     let diff_page = app
         .get(&format!("/suppliers/{}/evidence/{link}/changes", s.slug))
         .await

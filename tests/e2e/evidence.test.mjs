@@ -86,6 +86,8 @@ test("a care manager sees that a policy changed since it was signed, and what ch
   writeFileSync(policy, REWORDED);
   registry.cli(["check-evidence", "--supplier", slug]);
   await until(page, `${base}/suppliers/${slug}`, "Document changed since signed on");
+  // The summary at the top says so too, beside the links' health.
+  assert.match(await page.locator("main").innerText(), /All evidence working; 1 document changed since signed/);
   await page.screenshot({ path: join(shots, "supplier-content-changed.png"), fullPage: true });
   await audit(page, "supplier page, a document changed");
 
