@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::mail::letters;
 use crate::snapshot::{self, Snapshot};
 use crate::usecases::changes;
+use crate::views::snapshots::{ContentView, Since};
 
 /// Bytes of compressed text one supplier's snapshots may hold (hashes and dates are
 /// kept beyond it; a snapshot past it keeps no text).
@@ -155,8 +156,8 @@ fn changed(
     snap: &Snapshot,
     at: NaiveDateTime,
 ) -> Result<()> {
-    let baseline = baseline_key(conn, link)?;
-    let since_signed = baseline.as_deref() != Some(snap.key().as_str());
+    // The same rule the record shows: the new snapshot against the link's baseline.
+    let since_signed = ContentView::of_link(conn, link.id, None)?.since == Some(Since::Changed);
     // The record shows the new state, so it is written before the change that carries it.
     supplier::touch(conn, link.supplier_id, Some(at))?;
     changes::record(
@@ -195,18 +196,6 @@ fn changed(
     let event = format!("content:{}:{id}", link.id);
     super::notify::write(conn, super::notify::To::Members, &row, &letter, &event, at)?;
     Ok(())
-}
-
-/// What a link's words are compared with: the snapshot pinned at the latest signature
-/// or reaffirmation that had one, else the first kept.
-fn baseline_key(conn: &mut DbConn, link: &EvidenceRow) -> Result<Option<String>> {
-    let all = snapshots::of_link(conn, link.id)?;
-    let pinned = snapshots::pins_of_link(conn, link.id)?.pop();
-    let base = match pinned {
-        Some(p) => all.iter().find(|s| s.id == p.snapshot_id),
-        None => all.first(),
-    };
-    Ok(base.map(|s| s.key().to_owned()))
 }
 
 #[cfg(test)]
